@@ -1,0 +1,258 @@
+//! From rule files to a checked [`Plan`].
+//!
+//! Loading runs in passes: parse every file into a [`Fragment`], merge the
+//! fragments (reporting names defined twice), check declarations (types,
+//! dates, sources, statuses, labels), compile every formula with its types
+//! resolved, check tables, and cut time into segments. Every pass collects
+//! its diagnostics and goes on where it can, so one run reports every problem
+//! it can find. Formulas are compiled on demand, in dependency order, which
+//! both orders the plan and finds cycles.
+
+mod decls;
+mod expr;
+mod segments;
+mod tables;
+
+use crate::diagnostic::{Code, Diagnostic};
+use crate::plan::*;
+use crate::source::Sources;
+use crate::syntax::{self, ExampleDecl, Fragment};
+use crate::value::Type;
+use std::collections::HashMap;
+use std::ops::Range;
+use toml::Spanned;
+
+/// Files whose path starts with this prefix are an overlay: their items
+/// replace items of the same kind and name instead of being duplicates.
+pub const OVERLAY_PREFIX: &str = "@overlay/";
+
+/// The most computed values and parameters a rule set may define.
+pub const MAX_ITEMS: usize = 5000;
+
+/// A worked example with the file it came from.
+#[derive(Debug, Clone)]
+pub struct ExampleSource {
+    /// File path.
+    pub file: String,
+    /// The example.
+    pub decl: Spanned<ExampleDecl>,
+}
+
+/// A parameter override applied before compiling (a reform).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Override {
+    /// Parameter name.
+    pub name: String,
+    /// New value, as text (`"1100"`, `"true"`, `"2024-01-01"`).
+    pub value: String,
+    /// First day of the new value; when absent, the value replaces the whole
+    /// history.
+    pub from: Option<crate::date::Date>,
+}
+
+/// An item of a merged rule set: its declaration, name and file.
+pub(crate) struct Item<T> {
+    pub file: usize,
+    pub name: String,
+    pub name_span: Range<usize>,
+    pub decl: Spanned<T>,
+}
+
+/// All fragments merged.
+#[derive(Default)]
+pub(crate) struct Merged {
+    pub header: Option<(usize, Spanned<syntax::RulesetHeader>)>,
+    pub sources: Vec<Item<syntax::SourceDecl>>,
+    pub enums: Vec<Item<syntax::EnumDecl>>,
+    pub entities: Vec<Item<syntax::EntityDecl>>,
+    pub parameters: Vec<Item<syntax::ParameterDecl>>,
+    pub tables: Vec<Item<syntax::TableDecl>>,
+    pub programs: Vec<Item<syntax::ProgramDecl>>,
+    pub examples: Vec<(usize, Spanned<ExampleDecl>)>,
+}
+
+/// Diagnostics collected while loading, with file indices resolved to paths.
+pub(crate) struct Diags<'s> {
+    pub files: Vec<(&'s str, &'s str)>,
+    pub list: Vec<Diagnostic>,
+}
+
+impl<'s> Diags<'s> {
+    pub fn path(&self, file: usize) -> &'s str {
+        self.files.get(file).map_or("", |f| f.0)
+    }
+    pub fn text(&self, file: usize) -> &'s str {
+        self.files.get(file).map_or("", |f| f.1)
+    }
+    pub fn push(&mut self, file: usize, span: Range<usize>, code: Code, message: impl Into<String>) -> &mut Diagnostic {
+        let d = Diagnostic::new(code, message).at(self.path(file), span);
+        self.list.push(d);
+        let last = self.list.len() - 1;
+        &mut self.list[last]
+    }
+    pub fn help(&mut self, file: usize, span: Range<usize>, code: Code, message: impl Into<String>, help: impl Into<String>) {
+        let d = self.push(file, span, code, message);
+        d.help = Some(help.into());
+    }
+}
+
+/// Loads and checks a rule set.
+///
+/// # Errors
+/// Returns every diagnostic found when the rule set does not check.
+pub(crate) fn load(sources: &Sources, overrides: &[Override]) -> Result<(Plan, Vec<ExampleSource>), Vec<Diagnostic>> {
+    let mut diags = Diags {
+        files: sources.files().collect(),
+        list: Vec::new(),
+    };
+    let mut merged = Merged::default();
+    for (index, (path, text)) in sources.files().enumerate() {
+        match toml::from_str::<Fragment>(text) {
+            Ok(fragment) => merge(&mut merged, index, path.starts_with(OVERLAY_PREFIX), fragment, &mut diags),
+            Err(e) => {
+                let span = e.span().unwrap_or(0..0);
+                let message = e.message().trim().to_string();
+                diags.help(
+                    index,
+                    span,
+                    Code::TomlSyntax,
+                    message,
+                    "see rules/README.md for the sections and keys a rule file may have",
+                );
+            }
+        }
+    }
+    if merged.header.is_none() && diags.list.is_empty() {
+        diags.list.push(
+            Diagnostic::new(Code::MissingRuleset, "no file declares the [ruleset] header")
+                .help("add `[ruleset]` with `id` and `version` to ruleset.toml"),
+        );
+    }
+    decls::apply_overrides(&mut merged, overrides, &mut diags);
+    let hash = sources.content_hash();
+    let plan = decls::compile(merged.header.take(), hash, &mut merged, &mut diags);
+    let examples = std::mem::take(&mut merged.examples)
+        .into_iter()
+        .map(|(file, decl)| ExampleSource {
+            file: diags.path(file).to_string(),
+            decl,
+        })
+        .collect();
+    match plan {
+        Some(plan) if diags.list.is_empty() => Ok((plan, examples)),
+        _ => {
+            if diags.list.is_empty() {
+                diags.list.push(Diagnostic::new(Code::MissingRuleset, "the rule set could not be compiled"));
+            }
+            Err(diags.list)
+        }
+    }
+}
+
+fn merge(merged: &mut Merged, file: usize, overlay: bool, fragment: Fragment, diags: &mut Diags<'_>) {
+    if let Some(header) = fragment.ruleset {
+        if let Some((first, _)) = &merged.header {
+            if !overlay {
+                let first_path = diags.path(*first).to_string();
+                diags.help(
+                    file,
+                    header.span(),
+                    Code::DuplicateDefinition,
+                    format!("[ruleset] is declared again (first in {first_path})"),
+                    "keep one [ruleset] header per rule set",
+                );
+            } else {
+                merged.header = Some((file, header));
+            }
+        } else {
+            merged.header = Some((file, header));
+        }
+    }
+    merge_items(&mut merged.sources, "source", file, overlay, fragment.sources, diags);
+    merge_items(&mut merged.enums, "enum", file, overlay, fragment.enums, diags);
+    merge_items(&mut merged.entities, "entity", file, overlay, fragment.entities, diags);
+    merge_items(&mut merged.parameters, "parameter", file, overlay, fragment.parameters, diags);
+    merge_items(&mut merged.tables, "table", file, overlay, fragment.tables, diags);
+    merge_items(&mut merged.programs, "program", file, overlay, fragment.programs, diags);
+    merged.examples.extend(fragment.examples.into_iter().map(|e| (file, e)));
+}
+
+fn merge_items<T>(
+    items: &mut Vec<Item<T>>,
+    kind: &str,
+    file: usize,
+    overlay: bool,
+    new: syntax::Named<T>,
+    diags: &mut Diags<'_>,
+) {
+    for (name, decl) in new {
+        let name_span = name.span();
+        let name = name.into_inner();
+        if let Some(existing) = items.iter_mut().find(|i| i.name == name) {
+            if overlay {
+                *existing = Item {
+                    file,
+                    name,
+                    name_span,
+                    decl,
+                };
+            } else {
+                let first = diags.path(existing.file).to_string();
+                diags.help(
+                    file,
+                    name_span,
+                    Code::DuplicateDefinition,
+                    format!("{kind} `{name}` is defined twice (first in {first})"),
+                    "rename one of them, or delete the copy",
+                );
+            }
+            continue;
+        }
+        items.push(Item {
+            file,
+            name,
+            name_span,
+            decl,
+        });
+    }
+}
+
+/// The byte offset of a string value's content within its file: the span of
+/// a TOML string includes its opening quote(s).
+pub(crate) fn string_offset(text: &str, span: &Range<usize>) -> usize {
+    let rest = text.get(span.start..).unwrap_or("");
+    if rest.starts_with("\"\"\"") || rest.starts_with("'''") {
+        span.start + 3 + usize::from(rest.get(3..).is_some_and(|r| r.starts_with('\n')))
+    } else if rest.starts_with('"') || rest.starts_with('\'') {
+        span.start + 1
+    } else {
+        span.start
+    }
+}
+
+/// Resolved text for a label, reporting a missing language.
+pub(crate) fn text_of(t: Option<&syntax::Text>, fallback: &str) -> Text {
+    let zh = t.and_then(|t| t.zh.clone());
+    let en = t.and_then(|t| t.en.clone());
+    Text {
+        zh: zh.clone().or_else(|| en.clone()).unwrap_or_else(|| fallback.to_string()),
+        en: en.or(zh).unwrap_or_else(|| fallback.to_string()),
+    }
+}
+
+/// Names of types accepted in rule files.
+pub(crate) fn type_of_name(name: &str, unit: Option<&str>) -> Option<(Type, bool)> {
+    Some(match name {
+        "money" => (Type::Money, false),
+        "number" => (Type::Number(unit.map(str::to_string)), false),
+        "integer" => (Type::Number(unit.map(str::to_string)), true),
+        "bool" => (Type::Bool, false),
+        "date" => (Type::Date, false),
+        _ => return None,
+    })
+}
+
+/// A map from names to indices.
+pub(crate) fn index_of<T>(items: &[Item<T>]) -> HashMap<String, usize> {
+    items.iter().enumerate().map(|(i, it)| (it.name.clone(), i)).collect()
+}

@@ -1,0 +1,222 @@
+//! Decision tables: bands of a key mapped to an output.
+//!
+//! Bounds follow the Civil Code (art. 1259): `at_least` (以上) and `at_most`
+//! (以下) include the number; `above` (超过) and `below` (不满, 低于) exclude
+//! it. Rows are checked at load time: under hit policy `unique` no two rows
+//! may match one key; under any policy no key between the lowest and highest
+//! band may fall between rows (a gap); keys outside every band need a
+//! `default`. For integer keys (ages in years), `at_most = 69` and
+//! `at_least = 70` are adjacent.
+
+use super::decls::{decimal_value, Compiler};
+use super::expr::{unify, Deps, Scope};
+use super::{string_offset, text_of, type_of_name, Item};
+use crate::diagnostic::Code;
+use crate::plan::*;
+use crate::syntax;
+use crate::value::Type;
+use rust_decimal::Decimal;
+
+/// A band with bounds normalised for comparison.
+#[derive(Clone, Copy)]
+struct Band {
+    lo: Option<(Decimal, bool)>,
+    hi: Option<(Decimal, bool)>,
+}
+
+impl Compiler<'_, '_> {
+    pub(crate) fn table_plan(&mut self, t: &Item<syntax::TableDecl>) {
+        let d = t.decl.get_ref();
+        let file = t.file;
+        let key = type_of_name(d.key.get_ref(), d.key_unit.as_deref());
+        let (key_ty, integer) = match key {
+            Some((ty, integer)) if ty.is_numeric() => (Some(ty), integer),
+            _ => {
+                self.diags.help(file, d.key.span(), Code::InvalidValue, format!("a table key must be integer, number or money, not `{}`", d.key.get_ref()), "age bands use key = \"integer\", key_unit = \"years\"");
+                (None, false)
+            }
+        };
+        let unique = match d.hit.get_ref().as_str() {
+            "unique" => true,
+            "first" => false,
+            other => {
+                self.diags.help(file, d.hit.span(), Code::InvalidValue, format!("`{other}` is not a hit policy"), "use `unique` or `first`");
+                true
+            }
+        };
+        let mut deps = Deps::default();
+        let mut out_ty: Option<Type> = None;
+        let mut rows = Vec::new();
+        let mut bands = Vec::new();
+        let mut ok = key_ty.is_some();
+        for (ri, row) in d.rows.iter().enumerate() {
+            let rd = row.get_ref();
+            let bound = |v: &Option<toml::Spanned<toml::Value>>, c: &mut Self| v.as_ref().and_then(|v| decimal_value(v, file, "a bound", c.diags));
+            let (at_least, above, at_most, below) = (bound(&rd.at_least, self), bound(&rd.above, self), bound(&rd.at_most, self), bound(&rd.below, self));
+            if at_least.is_some() && above.is_some() || at_most.is_some() && below.is_some() {
+                self.diags.help(file, row.span(), Code::InvalidBand, "a row has two lower or two upper bounds", "give at most one of at_least/above and one of at_most/below");
+                ok = false;
+            }
+            let lo = at_least.map(|b| (b, true)).or(above.map(|b| (b, false)));
+            let hi = at_most.map(|b| (b, true)).or(below.map(|b| (b, false)));
+            let band = normalise(Band { lo, hi }, integer);
+            if let (Some((l, li)), Some((h, hi_inc))) = (band.lo, band.hi) {
+                if l > h || (l == h && !(li && hi_inc)) {
+                    self.diags.help(file, row.span(), Code::InvalidBand, format!("row {} matches no key: its lower bound is not below its upper bound", ri + 1), "check the bounds");
+                    ok = false;
+                }
+            }
+            self.deps.push(Deps::default());
+            let offset = string_offset(self.diags.text(file), &rd.output.span());
+            let compiled = self.compile_formula(rd.output.get_ref(), offset, file, Scope::Params);
+            let dd = self.deps.pop().unwrap_or_default();
+            deps.params.extend(dd.params);
+            match compiled {
+                Some((node, ty)) => {
+                    match &out_ty {
+                        None => out_ty = Some(ty),
+                        Some(prev) => match unify(prev, &ty) {
+                            Some(u) => out_ty = Some(u),
+                            None => {
+                                let names: Vec<String> = self.enums.iter().map(|e| e.name.clone()).collect();
+                                self.diags.push(file, rd.output.span(), Code::TypeMismatch, format!("this row gives {}, the rows before give {}", ty.describe(&names), prev.describe(&names)));
+                                ok = false;
+                            }
+                        },
+                    }
+                    rows.push(RowPlan {
+                        lo,
+                        hi,
+                        output: node,
+                        label: text_of(rd.label.as_ref(), ""),
+                    });
+                }
+                None => ok = false,
+            }
+            bands.push((band, row.span()));
+        }
+        let default = d.default.as_ref().and_then(|def| {
+            self.deps.push(Deps::default());
+            let offset = string_offset(self.diags.text(file), &def.span());
+            let compiled = self.compile_formula(def.get_ref(), offset, file, Scope::Params);
+            let dd = self.deps.pop().unwrap_or_default();
+            deps.params.extend(dd.params);
+            let (node, ty) = compiled?;
+            if let Some(prev) = &out_ty {
+                if unify(prev, &ty).is_none() {
+                    self.diags.push(file, def.span(), Code::TypeMismatch, "the default's type differs from the rows'");
+                    ok = false;
+                }
+            }
+            Some(node)
+        });
+        if d.rows.is_empty() {
+            self.diags.push(file, t.name_span.clone(), Code::TableNotExhaustive, format!("table `{}` has no rows", t.name));
+            ok = false;
+        }
+        if ok {
+            self.check_bands(t, &bands, unique, integer, default.is_some());
+        }
+        deps.params.sort_unstable();
+        deps.params.dedup();
+        self.tables.push(TablePlan {
+            name: t.name.clone(),
+            label: text_of(d.label.as_ref(), &t.name),
+            rows,
+            default,
+        });
+        self.table_types.push(if ok { out_ty } else { None });
+        self.table_key_types.push(key_ty);
+        self.table_deps.push(deps.params);
+    }
+
+    fn check_bands(&mut self, t: &Item<syntax::TableDecl>, bands: &[(Band, std::ops::Range<usize>)], unique: bool, integer: bool, has_default: bool) {
+        let file = t.file;
+        let mut order: Vec<usize> = (0..bands.len()).collect();
+        order.sort_by(|&a, &b| lo_key(&bands[a].0).cmp(&lo_key(&bands[b].0)));
+        // Overlaps: compare each band with every later one (tables are small).
+        if unique {
+            for i in 0..bands.len() {
+                for j in i + 1..bands.len() {
+                    if overlap(&bands[i].0, &bands[j].0) {
+                        self.diags.help(file, bands[j].1.clone(), Code::TableOverlap, format!("rows {} and {} of table `{}` both match some keys", i + 1, j + 1, t.name), "make the bands disjoint, or use hit = \"first\"");
+                    }
+                }
+            }
+        }
+        // Gaps: walk the bands in order of lower bound, tracking the highest upper bound.
+        let mut reach: Option<Option<(Decimal, bool)>> = None; // None: nothing yet; Some(None): +inf
+        for &i in &order {
+            let band = bands[i].0;
+            if let Some(r) = reach {
+                if let Some(hi) = r {
+                    if let Some(lo) = band.lo {
+                        if gap_between(hi, lo, integer) {
+                            self.diags.help(file, bands[i].1.clone(), Code::TableGap, format!("keys between {} and {} match no row of table `{}`", hi.0, lo.0, t.name), "extend a band so that they meet (以上 and 以下 include the number; 不满 and 超过 exclude it)");
+                        }
+                    }
+                }
+            }
+            reach = Some(match (reach, band.hi) {
+                (None, h) => h,
+                (Some(None), _) | (_, None) => None,
+                (Some(Some(a)), Some(b)) => Some(max_hi(a, b)),
+            });
+        }
+        let first_lo = order.first().and_then(|&i| bands[i].0.lo);
+        let covers_all = first_lo.is_none() && matches!(reach, Some(None));
+        if !covers_all && !has_default {
+            self.diags.help(file, t.name_span.clone(), Code::TableNotExhaustive, format!("some keys match no row of table `{}`, and it has no default", t.name), "add `default = \"…\"` for keys outside the bands");
+        }
+    }
+}
+
+/// For integer keys, exclusive bounds become inclusive whole numbers.
+fn normalise(b: Band, integer: bool) -> Band {
+    if !integer {
+        return b;
+    }
+    let lo = b.lo.map(|(v, inc)| {
+        let whole = if inc { v.ceil() } else { v.floor() + Decimal::ONE };
+        (whole, true)
+    });
+    let hi = b.hi.map(|(v, inc)| {
+        let whole = if inc { v.floor() } else { v.ceil() - Decimal::ONE };
+        (whole, true)
+    });
+    Band { lo, hi }
+}
+
+fn lo_key(b: &Band) -> (bool, Decimal, bool) {
+    match b.lo {
+        None => (false, Decimal::ZERO, false),
+        Some((v, inc)) => (true, v, !inc),
+    }
+}
+
+fn overlap(a: &Band, b: &Band) -> bool {
+    below_upper(a.lo, b.hi) && below_upper(b.lo, a.hi)
+}
+
+/// Whether some key at or above `lo` is at or below `hi`.
+fn below_upper(lo: Option<(Decimal, bool)>, hi: Option<(Decimal, bool)>) -> bool {
+    match (lo, hi) {
+        (None, _) | (_, None) => true,
+        (Some((l, li)), Some((h, hi))) => l < h || (l == h && li && hi),
+    }
+}
+
+fn gap_between(hi: (Decimal, bool), lo: (Decimal, bool), integer: bool) -> bool {
+    if integer {
+        return lo.0 > hi.0 + Decimal::ONE;
+    }
+    lo.0 > hi.0 || (lo.0 == hi.0 && !hi.1 && !lo.1)
+}
+
+fn max_hi(a: (Decimal, bool), b: (Decimal, bool)) -> (Decimal, bool) {
+    if a.0 > b.0 || (a.0 == b.0 && a.1) {
+        a
+    } else {
+        b
+    }
+}

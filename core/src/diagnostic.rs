@@ -1,0 +1,261 @@
+//! Diagnostics: every problem found in a rule set, with a stable code.
+//!
+//! A [`Diagnostic`] records a code, a message, a help line and a byte span in
+//! one rule file. Line and column are computed only when a diagnostic is
+//! rendered, against the [`Sources`] it came from. Loading collects every
+//! diagnostic it can rather than stopping at the first.
+
+use crate::source::Sources;
+use serde::Serialize;
+use std::fmt;
+use std::ops::Range;
+
+macro_rules! codes {
+    ($($variant:ident = $code:literal, $name:literal, $doc:literal;)*) => {
+        /// The catalogue of diagnostic codes. Codes and names are stable:
+        /// tools may match on them.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
+        pub enum Code {
+            $(#[doc = $doc] $variant,)*
+        }
+
+        impl Code {
+            /// Every code, in catalogue order.
+            pub const ALL: &'static [Code] = &[$(Code::$variant,)*];
+
+            /// The stable code, such as `E0011`.
+            pub fn code(self) -> &'static str {
+                match self { $(Code::$variant => $code,)* }
+            }
+
+            /// The stable kebab-case name, such as `type-mismatch`.
+            pub fn name(self) -> &'static str {
+                match self { $(Code::$variant => $name,)* }
+            }
+
+            /// One sentence on what the code means.
+            pub fn summary(self) -> &'static str {
+                match self { $(Code::$variant => $doc,)* }
+            }
+        }
+    };
+}
+
+codes! {
+    TomlSyntax = "E0001", "toml-syntax", "The file is not valid TOML, or a key or value does not fit the rule-file format.";
+    FileTooLarge = "E0002", "file-too-large", "A rule file, or the rule set as a whole, is larger than the loader accepts.";
+    FloatLiteral = "E0003", "float-literal", "A number was written as a TOML float; write money and rates as strings (\"1045\", \"1.5\").";
+    DuplicateDefinition = "E0004", "duplicate-definition", "The same name is defined twice.";
+    MissingRuleset = "E0005", "missing-ruleset", "No file declares the [ruleset] header (id and version).";
+    UnknownName = "E0010", "unknown-name", "An expression or template names something that is not defined.";
+    TypeMismatch = "E0011", "type-mismatch", "An expression combines values of types that do not fit together.";
+    UnitMismatch = "E0012", "unit-mismatch", "Two numbers with different units are combined or compared.";
+    MoneyTimesMoney = "E0013", "money-times-money", "Money is multiplied by money, which has no meaning.";
+    ExpressionSyntax = "E0014", "expression-syntax", "An expression cannot be parsed.";
+    WrongArguments = "E0015", "wrong-arguments", "A function or table is called with the wrong number or kind of arguments.";
+    PossibleDivisionByZero = "E0016", "possible-division-by-zero", "A divisor could be zero and is not guarded.";
+    DependencyCycle = "E0017", "dependency-cycle", "Values or parameters depend on each other in a cycle.";
+    ExpressionTooComplex = "E0018", "expression-too-complex", "An expression is longer or more deeply nested than the loader accepts.";
+    TableOverlap = "E0020", "table-overlap", "Two rows of a table with hit policy `unique` match the same key.";
+    TableGap = "E0021", "table-gap", "Keys between two rows of a table match no row.";
+    TableNotExhaustive = "E0022", "table-not-exhaustive", "Some keys match no row and the table has no default.";
+    InvalidBand = "E0023", "invalid-band", "A row's lower bound is above its upper bound, or a bound is written twice.";
+    EffectiveDateOverlap = "E0030", "effective-date-overlap", "Two versions of a parameter or formula are in force on the same day.";
+    InvalidDateRange = "E0031", "invalid-date-range", "A version ends before it starts.";
+    MissingSource = "E0032", "missing-source", "A parameter version has no source: a document and a quote or a note.";
+    InvalidStatus = "E0033", "invalid-status", "A status does not fit the version (derived needs a formula; published and assumption need a value; an assumption needs a note).";
+    InvalidValue = "E0035", "invalid-value", "A value does not fit its declared type or range.";
+    UnknownReference = "E0036", "unknown-reference", "A reference to an entity, enum, source, collection or program that does not exist.";
+    MissingLabel = "E0038", "missing-label", "A label or explanation template lacks its Chinese or English text.";
+}
+
+impl fmt::Display for Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.code(), self.name())
+    }
+}
+
+/// One problem in a rule set.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    /// What kind of problem this is.
+    pub code: Code,
+    /// What is wrong, in one sentence.
+    pub message: String,
+    /// The rule file, relative to the rule set's root (`None` for the set as a whole).
+    pub file: Option<String>,
+    /// Byte range in the file.
+    pub span: Option<Range<usize>>,
+    /// What to do about it.
+    pub help: Option<String>,
+}
+
+impl Diagnostic {
+    /// A diagnostic with a code and message and no location yet.
+    pub fn new(code: Code, message: impl Into<String>) -> Self {
+        Diagnostic {
+            code,
+            message: message.into(),
+            file: None,
+            span: None,
+            help: None,
+        }
+    }
+
+    /// Places the diagnostic at `span` in `file`.
+    pub fn at(mut self, file: &str, span: Range<usize>) -> Self {
+        self.file = Some(file.to_string());
+        self.span = Some(span);
+        self
+    }
+
+    /// Places the diagnostic in `file` without a span.
+    pub fn in_file(mut self, file: &str) -> Self {
+        self.file = Some(file.to_string());
+        self
+    }
+
+    /// Adds a help line.
+    pub fn help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    /// Line and column (1-based, column counted in characters) and the text
+    /// of the line, computed against the rule set's sources.
+    pub fn location(&self, sources: &Sources) -> Option<Location> {
+        let text = sources.text(self.file.as_deref()?)?;
+        let start = self.span.as_ref().map_or(0, |s| s.start).min(text.len());
+        let before = text.get(..start)?;
+        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        let line = before.matches('\n').count() + 1;
+        let column = before.get(line_start..)?.chars().count() + 1;
+        let line_end = text.get(start..)?.find('\n').map_or(text.len(), |i| start + i);
+        let source_line = text.get(line_start..line_end)?.trim_end_matches('\r').to_string();
+        let end = self.span.as_ref().map_or(start, |s| s.end).clamp(start, line_end);
+        let width = text.get(start..end).map_or(1, |s| s.chars().count().max(1));
+        Some(Location {
+            line,
+            column,
+            source_line,
+            width,
+        })
+    }
+
+    /// Renders the diagnostic as text: code, message, `file:line:col`, the
+    /// source line with a caret under the span, and the help line.
+    pub fn render(&self, sources: &Sources) -> String {
+        let mut out = format!("error[{}]: {}\n", self.code, self.message);
+        match (&self.file, self.location(sources)) {
+            (Some(file), Some(loc)) if self.span.is_some() => {
+                let gutter = loc.line.to_string().len();
+                let pad = " ".repeat(gutter);
+                out.push_str(&format!("{pad}--> {file}:{}:{}\n", loc.line, loc.column));
+                out.push_str(&format!("{pad} |\n{} | {}\n", loc.line, loc.source_line));
+                let lead: String = loc
+                    .source_line
+                    .chars()
+                    .take(loc.column - 1)
+                    .map(|c| if c == '\t' { '\t' } else { ' ' })
+                    .collect();
+                out.push_str(&format!("{pad} | {lead}{}\n", "^".repeat(loc.width)));
+            }
+            (Some(file), _) => out.push_str(&format!(" --> {file}\n")),
+            _ => {}
+        }
+        if let Some(help) = &self.help {
+            out.push_str(&format!("  = help: {help}\n"));
+        }
+        out
+    }
+
+    /// The diagnostic as data, with its location resolved.
+    pub fn to_record(&self, sources: &Sources) -> DiagnosticRecord {
+        let loc = self.location(sources);
+        DiagnosticRecord {
+            code: self.code.code(),
+            name: self.code.name(),
+            message: self.message.clone(),
+            file: self.file.clone(),
+            line: loc.as_ref().filter(|_| self.span.is_some()).map(|l| l.line),
+            column: loc.as_ref().filter(|_| self.span.is_some()).map(|l| l.column),
+            source_line: loc.filter(|_| self.span.is_some()).map(|l| l.source_line),
+            help: self.help.clone(),
+        }
+    }
+}
+
+/// A resolved position in a rule file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Location {
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column, in characters.
+    pub column: usize,
+    /// The text of the line.
+    pub source_line: String,
+    /// Width of the span on that line, in characters (at least 1).
+    pub width: usize,
+}
+
+/// A diagnostic with its location resolved, for JSON output and bindings.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct DiagnosticRecord {
+    /// Stable code, e.g. `E0011`.
+    pub code: &'static str,
+    /// Stable kebab-case name, e.g. `type-mismatch`.
+    pub name: &'static str,
+    /// What is wrong.
+    pub message: String,
+    /// File relative to the rule set's root.
+    pub file: Option<String>,
+    /// 1-based line.
+    pub line: Option<usize>,
+    /// 1-based column.
+    pub column: Option<usize>,
+    /// The text of the line.
+    pub source_line: Option<String>,
+    /// What to do about it.
+    pub help: Option<String>,
+}
+
+/// The diagnostics of a rule set that failed to load, with the sources they
+/// point into.
+#[derive(Debug, Clone)]
+pub struct LoadError {
+    /// Every problem found, in file order.
+    pub diagnostics: Vec<Diagnostic>,
+    /// The files that were read, for rendering.
+    pub sources: Sources,
+}
+
+impl LoadError {
+    /// Renders every diagnostic as text.
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        for d in &self.diagnostics {
+            out.push_str(&d.render(&self.sources));
+            out.push('\n');
+        }
+        out.push_str(&format!(
+            "{} problem{} found\n",
+            self.diagnostics.len(),
+            if self.diagnostics.len() == 1 { "" } else { "s" }
+        ));
+        out
+    }
+
+    /// Every diagnostic as data.
+    pub fn records(&self) -> Vec<DiagnosticRecord> {
+        self.diagnostics.iter().map(|d| d.to_record(&self.sources)).collect()
+    }
+}
+
+impl fmt::Display for LoadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.render())
+    }
+}
+
+impl std::error::Error for LoadError {}

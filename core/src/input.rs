@@ -1,0 +1,255 @@
+//! Reading a case from JSON, with every error collected.
+//!
+//! Input errors are data, in the manner of pydantic: a stable snake-case
+//! code, a location path into the input (`members[1].birth_date`), a message
+//! and the offending input. Money is read from strings (or from JSON numbers,
+//! whose text is kept exactly), must be whole fen, and is never converted
+//! through binary floating point.
+
+use crate::date::Date;
+use crate::money;
+use crate::plan::{EntityPlan, InputPlan, Plan};
+use crate::value::{Type, Value};
+use rust_decimal::Decimal;
+use serde::Serialize;
+use serde_json::Value as Json;
+use std::fmt;
+
+/// The most items a JSON array of members may hold before it is refused.
+pub const MAX_MEMBERS: usize = 1000;
+
+/// One problem with a case's input.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct InputError {
+    /// Stable code: `missing`, `unknown_field`, `wrong_type`, `invalid_money`,
+    /// `invalid_number`, `not_integer`, `invalid_date`, `too_small`,
+    /// `too_large`, `date_after_as_of`, `age_out_of_range`, `unknown_choice`,
+    /// `too_few_items`, `too_many_items`, `duplicate_record`.
+    pub code: &'static str,
+    /// Path to the field: `members[1].birth_date`.
+    pub loc: String,
+    /// What is wrong and what is expected.
+    pub msg: String,
+    /// The input as given, when there is one.
+    pub input: Option<String>,
+}
+
+impl fmt::Display for InputError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.loc.is_empty() {
+            write!(f, "{} [{}]", self.msg, self.code)
+        } else {
+            write!(f, "{}: {} [{}]", self.loc, self.msg, self.code)
+        }
+    }
+}
+
+/// A case ready to evaluate: the entity's frame with its inputs filled, and
+/// the frames of its members.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Case {
+    pub(crate) entity: usize,
+    pub(crate) frame: Vec<Value>,
+    pub(crate) collections: Vec<(usize, Vec<Value>)>,
+}
+
+impl Case {
+    /// Index of the case's entity in the plan.
+    pub fn entity(&self) -> usize {
+        self.entity
+    }
+
+    /// Number of members in each collection.
+    pub fn member_counts(&self) -> Vec<usize> {
+        self.collections.iter().map(|(stride, data)| data.len().checked_div(*stride).unwrap_or(0)).collect()
+    }
+}
+
+fn push(errors: &mut Vec<InputError>, code: &'static str, loc: &str, msg: impl Into<String>, input: Option<&Json>) {
+    errors.push(InputError {
+        code,
+        loc: loc.to_string(),
+        msg: msg.into(),
+        input: input.map(|j| match j {
+            Json::String(s) => s.clone(),
+            other => other.to_string(),
+        }),
+    });
+}
+
+fn join(prefix: &str, name: &str) -> String {
+    if prefix.is_empty() {
+        name.to_string()
+    } else {
+        format!("{prefix}.{name}")
+    }
+}
+
+/// Reads a case of `entity` from a JSON object.
+///
+/// # Errors
+/// Every problem found, each with its path.
+pub fn parse_case(plan: &Plan, entity: usize, json: &Json, as_of: Date) -> Result<Case, Vec<InputError>> {
+    let mut errors = Vec::new();
+    let case = read_entity(plan, entity, json, "", as_of, &mut errors, 0);
+    match case {
+        Some(c) if errors.is_empty() => Ok(c),
+        _ => Err(errors),
+    }
+}
+
+fn read_entity(plan: &Plan, entity: usize, json: &Json, prefix: &str, as_of: Date, errors: &mut Vec<InputError>, depth: usize) -> Option<Case> {
+    let ent: &EntityPlan = plan.entities.get(entity)?;
+    let Json::Object(map) = json else {
+        push(errors, "wrong_type", prefix, format!("expected an object with the fields of {}", ent.name), Some(json));
+        return None;
+    };
+    let mut frame = vec![Value::Missing; ent.n_slots];
+    for key in map.keys() {
+        let known = ent.inputs.iter().any(|i| i.name == *key) || ent.collections.iter().any(|c| c.name == *key);
+        if !known {
+            let fields: Vec<&str> = ent.inputs.iter().map(|i| i.name.as_str()).chain(ent.collections.iter().map(|c| c.name.as_str())).collect();
+            push(errors, "unknown_field", &join(prefix, key), format!("`{key}` is not a field of {}; the fields are {}", ent.name, fields.join(", ")), None);
+        }
+    }
+    for (slot, input) in ent.inputs.iter().enumerate() {
+        let loc = join(prefix, &input.name);
+        let value = match map.get(&input.name) {
+            None | Some(Json::Null) => match input.default {
+                Some(d) => Some(d),
+                None => {
+                    push(errors, "missing", &loc, format!("{} ({}) is required", input.name, input.label.en), None);
+                    None
+                }
+            },
+            Some(j) => read_value(plan, input, j, &loc, as_of, errors),
+        };
+        if let (Some(v), Some(cell)) = (value, frame.get_mut(slot)) {
+            *cell = v;
+        }
+    }
+    let mut collections = Vec::new();
+    for coll in &ent.collections {
+        let loc = join(prefix, &coll.name);
+        let stride = plan.entities.get(coll.entity).map_or(0, |e| e.n_slots);
+        let mut data = Vec::new();
+        match map.get(&coll.name) {
+            None | Some(Json::Null) if coll.min > 0 => push(errors, "missing", &loc, format!("{} needs at least {} item(s)", coll.name, coll.min), None),
+            None | Some(Json::Null) => {}
+            Some(Json::Array(items)) => {
+                if items.len() < coll.min as usize {
+                    push(errors, "too_few_items", &loc, format!("{} needs at least {} item(s), found {}", coll.name, coll.min, items.len()), None);
+                }
+                if items.len() > coll.max as usize || items.len() > MAX_MEMBERS {
+                    push(errors, "too_many_items", &loc, format!("{} may have at most {} items, found {}", coll.name, coll.max, items.len()), None);
+                } else if depth < 4 {
+                    for (i, item) in items.iter().enumerate() {
+                        let member_loc = format!("{loc}[{i}]");
+                        if let Some(m) = read_entity(plan, coll.entity, item, &member_loc, as_of, errors, depth + 1) {
+                            data.extend(m.frame);
+                        }
+                    }
+                }
+            }
+            Some(other) => push(errors, "wrong_type", &loc, format!("{} must be a list", coll.name), Some(other)),
+        }
+        collections.push((stride, data));
+    }
+    Some(Case { entity, frame, collections })
+}
+
+/// Reads one input value, checking its type and range.
+pub fn read_value(plan: &Plan, input: &InputPlan, j: &Json, loc: &str, as_of: Date, errors: &mut Vec<InputError>) -> Option<Value> {
+    let value = match &input.ty {
+        Type::Money | Type::Number(_) => {
+            let text = match j {
+                Json::String(s) => s.trim().to_string(),
+                Json::Number(n) => n.to_string(),
+                _ => {
+                    let what = if input.ty == Type::Money { "an amount of money such as \"1045.50\"" } else { "a number" };
+                    push(errors, "wrong_type", loc, format!("expected {what}"), Some(j));
+                    return None;
+                }
+            };
+            let Some(d) = money::parse_decimal(&text) else {
+                let code = if input.ty == Type::Money { "invalid_money" } else { "invalid_number" };
+                push(errors, code, loc, format!("`{text}` is not a decimal number (write digits, one optional point, no exponent)"), Some(j));
+                return None;
+            };
+            if input.ty == Type::Money && d.normalize().scale() > 2 {
+                push(errors, "invalid_money", loc, format!("`{text}` has fractions of a fen; money has at most two decimals"), Some(j));
+                return None;
+            }
+            if input.integer && !d.fract().is_zero() {
+                push(errors, "not_integer", loc, format!("`{text}` must be a whole number"), Some(j));
+                return None;
+            }
+            Value::Num(d)
+        }
+        Type::Bool => match j {
+            Json::Bool(b) => Value::Bool(*b),
+            _ => {
+                push(errors, "wrong_type", loc, "expected true or false", Some(j));
+                return None;
+            }
+        },
+        Type::Date => {
+            let Json::String(s) = j else {
+                push(errors, "wrong_type", loc, "expected a date written as \"YYYY-MM-DD\"", Some(j));
+                return None;
+            };
+            let Some(d) = Date::parse(s) else {
+                push(errors, "invalid_date", loc, format!("`{s}` is not a date (YYYY-MM-DD, a day that exists, years 1800–2200)"), Some(j));
+                return None;
+            };
+            if input.not_after_as_of && d > as_of {
+                push(errors, "date_after_as_of", loc, format!("{d} is after the evaluation date {as_of}"), Some(j));
+                return None;
+            }
+            if let Some(max_age) = input.max_age {
+                if d.age_on(as_of) > max_age {
+                    push(errors, "age_out_of_range", loc, format!("{d} means an age of {} on {as_of}, above the limit of {max_age}", d.age_on(as_of)), Some(j));
+                    return None;
+                }
+            }
+            Value::Date(d)
+        }
+        Type::Enum(e) => {
+            let variants = plan.enums.get(*e).map(|e| e.variants.as_slice()).unwrap_or(&[]);
+            let Json::String(s) = j else {
+                push(errors, "wrong_type", loc, "expected one of the choices as a string", Some(j));
+                return None;
+            };
+            match variants.iter().position(|(id, _)| id == s) {
+                Some(i) => Value::Enum(i as u32),
+                None => {
+                    let choices: Vec<&str> = variants.iter().map(|(id, _)| id.as_str()).collect();
+                    push(errors, "unknown_choice", loc, format!("`{s}` is not one of {}", choices.join(", ")), Some(j));
+                    return None;
+                }
+            }
+        }
+    };
+    if let Some(min) = input.min {
+        if let (Value::Num(v), Value::Num(m)) = (value, min) {
+            if v < m {
+                push(errors, "too_small", loc, format!("must be at least {}", money::display(m)), Some(j));
+                return None;
+            }
+        }
+    }
+    if let Some(max) = input.max {
+        if let (Value::Num(v), Value::Num(m)) = (value, max) {
+            if v > m {
+                push(errors, "too_large", loc, format!("must be at most {}", money::display(m)), Some(j));
+                return None;
+            }
+        }
+    }
+    Some(value)
+}
+
+/// The value of a field for display: money and numbers as decimals.
+pub fn decimal_of(v: Value) -> Option<Decimal> {
+    v.as_num()
+}

@@ -1,0 +1,516 @@
+//! The outcome of evaluating a case: values, eligibility, amounts, and why.
+//!
+//! An [`Outcome`] is built from an evaluated frame and the plan's metadata,
+//! so the evaluator itself records nothing. It carries the rule set's id,
+//! version and hash, every parameter the answer used (with value, status,
+//! dates and source) and every assumption it rests on. It renders as JSON
+//! for machines and as text in Chinese or English for people.
+
+use crate::date::Date;
+use crate::money;
+use crate::plan::*;
+use crate::value::{Type, Value};
+use rust_decimal::Decimal;
+use serde_json::{json, Map, Value as Json};
+
+/// A value as reported in an outcome.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OutValue {
+    /// Money, in yuan.
+    Money(Decimal),
+    /// A number, with its unit.
+    Number(Decimal, Option<String>),
+    /// True or false.
+    Bool(bool),
+    /// A date.
+    Date(Date),
+    /// An enum choice: id and label.
+    Choice(String, Text),
+    /// Not computed (rules not in force).
+    Missing,
+}
+
+impl OutValue {
+    pub(crate) fn of(v: Value, ty: &Type, plan: &Plan) -> OutValue {
+        match (v, ty) {
+            (Value::Num(d), Type::Money) => OutValue::Money(d),
+            (Value::Num(d), Type::Number(u)) => OutValue::Number(d, u.clone()),
+            (Value::Bool(b), _) => OutValue::Bool(b),
+            (Value::Date(d), _) => OutValue::Date(d),
+            (Value::Enum(i), Type::Enum(e)) => {
+                let (id, label) = plan.enums.get(*e).and_then(|en| en.variants.get(i as usize)).cloned().unwrap_or_default();
+                OutValue::Choice(id, label)
+            }
+            (Value::Num(d), _) => OutValue::Number(d, None),
+            _ => OutValue::Missing,
+        }
+    }
+
+    /// The value as JSON: money and numbers as exact decimal strings.
+    pub fn to_json(&self) -> Json {
+        match self {
+            OutValue::Money(d) | OutValue::Number(d, _) => Json::String(money::exact(*d)),
+            OutValue::Bool(b) => Json::Bool(*b),
+            OutValue::Date(d) => Json::String(d.to_string()),
+            OutValue::Choice(id, _) => Json::String(id.clone()),
+            OutValue::Missing => Json::Null,
+        }
+    }
+
+    /// The value for people, in `lang`.
+    pub fn display(&self, lang: Lang) -> String {
+        match self {
+            OutValue::Money(d) | OutValue::Number(d, _) => money::display(*d),
+            OutValue::Bool(b) => match (lang, b) {
+                (Lang::Zh, true) => "是".into(),
+                (Lang::Zh, false) => "否".into(),
+                (Lang::En, true) => "yes".into(),
+                (Lang::En, false) => "no".into(),
+            },
+            OutValue::Date(d) => d.to_string(),
+            OutValue::Choice(_, label) => label.get(lang).to_string(),
+            OutValue::Missing => "-".into(),
+        }
+    }
+
+    /// The decimal, for money and numbers.
+    pub fn decimal(&self) -> Option<Decimal> {
+        match self {
+            OutValue::Money(d) | OutValue::Number(d, _) => Some(*d),
+            _ => None,
+        }
+    }
+}
+
+/// A named value with its label.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NamedValue {
+    /// Name as in the rules.
+    pub name: String,
+    /// Label.
+    pub label: Text,
+    /// Value.
+    pub value: OutValue,
+}
+
+/// One condition's result.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConditionOutcome {
+    /// Id.
+    pub id: String,
+    /// Label.
+    pub label: Text,
+    /// Whether it holds.
+    pub passed: bool,
+    /// Rejection code (when it fails).
+    pub reject: String,
+    /// The explanation, rendered in both languages.
+    pub explanation: Text,
+    /// The values it compared.
+    pub compared: Vec<NamedValue>,
+}
+
+/// One program's result.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProgramOutcome {
+    /// Program id.
+    pub program: String,
+    /// Label.
+    pub label: Text,
+    /// Whether every condition holds.
+    pub eligible: bool,
+    /// The amount (zero when not eligible), for programs that pay one.
+    pub amount: Option<OutValue>,
+    /// Intermediate values.
+    pub values: Vec<NamedValue>,
+    /// Conditions.
+    pub conditions: Vec<ConditionOutcome>,
+    /// Names of the parameters used.
+    pub parameters: Vec<String>,
+    /// Assumptions this program's answer rests on.
+    pub assumptions: Vec<Assumption>,
+}
+
+/// A parameter used, with its provenance.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParameterUse {
+    /// Name.
+    pub name: String,
+    /// Label.
+    pub label: Text,
+    /// Value in force.
+    pub value: OutValue,
+    /// Unit.
+    pub unit: Option<String>,
+    /// Status.
+    pub status: Status,
+    /// First day of the version.
+    pub from: Date,
+    /// Last day of the version, if bounded.
+    pub until: Option<Date>,
+    /// Formula of a derived version.
+    pub formula: Option<String>,
+    /// Source.
+    pub citation: Citation,
+}
+
+/// Something an answer rests on that no source states.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Assumption {
+    /// `parameter` or `formula`.
+    pub kind: &'static str,
+    /// Parameter name, or `program.value`.
+    pub name: String,
+    /// Why it was chosen.
+    pub note: String,
+}
+
+/// The identity of the rule set that decided.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleSetStamp {
+    /// Id.
+    pub id: String,
+    /// Version.
+    pub version: String,
+    /// Content hash.
+    pub hash: String,
+}
+
+/// The outcome of one case on one date.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outcome {
+    /// Which rules decided.
+    pub ruleset: RuleSetStamp,
+    /// The evaluation date.
+    pub as_of: Date,
+    /// The case's entity.
+    pub entity: String,
+    /// Each program evaluated.
+    pub programs: Vec<ProgramOutcome>,
+    /// Every parameter used.
+    pub parameters: Vec<ParameterUse>,
+    /// Every assumption used.
+    pub assumptions: Vec<Assumption>,
+}
+
+fn ref_value(r: &Ref, frame: &[Value], params: &[Value], as_of: Date, plan: &Plan) -> OutValue {
+    let v = match r.target {
+        RefTarget::Param(p) => params.get(p).copied().unwrap_or_default(),
+        RefTarget::Slot(s) => frame.get(s).copied().unwrap_or_default(),
+        RefTarget::AsOf => Value::Date(as_of),
+    };
+    OutValue::of(v, &r.ty, plan)
+}
+
+fn render(parts: &[TemplatePart], frame: &[Value], params: &[Value], as_of: Date, plan: &Plan, lang: Lang) -> String {
+    parts
+        .iter()
+        .map(|p| match p {
+            TemplatePart::Lit(s) => s.clone(),
+            TemplatePart::Ref(r) => ref_value(r, frame, params, as_of, plan).display(lang),
+        })
+        .collect()
+}
+
+impl Outcome {
+    /// Builds the outcome of an evaluated frame.
+    pub(crate) fn build(plan: &Plan, segment: &Segment, entity: usize, programs: &[usize], frame: &[Value], as_of: Date) -> Outcome {
+        let params = &segment.params;
+        let mut all_params: Vec<usize> = Vec::new();
+        let mut all_assumptions: Vec<Assumption> = Vec::new();
+        let mut outs = Vec::new();
+        for &pi in programs {
+            let p = &plan.programs[pi];
+            let get = |c: usize| {
+                let comp = &plan.computeds[c];
+                OutValue::of(frame.get(comp.slot).copied().unwrap_or_default(), &comp.ty, plan)
+            };
+            let values = p
+                .values
+                .iter()
+                .map(|&c| NamedValue {
+                    name: plan.computeds[c].name.clone(),
+                    label: plan.computeds[c].label.clone(),
+                    value: get(c),
+                })
+                .collect();
+            let conditions = p
+                .conditions
+                .iter()
+                .map(|cond| {
+                    let passed = frame.get(plan.computeds[cond.computed].slot).and_then(|v| v.as_bool()).unwrap_or(false);
+                    let parts = if passed { &cond.pass } else { &cond.fail };
+                    ConditionOutcome {
+                        id: cond.id.clone(),
+                        label: cond.label.clone(),
+                        passed,
+                        reject: cond.reject.clone(),
+                        explanation: Text {
+                            zh: render(&parts[0], frame, params, as_of, plan, Lang::Zh),
+                            en: render(&parts[1], frame, params, as_of, plan, Lang::En),
+                        },
+                        compared: cond
+                            .refs
+                            .iter()
+                            .map(|r| NamedValue {
+                                name: r.name.clone(),
+                                label: r.label.clone(),
+                                value: ref_value(r, frame, params, as_of, plan),
+                            })
+                            .collect(),
+                    }
+                })
+                .collect();
+            let used = &segment.program_params[pi];
+            let mut assumptions: Vec<Assumption> = used
+                .iter()
+                .filter_map(|&q| {
+                    let v = segment.param_version[q]?;
+                    let version = plan.params[q].versions.get(v as usize)?;
+                    (version.status == Status::Assumption).then(|| Assumption {
+                        kind: "parameter",
+                        name: plan.params[q].name.clone(),
+                        note: version.citation.note.clone().unwrap_or_default(),
+                    })
+                })
+                .collect();
+            for &c in &p.needed {
+                if let Some(note) = &plan.computeds[c].assumption {
+                    let comp = &plan.computeds[c];
+                    let owner = comp.program.map_or_else(|| plan.entities[comp.entity].name.clone(), |o| plan.programs[o].name.clone());
+                    assumptions.push(Assumption {
+                        kind: "formula",
+                        name: format!("{owner}.{}", comp.name),
+                        note: note.clone(),
+                    });
+                }
+            }
+            assumptions.sort();
+            assumptions.dedup();
+            all_params.extend(used.iter().copied());
+            all_assumptions.extend(assumptions.iter().cloned());
+            outs.push(ProgramOutcome {
+                program: p.name.clone(),
+                label: p.label.clone(),
+                eligible: frame.get(plan.computeds[p.eligible].slot).and_then(|v| v.as_bool()).unwrap_or(false),
+                amount: p.amount.map(get),
+                values,
+                conditions,
+                parameters: used.iter().map(|&q| plan.params[q].name.clone()).collect(),
+                assumptions,
+            });
+        }
+        all_params.sort_unstable();
+        all_params.dedup();
+        all_assumptions.sort();
+        all_assumptions.dedup();
+        let parameters = all_params
+            .into_iter()
+            .filter_map(|q| {
+                let param = &plan.params[q];
+                let v = segment.param_version[q]?;
+                let version = param.versions.get(v as usize)?;
+                Some(ParameterUse {
+                    name: param.name.clone(),
+                    label: param.label.clone(),
+                    value: OutValue::of(params[q], &param.ty, plan),
+                    unit: param.unit.clone(),
+                    status: version.status,
+                    from: version.from,
+                    until: version.until.or_else(|| param.versions.get(v as usize + 1).and_then(|n| n.from.add_days(-1))),
+                    formula: match &version.rule {
+                        ParamRule::Derived(_, text) => Some(text.clone()),
+                        ParamRule::Fixed(_) => None,
+                    },
+                    citation: version.citation.clone(),
+                })
+            })
+            .collect();
+        Outcome {
+            ruleset: RuleSetStamp {
+                id: plan.header.id.clone(),
+                version: plan.header.version.clone(),
+                hash: plan.header.hash.clone(),
+            },
+            as_of,
+            entity: plan.entities[entity].name.clone(),
+            programs: outs,
+            parameters,
+            assumptions: all_assumptions,
+        }
+    }
+
+    /// The outcome of one program.
+    pub fn program(&self, name: &str) -> Option<&ProgramOutcome> {
+        self.programs.iter().find(|p| p.program == name)
+    }
+
+    /// Looks up an output by key: `program.eligible`, `program.amount`,
+    /// `program.<value>`, `program.conditions.<id>`.
+    pub fn get(&self, key: &str) -> Option<OutValue> {
+        let (prog, rest) = key.split_once('.')?;
+        let p = self.program(prog)?;
+        match rest {
+            "eligible" => Some(OutValue::Bool(p.eligible)),
+            "amount" => p.amount.clone(),
+            _ => {
+                if let Some(cond) = rest.strip_prefix("conditions.") {
+                    return p.conditions.iter().find(|c| c.id == cond).map(|c| OutValue::Bool(c.passed));
+                }
+                p.values.iter().find(|v| v.name == rest).map(|v| v.value.clone())
+            }
+        }
+    }
+
+    /// The outcome as JSON.
+    pub fn to_json(&self) -> Json {
+        let text = |t: &Text| json!({"zh": t.zh, "en": t.en});
+        let mut programs = Map::new();
+        for p in &self.programs {
+            let values: Map<String, Json> = p.values.iter().map(|v| (v.name.clone(), v.value.to_json())).collect();
+            let conditions: Vec<Json> = p
+                .conditions
+                .iter()
+                .map(|c| {
+                    let compared: Map<String, Json> = c.compared.iter().map(|v| (v.name.clone(), v.value.to_json())).collect();
+                    json!({
+                        "id": c.id,
+                        "passed": c.passed,
+                        "reject": if c.passed { Json::Null } else { Json::String(c.reject.clone()) },
+                        "label": text(&c.label),
+                        "explanation": text(&c.explanation),
+                        "compared": compared,
+                    })
+                })
+                .collect();
+            programs.insert(
+                p.program.clone(),
+                json!({
+                    "label": text(&p.label),
+                    "eligible": p.eligible,
+                    "amount": p.amount.as_ref().map_or(Json::Null, OutValue::to_json),
+                    "values": values,
+                    "conditions": conditions,
+                    "parameters": p.parameters,
+                    "assumptions": p.assumptions.iter().map(assumption_json).collect::<Vec<_>>(),
+                }),
+            );
+        }
+        let mut parameters = Map::new();
+        for u in &self.parameters {
+            parameters.insert(
+                u.name.clone(),
+                json!({
+                    "label": text(&u.label),
+                    "value": u.value.to_json(),
+                    "unit": u.unit,
+                    "status": u.status.name(),
+                    "from": u.from.to_string(),
+                    "until": u.until.map(|d| d.to_string()),
+                    "formula": u.formula,
+                    "source": citation_json(&u.citation),
+                }),
+            );
+        }
+        json!({
+            "ruleset": {"id": self.ruleset.id, "version": self.ruleset.version, "hash": self.ruleset.hash},
+            "as_of": self.as_of.to_string(),
+            "entity": self.entity,
+            "programs": programs,
+            "parameters": parameters,
+            "assumptions": self.assumptions.iter().map(assumption_json).collect::<Vec<_>>(),
+        })
+    }
+
+    /// The outcome explained for people, in Chinese or English.
+    pub fn explain(&self, lang: Lang) -> String {
+        let zh = lang == Lang::Zh;
+        let mut out = String::new();
+        for p in &self.programs {
+            let verdict = match (zh, p.eligible) {
+                (true, true) => "符合条件",
+                (true, false) => "不符合条件",
+                (false, true) => "eligible",
+                (false, false) => "not eligible",
+            };
+            out.push_str(&format!("{} — {verdict}", p.label.get(lang)));
+            if let (true, Some(a)) = (p.eligible, &p.amount) {
+                let unit = match a {
+                    OutValue::Money(_) => if zh { " 元" } else { " yuan" },
+                    _ => "",
+                };
+                let shown = a.display(lang);
+                if zh {
+                    out.push_str(&format!("，金额 {shown}{unit}"));
+                } else {
+                    out.push_str(&format!(", amount {shown}{unit}"));
+                }
+            }
+            out.push('\n');
+            for c in &p.conditions {
+                out.push_str(&format!("  {} {}\n", if c.passed { "✓" } else { "✗" }, c.explanation.get(lang)));
+            }
+        }
+        if !self.parameters.is_empty() {
+            out.push_str(if zh { "\n所用参数：\n" } else { "\nParameters used:\n" });
+            for u in &self.parameters {
+                let status = match (zh, u.status) {
+                    (true, Status::Published) => "已公布",
+                    (true, Status::Derived) => "推算",
+                    (true, Status::Assumption) => "假设",
+                    (false, s) => s.name(),
+                };
+                let unit = u.unit.as_deref().map(|s| format!(" {s}")).unwrap_or_default();
+                let span = match u.until {
+                    Some(until) => format!("{} – {until}", u.from),
+                    None => format!("{} –", u.from),
+                };
+                out.push_str(&format!("  {} = {}{unit} [{status}; {span}]\n", u.label.get(lang), u.value.display(lang)));
+                let c = &u.citation;
+                let mut cite = format!("    {}{}", if zh { "来源：" } else { "source: " }, c.document);
+                if let Some(d) = c.date {
+                    cite.push_str(&format!(" ({d})"));
+                }
+                if let Some(f) = &u.formula {
+                    cite.push_str(&if zh { format!("；公式 {f}") } else { format!("; formula {f}") });
+                }
+                if let Some(q) = &c.quote {
+                    cite.push_str(&format!(" “{q}”"));
+                }
+                out.push_str(&cite);
+                out.push('\n');
+            }
+        }
+        if !self.assumptions.is_empty() {
+            out.push_str(if zh { "\n本结果依据以下假设（非公布数字）：\n" } else { "\nThis answer rests on assumptions (not published figures):\n" });
+            for a in &self.assumptions {
+                out.push_str(&format!("  - {}: {}\n", a.name, a.note));
+            }
+        }
+        out.push_str(&format!(
+            "\n{} {} {} ({}), {} {}\n",
+            if zh { "规则集" } else { "Rule set" },
+            self.ruleset.id,
+            self.ruleset.version,
+            self.ruleset.hash,
+            if zh { "评估日期" } else { "as of" },
+            self.as_of
+        ));
+        out
+    }
+}
+
+fn assumption_json(a: &Assumption) -> Json {
+    json!({"kind": a.kind, "name": a.name, "note": a.note})
+}
+
+/// A citation as JSON.
+pub fn citation_json(c: &Citation) -> Json {
+    json!({
+        "source": c.source_id,
+        "document": c.document,
+        "date": c.date.map(|d| d.to_string()),
+        "quote": c.quote,
+        "note": c.note,
+    })
+}

@@ -1,0 +1,583 @@
+//! The compiled plan: a checked rule set with every name resolved.
+//!
+//! Names become indices: parameters into [`Segment::params`], inputs and
+//! computed values into an entity's frame of slots. Time is cut into
+//! [`Segment`]s, the intervals between consecutive effective dates; within
+//! one segment every parameter has one value and every computed value one
+//! formula. Evaluating a case looks up its segment once and then runs
+//! [`Node`] trees over the frame, with no string look-ups.
+
+use crate::date::Date;
+use crate::money::RoundingMode;
+use crate::value::{Type, Value};
+use rust_decimal::Decimal;
+
+/// Text in Chinese and English, resolved (missing languages are reported at
+/// load time and filled with the other language).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Text {
+    /// Chinese.
+    pub zh: String,
+    /// English.
+    pub en: String,
+}
+
+/// A language for explanations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Lang {
+    /// 中文.
+    Zh,
+    /// English.
+    En,
+}
+
+impl Lang {
+    /// Parses `zh` or `en`.
+    pub fn parse(s: &str) -> Option<Lang> {
+        match s {
+            "zh" | "zh-CN" | "zh-Hans" => Some(Lang::Zh),
+            "en" | "en-US" | "en-GB" => Some(Lang::En),
+            _ => None,
+        }
+    }
+}
+
+impl Text {
+    /// The text in `lang`.
+    pub fn get(&self, lang: Lang) -> &str {
+        match lang {
+            Lang::Zh => &self.zh,
+            Lang::En => &self.en,
+        }
+    }
+}
+
+/// The status of a parameter version.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Status {
+    /// Stated by the cited source.
+    Published,
+    /// Computed from other parameters by a formula.
+    Derived,
+    /// Not stated by any source; chosen so the rules can run, with a reason.
+    Assumption,
+}
+
+impl Status {
+    /// The status as written in rule files.
+    pub fn name(self) -> &'static str {
+        match self {
+            Status::Published => "published",
+            Status::Derived => "derived",
+            Status::Assumption => "assumption",
+        }
+    }
+}
+
+/// A resolved citation.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Citation {
+    /// Id of the `[sources]` entry, if referenced.
+    pub source_id: Option<String>,
+    /// Document title.
+    pub document: String,
+    /// Document date.
+    pub date: Option<Date>,
+    /// Words quoted from the source.
+    pub quote: Option<String>,
+    /// Note (reason for an assumption, confidence).
+    pub note: Option<String>,
+}
+
+/// The rule set's identity.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Header {
+    /// Stable id.
+    pub id: String,
+    /// Version.
+    pub version: String,
+    /// Name.
+    pub label: Text,
+    /// Content hash of the files (`sha256:…`).
+    pub hash: String,
+}
+
+/// An enum.
+#[derive(Debug, Clone)]
+pub struct EnumPlan {
+    /// Name.
+    pub name: String,
+    /// Label.
+    pub label: Text,
+    /// Variants: id and label.
+    pub variants: Vec<(String, Text)>,
+}
+
+/// A parameter with its history.
+#[derive(Debug, Clone)]
+pub struct ParamPlan {
+    /// Name.
+    pub name: String,
+    /// Type.
+    pub ty: Type,
+    /// Unit for display.
+    pub unit: Option<String>,
+    /// Label.
+    pub label: Text,
+    /// Versions in date order.
+    pub versions: Vec<ParamVersion>,
+    /// Parameters that derived versions read.
+    pub deps: Vec<usize>,
+}
+
+/// One version of a parameter.
+#[derive(Debug, Clone)]
+pub struct ParamVersion {
+    /// First day in force.
+    pub from: Date,
+    /// Last day in force, if bounded.
+    pub until: Option<Date>,
+    /// A fixed value, or a formula over other parameters.
+    pub rule: ParamRule,
+    /// Status.
+    pub status: Status,
+    /// Source.
+    pub citation: Citation,
+}
+
+/// How a parameter version gets its value.
+#[derive(Debug, Clone)]
+pub enum ParamRule {
+    /// A fixed value.
+    Fixed(Value),
+    /// A formula, with its text for display.
+    Derived(Node, String),
+}
+
+/// A decision table.
+#[derive(Debug, Clone)]
+pub struct TablePlan {
+    /// Name.
+    pub name: String,
+    /// Label.
+    pub label: Text,
+    /// Rows in file order (hit policy `first` uses this order).
+    pub rows: Vec<RowPlan>,
+    /// Output when no row matches.
+    pub default: Option<Node>,
+}
+
+/// One band: `lo ≤/< key ≤/< hi`.
+#[derive(Debug, Clone)]
+pub struct RowPlan {
+    /// Lower bound and whether it is included.
+    pub lo: Option<(Decimal, bool)>,
+    /// Upper bound and whether it is included.
+    pub hi: Option<(Decimal, bool)>,
+    /// Output expression (parameters and literals only).
+    pub output: Node,
+    /// How the band reads.
+    pub label: Text,
+}
+
+impl RowPlan {
+    /// Whether `key` falls in the band.
+    pub fn contains(&self, key: Decimal) -> bool {
+        let lo_ok = match self.lo {
+            None => true,
+            Some((b, true)) => key >= b,
+            Some((b, false)) => key > b,
+        };
+        let hi_ok = match self.hi {
+            None => true,
+            Some((b, true)) => key <= b,
+            Some((b, false)) => key < b,
+        };
+        lo_ok && hi_ok
+    }
+}
+
+/// An input of an entity, with its validation rules.
+#[derive(Debug, Clone)]
+pub struct InputPlan {
+    /// Field name.
+    pub name: String,
+    /// Type.
+    pub ty: Type,
+    /// Whether a number must be whole.
+    pub integer: bool,
+    /// Unit for display.
+    pub unit: Option<String>,
+    /// Smallest value (inclusive).
+    pub min: Option<Value>,
+    /// Largest value (inclusive).
+    pub max: Option<Value>,
+    /// Dates: not after the evaluation date.
+    pub not_after_as_of: bool,
+    /// Birth dates: largest implied age.
+    pub max_age: Option<i32>,
+    /// Default when absent.
+    pub default: Option<Value>,
+    /// Label.
+    pub label: Text,
+    /// Help.
+    pub help: Text,
+}
+
+/// A collection of member entities.
+#[derive(Debug, Clone)]
+pub struct CollectionPlan {
+    /// Field name (`members`).
+    pub name: String,
+    /// Member entity index.
+    pub entity: usize,
+    /// Fewest members.
+    pub min: u32,
+    /// Most members.
+    pub max: u32,
+    /// Label.
+    pub label: Text,
+}
+
+/// An entity: its inputs, collections and frame layout.
+#[derive(Debug, Clone)]
+pub struct EntityPlan {
+    /// Name.
+    pub name: String,
+    /// Label.
+    pub label: Text,
+    /// Inputs, occupying slots `0..inputs.len()`.
+    pub inputs: Vec<InputPlan>,
+    /// Collections.
+    pub collections: Vec<CollectionPlan>,
+    /// Number of slots in a frame.
+    pub n_slots: usize,
+    /// Entity-level values (computed for members too), in dependency order.
+    pub value_order: Vec<usize>,
+    /// Every computed value of the entity, in dependency order.
+    pub order: Vec<usize>,
+}
+
+/// What a computed value is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ComputedKind {
+    /// An entity-level value.
+    EntityValue,
+    /// A program's intermediate value.
+    ProgramValue,
+    /// A program's condition.
+    Condition,
+    /// A program's eligibility (all conditions).
+    Eligible,
+    /// A program's amount.
+    Amount,
+}
+
+/// A value computed by formula into a frame slot.
+#[derive(Debug, Clone)]
+pub struct Computed {
+    /// Name (`per_capita_income`; `eligible`; a condition id).
+    pub name: String,
+    /// Entity index.
+    pub entity: usize,
+    /// Program index, for program values.
+    pub program: Option<usize>,
+    /// Slot in the entity's frame.
+    pub slot: usize,
+    /// Kind.
+    pub kind: ComputedKind,
+    /// Type of the result.
+    pub ty: Type,
+    /// Label.
+    pub label: Text,
+    /// Formulas with their dates (one undated version is `from = None`).
+    pub versions: Vec<FormulaPlan>,
+    /// Parameters read, directly or through tables.
+    pub param_deps: Vec<usize>,
+    /// Computed values read from the same frame.
+    pub computed_deps: Vec<usize>,
+    /// Inputs read, directly or through other values (slots).
+    pub input_deps: Vec<usize>,
+    /// Member inputs read: (collection, member input slot).
+    pub member_input_deps: Vec<(usize, usize)>,
+    /// Entity values of members read (computed before the case's values).
+    pub member_computed_deps: Vec<usize>,
+    /// Note when the formula itself is an assumption.
+    pub assumption: Option<String>,
+}
+
+/// A formula in force between dates.
+#[derive(Debug, Clone)]
+pub struct FormulaPlan {
+    /// First day (none: always).
+    pub from: Option<Date>,
+    /// Last day (none: open-ended).
+    pub until: Option<Date>,
+    /// The compiled formula.
+    pub node: Node,
+    /// The formula as written.
+    pub text: String,
+}
+
+/// A name a template or condition refers to, resolved.
+#[derive(Debug, Clone)]
+pub struct Ref {
+    /// The name as written.
+    pub name: String,
+    /// Its label.
+    pub label: Text,
+    /// Where its value is.
+    pub target: RefTarget,
+    /// Its type.
+    pub ty: Type,
+}
+
+/// Where a referenced value lives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RefTarget {
+    /// A parameter.
+    Param(usize),
+    /// A slot of the case's frame.
+    Slot(usize),
+    /// The evaluation date.
+    AsOf,
+}
+
+/// A part of an explanation template.
+#[derive(Debug, Clone)]
+pub enum TemplatePart {
+    /// Literal text.
+    Lit(String),
+    /// A value, formatted for people.
+    Ref(Ref),
+}
+
+/// A condition of a program.
+#[derive(Debug, Clone)]
+pub struct ConditionPlan {
+    /// Id.
+    pub id: String,
+    /// The computed boolean.
+    pub computed: usize,
+    /// Rejection code.
+    pub reject: String,
+    /// Label.
+    pub label: Text,
+    /// Explanation when it holds: zh, en.
+    pub pass: [Vec<TemplatePart>; 2],
+    /// Explanation when it fails: zh, en.
+    pub fail: [Vec<TemplatePart>; 2],
+    /// Names the test compares, for the trace.
+    pub refs: Vec<Ref>,
+}
+
+/// How a program's records are settled.
+#[derive(Debug, Clone)]
+pub struct SettlementPlan {
+    /// Date column.
+    pub date: String,
+    /// Person column.
+    pub person: String,
+    /// Uniqueness columns.
+    pub unique: Vec<String>,
+}
+
+/// A program.
+#[derive(Debug, Clone)]
+pub struct ProgramPlan {
+    /// Id.
+    pub name: String,
+    /// Entity index.
+    pub entity: usize,
+    /// Label.
+    pub label: Text,
+    /// Description.
+    pub description: Text,
+    /// Legal basis.
+    pub citation: Option<Citation>,
+    /// Intermediate values.
+    pub values: Vec<usize>,
+    /// Conditions.
+    pub conditions: Vec<ConditionPlan>,
+    /// Eligibility.
+    pub eligible: usize,
+    /// Amount, if the program pays one.
+    pub amount: Option<usize>,
+    /// Unit of the amount for display.
+    pub amount_unit: Option<String>,
+    /// Every computed value the program needs, in dependency order.
+    pub needed: Vec<usize>,
+    /// Inputs the program reads (slot indices), for form generation.
+    pub inputs: Vec<usize>,
+    /// Collections the program reads, with the member inputs read.
+    pub member_inputs: Vec<(usize, Vec<usize>)>,
+    /// Settlement, for per-record programs.
+    pub settlement: Option<SettlementPlan>,
+}
+
+/// Why a program is not in force in a segment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NotInForce {
+    /// A parameter has no version in force.
+    Parameter(String),
+    /// A value has no formula in force.
+    Formula(String),
+}
+
+/// An interval of time in which every rule has one version.
+#[derive(Debug, Clone)]
+pub struct Segment {
+    /// First day.
+    pub start: Date,
+    /// Parameter values (`Missing` when not in force).
+    pub params: Vec<Value>,
+    /// Index of the version of each parameter in force.
+    pub param_version: Vec<Option<u32>>,
+    /// Index of the formula version of each computed value in force.
+    pub choice: Vec<Option<u32>>,
+    /// Per computed value: whether it is in force.
+    pub computed_in_force: Vec<bool>,
+    /// Per program: in force, or why not.
+    pub program_status: Vec<Result<(), NotInForce>>,
+    /// Per program: parameters it reads (directly, through tables or derived
+    /// parameters), sorted.
+    pub program_params: Vec<Vec<usize>>,
+}
+
+/// Built-in aggregations over a collection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AggKind {
+    /// Sum of the body.
+    Sum,
+    /// Number of members (where the body holds).
+    Count,
+    /// Whether the body holds for any member.
+    Any,
+    /// Whether it holds for all.
+    All,
+    /// Smallest value of the body.
+    Min,
+    /// Largest value of the body.
+    Max,
+}
+
+/// Arithmetic operators.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Arith {
+    /// +
+    Add,
+    /// -
+    Sub,
+    /// *
+    Mul,
+    /// /
+    Div,
+}
+
+/// Comparison operators.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cmp {
+    /// <
+    Lt,
+    /// <=
+    Le,
+    /// >
+    Gt,
+    /// >=
+    Ge,
+    /// ==
+    Eq,
+    /// !=
+    Ne,
+}
+
+/// A compiled expression.
+#[derive(Debug, Clone)]
+pub enum Node {
+    /// A constant.
+    Const(Value),
+    /// A parameter of the current segment.
+    Param(usize),
+    /// A slot of the case's frame.
+    Slot(usize),
+    /// A slot of the current member's frame (inside an aggregation).
+    MemberSlot(usize),
+    /// The evaluation date.
+    AsOf,
+    /// Negation.
+    Neg(Box<Node>),
+    /// Logical not.
+    Not(Box<Node>),
+    /// Arithmetic.
+    Arith(Arith, Box<Node>, Box<Node>),
+    /// Comparison.
+    Cmp(Cmp, Box<Node>, Box<Node>),
+    /// Short-circuit and.
+    And(Box<Node>, Box<Node>),
+    /// Short-circuit or.
+    Or(Box<Node>, Box<Node>),
+    /// Conditional.
+    If(Box<Node>, Box<Node>, Box<Node>),
+    /// Membership.
+    In(Box<Node>, Vec<Node>),
+    /// Smallest argument.
+    Min(Vec<Node>),
+    /// Largest argument.
+    Max(Vec<Node>),
+    /// Rounding to a unit.
+    Round(RoundingMode, Decimal, Box<Node>),
+    /// Completed years from a birth date to the evaluation date.
+    Age(Box<Node>),
+    /// Aggregation over a collection of the case.
+    Agg(AggKind, usize, Option<Box<Node>>),
+    /// Table look-up.
+    Table(usize, Box<Node>),
+    /// All of these slots are true (a program's eligibility).
+    AllSlots(Vec<usize>),
+    /// The formula if the eligibility slot holds, else zero.
+    IfEligible(usize, Box<Node>),
+}
+
+/// A checked, compiled rule set.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    /// Identity.
+    pub header: Header,
+    /// Enums.
+    pub enums: Vec<EnumPlan>,
+    /// Parameters.
+    pub params: Vec<ParamPlan>,
+    /// Tables.
+    pub tables: Vec<TablePlan>,
+    /// Entities.
+    pub entities: Vec<EntityPlan>,
+    /// Computed values of all entities.
+    pub computeds: Vec<Computed>,
+    /// Programs.
+    pub programs: Vec<ProgramPlan>,
+    /// Time segments, by start date.
+    pub segments: Vec<Segment>,
+}
+
+impl Plan {
+    /// The segment in force on `day`, if any rules are.
+    pub fn segment_at(&self, day: Date) -> Option<&Segment> {
+        let i = self.segments.partition_point(|s| s.start <= day);
+        i.checked_sub(1).and_then(|i| self.segments.get(i))
+    }
+
+    /// Index of the program named `name`.
+    pub fn program_index(&self, name: &str) -> Option<usize> {
+        self.programs.iter().position(|p| p.name == name)
+    }
+
+    /// Index of the entity named `name`.
+    pub fn entity_index(&self, name: &str) -> Option<usize> {
+        self.entities.iter().position(|e| e.name == name)
+    }
+
+    /// Index of the parameter named `name`.
+    pub fn param_index(&self, name: &str) -> Option<usize> {
+        self.params.iter().position(|p| p.name == name)
+    }
+}
