@@ -79,7 +79,6 @@ pub(crate) fn reason_text(r: &NotInForce) -> String {
 pub struct Runner<'p> {
     pub(crate) plan: &'p Plan,
     pub(crate) segment: &'p Segment,
-    pub(crate) entity: usize,
     pub(crate) programs: Vec<usize>,
     /// Computed values to run for the case, in order, with the node to use.
     steps: Vec<(usize, usize, u32)>,
@@ -159,7 +158,6 @@ impl<'p> Runner<'p> {
         Ok(Runner {
             plan,
             segment,
-            entity,
             programs: in_force,
             steps,
             member_steps,
@@ -177,7 +175,7 @@ impl<'p> Runner<'p> {
     ///
     /// # Errors
     /// [`EvalError::Overflow`] when a value is too large.
-    pub fn run(&self, frame: &mut [Value], members: &mut [(usize, Vec<Value>)]) -> Result<(), EvalError> {
+    pub fn run(&self, frame: &mut [Value], members: &mut [(usize, &mut [Value])]) -> Result<(), EvalError> {
         let plan = self.plan;
         let params = &self.segment.params;
         let fault = |c: usize, f: EvalFault| {
@@ -213,7 +211,7 @@ impl<'p> Runner<'p> {
                 }
             }
         }
-        let views: Vec<Members<'_>> = members.iter().map(|(stride, data)| Members { stride: *stride, data }).collect();
+        let views: Vec<Members<'_>> = members.iter().map(|(stride, data)| Members { stride: *stride, data: &**data }).collect();
         for &(c, slot, v) in &self.steps {
             let node = &plan.computeds[c].versions[v as usize].node;
             let value = {

@@ -176,14 +176,6 @@ pub fn read_value(plan: &Plan, input: &InputPlan, j: &Json, loc: &str, as_of: Da
                 push(errors, code, loc, format!("`{text}` is not a decimal number (write digits, one optional point, no exponent)"), Some(j));
                 return None;
             };
-            if input.ty == Type::Money && d.normalize().scale() > 2 {
-                push(errors, "invalid_money", loc, format!("`{text}` has fractions of a fen; money has at most two decimals"), Some(j));
-                return None;
-            }
-            if input.integer && !d.fract().is_zero() {
-                push(errors, "not_integer", loc, format!("`{text}` must be a whole number"), Some(j));
-                return None;
-            }
             Value::Num(d)
         }
         Type::Bool => match j {
@@ -198,55 +190,91 @@ pub fn read_value(plan: &Plan, input: &InputPlan, j: &Json, loc: &str, as_of: Da
                 push(errors, "wrong_type", loc, "expected a date written as \"YYYY-MM-DD\"", Some(j));
                 return None;
             };
-            let Some(d) = Date::parse(s) else {
-                push(errors, "invalid_date", loc, format!("`{s}` is not a date (YYYY-MM-DD, a day that exists, years 1800–2200)"), Some(j));
-                return None;
-            };
-            if input.not_after_as_of && d > as_of {
-                push(errors, "date_after_as_of", loc, format!("{d} is after the evaluation date {as_of}"), Some(j));
-                return None;
-            }
-            if let Some(max_age) = input.max_age {
-                if d.age_on(as_of) > max_age {
-                    push(errors, "age_out_of_range", loc, format!("{d} means an age of {} on {as_of}, above the limit of {max_age}", d.age_on(as_of)), Some(j));
+            match Date::parse(s) {
+                Some(d) => Value::Date(d),
+                None => {
+                    push(errors, "invalid_date", loc, format!("`{s}` is not a date (YYYY-MM-DD, a day that exists, years 1800–2200)"), Some(j));
                     return None;
                 }
             }
-            Value::Date(d)
         }
         Type::Enum(e) => {
-            let variants = plan.enums.get(*e).map(|e| e.variants.as_slice()).unwrap_or(&[]);
             let Json::String(s) = j else {
                 push(errors, "wrong_type", loc, "expected one of the choices as a string", Some(j));
                 return None;
             };
-            match variants.iter().position(|(id, _)| id == s) {
-                Some(i) => Value::Enum(i as u32),
-                None => {
-                    let choices: Vec<&str> = variants.iter().map(|(id, _)| id.as_str()).collect();
-                    push(errors, "unknown_choice", loc, format!("`{s}` is not one of {}", choices.join(", ")), Some(j));
+            match choice(plan, *e, s) {
+                Ok(v) => v,
+                Err(msg) => {
+                    push(errors, "unknown_choice", loc, msg, Some(j));
                     return None;
                 }
             }
         }
     };
-    if let Some(min) = input.min {
-        if let (Value::Num(v), Value::Num(m)) = (value, min) {
-            if v < m {
-                push(errors, "too_small", loc, format!("must be at least {}", money::display(m)), Some(j));
-                return None;
-            }
+    match check_value(input, value, as_of) {
+        Ok(()) => Some(value),
+        Err((code, msg)) => {
+            push(errors, code, loc, msg, Some(j));
+            None
         }
     }
-    if let Some(max) = input.max {
-        if let (Value::Num(v), Value::Num(m)) = (value, max) {
-            if v > m {
-                push(errors, "too_large", loc, format!("must be at most {}", money::display(m)), Some(j));
-                return None;
-            }
+}
+
+/// The enum choice named `s`, or a message listing the choices.
+///
+/// # Errors
+/// A message when `s` is not a choice.
+pub fn choice(plan: &Plan, enumeration: usize, s: &str) -> Result<Value, String> {
+    let variants = plan.enums.get(enumeration).map(|e| e.variants.as_slice()).unwrap_or(&[]);
+    match variants.iter().position(|(id, _)| id == s) {
+        Some(i) => Ok(Value::Enum(i as u32)),
+        None => {
+            let choices: Vec<&str> = variants.iter().map(|(id, _)| id.as_str()).collect();
+            Err(format!("`{s}` is not one of {}", choices.join(", ")))
         }
     }
-    Some(value)
+}
+
+/// Checks a typed value against an input's rules: whole fen for money,
+/// whole numbers for integers, range, dates not after the evaluation date,
+/// implied age.
+///
+/// # Errors
+/// The error code and message.
+pub fn check_value(input: &InputPlan, value: Value, as_of: Date) -> Result<(), (&'static str, String)> {
+    match value {
+        Value::Num(d) => {
+            if input.ty == Type::Money && d.normalize().scale() > 2 {
+                return Err(("invalid_money", format!("`{d}` has fractions of a fen; money has at most two decimals")));
+            }
+            if input.integer && !d.fract().is_zero() {
+                return Err(("not_integer", format!("`{d}` must be a whole number")));
+            }
+            if let Some(Value::Num(m)) = input.min {
+                if d < m {
+                    return Err(("too_small", format!("{} must be at least {}", money::display(d), money::display(m))));
+                }
+            }
+            if let Some(Value::Num(m)) = input.max {
+                if d > m {
+                    return Err(("too_large", format!("{} must be at most {}", money::display(d), money::display(m))));
+                }
+            }
+        }
+        Value::Date(d) => {
+            if input.not_after_as_of && d > as_of {
+                return Err(("date_after_as_of", format!("{d} is after the evaluation date {as_of}")));
+            }
+            if let Some(max_age) = input.max_age {
+                if d.age_on(as_of) > max_age {
+                    return Err(("age_out_of_range", format!("{d} means an age of {} on {as_of}, above the limit of {max_age}", d.age_on(as_of))));
+                }
+            }
+        }
+        _ => {}
+    }
+    Ok(())
 }
 
 /// The value of a field for display: money and numbers as decimals.

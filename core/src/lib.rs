@@ -236,7 +236,8 @@ impl RuleSet {
     pub fn evaluate(&self, case: &Case, as_of: Date, programs: Option<&[String]>) -> Result<Outcome, EvalError> {
         let runner = Runner::new(&self.plan, case.entity, programs, as_of)?;
         let mut frame = case.frame.clone();
-        let mut members = case.collections.clone();
+        let mut data = case.collections.clone();
+        let mut members: Vec<(usize, &mut [value::Value])> = data.iter_mut().map(|(s, d)| (*s, d.as_mut_slice())).collect();
         runner.run(&mut frame, &mut members)?;
         Ok(Outcome::build(&self.plan, runner.segment, case.entity, &runner.programs, &frame, as_of))
     }
@@ -258,7 +259,8 @@ impl RuleSet {
     pub fn decide(&self, case: &Case, as_of: Date, programs: Option<&[String]>) -> Result<Vec<Decision>, EvalError> {
         let runner = Runner::new(&self.plan, case.entity, programs, as_of)?;
         let mut frame = case.frame.clone();
-        let mut members = case.collections.clone();
+        let mut data = case.collections.clone();
+        let mut members: Vec<(usize, &mut [value::Value])> = data.iter_mut().map(|(s, d)| (*s, d.as_mut_slice())).collect();
         runner.run(&mut frame, &mut members)?;
         Ok(runner.programs.iter().map(|&p| Decision::read(&self.plan, p, &frame)).collect())
     }

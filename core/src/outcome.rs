@@ -514,3 +514,10 @@ pub fn citation_json(c: &Citation) -> Json {
         "note": c.note,
     })
 }
+
+impl OutValue {
+    /// The value of parameter `p`, typed.
+    pub fn of_param(plan: &Plan, p: usize, v: Value) -> OutValue {
+        plan.params.get(p).map_or(OutValue::Missing, |param| OutValue::of(v, &param.ty, plan))
+    }
+}
