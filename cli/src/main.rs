@@ -7,7 +7,9 @@
 
 use bangfu::outcome::citation_json;
 use bangfu::plan::{ParamRule, Status};
-use bangfu::{examples, schema, settle, Date, Diagnostic, Error, Lang, LoadError, Override, RuleSet};
+use bangfu::{
+    examples, schema, settle, Date, Diagnostic, Error, Lang, LoadError, Override, RuleSet,
+};
 use clap::{Parser, Subcommand, ValueEnum};
 use serde_json::{json, Map, Value as Json};
 use std::io::Read;
@@ -15,7 +17,11 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "bangfu", version, about = "Social-assistance rules as code: who qualifies, for how much, and why.")]
+#[command(
+    name = "bangfu",
+    version,
+    about = "Social-assistance rules as code: who qualifies, for how much, and why."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -147,7 +153,16 @@ fn main() -> ExitCode {
 }
 
 fn load(dir: &Path) -> Result<RuleSet, Fail> {
-    RuleSet::load_dir(dir).map_err(|e| Fail(format!("{}: the rule set does not load\n{}", dir.display(), e.render()), 1))
+    RuleSet::load_dir(dir).map_err(|e| {
+        Fail(
+            format!(
+                "{}: the rule set does not load\n{}",
+                dir.display(),
+                e.render()
+            ),
+            1,
+        )
+    })
 }
 
 fn date(s: &str, what: &str) -> Result<Date, Fail> {
@@ -157,7 +172,9 @@ fn date(s: &str, what: &str) -> Result<Date, Fail> {
 fn read_input(path: &str) -> Result<String, Fail> {
     if path == "-" {
         let mut s = String::new();
-        std::io::stdin().read_to_string(&mut s).map_err(|e| usage(format!("stdin: {e}")))?;
+        std::io::stdin()
+            .read_to_string(&mut s)
+            .map_err(|e| usage(format!("stdin: {e}")))?;
         Ok(s)
     } else {
         std::fs::read_to_string(path).map_err(|e| usage(format!("{path}: {e}")))
@@ -167,23 +184,52 @@ fn read_input(path: &str) -> Result<String, Fail> {
 fn run(command: Command) -> Result<String, Fail> {
     match command {
         Command::Check { dir, format } => check(&dir, format),
-        Command::Eval { dir, on, programs, entity, explain, lang, set, overlay, input } => eval(&dir, &on, programs, entity, explain, &lang, &set, &overlay, &input),
+        Command::Eval {
+            dir,
+            on,
+            programs,
+            entity,
+            explain,
+            lang,
+            set,
+            overlay,
+            input,
+        } => eval(
+            &dir, &on, programs, entity, explain, &lang, &set, &overlay, &input,
+        ),
         Command::Params { dir, on, format } => params(&dir, &on, format),
-        Command::Diff { dir, from, to, format } => diff(&dir, &from, &to, format),
-        Command::Settle { dir, month, program, format, strict, records } => settle_cmd(&dir, &month, program, format, strict, &records),
+        Command::Diff {
+            dir,
+            from,
+            to,
+            format,
+        } => diff(&dir, &from, &to, format),
+        Command::Settle {
+            dir,
+            month,
+            program,
+            format,
+            strict,
+            records,
+        } => settle_cmd(&dir, &month, program, format, strict, &records),
         Command::Schema { dir, program } => {
             let rules = load(&dir)?;
             let plan = rules.plan();
             let out = match program {
                 None => schema::programs(plan),
                 Some(p) => {
-                    let i = plan.program_index(&p).ok_or_else(|| usage(format!("--program: `{p}` is not a program")))?;
+                    let i = plan
+                        .program_index(&p)
+                        .ok_or_else(|| usage(format!("--program: `{p}` is not a program")))?;
                     schema::program_schema(plan, i).unwrap_or(Json::Null)
                 }
             };
             Ok(pretty(&out))
         }
-        Command::Codes => Ok(bangfu::Code::ALL.iter().map(|c| format!("{} {:<28} {}\n", c.code(), c.name(), c.summary())).collect()),
+        Command::Codes => Ok(bangfu::Code::ALL
+            .iter()
+            .map(|c| format!("{} {:<28} {}\n", c.code(), c.name(), c.summary()))
+            .collect()),
     }
 }
 
@@ -197,7 +243,15 @@ fn check(dir: &Path, format: Format) -> Result<String, Fail> {
     let rules = match RuleSet::load_dir(dir) {
         Ok(r) => r,
         Err(e) => {
-            let out = if format == Format::Json { pretty(&json!({"ok": false, "diagnostics": e.records()})) } else { format!("{}: the rule set does not load\n{}", dir.display(), e.render()) };
+            let out = if format == Format::Json {
+                pretty(&json!({"ok": false, "diagnostics": e.records()}))
+            } else {
+                format!(
+                    "{}: the rule set does not load\n{}",
+                    dir.display(),
+                    e.render()
+                )
+            };
             return Err(Fail(out, 1));
         }
     };
@@ -210,7 +264,11 @@ fn check(dir: &Path, format: Format) -> Result<String, Fail> {
             "diagnostics": [],
             "examples": {"passed": results.len() - failed.len(), "failed": failed.iter().map(|r| json!({"id": r.id, "file": r.file, "failures": r.failures})).collect::<Vec<_>>()},
         }));
-        return if failed.is_empty() { Ok(out) } else { Err(Fail(out, 1)) };
+        return if failed.is_empty() {
+            Ok(out)
+        } else {
+            Err(Fail(out, 1))
+        };
     }
     let mut out = format!("{} {} ({})\n", rules.id(), rules.version(), rules.hash());
     let plan = rules.plan();
@@ -227,7 +285,11 @@ fn check(dir: &Path, format: Format) -> Result<String, Fail> {
             out.push_str(&format!("  {f}\n"));
         }
     }
-    out.push_str(&format!("worked examples: {} passed, {} failed\n", results.len() - failed.len(), failed.len()));
+    out.push_str(&format!(
+        "worked examples: {} passed, {} failed\n",
+        results.len() - failed.len(),
+        failed.len()
+    ));
     if failed.is_empty() {
         Ok(out)
     } else {
@@ -240,33 +302,71 @@ fn reform(rules: RuleSet, set: &[String], overlay: &[PathBuf]) -> Result<RuleSet
     if !overlay.is_empty() {
         let mut files = Vec::new();
         for p in overlay {
-            let text = std::fs::read_to_string(p).map_err(|e| usage(format!("--overlay {}: {e}", p.display())))?;
-            files.push((p.file_name().map_or_else(|| "overlay.toml".into(), |n| n.to_string_lossy().to_string()), text));
+            let text = std::fs::read_to_string(p)
+                .map_err(|e| usage(format!("--overlay {}: {e}", p.display())))?;
+            files.push((
+                p.file_name().map_or_else(
+                    || "overlay.toml".into(),
+                    |n| n.to_string_lossy().to_string(),
+                ),
+                text,
+            ));
         }
-        rules = rules.with_overlay(files).map_err(|e| usage(format!("--overlay: the reformed rule set does not load\n{}", e.render())))?;
+        rules = rules.with_overlay(files).map_err(|e| {
+            usage(format!(
+                "--overlay: the reformed rule set does not load\n{}",
+                e.render()
+            ))
+        })?;
     }
     if !set.is_empty() {
         let mut overrides = Vec::new();
         for s in set {
-            let (name, value) = s.split_once('=').ok_or_else(|| usage(format!("--set: `{s}` is not NAME=VALUE")))?;
-            overrides.push(Override { name: name.trim().into(), value: value.trim().into(), from: None });
+            let (name, value) = s
+                .split_once('=')
+                .ok_or_else(|| usage(format!("--set: `{s}` is not NAME=VALUE")))?;
+            overrides.push(Override {
+                name: name.trim().into(),
+                value: value.trim().into(),
+                from: None,
+            });
         }
-        rules = rules.with_overrides(&overrides).map_err(|e| usage(format!("--set: the reform does not load\n{}", render_plain(&e))))?;
+        rules = rules.with_overrides(&overrides).map_err(|e| {
+            usage(format!(
+                "--set: the reform does not load\n{}",
+                render_plain(&e)
+            ))
+        })?;
     }
     Ok(rules)
 }
 
 fn render_plain(e: &LoadError) -> String {
-    e.diagnostics.iter().map(|d: &Diagnostic| d.render(&e.sources)).collect()
+    e.diagnostics
+        .iter()
+        .map(|d: &Diagnostic| d.render(&e.sources))
+        .collect()
 }
 
 #[allow(clippy::too_many_arguments)]
-fn eval(dir: &Path, on: &str, programs: Vec<String>, entity: Option<String>, explain: bool, lang: &str, set: &[String], overlay: &[PathBuf], input: &str) -> Result<String, Fail> {
+fn eval(
+    dir: &Path,
+    on: &str,
+    programs: Vec<String>,
+    entity: Option<String>,
+    explain: bool,
+    lang: &str,
+    set: &[String],
+    overlay: &[PathBuf],
+    input: &str,
+) -> Result<String, Fail> {
     let as_of = date(on, "--on")?;
-    let lang = Lang::parse(lang).ok_or_else(|| usage(format!("--lang: `{lang}` is not zh or en")))?;
+    let lang =
+        Lang::parse(lang).ok_or_else(|| usage(format!("--lang: `{lang}` is not zh or en")))?;
     let rules = reform(load(dir)?, set, overlay)?;
     let text = read_input(input)?;
-    let json: Json = serde_json::from_str(&text).map_err(|e| usage(format!("{input}: not valid JSON: {e}")))?;
+    let json: Json =
+        serde_json::from_str(&text).map_err(|e| usage(format!("{input}: not valid JSON: {e}")))?;
     let plan = rules.plan();
     let entity = match (entity, programs.first()) {
         (Some(e), _) => e,
@@ -278,9 +378,17 @@ fn eval(dir: &Path, on: &str, programs: Vec<String>, entity: Option<String>, exp
     };
     let filter = (!programs.is_empty()).then_some(programs.as_slice());
     match rules.evaluate_json(&entity, &json, as_of, filter) {
-        Ok(outcome) => Ok(if explain { outcome.explain(lang) } else { pretty(&outcome.to_json()) }),
+        Ok(outcome) => Ok(if explain {
+            outcome.explain(lang)
+        } else {
+            pretty(&outcome.to_json())
+        }),
         Err(Error::Input(errors)) => {
-            let mut msg = format!("{input}: invalid input ({} problem{})\n", errors.len(), if errors.len() == 1 { "" } else { "s" });
+            let mut msg = format!(
+                "{input}: invalid input ({} problem{})\n",
+                errors.len(),
+                if errors.len() == 1 { "" } else { "s" }
+            );
             for e in &errors {
                 msg.push_str(&format!("  {e}\n"));
             }
@@ -294,12 +402,25 @@ fn params(dir: &Path, on: &str, format: Format) -> Result<String, Fail> {
     let day = date(on, "--on")?;
     let rules = load(dir)?;
     let plan = rules.plan();
-    let seg = plan.segment_at(day).ok_or_else(|| usage(format!("--on: no rules of {} are in force on {day}", rules.id())))?;
+    let seg = plan.segment_at(day).ok_or_else(|| {
+        usage(format!(
+            "--on: no rules of {} are in force on {day}",
+            rules.id()
+        ))
+    })?;
     let mut rows = Vec::new();
-    let mut text = format!("parameters of {} {} in force on {day}\n", rules.id(), rules.version());
+    let mut text = format!(
+        "parameters of {} {} in force on {day}\n",
+        rules.id(),
+        rules.version()
+    );
     for (i, p) in plan.params.iter().enumerate() {
-        let Some(v) = seg.param_version[i] else { continue };
-        let Some(version) = p.versions.get(v as usize) else { continue };
+        let Some(v) = seg.param_version[i] else {
+            continue;
+        };
+        let Some(version) = p.versions.get(v as usize) else {
+            continue;
+        };
         let value = bangfu::outcome::OutValue::of_param(plan, i, seg.params[i]);
         let formula = match &version.rule {
             ParamRule::Derived(_, f) => Some(f.clone()),
@@ -312,7 +433,10 @@ fn params(dir: &Path, on: &str, format: Format) -> Result<String, Fail> {
             p.unit.clone().unwrap_or_default(),
             version.status.name(),
             version.from,
-            formula.as_ref().map(|f| format!(" = {f}")).unwrap_or_default(),
+            formula
+                .as_ref()
+                .map(|f| format!(" = {f}"))
+                .unwrap_or_default(),
             version.citation.document
         ));
         rows.push(json!({
@@ -322,10 +446,18 @@ fn params(dir: &Path, on: &str, format: Format) -> Result<String, Fail> {
         }));
     }
     if format == Format::Json {
-        Ok(pretty(&json!({"ruleset": {"id": rules.id(), "version": rules.version(), "hash": rules.hash()}, "on": day.to_string(), "parameters": rows})))
+        Ok(pretty(
+            &json!({"ruleset": {"id": rules.id(), "version": rules.version(), "hash": rules.hash()}, "on": day.to_string(), "parameters": rows}),
+        ))
     } else {
-        let assumptions = rows.iter().filter(|r| r["status"] == Status::Assumption.name()).count();
-        text.push_str(&format!("{} parameters, {assumptions} of them assumptions\n", rows.len()));
+        let assumptions = rows
+            .iter()
+            .filter(|r| r["status"] == Status::Assumption.name())
+            .count();
+        text.push_str(&format!(
+            "{} parameters, {assumptions} of them assumptions\n",
+            rows.len()
+        ));
         Ok(text)
     }
 }
@@ -342,7 +474,9 @@ fn diff(dir: &Path, from: &str, to: &str, format: Format) -> Result<String, Fail
         let vera = sa.and_then(|s| s.param_version[i]);
         let verb = sb.and_then(|s| s.param_version[i]);
         if va != vb || vera != verb {
-            let status = verb.and_then(|v| p.versions.get(v as usize)).map(|v| v.status.name());
+            let status = verb
+                .and_then(|v| p.versions.get(v as usize))
+                .map(|v| v.status.name());
             changes.push(json!({"kind": "parameter", "name": p.name, "from": va.as_ref().map(|v| v.to_json()), "to": vb.as_ref().map(|v| v.to_json()), "status": status}));
         }
     }
@@ -350,13 +484,21 @@ fn diff(dir: &Path, from: &str, to: &str, format: Format) -> Result<String, Fail
         let ca = sa.and_then(|s| s.choice[i]);
         let cb = sb.and_then(|s| s.choice[i]);
         if ca != cb {
-            let text = |v: Option<u32>| v.and_then(|v| c.versions.get(v as usize)).map(|f| f.text.clone());
-            let owner = c.program.map_or_else(|| plan.entities[c.entity].name.clone(), |p| plan.programs[p].name.clone());
+            let text = |v: Option<u32>| {
+                v.and_then(|v| c.versions.get(v as usize))
+                    .map(|f| f.text.clone())
+            };
+            let owner = c.program.map_or_else(
+                || plan.entities[c.entity].name.clone(),
+                |p| plan.programs[p].name.clone(),
+            );
             changes.push(json!({"kind": "formula", "name": format!("{owner}.{}", c.name), "from": text(ca), "to": text(cb)}));
         }
     }
     if format == Format::Json {
-        return Ok(pretty(&json!({"ruleset": {"id": rules.id(), "version": rules.version(), "hash": rules.hash()}, "from": a.to_string(), "to": b.to_string(), "changes": changes})));
+        return Ok(pretty(
+            &json!({"ruleset": {"id": rules.id(), "version": rules.version(), "hash": rules.hash()}, "from": a.to_string(), "to": b.to_string(), "changes": changes}),
+        ));
     }
     let mut out = format!("changes in {} between {a} and {b}\n", rules.id());
     for c in &changes {
@@ -365,32 +507,69 @@ fn diff(dir: &Path, from: &str, to: &str, format: Format) -> Result<String, Fail
             Json::Null => "(not in force)".into(),
             other => other.to_string(),
         };
-        out.push_str(&format!("  {} {}: {} -> {}\n", c["kind"].as_str().unwrap_or(""), c["name"].as_str().unwrap_or(""), show(&c["from"]), show(&c["to"])));
+        out.push_str(&format!(
+            "  {} {}: {} -> {}\n",
+            c["kind"].as_str().unwrap_or(""),
+            c["name"].as_str().unwrap_or(""),
+            show(&c["from"]),
+            show(&c["to"])
+        ));
     }
-    out.push_str(&format!("{} change{}\n", changes.len(), if changes.len() == 1 { "" } else { "s" }));
+    out.push_str(&format!(
+        "{} change{}\n",
+        changes.len(),
+        if changes.len() == 1 { "" } else { "s" }
+    ));
     Ok(out)
 }
 
-fn settle_cmd(dir: &Path, month: &str, program: Option<String>, format: Format, strict: bool, records: &str) -> Result<String, Fail> {
+fn settle_cmd(
+    dir: &Path,
+    month: &str,
+    program: Option<String>,
+    format: Format,
+    strict: bool,
+    records: &str,
+) -> Result<String, Fail> {
     let rules = load(dir)?;
     let plan = rules.plan();
     let program = match program {
         Some(p) => p,
         None => {
-            let settled: Vec<&str> = plan.programs.iter().filter(|p| p.settlement.is_some()).map(|p| p.name.as_str()).collect();
+            let settled: Vec<&str> = plan
+                .programs
+                .iter()
+                .filter(|p| p.settlement.is_some())
+                .map(|p| p.name.as_str())
+                .collect();
             match settled.as_slice() {
                 [one] => one.to_string(),
-                _ => return Err(usage(format!("--program: say which program to settle ({})", settled.join(", ")))),
+                _ => {
+                    return Err(usage(format!(
+                        "--program: say which program to settle ({})",
+                        settled.join(", ")
+                    )))
+                }
             }
         }
     };
     let text = read_input(records)?;
-    let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(text.as_bytes());
-    let headers = reader.headers().map_err(|e| usage(format!("{records}: {e}")))?.clone();
+    let mut reader = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .from_reader(text.as_bytes());
+    let headers = reader
+        .headers()
+        .map_err(|e| usage(format!("{records}: {e}")))?
+        .clone();
     let mut rows = Vec::new();
     for (i, rec) in reader.records().enumerate() {
-        let rec = rec.map_err(|e| usage(format!("{records}: records[{i}] (line {}): {e}", i + 2)))?;
-        let map: Map<String, Json> = headers.iter().zip(rec.iter()).map(|(h, v)| (h.to_string(), Json::String(v.to_string()))).collect();
+        let rec =
+            rec.map_err(|e| usage(format!("{records}: records[{i}] (line {}): {e}", i + 2)))?;
+        let map: Map<String, Json> = headers
+            .iter()
+            .zip(rec.iter())
+            .map(|(h, v)| (h.to_string(), Json::String(v.to_string())))
+            .collect();
         rows.push(map);
     }
     match settle::settle(&rules, &program, month, &rows, strict) {
@@ -398,7 +577,19 @@ fn settle_cmd(dir: &Path, month: &str, program: Option<String>, format: Format, 
             if format == Format::Csv {
                 let mut out = String::from("record,person,date,amount,status,reasons\n");
                 for r in &s.records {
-                    out.push_str(&format!("{},{},{},{},{},{}\n", r.record, r.person, r.date, r.amount, if r.reasons.is_empty() { "accepted" } else { "rejected" }, r.reasons.join(";")));
+                    out.push_str(&format!(
+                        "{},{},{},{},{},{}\n",
+                        r.record,
+                        r.person,
+                        r.date,
+                        r.amount,
+                        if r.reasons.is_empty() {
+                            "accepted"
+                        } else {
+                            "rejected"
+                        },
+                        r.reasons.join(";")
+                    ));
                 }
                 out.push_str(&format!(",TOTAL,{},{},,\n", s.month, s.total));
                 Ok(out)
@@ -407,7 +598,11 @@ fn settle_cmd(dir: &Path, month: &str, program: Option<String>, format: Format, 
             }
         }
         Err(Error::Input(errors)) => {
-            let mut msg = format!("{records}: invalid records ({} problem{}; records[i] is data row i, line i + 2)\n", errors.len(), if errors.len() == 1 { "" } else { "s" });
+            let mut msg = format!(
+                "{records}: invalid records ({} problem{}; records[i] is data row i, line i + 2)\n",
+                errors.len(),
+                if errors.len() == 1 { "" } else { "s" }
+            );
             for e in &errors {
                 msg.push_str(&format!("  {e}\n"));
             }

@@ -53,7 +53,11 @@ impl ColumnData {
         match self {
             ColumnData::Int(v) => v.get(row).copied().flatten().map(|i| i.to_string()),
             ColumnData::Text(v) => v.get(row).cloned().flatten(),
-            ColumnData::Decimal(v) => v.get(row).copied().flatten().map(|d| d.normalize().to_string()),
+            ColumnData::Decimal(v) => v
+                .get(row)
+                .copied()
+                .flatten()
+                .map(|d| d.normalize().to_string()),
             _ => None,
         }
     }
@@ -132,15 +136,32 @@ fn signature(plan: &Plan, entity: usize) -> Vec<(String, Type)> {
     sig
 }
 
-fn cell(plan: &Plan, input: &InputPlan, col: &ColumnData, row: usize, as_of: Date) -> Result<Option<Value>, (&'static str, String)> {
+fn cell(
+    plan: &Plan,
+    input: &InputPlan,
+    col: &ColumnData,
+    row: usize,
+    as_of: Date,
+) -> Result<Option<Value>, (&'static str, String)> {
     let v = match (col, &input.ty) {
-        (ColumnData::Decimal(v), Type::Money | Type::Number(_)) => v.get(row).copied().flatten().map(Value::Num),
-        (ColumnData::Int(v), Type::Money | Type::Number(_)) => v.get(row).copied().flatten().map(|i| Value::Num(Decimal::from(i))),
+        (ColumnData::Decimal(v), Type::Money | Type::Number(_)) => {
+            v.get(row).copied().flatten().map(Value::Num)
+        }
+        (ColumnData::Int(v), Type::Money | Type::Number(_)) => v
+            .get(row)
+            .copied()
+            .flatten()
+            .map(|i| Value::Num(Decimal::from(i))),
         (ColumnData::Bool(v), Type::Bool) => v.get(row).copied().flatten().map(Value::Bool),
         (ColumnData::Date(v), Type::Date) => match v.get(row).copied().flatten() {
             None => None,
             Some(days) => {
-                let d = Date::from_ymd(1970, 1, 1).and_then(|e| e.add_days(days)).ok_or(("invalid_date", format!("day {days} is outside the years 1800–2200")))?;
+                let d = Date::from_ymd(1970, 1, 1)
+                    .and_then(|e| e.add_days(days))
+                    .ok_or((
+                        "invalid_date",
+                        format!("day {days} is outside the years 1800–2200"),
+                    ))?;
                 Some(Value::Date(d))
             }
         },
@@ -148,8 +169,14 @@ fn cell(plan: &Plan, input: &InputPlan, col: &ColumnData, row: usize, as_of: Dat
             None => None,
             Some(s) => Some(match ty {
                 Type::Enum(e) => choice(plan, *e, s).map_err(|m| ("unknown_choice", m))?,
-                Type::Date => Value::Date(Date::parse(s.trim()).ok_or(("invalid_date", format!("`{s}` is not a date (YYYY-MM-DD)")))?),
-                Type::Money | Type::Number(_) => Value::Num(money::parse_decimal(s).ok_or(("invalid_money", format!("`{s}` is not a decimal number")))?),
+                Type::Date => Value::Date(
+                    Date::parse(s.trim())
+                        .ok_or(("invalid_date", format!("`{s}` is not a date (YYYY-MM-DD)")))?,
+                ),
+                Type::Money | Type::Number(_) => Value::Num(
+                    money::parse_decimal(s)
+                        .ok_or(("invalid_money", format!("`{s}` is not a decimal number")))?,
+                ),
                 Type::Bool => match s.trim() {
                     "true" | "1" => Value::Bool(true),
                     "false" | "0" => Value::Bool(false),
@@ -157,7 +184,12 @@ fn cell(plan: &Plan, input: &InputPlan, col: &ColumnData, row: usize, as_of: Dat
                 },
             }),
         },
-        _ => return Err(("wrong_type", format!("a column of this kind cannot hold {}", input.name))),
+        _ => {
+            return Err((
+                "wrong_type",
+                format!("a column of this kind cannot hold {}", input.name),
+            ))
+        }
     };
     let v = match v {
         Some(v) => v,
@@ -181,7 +213,14 @@ impl Population {
     ///
     /// # Errors
     /// [`EvalError::UnknownEntity`] for an unknown entity.
-    pub fn build(rules: &RuleSet, entity: &str, cases: &Table, members: Option<&Table>, key: &str, as_of: Date) -> Result<(Population, Vec<RowError>), EvalError> {
+    pub fn build(
+        rules: &RuleSet,
+        entity: &str,
+        cases: &Table,
+        members: Option<&Table>,
+        key: &str,
+        as_of: Date,
+    ) -> Result<(Population, Vec<RowError>), EvalError> {
         let plan = rules.plan();
         let e = rules.entity(entity)?;
         let ent = &plan.entities[e];
@@ -190,10 +229,22 @@ impl Population {
         let mut frames = vec![Value::Missing; n * stride];
         let mut valid = vec![true; n];
         let mut errors = Vec::new();
-        let known: Vec<&str> = ent.inputs.iter().map(|i| i.name.as_str()).chain([key]).collect();
+        let known: Vec<&str> = ent
+            .inputs
+            .iter()
+            .map(|i| i.name.as_str())
+            .chain([key])
+            .collect();
         for (name, _) in &cases.columns {
             if !known.contains(&name.as_str()) {
-                errors.push(RowError { table: "households", row: 0, household: None, loc: name.clone(), code: "unknown_field", msg: format!("column `{name}` is not an input of {entity}") });
+                errors.push(RowError {
+                    table: "households",
+                    row: 0,
+                    household: None,
+                    loc: name.clone(),
+                    code: "unknown_field",
+                    msg: format!("column `{name}` is not an input of {entity}"),
+                });
             }
         }
         for (slot, input) in ent.inputs.iter().enumerate() {
@@ -207,11 +258,25 @@ impl Population {
                     Ok(Some(v)) => frames[row * stride + slot] = v,
                     Ok(None) => {
                         valid[row] = false;
-                        errors.push(RowError { table: "households", row, household: Some(row), loc: input.name.clone(), code: "missing", msg: format!("{} is required", input.name) });
+                        errors.push(RowError {
+                            table: "households",
+                            row,
+                            household: Some(row),
+                            loc: input.name.clone(),
+                            code: "missing",
+                            msg: format!("{} is required", input.name),
+                        });
                     }
                     Err((code, msg)) => {
                         valid[row] = false;
-                        errors.push(RowError { table: "households", row, household: Some(row), loc: input.name.clone(), code, msg });
+                        errors.push(RowError {
+                            table: "households",
+                            row,
+                            household: Some(row),
+                            loc: input.name.clone(),
+                            code,
+                            msg,
+                        });
                     }
                 }
             }
@@ -225,15 +290,34 @@ impl Population {
                 let index: HashMap<String, usize> = match cases.column(key) {
                     Some(c) => (0..n).filter_map(|r| c.key(r).map(|k| (k, r))).collect(),
                     None => {
-                        errors.push(RowError { table: "households", row: 0, household: None, loc: key.to_string(), code: "missing", msg: format!("the key column `{key}` is missing") });
+                        errors.push(RowError {
+                            table: "households",
+                            row: 0,
+                            household: None,
+                            loc: key.to_string(),
+                            code: "missing",
+                            msg: format!("the key column `{key}` is missing"),
+                        });
                         HashMap::new()
                     }
                 };
                 let mkey = mt.column(key);
                 for row in 0..mt.rows() {
-                    match mkey.and_then(|c| c.key(row)).and_then(|k| index.get(&k).copied()) {
+                    match mkey
+                        .and_then(|c| c.key(row))
+                        .and_then(|k| index.get(&k).copied())
+                    {
                         Some(h) => per_case[h].push(row),
-                        None => errors.push(RowError { table: "members", row, household: None, loc: key.to_string(), code: "unknown_household", msg: format!("member row {row} names no household in the `{key}` column") }),
+                        None => errors.push(RowError {
+                            table: "members",
+                            row,
+                            household: None,
+                            loc: key.to_string(),
+                            code: "unknown_household",
+                            msg: format!(
+                                "member row {row} names no household in the `{key}` column"
+                            ),
+                        }),
                     }
                 }
             }
@@ -243,8 +327,25 @@ impl Population {
             for (h, rows) in per_case.iter().enumerate() {
                 if rows.len() < coll.min as usize || rows.len() > coll.max as usize {
                     valid[h] = false;
-                    let code = if rows.len() < coll.min as usize { "too_few_items" } else { "too_many_items" };
-                    errors.push(RowError { table: "households", row: h, household: Some(h), loc: coll.name.clone(), code, msg: format!("{} has {} members; {}–{} are accepted", coll.name, rows.len(), coll.min, coll.max) });
+                    let code = if rows.len() < coll.min as usize {
+                        "too_few_items"
+                    } else {
+                        "too_many_items"
+                    };
+                    errors.push(RowError {
+                        table: "households",
+                        row: h,
+                        household: Some(h),
+                        loc: coll.name.clone(),
+                        code,
+                        msg: format!(
+                            "{} has {} members; {}–{} are accepted",
+                            coll.name,
+                            rows.len(),
+                            coll.min,
+                            coll.max
+                        ),
+                    });
                 }
                 for &row in rows {
                     let base = data.len();
@@ -259,21 +360,47 @@ impl Population {
                             Ok(Some(v)) => data[base + slot] = v,
                             Ok(None) => {
                                 valid[h] = false;
-                                errors.push(RowError { table: "members", row, household: Some(h), loc, code: "missing", msg: format!("{} is required", input.name) });
+                                errors.push(RowError {
+                                    table: "members",
+                                    row,
+                                    household: Some(h),
+                                    loc,
+                                    code: "missing",
+                                    msg: format!("{} is required", input.name),
+                                });
                             }
                             Err((code, msg)) => {
                                 valid[h] = false;
-                                errors.push(RowError { table: "members", row, household: Some(h), loc, code, msg });
+                                errors.push(RowError {
+                                    table: "members",
+                                    row,
+                                    household: Some(h),
+                                    loc,
+                                    code,
+                                    msg,
+                                });
                             }
                         }
                     }
                 }
                 offsets.push(data.len() / mstride.max(1));
             }
-            collections.push(MemberFrames { stride: mstride, data, offsets });
+            collections.push(MemberFrames {
+                stride: mstride,
+                data,
+                offsets,
+            });
         }
         Ok((
-            Population { entity_name: entity.to_string(), signature: signature(plan, e), stride, frames, collections, valid, as_of },
+            Population {
+                entity_name: entity.to_string(),
+                signature: signature(plan, e),
+                stride,
+                frames,
+                collections,
+                valid,
+                as_of,
+            },
             errors,
         ))
     }
@@ -300,7 +427,9 @@ impl Population {
 
     /// Number of members of case `i` in each collection.
     pub fn member_count(&self, i: usize) -> usize {
-        self.collections.first().map_or(0, |c| c.offsets.get(i + 1).copied().unwrap_or(0) - c.offsets.get(i).copied().unwrap_or(0))
+        self.collections.first().map_or(0, |c| {
+            c.offsets.get(i + 1).copied().unwrap_or(0) - c.offsets.get(i).copied().unwrap_or(0)
+        })
     }
 }
 
@@ -334,34 +463,65 @@ pub const PARALLEL_THRESHOLD: usize = 4096;
 /// # Errors
 /// [`EvalError`] when the programs are not in force or the rule set's entity
 /// does not have the inputs the population was built for.
-pub fn evaluate(rules: &RuleSet, population: &Population, as_of: Date, programs: Option<&[String]>, threads: usize) -> Result<BatchResult, EvalError> {
+pub fn evaluate(
+    rules: &RuleSet,
+    population: &Population,
+    as_of: Date,
+    programs: Option<&[String]>,
+    threads: usize,
+) -> Result<BatchResult, EvalError> {
     let plan = rules.plan();
     let e = rules.entity(&population.entity_name)?;
     if signature(plan, e) != population.signature {
         return Err(EvalError::WrongEntity {
             program: "(population)".into(),
             expected: "the inputs the population was built with".into(),
-            found: format!("a rule set whose `{}` has other inputs", population.entity_name),
+            found: format!(
+                "a rule set whose `{}` has other inputs",
+                population.entity_name
+            ),
         });
     }
     let runner = Runner::new(plan, e, programs, as_of)?;
     let n = population.len();
-    let threads = if n >= PARALLEL_THRESHOLD { threads.clamp(1, 64) } else { 1 };
+    let threads = if n >= PARALLEL_THRESHOLD {
+        threads.clamp(1, 64)
+    } else {
+        1
+    };
     let chunk = n.div_ceil(threads.max(1)).max(1);
-    let ranges: Vec<(usize, usize)> = (0..n).step_by(chunk).map(|s| (s, (s + chunk).min(n))).collect();
+    let ranges: Vec<(usize, usize)> = (0..n)
+        .step_by(chunk)
+        .map(|s| (s, (s + chunk).min(n)))
+        .collect();
     let parts: Vec<Part> = if ranges.len() <= 1 {
         vec![run_range(&runner, population, 0, n)]
     } else {
         std::thread::scope(|scope| {
-            let handles: Vec<_> = ranges.iter().map(|&(s, t)| scope.spawn({ let runner = &runner; move || run_range(runner, population, s, t) })).collect();
-            handles.into_iter().map(|h| h.join().unwrap_or_else(|_| Part::failed())).collect()
+            let handles: Vec<_> = ranges
+                .iter()
+                .map(|&(s, t)| {
+                    scope.spawn({
+                        let runner = &runner;
+                        move || run_range(runner, population, s, t)
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap_or_else(|_| Part::failed()))
+                .collect()
         })
     };
     let mut result = BatchResult {
         programs: runner
             .programs()
             .iter()
-            .map(|&p| ProgramColumn { program: plan.programs[p].name.clone(), eligible: Vec::with_capacity(n), amount: plan.programs[p].amount.map(|_| Vec::with_capacity(n)) })
+            .map(|&p| ProgramColumn {
+                program: plan.programs[p].name.clone(),
+                eligible: Vec::with_capacity(n),
+                amount: plan.programs[p].amount.map(|_| Vec::with_capacity(n)),
+            })
             .collect(),
         evaluated: Vec::with_capacity(n),
         errors: Vec::new(),
@@ -387,7 +547,11 @@ struct Part {
 
 impl Part {
     fn failed() -> Part {
-        Part { columns: Vec::new(), evaluated: Vec::new(), errors: Vec::new() }
+        Part {
+            columns: Vec::new(),
+            evaluated: Vec::new(),
+            errors: Vec::new(),
+        }
     }
 }
 
@@ -395,7 +559,10 @@ fn run_range(runner: &Runner<'_>, pop: &Population, start: usize, end: usize) ->
     let plan = runner.plan;
     let programs = runner.programs();
     let len = end - start;
-    let mut columns: Vec<(Vec<bool>, Vec<Option<Decimal>>)> = programs.iter().map(|_| (Vec::with_capacity(len), Vec::with_capacity(len))).collect();
+    let mut columns: Vec<(Vec<bool>, Vec<Option<Decimal>>)> = programs
+        .iter()
+        .map(|_| (Vec::with_capacity(len), Vec::with_capacity(len)))
+        .collect();
     let mut evaluated = Vec::with_capacity(len);
     let mut errors = Vec::new();
     let mut frame: Vec<Value> = Vec::with_capacity(pop.stride);
@@ -403,13 +570,28 @@ fn run_range(runner: &Runner<'_>, pop: &Population, start: usize, end: usize) ->
     for i in start..end {
         let ok = pop.valid.get(i).copied().unwrap_or(false) && {
             frame.clear();
-            frame.extend_from_slice(pop.frames.get(i * pop.stride..(i + 1) * pop.stride).unwrap_or(&[]));
+            frame.extend_from_slice(
+                pop.frames
+                    .get(i * pop.stride..(i + 1) * pop.stride)
+                    .unwrap_or(&[]),
+            );
             for (buf, coll) in scratch.iter_mut().zip(&pop.collections) {
                 buf.clear();
-                let (a, b) = (coll.offsets.get(i).copied().unwrap_or(0), coll.offsets.get(i + 1).copied().unwrap_or(0));
-                buf.extend_from_slice(coll.data.get(a * coll.stride..b * coll.stride).unwrap_or(&[]));
+                let (a, b) = (
+                    coll.offsets.get(i).copied().unwrap_or(0),
+                    coll.offsets.get(i + 1).copied().unwrap_or(0),
+                );
+                buf.extend_from_slice(
+                    coll.data
+                        .get(a * coll.stride..b * coll.stride)
+                        .unwrap_or(&[]),
+                );
             }
-            let mut members: Vec<(usize, &mut [Value])> = scratch.iter_mut().zip(&pop.collections).map(|(b, c)| (c.stride, b.as_mut_slice())).collect();
+            let mut members: Vec<(usize, &mut [Value])> = scratch
+                .iter_mut()
+                .zip(&pop.collections)
+                .map(|(b, c)| (c.stride, b.as_mut_slice()))
+                .collect();
             match runner.run(&mut frame, &mut members) {
                 Ok(()) => true,
                 Err(e) => {
@@ -430,5 +612,9 @@ fn run_range(runner: &Runner<'_>, pop: &Population, start: usize, end: usize) ->
             }
         }
     }
-    Part { columns, evaluated, errors }
+    Part {
+        columns,
+        evaluated,
+        errors,
+    }
 }

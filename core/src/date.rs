@@ -147,7 +147,15 @@ mod tests {
     fn parses_and_prints() {
         assert_eq!(d("2023-09-06").to_string(), "2023-09-06");
         assert_eq!(d("1970-01-01").days(), 0);
-        for bad in ["2023-02-29", "2023-13-01", "2023-9-6", "20230906", "2023-00-10", "abcd-ef-gh", "+023-01-01"] {
+        for bad in [
+            "2023-02-29",
+            "2023-13-01",
+            "2023-9-6",
+            "20230906",
+            "2023-00-10",
+            "abcd-ef-gh",
+            "+023-01-01",
+        ] {
             assert!(Date::parse(bad).is_none(), "{bad}");
         }
         assert!(Date::parse("2024-02-29").is_some());

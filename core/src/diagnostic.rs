@@ -131,9 +131,19 @@ impl Diagnostic {
         let line_start = before.rfind('\n').map_or(0, |i| i + 1);
         let line = before.matches('\n').count() + 1;
         let column = before.get(line_start..)?.chars().count() + 1;
-        let line_end = text.get(start..)?.find('\n').map_or(text.len(), |i| start + i);
-        let source_line = text.get(line_start..line_end)?.trim_end_matches('\r').to_string();
-        let end = self.span.as_ref().map_or(start, |s| s.end).clamp(start, line_end);
+        let line_end = text
+            .get(start..)?
+            .find('\n')
+            .map_or(text.len(), |i| start + i);
+        let source_line = text
+            .get(line_start..line_end)?
+            .trim_end_matches('\r')
+            .to_string();
+        let end = self
+            .span
+            .as_ref()
+            .map_or(start, |s| s.end)
+            .clamp(start, line_end);
         let width = text.get(start..end).map_or(1, |s| s.chars().count().max(1));
         Some(Location {
             line,
@@ -179,7 +189,10 @@ impl Diagnostic {
             message: self.message.clone(),
             file: self.file.clone(),
             line: loc.as_ref().filter(|_| self.span.is_some()).map(|l| l.line),
-            column: loc.as_ref().filter(|_| self.span.is_some()).map(|l| l.column),
+            column: loc
+                .as_ref()
+                .filter(|_| self.span.is_some())
+                .map(|l| l.column),
             source_line: loc.filter(|_| self.span.is_some()).map(|l| l.source_line),
             help: self.help.clone(),
         }
@@ -248,7 +261,10 @@ impl LoadError {
 
     /// Every diagnostic as data.
     pub fn records(&self) -> Vec<DiagnosticRecord> {
-        self.diagnostics.iter().map(|d| d.to_record(&self.sources)).collect()
+        self.diagnostics
+            .iter()
+            .map(|d| d.to_record(&self.sources))
+            .collect()
     }
 }
 

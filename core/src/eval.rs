@@ -47,7 +47,9 @@ impl<'a> Members<'a> {
 
     /// The frame of member `i`.
     pub fn frame(&self, i: usize) -> &'a [Value] {
-        self.data.get(i * self.stride..(i + 1) * self.stride).unwrap_or(&[])
+        self.data
+            .get(i * self.stride..(i + 1) * self.stride)
+            .unwrap_or(&[])
     }
 }
 
@@ -140,7 +142,9 @@ pub fn eval_node(node: &Node, env: &Env<'_>) -> Result<Value, EvalFault> {
                 Cmp::Ne => ord.is_ne(),
             })
         }
-        Node::And(a, b) => Value::Bool(boolean(eval_node(a, env)?)? && boolean(eval_node(b, env)?)?),
+        Node::And(a, b) => {
+            Value::Bool(boolean(eval_node(a, env)?)? && boolean(eval_node(b, env)?)?)
+        }
         Node::Or(a, b) => Value::Bool(boolean(eval_node(a, env)?)? || boolean(eval_node(b, env)?)?),
         Node::If(c, a, b) => {
             if boolean(eval_node(c, env)?)? {
@@ -173,7 +177,9 @@ pub fn eval_node(node: &Node, env: &Env<'_>) -> Result<Value, EvalFault> {
             }
             Value::Num(best.ok_or(EvalFault::Unset)?)
         }
-        Node::Round(mode, unit, a) => Value::Num(round_to(num(eval_node(a, env)?)?, *unit, *mode).ok_or(EvalFault::Overflow)?),
+        Node::Round(mode, unit, a) => {
+            Value::Num(round_to(num(eval_node(a, env)?)?, *unit, *mode).ok_or(EvalFault::Overflow)?)
+        }
         Node::Age(a) => match eval_node(a, env)? {
             Value::Date(born) => Value::Num(Decimal::from(born.age_on(env.as_of))),
             _ => return Err(EvalFault::Unset),
@@ -206,7 +212,12 @@ pub fn eval_node(node: &Node, env: &Env<'_>) -> Result<Value, EvalFault> {
     })
 }
 
-fn aggregate(kind: AggKind, coll: usize, body: Option<&Node>, env: &Env<'_>) -> Result<Value, EvalFault> {
+fn aggregate(
+    kind: AggKind,
+    coll: usize,
+    body: Option<&Node>,
+    env: &Env<'_>,
+) -> Result<Value, EvalFault> {
     let members = env.collections.get(coll).copied().ok_or(EvalFault::Unset)?;
     let n = members.len();
     let run = |i: usize| -> Result<Value, EvalFault> {
@@ -236,7 +247,9 @@ fn aggregate(kind: AggKind, coll: usize, body: Option<&Node>, env: &Env<'_>) -> 
         AggKind::Sum => {
             let mut total = Decimal::ZERO;
             for i in 0..n {
-                total = total.checked_add(num(run(i)?)?).ok_or(EvalFault::Overflow)?;
+                total = total
+                    .checked_add(num(run(i)?)?)
+                    .ok_or(EvalFault::Overflow)?;
             }
             Value::Num(total)
         }

@@ -95,15 +95,27 @@ impl<'p> Runner<'p> {
     /// [`EvalError::NoRulesInForce`] when a requested program (or, when all
     /// are requested, every program) is not in force; unknown or mismatched
     /// names.
-    pub fn new(plan: &'p Plan, entity: usize, programs: Option<&[String]>, as_of: Date) -> Result<Runner<'p>, EvalError> {
-        let ent = plan.entities.get(entity).ok_or_else(|| EvalError::UnknownEntity { name: format!("#{entity}") })?;
+    pub fn new(
+        plan: &'p Plan,
+        entity: usize,
+        programs: Option<&[String]>,
+        as_of: Date,
+    ) -> Result<Runner<'p>, EvalError> {
+        let ent = plan
+            .entities
+            .get(entity)
+            .ok_or_else(|| EvalError::UnknownEntity {
+                name: format!("#{entity}"),
+            })?;
         let segment = plan.segment_at(as_of);
         let explicit = programs.is_some();
         let wanted: Vec<usize> = match programs {
             Some(names) => {
                 let mut out = Vec::new();
                 for n in names {
-                    let i = plan.program_index(n).ok_or_else(|| EvalError::UnknownProgram { name: n.clone() })?;
+                    let i = plan
+                        .program_index(n)
+                        .ok_or_else(|| EvalError::UnknownProgram { name: n.clone() })?;
                     let p = &plan.programs[i];
                     if p.entity != entity {
                         return Err(EvalError::WrongEntity {
@@ -116,7 +128,9 @@ impl<'p> Runner<'p> {
                 }
                 out
             }
-            None => (0..plan.programs.len()).filter(|&i| plan.programs[i].entity == entity).collect(),
+            None => (0..plan.programs.len())
+                .filter(|&i| plan.programs[i].entity == entity)
+                .collect(),
         };
         let no_rules = |program: &str, reason: String| EvalError::NoRulesInForce {
             program: program.to_string(),
@@ -124,8 +138,13 @@ impl<'p> Runner<'p> {
             reason,
         };
         let Some(segment) = segment else {
-            let name = wanted.first().map_or(ent.name.clone(), |&p| plan.programs[p].name.clone());
-            return Err(no_rules(&name, "the rule set has no rules in force on or before this date".into()));
+            let name = wanted
+                .first()
+                .map_or(ent.name.clone(), |&p| plan.programs[p].name.clone());
+            return Err(no_rules(
+                &name,
+                "the rule set has no rules in force on or before this date".into(),
+            ));
         };
         let mut in_force = Vec::new();
         for &p in &wanted {
@@ -137,8 +156,17 @@ impl<'p> Runner<'p> {
         }
         if in_force.is_empty() {
             let (name, reason) = match wanted.first() {
-                Some(&p) => (plan.programs[p].name.clone(), segment.program_status[p].clone().err().map_or(String::new(), |r| reason_text(&r))),
-                None => (ent.name.clone(), format!("no program applies to {}", ent.name)),
+                Some(&p) => (
+                    plan.programs[p].name.clone(),
+                    segment.program_status[p]
+                        .clone()
+                        .err()
+                        .map_or(String::new(), |r| reason_text(&r)),
+                ),
+                None => (
+                    ent.name.clone(),
+                    format!("no program applies to {}", ent.name),
+                ),
             };
             return Err(no_rules(&name, reason));
         }
@@ -149,11 +177,25 @@ impl<'p> Runner<'p> {
             }
         }
         let step = |c: usize| segment.choice[c].map(|v| (c, plan.computeds[c].slot, v));
-        let steps: Vec<(usize, usize, u32)> = ent.order.iter().copied().filter(|&c| needed[c]).filter_map(step).collect();
+        let steps: Vec<(usize, usize, u32)> = ent
+            .order
+            .iter()
+            .copied()
+            .filter(|&c| needed[c])
+            .filter_map(step)
+            .collect();
         let member_steps = ent
             .collections
             .iter()
-            .map(|coll| plan.entities[coll.entity].value_order.iter().copied().filter(|&c| segment.computed_in_force[c]).filter_map(step).collect())
+            .map(|coll| {
+                plan.entities[coll.entity]
+                    .value_order
+                    .iter()
+                    .copied()
+                    .filter(|&c| segment.computed_in_force[c])
+                    .filter_map(step)
+                    .collect()
+            })
             .collect();
         Ok(Runner {
             plan,
@@ -175,14 +217,24 @@ impl<'p> Runner<'p> {
     ///
     /// # Errors
     /// [`EvalError::Overflow`] when a value is too large.
-    pub fn run(&self, frame: &mut [Value], members: &mut [(usize, &mut [Value])]) -> Result<(), EvalError> {
+    pub fn run(
+        &self,
+        frame: &mut [Value],
+        members: &mut [(usize, &mut [Value])],
+    ) -> Result<(), EvalError> {
         let plan = self.plan;
         let params = &self.segment.params;
         let fault = |c: usize, f: EvalFault| {
             let comp = &plan.computeds[c];
-            let owner = comp.program.map_or_else(|| plan.entities[comp.entity].name.clone(), |p| plan.programs[p].name.clone());
+            let owner = comp.program.map_or_else(
+                || plan.entities[comp.entity].name.clone(),
+                |p| plan.programs[p].name.clone(),
+            );
             match f {
-                EvalFault::Overflow | EvalFault::Unset => EvalError::Overflow { program: owner, value: comp.name.clone() },
+                EvalFault::Overflow | EvalFault::Unset => EvalError::Overflow {
+                    program: owner,
+                    value: comp.name.clone(),
+                },
             }
         };
         for (ci, (stride, data)) in members.iter_mut().enumerate() {
@@ -211,7 +263,13 @@ impl<'p> Runner<'p> {
                 }
             }
         }
-        let views: Vec<Members<'_>> = members.iter().map(|(stride, data)| Members { stride: *stride, data: &**data }).collect();
+        let views: Vec<Members<'_>> = members
+            .iter()
+            .map(|(stride, data)| Members {
+                stride: *stride,
+                data,
+            })
+            .collect();
         for &(c, slot, v) in &self.steps {
             let node = &plan.computeds[c].versions[v as usize].node;
             let value = {

@@ -39,13 +39,35 @@ pub fn toml_to_json(v: &toml::Value, path: &str) -> Result<Json, String> {
     Ok(match v {
         toml::Value::String(s) => Json::String(s.clone()),
         toml::Value::Integer(i) => Json::from(*i),
-        toml::Value::Float(f) => return Err(format!("{path}: {f} is a TOML float; write numbers and money as strings")),
+        toml::Value::Float(f) => {
+            return Err(format!(
+                "{path}: {f} is a TOML float; write numbers and money as strings"
+            ))
+        }
         toml::Value::Boolean(b) => Json::Bool(*b),
         toml::Value::Datetime(d) => Json::String(d.to_string()),
-        toml::Value::Array(items) => Json::Array(items.iter().enumerate().map(|(i, x)| toml_to_json(x, &format!("{path}[{i}]"))).collect::<Result<_, _>>()?),
+        toml::Value::Array(items) => Json::Array(
+            items
+                .iter()
+                .enumerate()
+                .map(|(i, x)| toml_to_json(x, &format!("{path}[{i}]")))
+                .collect::<Result<_, _>>()?,
+        ),
         toml::Value::Table(t) => Json::Object(
             t.iter()
-                .map(|(k, x)| Ok((k.clone(), toml_to_json(x, &if path.is_empty() { k.clone() } else { format!("{path}.{k}") })?)))
+                .map(|(k, x)| {
+                    Ok((
+                        k.clone(),
+                        toml_to_json(
+                            x,
+                            &if path.is_empty() {
+                                k.clone()
+                            } else {
+                                format!("{path}.{k}")
+                            },
+                        )?,
+                    ))
+                })
                 .collect::<Result<_, String>>()?,
         ),
     })
@@ -55,7 +77,9 @@ fn matches(expected: &toml::Value, got: &OutValue) -> bool {
     match (expected, got) {
         (toml::Value::Boolean(b), OutValue::Bool(g)) => b == g,
         (toml::Value::Integer(i), _) => got.decimal() == Some(crate::Decimal::from(*i)),
-        (toml::Value::String(s), OutValue::Money(_) | OutValue::Number(..)) => money::parse_decimal(s).is_some_and(|d| got.decimal() == Some(d)),
+        (toml::Value::String(s), OutValue::Money(_) | OutValue::Number(..)) => {
+            money::parse_decimal(s).is_some_and(|d| got.decimal() == Some(d))
+        }
         (toml::Value::String(s), OutValue::Choice(id, _)) => s == id,
         (toml::Value::String(s), OutValue::Date(d)) => Date::parse(s) == Some(*d),
         (toml::Value::Datetime(dt), OutValue::Date(d)) => Date::parse(&dt.to_string()) == Some(*d),
@@ -72,7 +96,11 @@ fn show(got: &OutValue) -> String {
 
 /// Runs every worked example of a rule set.
 pub fn run_examples(rules: &RuleSet) -> Vec<ExampleResult> {
-    rules.example_sources().iter().map(|ex| run_one(rules, &ex.file, ex.decl.get_ref())).collect()
+    rules
+        .example_sources()
+        .iter()
+        .map(|ex| run_one(rules, &ex.file, ex.decl.get_ref()))
+        .collect()
 }
 
 fn run_one(rules: &RuleSet, file: &str, ex: &crate::syntax::ExampleDecl) -> ExampleResult {
@@ -118,18 +146,25 @@ fn run_one(rules: &RuleSet, file: &str, ex: &crate::syntax::ExampleDecl) -> Exam
         Ok(j) => j,
         Err(e) => return result(vec![e]),
     };
-    let programs: Vec<String> = ex.expect.keys().filter_map(|k| k.split('.').next().map(str::to_string)).fold(Vec::new(), |mut acc, p| {
-        if !acc.contains(&p) {
-            acc.push(p);
-        }
-        acc
-    });
+    let programs: Vec<String> = ex
+        .expect
+        .keys()
+        .filter_map(|k| k.split('.').next().map(str::to_string))
+        .fold(Vec::new(), |mut acc, p| {
+            if !acc.contains(&p) {
+                acc.push(p);
+            }
+            acc
+        });
     let filter = (!programs.is_empty()).then_some(programs.as_slice());
     let outcome = rules.evaluate_json(&ex.entity, &input, as_of, filter);
     match (&ex.expect_error, outcome) {
         (Some(want), Err(err)) => {
             let (codes, locs): (Vec<&str>, Vec<String>) = match &err {
-                Error::Input(errors) => (errors.iter().map(|e| e.code).collect(), errors.iter().map(|e| e.loc.clone()).collect()),
+                Error::Input(errors) => (
+                    errors.iter().map(|e| e.code).collect(),
+                    errors.iter().map(|e| e.loc.clone()).collect(),
+                ),
                 other => (vec![other.code()], vec![]),
             };
             if !codes.contains(&want.code.as_str()) {
@@ -140,7 +175,10 @@ fn run_one(rules: &RuleSet, file: &str, ex: &crate::syntax::ExampleDecl) -> Exam
                 }
             }
         }
-        (Some(want), Ok(_)) => failures.push(format!("expected error `{}`, but the case evaluated", want.code)),
+        (Some(want), Ok(_)) => failures.push(format!(
+            "expected error `{}`, but the case evaluated",
+            want.code
+        )),
         (None, Err(err)) => failures.push(format!("evaluation failed: {err}")),
         (None, Ok(outcome)) => {
             if ex.expect.is_empty() {
@@ -149,7 +187,9 @@ fn run_one(rules: &RuleSet, file: &str, ex: &crate::syntax::ExampleDecl) -> Exam
             for (key, want) in &ex.expect {
                 match outcome.get(key) {
                     None => failures.push(format!("`{key}` is not an output of this case")),
-                    Some(got) if !matches(want, &got) => failures.push(format!("`{key}`: expected {want}, got {}", show(&got))),
+                    Some(got) if !matches(want, &got) => {
+                        failures.push(format!("`{key}`: expected {want}, got {}", show(&got)))
+                    }
                     Some(_) => {}
                 }
             }

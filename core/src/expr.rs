@@ -144,10 +144,17 @@ fn lex(text: &str) -> Result<Vec<(Tok, Range<usize>)>, ParseError> {
         }
         let start = i;
         if c.is_ascii_digit() {
-            while i < bytes.len() && (bytes[i].is_ascii_digit() || bytes[i] == b'.' || bytes[i] == b'_') {
+            while i < bytes.len()
+                && (bytes[i].is_ascii_digit() || bytes[i] == b'.' || bytes[i] == b'_')
+            {
                 i += 1;
             }
-            let raw: String = text.get(start..i).unwrap_or("").chars().filter(|&c| c != '_').collect();
+            let raw: String = text
+                .get(start..i)
+                .unwrap_or("")
+                .chars()
+                .filter(|&c| c != '_')
+                .collect();
             let value = crate::money::parse_decimal(&raw)
                 .ok_or_else(|| err(format!("`{raw}` is not a number"), start..i))?;
             out.push((Tok::Num(value), start..i));
@@ -155,7 +162,10 @@ fn lex(text: &str) -> Result<Vec<(Tok, Range<usize>)>, ParseError> {
             while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_') {
                 i += 1;
             }
-            out.push((Tok::Ident(text.get(start..i).unwrap_or("").to_string()), start..i));
+            out.push((
+                Tok::Ident(text.get(start..i).unwrap_or("").to_string()),
+                start..i,
+            ));
         } else if c == b'"' {
             i += 1;
             while i < bytes.len() && bytes[i] != b'"' {
@@ -164,7 +174,10 @@ fn lex(text: &str) -> Result<Vec<(Tok, Range<usize>)>, ParseError> {
             if i >= bytes.len() {
                 return Err(err("this string is not closed with `\"`".into(), start..i));
             }
-            out.push((Tok::Str(text.get(start + 1..i).unwrap_or("").to_string()), start..i + 1));
+            out.push((
+                Tok::Str(text.get(start + 1..i).unwrap_or("").to_string()),
+                start..i + 1,
+            ));
             i += 1;
         } else {
             let two = text.get(i..i + 2).unwrap_or("");
@@ -191,7 +204,10 @@ fn lex(text: &str) -> Result<Vec<(Tok, Range<usize>)>, ParseError> {
                     }
                     _ => {
                         let ch = text.get(i..).and_then(|s| s.chars().next()).unwrap_or('?');
-                        return Err(err(format!("unexpected character `{ch}`"), i..i + ch.len_utf8()));
+                        return Err(err(
+                            format!("unexpected character `{ch}`"),
+                            i..i + ch.len_utf8(),
+                        ));
                     }
                 },
             };
@@ -211,13 +227,20 @@ fn lex(text: &str) -> Result<Vec<(Tok, Range<usize>)>, ParseError> {
 pub fn parse(text: &str) -> Result<Expr, ParseError> {
     if text.len() > MAX_EXPR_BYTES {
         return Err(ParseError {
-            message: format!("expression is {} bytes long; at most {MAX_EXPR_BYTES} are accepted", text.len()),
+            message: format!(
+                "expression is {} bytes long; at most {MAX_EXPR_BYTES} are accepted",
+                text.len()
+            ),
             span: 0..0,
             too_complex: true,
         });
     }
     let toks = lex(text)?;
-    let mut p = Parser { toks, pos: 0, depth: 0 };
+    let mut p = Parser {
+        toks,
+        pos: 0,
+        depth: 0,
+    };
     let e = p.expr()?;
     match p.peek() {
         Tok::End => Ok(e),
@@ -231,7 +254,9 @@ struct Parser {
     depth: usize,
 }
 
-const KEYWORDS: &[&str] = &["and", "or", "not", "if", "then", "else", "true", "false", "in"];
+const KEYWORDS: &[&str] = &[
+    "and", "or", "not", "if", "then", "else", "true", "false", "in",
+];
 
 impl Parser {
     fn peek(&self) -> &Tok {
@@ -321,7 +346,11 @@ impl Parser {
         let mut left = next(self)?;
         'outer: loop {
             for &(word, op, is_kw) in ops {
-                let hit = if is_kw { self.is_kw(word) } else { self.is_sym(word) };
+                let hit = if is_kw {
+                    self.is_kw(word)
+                } else {
+                    self.is_sym(word)
+                };
                 if hit {
                     self.bump();
                     self.enter()?;
@@ -399,10 +428,16 @@ impl Parser {
         })
     }
     fn additive(&mut self) -> Result<Expr, ParseError> {
-        self.binary_chain(Parser::multiplicative, &[("+", BinOp::Add, false), ("-", BinOp::Sub, false)])
+        self.binary_chain(
+            Parser::multiplicative,
+            &[("+", BinOp::Add, false), ("-", BinOp::Sub, false)],
+        )
     }
     fn multiplicative(&mut self) -> Result<Expr, ParseError> {
-        self.binary_chain(Parser::unary, &[("*", BinOp::Mul, false), ("/", BinOp::Div, false)])
+        self.binary_chain(
+            Parser::unary,
+            &[("*", BinOp::Mul, false), ("/", BinOp::Div, false)],
+        )
     }
     fn unary(&mut self) -> Result<Expr, ParseError> {
         if self.is_sym("-") {
@@ -515,7 +550,10 @@ mod tests {
         assert!(matches!(e.kind, ExprKind::In(_, ref v) if v.len() == 2));
         let e = parse("sum(members, monthly_income) / count(members)").unwrap();
         assert!(matches!(e.kind, ExprKind::Binary(BinOp::Div, _, _)));
-        assert_eq!(parse("dibao.eligible").unwrap().kind, ExprKind::Name(vec!["dibao".into(), "eligible".into()]));
+        assert_eq!(
+            parse("dibao.eligible").unwrap().kind,
+            ExprKind::Name(vec!["dibao".into(), "eligible".into()])
+        );
     }
 
     #[test]

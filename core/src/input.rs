@@ -61,11 +61,20 @@ impl Case {
 
     /// Number of members in each collection.
     pub fn member_counts(&self) -> Vec<usize> {
-        self.collections.iter().map(|(stride, data)| data.len().checked_div(*stride).unwrap_or(0)).collect()
+        self.collections
+            .iter()
+            .map(|(stride, data)| data.len().checked_div(*stride).unwrap_or(0))
+            .collect()
     }
 }
 
-fn push(errors: &mut Vec<InputError>, code: &'static str, loc: &str, msg: impl Into<String>, input: Option<&Json>) {
+fn push(
+    errors: &mut Vec<InputError>,
+    code: &'static str,
+    loc: &str,
+    msg: impl Into<String>,
+    input: Option<&Json>,
+) {
     errors.push(InputError {
         code,
         loc: loc.to_string(),
@@ -89,7 +98,12 @@ fn join(prefix: &str, name: &str) -> String {
 ///
 /// # Errors
 /// Every problem found, each with its path.
-pub fn parse_case(plan: &Plan, entity: usize, json: &Json, as_of: Date) -> Result<Case, Vec<InputError>> {
+pub fn parse_case(
+    plan: &Plan,
+    entity: usize,
+    json: &Json,
+    as_of: Date,
+) -> Result<Case, Vec<InputError>> {
     let mut errors = Vec::new();
     let case = read_entity(plan, entity, json, "", as_of, &mut errors, 0);
     match case {
@@ -98,18 +112,48 @@ pub fn parse_case(plan: &Plan, entity: usize, json: &Json, as_of: Date) -> Resul
     }
 }
 
-fn read_entity(plan: &Plan, entity: usize, json: &Json, prefix: &str, as_of: Date, errors: &mut Vec<InputError>, depth: usize) -> Option<Case> {
+fn read_entity(
+    plan: &Plan,
+    entity: usize,
+    json: &Json,
+    prefix: &str,
+    as_of: Date,
+    errors: &mut Vec<InputError>,
+    depth: usize,
+) -> Option<Case> {
     let ent: &EntityPlan = plan.entities.get(entity)?;
     let Json::Object(map) = json else {
-        push(errors, "wrong_type", prefix, format!("expected an object with the fields of {}", ent.name), Some(json));
+        push(
+            errors,
+            "wrong_type",
+            prefix,
+            format!("expected an object with the fields of {}", ent.name),
+            Some(json),
+        );
         return None;
     };
     let mut frame = vec![Value::Missing; ent.n_slots];
     for key in map.keys() {
-        let known = ent.inputs.iter().any(|i| i.name == *key) || ent.collections.iter().any(|c| c.name == *key);
+        let known = ent.inputs.iter().any(|i| i.name == *key)
+            || ent.collections.iter().any(|c| c.name == *key);
         if !known {
-            let fields: Vec<&str> = ent.inputs.iter().map(|i| i.name.as_str()).chain(ent.collections.iter().map(|c| c.name.as_str())).collect();
-            push(errors, "unknown_field", &join(prefix, key), format!("`{key}` is not a field of {}; the fields are {}", ent.name, fields.join(", ")), None);
+            let fields: Vec<&str> = ent
+                .inputs
+                .iter()
+                .map(|i| i.name.as_str())
+                .chain(ent.collections.iter().map(|c| c.name.as_str()))
+                .collect();
+            push(
+                errors,
+                "unknown_field",
+                &join(prefix, key),
+                format!(
+                    "`{key}` is not a field of {}; the fields are {}",
+                    ent.name,
+                    fields.join(", ")
+                ),
+                None,
+            );
         }
     }
     for (slot, input) in ent.inputs.iter().enumerate() {
@@ -118,7 +162,13 @@ fn read_entity(plan: &Plan, entity: usize, json: &Json, prefix: &str, as_of: Dat
             None | Some(Json::Null) => match input.default {
                 Some(d) => Some(d),
                 None => {
-                    push(errors, "missing", &loc, format!("{} ({}) is required", input.name, input.label.en), None);
+                    push(
+                        errors,
+                        "missing",
+                        &loc,
+                        format!("{} ({}) is required", input.name, input.label.en),
+                        None,
+                    );
                     None
                 }
             },
@@ -134,45 +184,112 @@ fn read_entity(plan: &Plan, entity: usize, json: &Json, prefix: &str, as_of: Dat
         let stride = plan.entities.get(coll.entity).map_or(0, |e| e.n_slots);
         let mut data = Vec::new();
         match map.get(&coll.name) {
-            None | Some(Json::Null) if coll.min > 0 => push(errors, "missing", &loc, format!("{} needs at least {} item(s)", coll.name, coll.min), None),
+            None | Some(Json::Null) if coll.min > 0 => push(
+                errors,
+                "missing",
+                &loc,
+                format!("{} needs at least {} item(s)", coll.name, coll.min),
+                None,
+            ),
             None | Some(Json::Null) => {}
             Some(Json::Array(items)) => {
                 if items.len() < coll.min as usize {
-                    push(errors, "too_few_items", &loc, format!("{} needs at least {} item(s), found {}", coll.name, coll.min, items.len()), None);
+                    push(
+                        errors,
+                        "too_few_items",
+                        &loc,
+                        format!(
+                            "{} needs at least {} item(s), found {}",
+                            coll.name,
+                            coll.min,
+                            items.len()
+                        ),
+                        None,
+                    );
                 }
                 if items.len() > coll.max as usize || items.len() > MAX_MEMBERS {
-                    push(errors, "too_many_items", &loc, format!("{} may have at most {} items, found {}", coll.name, coll.max, items.len()), None);
+                    push(
+                        errors,
+                        "too_many_items",
+                        &loc,
+                        format!(
+                            "{} may have at most {} items, found {}",
+                            coll.name,
+                            coll.max,
+                            items.len()
+                        ),
+                        None,
+                    );
                 } else if depth < 4 {
                     for (i, item) in items.iter().enumerate() {
                         let member_loc = format!("{loc}[{i}]");
-                        if let Some(m) = read_entity(plan, coll.entity, item, &member_loc, as_of, errors, depth + 1) {
+                        if let Some(m) = read_entity(
+                            plan,
+                            coll.entity,
+                            item,
+                            &member_loc,
+                            as_of,
+                            errors,
+                            depth + 1,
+                        ) {
                             data.extend(m.frame);
                         }
                     }
                 }
             }
-            Some(other) => push(errors, "wrong_type", &loc, format!("{} must be a list", coll.name), Some(other)),
+            Some(other) => push(
+                errors,
+                "wrong_type",
+                &loc,
+                format!("{} must be a list", coll.name),
+                Some(other),
+            ),
         }
         collections.push((stride, data));
     }
-    Some(Case { entity, frame, collections })
+    Some(Case {
+        entity,
+        frame,
+        collections,
+    })
 }
 
 /// Reads one input value, checking its type and range.
-pub fn read_value(plan: &Plan, input: &InputPlan, j: &Json, loc: &str, as_of: Date, errors: &mut Vec<InputError>) -> Option<Value> {
+pub fn read_value(
+    plan: &Plan,
+    input: &InputPlan,
+    j: &Json,
+    loc: &str,
+    as_of: Date,
+    errors: &mut Vec<InputError>,
+) -> Option<Value> {
     let value = match &input.ty {
         Type::Money | Type::Number(_) => {
             let text = match j {
                 Json::String(s) => s.trim().to_string(),
                 Json::Number(n) => n.to_string(),
                 _ => {
-                    let what = if input.ty == Type::Money { "an amount of money such as \"1045.50\"" } else { "a number" };
-                    push(errors, "wrong_type", loc, format!("expected {what}"), Some(j));
+                    let what = if input.ty == Type::Money {
+                        "an amount of money such as \"1045.50\""
+                    } else {
+                        "a number"
+                    };
+                    push(
+                        errors,
+                        "wrong_type",
+                        loc,
+                        format!("expected {what}"),
+                        Some(j),
+                    );
                     return None;
                 }
             };
             let Some(d) = money::parse_decimal(&text) else {
-                let code = if input.ty == Type::Money { "invalid_money" } else { "invalid_number" };
+                let code = if input.ty == Type::Money {
+                    "invalid_money"
+                } else {
+                    "invalid_number"
+                };
                 push(errors, code, loc, format!("`{text}` is not a decimal number (write digits, one optional point, no exponent)"), Some(j));
                 return None;
             };
@@ -187,20 +304,40 @@ pub fn read_value(plan: &Plan, input: &InputPlan, j: &Json, loc: &str, as_of: Da
         },
         Type::Date => {
             let Json::String(s) = j else {
-                push(errors, "wrong_type", loc, "expected a date written as \"YYYY-MM-DD\"", Some(j));
+                push(
+                    errors,
+                    "wrong_type",
+                    loc,
+                    "expected a date written as \"YYYY-MM-DD\"",
+                    Some(j),
+                );
                 return None;
             };
             match Date::parse(s) {
                 Some(d) => Value::Date(d),
                 None => {
-                    push(errors, "invalid_date", loc, format!("`{s}` is not a date (YYYY-MM-DD, a day that exists, years 1800–2200)"), Some(j));
+                    push(
+                        errors,
+                        "invalid_date",
+                        loc,
+                        format!(
+                            "`{s}` is not a date (YYYY-MM-DD, a day that exists, years 1800–2200)"
+                        ),
+                        Some(j),
+                    );
                     return None;
                 }
             }
         }
         Type::Enum(e) => {
             let Json::String(s) = j else {
-                push(errors, "wrong_type", loc, "expected one of the choices as a string", Some(j));
+                push(
+                    errors,
+                    "wrong_type",
+                    loc,
+                    "expected one of the choices as a string",
+                    Some(j),
+                );
                 return None;
             };
             match choice(plan, *e, s) {
@@ -226,7 +363,11 @@ pub fn read_value(plan: &Plan, input: &InputPlan, j: &Json, loc: &str, as_of: Da
 /// # Errors
 /// A message when `s` is not a choice.
 pub fn choice(plan: &Plan, enumeration: usize, s: &str) -> Result<Value, String> {
-    let variants = plan.enums.get(enumeration).map(|e| e.variants.as_slice()).unwrap_or(&[]);
+    let variants = plan
+        .enums
+        .get(enumeration)
+        .map(|e| e.variants.as_slice())
+        .unwrap_or(&[]);
     match variants.iter().position(|(id, _)| id == s) {
         Some(i) => Ok(Value::Enum(i as u32)),
         None => {
@@ -242,33 +383,63 @@ pub fn choice(plan: &Plan, enumeration: usize, s: &str) -> Result<Value, String>
 ///
 /// # Errors
 /// The error code and message.
-pub fn check_value(input: &InputPlan, value: Value, as_of: Date) -> Result<(), (&'static str, String)> {
+pub fn check_value(
+    input: &InputPlan,
+    value: Value,
+    as_of: Date,
+) -> Result<(), (&'static str, String)> {
     match value {
         Value::Num(d) => {
             if input.ty == Type::Money && d.normalize().scale() > 2 {
-                return Err(("invalid_money", format!("`{d}` has fractions of a fen; money has at most two decimals")));
+                return Err((
+                    "invalid_money",
+                    format!("`{d}` has fractions of a fen; money has at most two decimals"),
+                ));
             }
             if input.integer && !d.fract().is_zero() {
                 return Err(("not_integer", format!("`{d}` must be a whole number")));
             }
             if let Some(Value::Num(m)) = input.min {
                 if d < m {
-                    return Err(("too_small", format!("{} must be at least {}", money::display(d), money::display(m))));
+                    return Err((
+                        "too_small",
+                        format!(
+                            "{} must be at least {}",
+                            money::display(d),
+                            money::display(m)
+                        ),
+                    ));
                 }
             }
             if let Some(Value::Num(m)) = input.max {
                 if d > m {
-                    return Err(("too_large", format!("{} must be at most {}", money::display(d), money::display(m))));
+                    return Err((
+                        "too_large",
+                        format!(
+                            "{} must be at most {}",
+                            money::display(d),
+                            money::display(m)
+                        ),
+                    ));
                 }
             }
         }
         Value::Date(d) => {
             if input.not_after_as_of && d > as_of {
-                return Err(("date_after_as_of", format!("{d} is after the evaluation date {as_of}")));
+                return Err((
+                    "date_after_as_of",
+                    format!("{d} is after the evaluation date {as_of}"),
+                ));
             }
             if let Some(max_age) = input.max_age {
                 if d.age_on(as_of) > max_age {
-                    return Err(("age_out_of_range", format!("{d} means an age of {} on {as_of}, above the limit of {max_age}", d.age_on(as_of))));
+                    return Err((
+                        "age_out_of_range",
+                        format!(
+                            "{d} means an age of {} on {as_of}, above the limit of {max_age}",
+                            d.age_on(as_of)
+                        ),
+                    ));
                 }
             }
         }

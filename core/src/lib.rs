@@ -108,7 +108,9 @@ impl RuleSet {
     ///
     /// # Errors
     /// Every diagnostic found.
-    pub fn from_files<P: Into<String>, T: Into<String>>(files: impl IntoIterator<Item = (P, T)>) -> Result<RuleSet, Box<LoadError>> {
+    pub fn from_files<P: Into<String>, T: Into<String>>(
+        files: impl IntoIterator<Item = (P, T)>,
+    ) -> Result<RuleSet, Box<LoadError>> {
         let sources = Sources::from_files(files).map_err(|diagnostics| {
             Box::new(LoadError {
                 diagnostics,
@@ -130,10 +132,25 @@ impl RuleSet {
         match compile::load(&sources, &overrides) {
             Ok((mut plan, examples)) => {
                 if !overrides.is_empty() {
-                    let text: String = overrides.iter().map(|o| format!("{}={}@{:?};", o.name, o.value, o.from.map(|d| d.to_string()))).collect();
-                    let with = Sources::from_files(sources.files().map(|(p, t)| (p.to_string(), t.to_string())).chain([("@reform.toml".to_string(), format!("# {text}"))]))
-                        .map(|s| s.content_hash())
-                        .unwrap_or_default();
+                    let text: String = overrides
+                        .iter()
+                        .map(|o| {
+                            format!(
+                                "{}={}@{:?};",
+                                o.name,
+                                o.value,
+                                o.from.map(|d| d.to_string())
+                            )
+                        })
+                        .collect();
+                    let with = Sources::from_files(
+                        sources
+                            .files()
+                            .map(|(p, t)| (p.to_string(), t.to_string()))
+                            .chain([("@reform.toml".to_string(), format!("# {text}"))]),
+                    )
+                    .map(|s| s.content_hash())
+                    .unwrap_or_default();
                     plan.header.hash = with;
                     plan.header.version = format!("{}+reform", plan.header.version);
                 }
@@ -144,7 +161,10 @@ impl RuleSet {
                     overrides,
                 })
             }
-            Err(diagnostics) => Err(Box::new(LoadError { diagnostics, sources })),
+            Err(diagnostics) => Err(Box::new(LoadError {
+                diagnostics,
+                sources,
+            })),
         }
     }
 
@@ -165,8 +185,14 @@ impl RuleSet {
     ///
     /// # Errors
     /// Every diagnostic of the combined rule set.
-    pub fn with_overlay<P: Into<String>, T: Into<String>>(&self, files: impl IntoIterator<Item = (P, T)>) -> Result<RuleSet, Box<LoadError>> {
-        let prefixed: Vec<(String, String)> = files.into_iter().map(|(p, t)| (format!("{OVERLAY_PREFIX}{}", p.into()), t.into())).collect();
+    pub fn with_overlay<P: Into<String>, T: Into<String>>(
+        &self,
+        files: impl IntoIterator<Item = (P, T)>,
+    ) -> Result<RuleSet, Box<LoadError>> {
+        let prefixed: Vec<(String, String)> = files
+            .into_iter()
+            .map(|(p, t)| (format!("{OVERLAY_PREFIX}{}", p.into()), t.into()))
+            .collect();
         let sources = self.sources.overlay(prefixed).map_err(|diagnostics| {
             Box::new(LoadError {
                 diagnostics,
@@ -215,14 +241,23 @@ impl RuleSet {
     /// # Errors
     /// [`EvalError::UnknownEntity`].
     pub fn entity(&self, name: &str) -> Result<usize, EvalError> {
-        self.plan.entity_index(name).ok_or_else(|| EvalError::UnknownEntity { name: name.to_string() })
+        self.plan
+            .entity_index(name)
+            .ok_or_else(|| EvalError::UnknownEntity {
+                name: name.to_string(),
+            })
     }
 
     /// Reads a case of `entity` from JSON.
     ///
     /// # Errors
     /// Every input error, each with its path.
-    pub fn parse_case(&self, entity: &str, json: &serde_json::Value, as_of: Date) -> Result<Case, Error> {
+    pub fn parse_case(
+        &self,
+        entity: &str,
+        json: &serde_json::Value,
+        as_of: Date,
+    ) -> Result<Case, Error> {
         let e = self.entity(entity)?;
         input::parse_case(&self.plan, e, json, as_of).map_err(Error::Input)
     }
@@ -233,20 +268,41 @@ impl RuleSet {
     ///
     /// # Errors
     /// [`EvalError`] when no rules are in force or a name is unknown.
-    pub fn evaluate(&self, case: &Case, as_of: Date, programs: Option<&[String]>) -> Result<Outcome, EvalError> {
+    pub fn evaluate(
+        &self,
+        case: &Case,
+        as_of: Date,
+        programs: Option<&[String]>,
+    ) -> Result<Outcome, EvalError> {
         let runner = Runner::new(&self.plan, case.entity, programs, as_of)?;
         let mut frame = case.frame.clone();
         let mut data = case.collections.clone();
-        let mut members: Vec<(usize, &mut [value::Value])> = data.iter_mut().map(|(s, d)| (*s, d.as_mut_slice())).collect();
+        let mut members: Vec<(usize, &mut [value::Value])> = data
+            .iter_mut()
+            .map(|(s, d)| (*s, d.as_mut_slice()))
+            .collect();
         runner.run(&mut frame, &mut members)?;
-        Ok(Outcome::build(&self.plan, runner.segment, case.entity, &runner.programs, &frame, as_of))
+        Ok(Outcome::build(
+            &self.plan,
+            runner.segment,
+            case.entity,
+            &runner.programs,
+            &frame,
+            as_of,
+        ))
     }
 
     /// Reads and evaluates a case in one step.
     ///
     /// # Errors
     /// Input errors (all of them) or an evaluation error.
-    pub fn evaluate_json(&self, entity: &str, json: &serde_json::Value, as_of: Date, programs: Option<&[String]>) -> Result<Outcome, Error> {
+    pub fn evaluate_json(
+        &self,
+        entity: &str,
+        json: &serde_json::Value,
+        as_of: Date,
+        programs: Option<&[String]>,
+    ) -> Result<Outcome, Error> {
         let case = self.parse_case(entity, json, as_of)?;
         Ok(self.evaluate(&case, as_of, programs)?)
     }
@@ -256,13 +312,25 @@ impl RuleSet {
     ///
     /// # Errors
     /// As [`RuleSet::evaluate`].
-    pub fn decide(&self, case: &Case, as_of: Date, programs: Option<&[String]>) -> Result<Vec<Decision>, EvalError> {
+    pub fn decide(
+        &self,
+        case: &Case,
+        as_of: Date,
+        programs: Option<&[String]>,
+    ) -> Result<Vec<Decision>, EvalError> {
         let runner = Runner::new(&self.plan, case.entity, programs, as_of)?;
         let mut frame = case.frame.clone();
         let mut data = case.collections.clone();
-        let mut members: Vec<(usize, &mut [value::Value])> = data.iter_mut().map(|(s, d)| (*s, d.as_mut_slice())).collect();
+        let mut members: Vec<(usize, &mut [value::Value])> = data
+            .iter_mut()
+            .map(|(s, d)| (*s, d.as_mut_slice()))
+            .collect();
         runner.run(&mut frame, &mut members)?;
-        Ok(runner.programs.iter().map(|&p| Decision::read(&self.plan, p, &frame)).collect())
+        Ok(runner
+            .programs
+            .iter()
+            .map(|&p| Decision::read(&self.plan, p, &frame))
+            .collect())
     }
 }
 
@@ -280,7 +348,12 @@ pub struct Decision {
 impl Decision {
     pub(crate) fn read(plan: &plan::Plan, p: usize, frame: &[value::Value]) -> Decision {
         let program = &plan.programs[p];
-        let slot = |c: usize| frame.get(plan.computeds[c].slot).copied().unwrap_or_default();
+        let slot = |c: usize| {
+            frame
+                .get(plan.computeds[c].slot)
+                .copied()
+                .unwrap_or_default()
+        };
         Decision {
             program: p,
             eligible: slot(program.eligible).as_bool().unwrap_or(false),

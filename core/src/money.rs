@@ -94,18 +94,40 @@ mod tests {
 
     #[test]
     fn rounds_to_units() {
-        assert_eq!(round_to(dec("1567.5"), dec("1"), RoundingMode::Up), Some(dec("1568")));
-        assert_eq!(round_to(dec("1567.5"), dec("1"), RoundingMode::Down), Some(dec("1567")));
-        assert_eq!(round_to(dec("2.345"), dec("0.01"), RoundingMode::HalfUp), Some(dec("2.35")));
-        assert_eq!(round_to(dec("2.345"), dec("0.01"), RoundingMode::HalfEven), Some(dec("2.34")));
-        assert_eq!(round_to(dec("2"), dec("0.01"), RoundingMode::HalfUp).unwrap().to_string(), "2.00");
-        assert_eq!(round_to(dec("1234"), dec("10"), RoundingMode::HalfUp), Some(dec("1230")));
+        assert_eq!(
+            round_to(dec("1567.5"), dec("1"), RoundingMode::Up),
+            Some(dec("1568"))
+        );
+        assert_eq!(
+            round_to(dec("1567.5"), dec("1"), RoundingMode::Down),
+            Some(dec("1567"))
+        );
+        assert_eq!(
+            round_to(dec("2.345"), dec("0.01"), RoundingMode::HalfUp),
+            Some(dec("2.35"))
+        );
+        assert_eq!(
+            round_to(dec("2.345"), dec("0.01"), RoundingMode::HalfEven),
+            Some(dec("2.34"))
+        );
+        assert_eq!(
+            round_to(dec("2"), dec("0.01"), RoundingMode::HalfUp)
+                .unwrap()
+                .to_string(),
+            "2.00"
+        );
+        assert_eq!(
+            round_to(dec("1234"), dec("10"), RoundingMode::HalfUp),
+            Some(dec("1230"))
+        );
         assert_eq!(round_to(dec("1"), dec("0"), RoundingMode::Up), None);
     }
 
     #[test]
     fn parses_only_plain_decimals() {
-        for bad in ["", "1e3", "1,000", ".5", "5.", "--1", "1.2.3", "NaN", "inf", "0x10"] {
+        for bad in [
+            "", "1e3", "1,000", ".5", "5.", "--1", "1.2.3", "NaN", "inf", "0x10",
+        ] {
             assert!(parse_decimal(bad).is_none(), "{bad}");
         }
         assert_eq!(parse_decimal("-0.50"), Some(dec("-0.5")));

@@ -38,7 +38,12 @@ impl OutValue {
             (Value::Bool(b), _) => OutValue::Bool(b),
             (Value::Date(d), _) => OutValue::Date(d),
             (Value::Enum(i), Type::Enum(e)) => {
-                let (id, label) = plan.enums.get(*e).and_then(|en| en.variants.get(i as usize)).cloned().unwrap_or_default();
+                let (id, label) = plan
+                    .enums
+                    .get(*e)
+                    .and_then(|en| en.variants.get(i as usize))
+                    .cloned()
+                    .unwrap_or_default();
                 OutValue::Choice(id, label)
             }
             (Value::Num(d), _) => OutValue::Number(d, None),
@@ -202,7 +207,14 @@ fn ref_value(r: &Ref, frame: &[Value], params: &[Value], as_of: Date, plan: &Pla
     OutValue::of(v, &r.ty, plan)
 }
 
-fn render(parts: &[TemplatePart], frame: &[Value], params: &[Value], as_of: Date, plan: &Plan, lang: Lang) -> String {
+fn render(
+    parts: &[TemplatePart],
+    frame: &[Value],
+    params: &[Value],
+    as_of: Date,
+    plan: &Plan,
+    lang: Lang,
+) -> String {
     parts
         .iter()
         .map(|p| match p {
@@ -214,7 +226,14 @@ fn render(parts: &[TemplatePart], frame: &[Value], params: &[Value], as_of: Date
 
 impl Outcome {
     /// Builds the outcome of an evaluated frame.
-    pub(crate) fn build(plan: &Plan, segment: &Segment, entity: usize, programs: &[usize], frame: &[Value], as_of: Date) -> Outcome {
+    pub(crate) fn build(
+        plan: &Plan,
+        segment: &Segment,
+        entity: usize,
+        programs: &[usize],
+        frame: &[Value],
+        as_of: Date,
+    ) -> Outcome {
         let params = &segment.params;
         let mut all_params: Vec<usize> = Vec::new();
         let mut all_assumptions: Vec<Assumption> = Vec::new();
@@ -223,7 +242,11 @@ impl Outcome {
             let p = &plan.programs[pi];
             let get = |c: usize| {
                 let comp = &plan.computeds[c];
-                OutValue::of(frame.get(comp.slot).copied().unwrap_or_default(), &comp.ty, plan)
+                OutValue::of(
+                    frame.get(comp.slot).copied().unwrap_or_default(),
+                    &comp.ty,
+                    plan,
+                )
             };
             let values = p
                 .values
@@ -238,7 +261,10 @@ impl Outcome {
                 .conditions
                 .iter()
                 .map(|cond| {
-                    let passed = frame.get(plan.computeds[cond.computed].slot).and_then(|v| v.as_bool()).unwrap_or(false);
+                    let passed = frame
+                        .get(plan.computeds[cond.computed].slot)
+                        .and_then(|v| v.as_bool())
+                        .unwrap_or(false);
                     let parts = if passed { &cond.pass } else { &cond.fail };
                     ConditionOutcome {
                         id: cond.id.clone(),
@@ -277,7 +303,10 @@ impl Outcome {
             for &c in &p.needed {
                 if let Some(note) = &plan.computeds[c].assumption {
                     let comp = &plan.computeds[c];
-                    let owner = comp.program.map_or_else(|| plan.entities[comp.entity].name.clone(), |o| plan.programs[o].name.clone());
+                    let owner = comp.program.map_or_else(
+                        || plan.entities[comp.entity].name.clone(),
+                        |o| plan.programs[o].name.clone(),
+                    );
                     assumptions.push(Assumption {
                         kind: "formula",
                         name: format!("{owner}.{}", comp.name),
@@ -292,7 +321,10 @@ impl Outcome {
             outs.push(ProgramOutcome {
                 program: p.name.clone(),
                 label: p.label.clone(),
-                eligible: frame.get(plan.computeds[p.eligible].slot).and_then(|v| v.as_bool()).unwrap_or(false),
+                eligible: frame
+                    .get(plan.computeds[p.eligible].slot)
+                    .and_then(|v| v.as_bool())
+                    .unwrap_or(false),
                 amount: p.amount.map(get),
                 values,
                 conditions,
@@ -317,7 +349,12 @@ impl Outcome {
                     unit: param.unit.clone(),
                     status: version.status,
                     from: version.from,
-                    until: version.until.or_else(|| param.versions.get(v as usize + 1).and_then(|n| n.from.add_days(-1))),
+                    until: version.until.or_else(|| {
+                        param
+                            .versions
+                            .get(v as usize + 1)
+                            .and_then(|n| n.from.add_days(-1))
+                    }),
                     formula: match &version.rule {
                         ParamRule::Derived(_, text) => Some(text.clone()),
                         ParamRule::Fixed(_) => None,
@@ -355,9 +392,16 @@ impl Outcome {
             "amount" => p.amount.clone(),
             _ => {
                 if let Some(cond) = rest.strip_prefix("conditions.") {
-                    return p.conditions.iter().find(|c| c.id == cond).map(|c| OutValue::Bool(c.passed));
+                    return p
+                        .conditions
+                        .iter()
+                        .find(|c| c.id == cond)
+                        .map(|c| OutValue::Bool(c.passed));
                 }
-                p.values.iter().find(|v| v.name == rest).map(|v| v.value.clone())
+                p.values
+                    .iter()
+                    .find(|v| v.name == rest)
+                    .map(|v| v.value.clone())
             }
         }
     }
@@ -367,7 +411,11 @@ impl Outcome {
         let text = |t: &Text| json!({"zh": t.zh, "en": t.en});
         let mut programs = Map::new();
         for p in &self.programs {
-            let values: Map<String, Json> = p.values.iter().map(|v| (v.name.clone(), v.value.to_json())).collect();
+            let values: Map<String, Json> = p
+                .values
+                .iter()
+                .map(|v| (v.name.clone(), v.value.to_json()))
+                .collect();
             let conditions: Vec<Json> = p
                 .conditions
                 .iter()
@@ -436,7 +484,13 @@ impl Outcome {
             out.push_str(&format!("{} — {verdict}", p.label.get(lang)));
             if let (true, Some(a)) = (p.eligible, &p.amount) {
                 let unit = match a {
-                    OutValue::Money(_) => if zh { " 元" } else { " yuan" },
+                    OutValue::Money(_) => {
+                        if zh {
+                            " 元"
+                        } else {
+                            " yuan"
+                        }
+                    }
                     _ => "",
                 };
                 let shown = a.display(lang);
@@ -448,11 +502,19 @@ impl Outcome {
             }
             out.push('\n');
             for c in &p.conditions {
-                out.push_str(&format!("  {} {}\n", if c.passed { "✓" } else { "✗" }, c.explanation.get(lang)));
+                out.push_str(&format!(
+                    "  {} {}\n",
+                    if c.passed { "✓" } else { "✗" },
+                    c.explanation.get(lang)
+                ));
             }
         }
         if !self.parameters.is_empty() {
-            out.push_str(if zh { "\n所用参数：\n" } else { "\nParameters used:\n" });
+            out.push_str(if zh {
+                "\n所用参数：\n"
+            } else {
+                "\nParameters used:\n"
+            });
             for u in &self.parameters {
                 let status = match (zh, u.status) {
                     (true, Status::Published) => "已公布",
@@ -460,19 +522,35 @@ impl Outcome {
                     (true, Status::Assumption) => "假设",
                     (false, s) => s.name(),
                 };
-                let unit = u.unit.as_deref().map(|s| format!(" {s}")).unwrap_or_default();
+                let unit = u
+                    .unit
+                    .as_deref()
+                    .map(|s| format!(" {s}"))
+                    .unwrap_or_default();
                 let span = match u.until {
                     Some(until) => format!("{} – {until}", u.from),
                     None => format!("{} –", u.from),
                 };
-                out.push_str(&format!("  {} = {}{unit} [{status}; {span}]\n", u.label.get(lang), u.value.display(lang)));
+                out.push_str(&format!(
+                    "  {} = {}{unit} [{status}; {span}]\n",
+                    u.label.get(lang),
+                    u.value.display(lang)
+                ));
                 let c = &u.citation;
-                let mut cite = format!("    {}{}", if zh { "来源：" } else { "source: " }, c.document);
+                let mut cite = format!(
+                    "    {}{}",
+                    if zh { "来源：" } else { "source: " },
+                    c.document
+                );
                 if let Some(d) = c.date {
                     cite.push_str(&format!(" ({d})"));
                 }
                 if let Some(f) = &u.formula {
-                    cite.push_str(&if zh { format!("；公式 {f}") } else { format!("; formula {f}") });
+                    cite.push_str(&if zh {
+                        format!("；公式 {f}")
+                    } else {
+                        format!("; formula {f}")
+                    });
                 }
                 if let Some(q) = &c.quote {
                     cite.push_str(&format!(" “{q}”"));
@@ -482,7 +560,11 @@ impl Outcome {
             }
         }
         if !self.assumptions.is_empty() {
-            out.push_str(if zh { "\n本结果依据以下假设（非公布数字）：\n" } else { "\nThis answer rests on assumptions (not published figures):\n" });
+            out.push_str(if zh {
+                "\n本结果依据以下假设（非公布数字）：\n"
+            } else {
+                "\nThis answer rests on assumptions (not published figures):\n"
+            });
             for a in &self.assumptions {
                 out.push_str(&format!("  - {}: {}\n", a.name, a.note));
             }
@@ -518,6 +600,8 @@ pub fn citation_json(c: &Citation) -> Json {
 impl OutValue {
     /// The value of parameter `p`, typed.
     pub fn of_param(plan: &Plan, p: usize, v: Value) -> OutValue {
-        plan.params.get(p).map_or(OutValue::Missing, |param| OutValue::of(v, &param.ty, plan))
+        plan.params
+            .get(p)
+            .map_or(OutValue::Missing, |param| OutValue::of(v, &param.ty, plan))
     }
 }

@@ -33,11 +33,20 @@ fn field(plan: &Plan, input: &InputPlan) -> Json {
         Type::Date => ("date", Json::Null),
         Type::Enum(e) => (
             "enum",
-            Json::Array(plan.enums.get(*e).map_or_else(Vec::new, |en| en.variants.iter().map(|(id, l)| json!({"id": id, "label": text(l)})).collect())),
+            Json::Array(plan.enums.get(*e).map_or_else(Vec::new, |en| {
+                en.variants
+                    .iter()
+                    .map(|(id, l)| json!({"id": id, "label": text(l)}))
+                    .collect()
+            })),
         ),
     };
     let default = match (input.default, &input.ty) {
-        (Some(Value::Enum(i)), Type::Enum(e)) => plan.enums.get(*e).and_then(|en| en.variants.get(i as usize)).map_or(Json::Null, |(id, _)| Json::String(id.clone())),
+        (Some(Value::Enum(i)), Type::Enum(e)) => plan
+            .enums
+            .get(*e)
+            .and_then(|en| en.variants.get(i as usize))
+            .map_or(Json::Null, |(id, _)| Json::String(id.clone())),
         (d, _) => value_json(d),
     };
     json!({
@@ -60,14 +69,23 @@ fn field(plan: &Plan, input: &InputPlan) -> Json {
 pub fn program_schema(plan: &Plan, program: usize) -> Option<Json> {
     let p = plan.programs.get(program)?;
     let entity = plan.entities.get(p.entity)?;
-    let fields: Vec<Json> = p.inputs.iter().filter_map(|&i| entity.inputs.get(i)).map(|i| field(plan, i)).collect();
+    let fields: Vec<Json> = p
+        .inputs
+        .iter()
+        .filter_map(|&i| entity.inputs.get(i))
+        .map(|i| field(plan, i))
+        .collect();
     let collections: Vec<Json> = p
         .member_inputs
         .iter()
         .filter_map(|(c, slots)| {
             let coll = entity.collections.get(*c)?;
             let member = plan.entities.get(coll.entity)?;
-            let fields: Vec<Json> = slots.iter().filter_map(|&i| member.inputs.get(i)).map(|i| field(plan, i)).collect();
+            let fields: Vec<Json> = slots
+                .iter()
+                .filter_map(|&i| member.inputs.get(i))
+                .map(|i| field(plan, i))
+                .collect();
             Some(json!({
                 "name": coll.name,
                 "entity": member.name,

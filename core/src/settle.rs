@@ -90,7 +90,11 @@ pub fn parse_month(s: &str) -> Option<(Date, Date)> {
 /// stays text, which the input reader parses exactly.
 fn cells_to_json(plan: &Plan, entity: usize, cells: &Map<String, Json>, skip: &[&str]) -> Json {
     let mut out = Map::new();
-    let inputs = plan.entities.get(entity).map(|e| e.inputs.as_slice()).unwrap_or(&[]);
+    let inputs = plan
+        .entities
+        .get(entity)
+        .map(|e| e.inputs.as_slice())
+        .unwrap_or(&[]);
     for (k, v) in cells {
         if skip.contains(&k.as_str()) {
             continue;
@@ -118,9 +122,19 @@ fn cells_to_json(plan: &Plan, entity: usize, cells: &Map<String, Json>, skip: &[
 /// # Errors
 /// [`Error::Input`] with every malformed record (paths `records[i].field`);
 /// [`EvalError`] when the program is unknown or has no settlement.
-pub fn settle(rules: &RuleSet, program: &str, month: &str, records: &[Map<String, Json>], strict: bool) -> Result<Settlement, Error> {
+pub fn settle(
+    rules: &RuleSet,
+    program: &str,
+    month: &str,
+    records: &[Map<String, Json>],
+    strict: bool,
+) -> Result<Settlement, Error> {
     let plan = rules.plan();
-    let pi = plan.program_index(program).ok_or_else(|| EvalError::UnknownProgram { name: program.to_string() })?;
+    let pi = plan
+        .program_index(program)
+        .ok_or_else(|| EvalError::UnknownProgram {
+            name: program.to_string(),
+        })?;
     let p = &plan.programs[pi];
     let Some(settlement) = &p.settlement else {
         return Err(Error::Input(vec![InputError {
@@ -148,12 +162,22 @@ pub fn settle(rules: &RuleSet, program: &str, month: &str, records: &[Map<String
             Some(Json::String(s)) => match Date::parse(s.trim()) {
                 Some(d) => Some(d),
                 None => {
-                    errors.push(InputError { code: "invalid_date", loc: loc(&settlement.date), msg: format!("`{s}` is not a date (YYYY-MM-DD)"), input: Some(s.clone()) });
+                    errors.push(InputError {
+                        code: "invalid_date",
+                        loc: loc(&settlement.date),
+                        msg: format!("`{s}` is not a date (YYYY-MM-DD)"),
+                        input: Some(s.clone()),
+                    });
                     None
                 }
             },
             _ => {
-                errors.push(InputError { code: "missing", loc: loc(&settlement.date), msg: "the record's date is required".into(), input: None });
+                errors.push(InputError {
+                    code: "missing",
+                    loc: loc(&settlement.date),
+                    msg: "the record's date is required".into(),
+                    input: None,
+                });
                 None
             }
         };
@@ -161,17 +185,41 @@ pub fn settle(rules: &RuleSet, program: &str, month: &str, records: &[Map<String
             Some(Json::String(s)) if !s.trim().is_empty() => s.trim().to_string(),
             Some(Json::Number(n)) => n.to_string(),
             _ => {
-                errors.push(InputError { code: "missing", loc: loc(&settlement.person), msg: "the person id is required".into(), input: None });
+                errors.push(InputError {
+                    code: "missing",
+                    loc: loc(&settlement.person),
+                    msg: "the person id is required".into(),
+                    input: None,
+                });
                 String::new()
             }
         };
-        let key: Vec<String> = settlement.unique.iter().map(|c| rec.get(c).map(|v| v.as_str().map_or_else(|| v.to_string(), |s| s.trim().to_string())).unwrap_or_default()).collect();
+        let key: Vec<String> = settlement
+            .unique
+            .iter()
+            .map(|c| {
+                rec.get(c)
+                    .map(|v| {
+                        v.as_str()
+                            .map_or_else(|| v.to_string(), |s| s.trim().to_string())
+                    })
+                    .unwrap_or_default()
+            })
+            .collect();
         let duplicate_of = seen.get(&key).copied();
         if duplicate_of.is_none() {
             seen.insert(key, i);
         }
         if let (Some(first_row), true) = (duplicate_of, strict) {
-            errors.push(InputError { code: "duplicate_record", loc: format!("records[{i}]"), msg: format!("repeats records[{first_row}] ({})", settlement.unique.join(", ")), input: None });
+            errors.push(InputError {
+                code: "duplicate_record",
+                loc: format!("records[{i}]"),
+                msg: format!(
+                    "repeats records[{first_row}] ({})",
+                    settlement.unique.join(", ")
+                ),
+                input: None,
+            });
         }
         let Some(date) = date else {
             parsed.push(None);
@@ -182,7 +230,11 @@ pub fn settle(rules: &RuleSet, program: &str, month: &str, records: &[Map<String
             Ok(case) => parsed.push(Some((date, person, case, duplicate_of))),
             Err(errs) => {
                 errors.extend(errs.into_iter().map(|mut e| {
-                    e.loc = if e.loc.is_empty() { format!("records[{i}]") } else { format!("records[{i}].{}", e.loc) };
+                    e.loc = if e.loc.is_empty() {
+                        format!("records[{i}]")
+                    } else {
+                        format!("records[{i}].{}", e.loc)
+                    };
                     e
                 }));
                 parsed.push(None);
@@ -196,7 +248,9 @@ pub fn settle(rules: &RuleSet, program: &str, month: &str, records: &[Map<String
     let names = [program.to_string()];
     let mut out = Vec::with_capacity(parsed.len());
     for (i, item) in parsed.into_iter().enumerate() {
-        let Some((date, person, case, duplicate_of)) = item else { continue };
+        let Some((date, person, case, duplicate_of)) = item else {
+            continue;
+        };
         let mut reasons = Vec::new();
         if date < first || date > last {
             reasons.push("outside_month".to_string());
@@ -205,27 +259,46 @@ pub fn settle(rules: &RuleSet, program: &str, month: &str, records: &[Map<String
             reasons.push("duplicate".to_string());
         }
         let mut amount = Decimal::ZERO;
-        let runner = runners.entry(date).or_insert_with(|| Runner::new(plan, p.entity, Some(&names), date));
+        let runner = runners
+            .entry(date)
+            .or_insert_with(|| Runner::new(plan, p.entity, Some(&names), date));
         match runner {
             Err(EvalError::NoRulesInForce { .. }) => reasons.push("no_rules_in_force".to_string()),
             Err(e) => return Err(Error::Eval(e.clone())),
             Ok(runner) => {
                 let mut frame = case.frame.clone();
                 let mut data = case.collections.clone();
-                let mut members: Vec<(usize, &mut [Value])> = data.iter_mut().map(|(s, d)| (*s, d.as_mut_slice())).collect();
+                let mut members: Vec<(usize, &mut [Value])> = data
+                    .iter_mut()
+                    .map(|(s, d)| (*s, d.as_mut_slice()))
+                    .collect();
                 runner.run(&mut frame, &mut members)?;
-                let slot = |c: usize| frame.get(plan.computeds[c].slot).copied().unwrap_or_default();
+                let slot = |c: usize| {
+                    frame
+                        .get(plan.computeds[c].slot)
+                        .copied()
+                        .unwrap_or_default()
+                };
                 for cond in &p.conditions {
                     if slot(cond.computed) != Value::Bool(true) {
                         reasons.push(cond.reject.clone());
                     }
                 }
                 if reasons.is_empty() {
-                    amount = p.amount.and_then(|a| slot(a).as_num()).unwrap_or(Decimal::ZERO);
+                    amount = p
+                        .amount
+                        .and_then(|a| slot(a).as_num())
+                        .unwrap_or(Decimal::ZERO);
                 }
             }
         }
-        out.push(RecordDecision { record: i, person, date, amount, reasons });
+        out.push(RecordDecision {
+            record: i,
+            person,
+            date,
+            amount,
+            reasons,
+        });
     }
     let mut per: BTreeMap<String, (usize, Decimal)> = BTreeMap::new();
     let mut total = Decimal::ZERO;
@@ -241,6 +314,10 @@ pub fn settle(rules: &RuleSet, program: &str, month: &str, records: &[Map<String
         records: out,
         per_person: per.into_iter().map(|(k, (n, a))| (k, n, a)).collect(),
         total,
-        ruleset: (rules.id().to_string(), rules.version().to_string(), rules.hash().to_string()),
+        ruleset: (
+            rules.id().to_string(),
+            rules.version().to_string(),
+            rules.hash().to_string(),
+        ),
     })
 }

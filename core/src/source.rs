@@ -91,7 +91,11 @@ impl Sources {
                 if path.is_dir() {
                     stack.push(path);
                 } else if path.extension().is_some_and(|e| e == "toml") {
-                    let rel = path.strip_prefix(root).unwrap_or(&path).to_string_lossy().replace('\\', "/");
+                    let rel = path
+                        .strip_prefix(root)
+                        .unwrap_or(&path)
+                        .to_string_lossy()
+                        .replace('\\', "/");
                     let size = entry.metadata().map(|m| m.len()).unwrap_or(0);
                     if size > MAX_FILE_BYTES as u64 {
                         return Err(vec![Diagnostic::new(
@@ -101,7 +105,11 @@ impl Sources {
                         .in_file(&rel)]);
                     }
                     let text = std::fs::read_to_string(&path).map_err(|e| {
-                        vec![Diagnostic::new(Code::TomlSyntax, format!("cannot read `{rel}` as UTF-8 text: {e}")).in_file(&rel)]
+                        vec![Diagnostic::new(
+                            Code::TomlSyntax,
+                            format!("cannot read `{rel}` as UTF-8 text: {e}"),
+                        )
+                        .in_file(&rel)]
                     })?;
                     files.push((rel, text));
                 }
@@ -117,7 +125,10 @@ impl Sources {
 
     /// The text of one file.
     pub fn text(&self, path: &str) -> Option<&str> {
-        self.files.iter().find(|(p, _)| p == path).map(|(_, t)| t.as_str())
+        self.files
+            .iter()
+            .find(|(p, _)| p == path)
+            .map(|(_, t)| t.as_str())
     }
 
     /// Adds or replaces files (an overlay). Later files win by path.

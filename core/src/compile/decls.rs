@@ -5,7 +5,9 @@
 //! labels) and allocating a frame slot for every input and computed value.
 
 use super::expr::{Deps, Scope};
-use super::{index_of, string_offset, text_of, type_of_name, Diags, Item, Merged, Override, MAX_ITEMS};
+use super::{
+    index_of, string_offset, text_of, type_of_name, Diags, Item, Merged, Override, MAX_ITEMS,
+};
 use crate::date::Date;
 use crate::diagnostic::Code;
 use crate::money::{self, RoundingMode};
@@ -73,7 +75,12 @@ pub(crate) struct Compiler<'d, 's> {
 }
 
 /// Reads a date written as a TOML date or a `YYYY-MM-DD` string.
-pub(crate) fn date_value(v: &Spanned<toml::Value>, file: usize, what: &str, diags: &mut Diags<'_>) -> Option<Date> {
+pub(crate) fn date_value(
+    v: &Spanned<toml::Value>,
+    file: usize,
+    what: &str,
+    diags: &mut Diags<'_>,
+) -> Option<Date> {
     let parsed = match v.get_ref() {
         toml::Value::Datetime(dt) if dt.time.is_none() && dt.offset.is_none() => dt
             .date
@@ -94,12 +101,22 @@ pub(crate) fn date_value(v: &Spanned<toml::Value>, file: usize, what: &str, diag
 }
 
 /// Reads a decimal written as a string or a TOML integer; reports floats.
-pub(crate) fn decimal_value(v: &Spanned<toml::Value>, file: usize, what: &str, diags: &mut Diags<'_>) -> Option<Decimal> {
+pub(crate) fn decimal_value(
+    v: &Spanned<toml::Value>,
+    file: usize,
+    what: &str,
+    diags: &mut Diags<'_>,
+) -> Option<Decimal> {
     match v.get_ref() {
         toml::Value::String(s) => {
             let d = money::parse_decimal(s);
             if d.is_none() {
-                diags.push(file, v.span(), Code::InvalidValue, format!("{what} `{s}` is not a decimal number"));
+                diags.push(
+                    file,
+                    v.span(),
+                    Code::InvalidValue,
+                    format!("{what} `{s}` is not a decimal number"),
+                );
             }
             d
         }
@@ -109,13 +126,20 @@ pub(crate) fn decimal_value(v: &Spanned<toml::Value>, file: usize, what: &str, d
                 file,
                 v.span(),
                 Code::FloatLiteral,
-                format!("{what} is written as the TOML float {f}, which is binary before it is read"),
+                format!(
+                    "{what} is written as the TOML float {f}, which is binary before it is read"
+                ),
                 format!("write it as a string: \"{f}\""),
             );
             None
         }
         _ => {
-            diags.push(file, v.span(), Code::InvalidValue, format!("{what} must be a number written as a string"));
+            diags.push(
+                file,
+                v.span(),
+                Code::InvalidValue,
+                format!("{what} must be a number written as a string"),
+            );
             None
         }
     }
@@ -135,7 +159,12 @@ pub(crate) fn typed_value(
         Type::Money | Type::Number(_) => {
             let d = decimal_value(v, file, what, diags)?;
             if integer && !d.fract().is_zero() {
-                diags.push(file, v.span(), Code::InvalidValue, format!("{what} must be a whole number"));
+                diags.push(
+                    file,
+                    v.span(),
+                    Code::InvalidValue,
+                    format!("{what} must be a whole number"),
+                );
                 return None;
             }
             Some(Value::Num(d))
@@ -143,7 +172,12 @@ pub(crate) fn typed_value(
         Type::Bool => match v.get_ref() {
             toml::Value::Boolean(b) => Some(Value::Bool(*b)),
             _ => {
-                diags.push(file, v.span(), Code::InvalidValue, format!("{what} must be true or false"));
+                diags.push(
+                    file,
+                    v.span(),
+                    Code::InvalidValue,
+                    format!("{what} must be true or false"),
+                );
                 None
             }
         },
@@ -154,12 +188,22 @@ pub(crate) fn typed_value(
                 toml::Value::String(s) => match variants.iter().position(|(id, _)| id == s) {
                     Some(i) => Some(Value::Enum(i as u32)),
                     None => {
-                        diags.push(file, v.span(), Code::InvalidValue, format!("{what} `{s}` is not a choice of the enum"));
+                        diags.push(
+                            file,
+                            v.span(),
+                            Code::InvalidValue,
+                            format!("{what} `{s}` is not a choice of the enum"),
+                        );
                         None
                     }
                 },
                 _ => {
-                    diags.push(file, v.span(), Code::InvalidValue, format!("{what} must name an enum choice"));
+                    diags.push(
+                        file,
+                        v.span(),
+                        Code::InvalidValue,
+                        format!("{what} must name an enum choice"),
+                    );
                     None
                 }
             }
@@ -167,8 +211,17 @@ pub(crate) fn typed_value(
     }
 }
 
-fn check_labels(t: Option<&syntax::Text>, file: usize, span: Range<usize>, what: &str, diags: &mut Diags<'_>) {
-    let ok = t.is_some_and(|t| t.zh.as_deref().is_some_and(|s| !s.is_empty()) && t.en.as_deref().is_some_and(|s| !s.is_empty()));
+fn check_labels(
+    t: Option<&syntax::Text>,
+    file: usize,
+    span: Range<usize>,
+    what: &str,
+    diags: &mut Diags<'_>,
+) {
+    let ok = t.is_some_and(|t| {
+        t.zh.as_deref().is_some_and(|s| !s.is_empty())
+            && t.en.as_deref().is_some_and(|s| !s.is_empty())
+    });
     if !ok {
         diags.help(
             file,
@@ -185,8 +238,14 @@ pub(crate) fn apply_overrides(merged: &mut Merged, overrides: &[Override], diags
     for o in overrides {
         let Some(item) = merged.parameters.iter_mut().find(|p| p.name == o.name) else {
             diags.list.push(
-                crate::diagnostic::Diagnostic::new(Code::UnknownName, format!("the reform overrides `{}`, which is not a parameter", o.name))
-                    .help("use a name listed by `bangfu params`"),
+                crate::diagnostic::Diagnostic::new(
+                    Code::UnknownName,
+                    format!(
+                        "the reform overrides `{}`, which is not a parameter",
+                        o.name
+                    ),
+                )
+                .help("use a name listed by `bangfu params`"),
             );
             continue;
         };
@@ -223,11 +282,14 @@ pub(crate) fn apply_overrides(merged: &mut Merged, overrides: &[Override], diags
                     let mut v = v;
                     let until = cut.add_days(-1).unwrap_or(cut);
                     let ends = v.get_ref().until.as_ref().and_then(|u| match u.get_ref() {
-                        toml::Value::Datetime(_) | toml::Value::String(_) => plain_date(u.get_ref()),
+                        toml::Value::Datetime(_) | toml::Value::String(_) => {
+                            plain_date(u.get_ref())
+                        }
                         _ => None,
                     });
                     if ends.is_none_or(|e| e >= cut) {
-                        v.get_mut().until = Some(Spanned::new(0..0, toml::Value::String(until.to_string())));
+                        v.get_mut().until =
+                            Some(Spanned::new(0..0, toml::Value::String(until.to_string())));
                     }
                     kept.push(v);
                 }
@@ -252,7 +314,9 @@ pub(crate) fn apply_overrides(merged: &mut Merged, overrides: &[Override], diags
 
 fn plain_date(v: &toml::Value) -> Option<Date> {
     match v {
-        toml::Value::Datetime(dt) => dt.date.and_then(|d| Date::from_ymd(i32::from(d.year), u32::from(d.month), u32::from(d.day))),
+        toml::Value::Datetime(dt) => dt
+            .date
+            .and_then(|d| Date::from_ymd(i32::from(d.year), u32::from(d.month), u32::from(d.day))),
         toml::Value::String(s) => Date::parse(s),
         _ => None,
     }
@@ -271,7 +335,13 @@ pub(crate) fn compile(
 ) -> Option<Plan> {
     let (hfile, header) = header?;
     let h = header.get_ref();
-    check_labels(h.label.as_ref(), hfile, header.span(), "the rule set", diags);
+    check_labels(
+        h.label.as_ref(),
+        hfile,
+        header.span(),
+        "the rule set",
+        diags,
+    );
     let header_plan = Header {
         id: h.id.clone(),
         version: h.version.clone(),
@@ -309,8 +379,11 @@ pub(crate) fn compile(
         chain_depth: 0,
     };
     c.enums = merged.enums.iter().map(|e| c.enum_plan(e)).collect();
-    let sources: HashMap<String, (usize, &Spanned<syntax::SourceDecl>)> =
-        merged.sources.iter().map(|s| (s.name.clone(), (s.file, &s.decl))).collect();
+    let sources: HashMap<String, (usize, &Spanned<syntax::SourceDecl>)> = merged
+        .sources
+        .iter()
+        .map(|s| (s.name.clone(), (s.file, &s.decl)))
+        .collect();
     c.check_name_clashes(merged);
     for e in &merged.entities {
         let plan = c.entity_plan(e);
@@ -355,10 +428,21 @@ impl Compiler<'_, '_> {
         for v in &d.variants {
             let vd = v.get_ref();
             if variants.iter().any(|(id, _)| *id == vd.id) {
-                self.diags.push(e.file, v.span(), Code::DuplicateDefinition, format!("enum choice `{}` is listed twice", vd.id));
+                self.diags.push(
+                    e.file,
+                    v.span(),
+                    Code::DuplicateDefinition,
+                    format!("enum choice `{}` is listed twice", vd.id),
+                );
             }
             if vd.zh.is_none() || vd.en.is_none() {
-                self.diags.help(e.file, v.span(), Code::MissingLabel, format!("enum choice `{}` needs `zh` and `en` labels", vd.id), "add zh = \"…\", en = \"…\"");
+                self.diags.help(
+                    e.file,
+                    v.span(),
+                    Code::MissingLabel,
+                    format!("enum choice `{}` needs `zh` and `en` labels", vd.id),
+                    "add zh = \"…\", en = \"…\"",
+                );
             }
             let label = syntax::Text {
                 zh: vd.zh.clone(),
@@ -367,7 +451,12 @@ impl Compiler<'_, '_> {
             variants.push((vd.id.clone(), text_of(Some(&label), &vd.id)));
         }
         if variants.is_empty() {
-            self.diags.push(e.file, e.name_span.clone(), Code::InvalidValue, format!("enum `{}` has no choices", e.name));
+            self.diags.push(
+                e.file,
+                e.name_span.clone(),
+                Code::InvalidValue,
+                format!("enum `{}` has no choices", e.name),
+            );
         }
         EnumPlan {
             name: e.name.clone(),
@@ -380,14 +469,31 @@ impl Compiler<'_, '_> {
         for p in &merged.parameters {
             if let Some(t) = merged.tables.iter().find(|t| t.name == p.name) {
                 let other = self.diags.path(t.file).to_string();
-                self.diags.push(p.file, p.name_span.clone(), Code::DuplicateDefinition, format!("`{}` names both a parameter and a table (in {other})", p.name));
+                self.diags.push(
+                    p.file,
+                    p.name_span.clone(),
+                    Code::DuplicateDefinition,
+                    format!(
+                        "`{}` names both a parameter and a table (in {other})",
+                        p.name
+                    ),
+                );
             }
             for e in &merged.entities {
                 let ed = e.decl.get_ref();
                 let names = ed.inputs.keys().chain(ed.values.keys());
                 for k in names {
                     if *k.get_ref() == p.name {
-                        self.diags.help(e.file, k.span(), Code::DuplicateDefinition, format!("`{}` of entity `{}` has the name of a parameter", p.name, e.name), "give inputs and values names that no parameter uses");
+                        self.diags.help(
+                            e.file,
+                            k.span(),
+                            Code::DuplicateDefinition,
+                            format!(
+                                "`{}` of entity `{}` has the name of a parameter",
+                                p.name, e.name
+                            ),
+                            "give inputs and values names that no parameter uses",
+                        );
                     }
                 }
             }
@@ -396,30 +502,59 @@ impl Compiler<'_, '_> {
 
     fn entity_plan(&mut self, e: &Item<syntax::EntityDecl>) -> EntityPlan {
         let d = e.decl.get_ref();
-        check_labels(d.label.as_ref(), e.file, e.name_span.clone(), &format!("entity `{}`", e.name), self.diags);
+        check_labels(
+            d.label.as_ref(),
+            e.file,
+            e.name_span.clone(),
+            &format!("entity `{}`", e.name),
+            self.diags,
+        );
         let mut names = HashMap::new();
         let mut inputs = Vec::new();
         for (name, input) in &d.inputs {
             let id = input.get_ref();
-            check_labels(id.label.as_ref(), e.file, name.span(), &format!("input `{}`", name.get_ref()), self.diags);
+            check_labels(
+                id.label.as_ref(),
+                e.file,
+                name.span(),
+                &format!("input `{}`", name.get_ref()),
+                self.diags,
+            );
             let ty = match id.ty.get_ref().as_str() {
                 "enum" => match id.enumeration.as_ref() {
                     Some(en) => match self.enum_index.get(en.get_ref()) {
                         Some(&i) => Some((Type::Enum(i), false)),
                         None => {
-                            self.diags.push(e.file, en.span(), Code::UnknownReference, format!("enum `{}` is not defined", en.get_ref()));
+                            self.diags.push(
+                                e.file,
+                                en.span(),
+                                Code::UnknownReference,
+                                format!("enum `{}` is not defined", en.get_ref()),
+                            );
                             None
                         }
                     },
                     None => {
-                        self.diags.help(e.file, id.ty.span(), Code::UnknownReference, "an enum input needs `enum = \"…\"`", "name one of the [enums]");
+                        self.diags.help(
+                            e.file,
+                            id.ty.span(),
+                            Code::UnknownReference,
+                            "an enum input needs `enum = \"…\"`",
+                            "name one of the [enums]",
+                        );
                         None
                     }
                 },
                 other => {
                     let t = type_of_name(other, id.unit.as_deref());
                     if t.is_none() {
-                        self.diags.help(e.file, id.ty.span(), Code::InvalidValue, format!("`{other}` is not a type"), "use money, number, integer, bool, date or enum");
+                        self.diags.help(
+                            e.file,
+                            id.ty.span(),
+                            Code::InvalidValue,
+                            format!("`{other}` is not a type"),
+                            "use money, number, integer, bool, date or enum",
+                        );
                     }
                     t
                 }
@@ -427,13 +562,22 @@ impl Compiler<'_, '_> {
             let (ty, integer) = ty.unwrap_or((Type::Bool, false));
             let what = format!("`{}`", name.get_ref());
             let bound = |v: &Option<Spanned<toml::Value>>, c: &mut Self| {
-                v.as_ref().and_then(|v| typed_value(v, &ty, integer, &c.enums, e.file, &what, c.diags))
+                v.as_ref()
+                    .and_then(|v| typed_value(v, &ty, integer, &c.enums, e.file, &what, c.diags))
             };
             let min = bound(&id.min, self);
             let max = bound(&id.max, self);
             let default = bound(&id.default, self);
-            if names.insert(name.get_ref().clone(), Target::Input(inputs.len())).is_some() {
-                self.diags.push(e.file, name.span(), Code::DuplicateDefinition, format!("input `{}` is defined twice", name.get_ref()));
+            if names
+                .insert(name.get_ref().clone(), Target::Input(inputs.len()))
+                .is_some()
+            {
+                self.diags.push(
+                    e.file,
+                    name.span(),
+                    Code::DuplicateDefinition,
+                    format!("input `{}` is defined twice", name.get_ref()),
+                );
             }
             inputs.push(InputPlan {
                 name: name.get_ref().clone(),
@@ -443,7 +587,10 @@ impl Compiler<'_, '_> {
                 min,
                 max,
                 not_after_as_of: id.not_after_as_of,
-                max_age: id.max_age.as_ref().map(|m| (*m.get_ref()).clamp(0, 1000) as i32),
+                max_age: id
+                    .max_age
+                    .as_ref()
+                    .map(|m| (*m.get_ref()).clamp(0, 1000) as i32),
                 default,
                 label: text_of(id.label.as_ref(), name.get_ref()),
                 help: text_of(id.help.as_ref(), ""),
@@ -466,21 +613,48 @@ impl Compiler<'_, '_> {
             for (name, coll) in &e.decl.get_ref().collections {
                 let cd = coll.get_ref();
                 let Some(&member) = self.entity_index.get(cd.entity.get_ref()) else {
-                    self.diags.push(e.file, cd.entity.span(), Code::UnknownReference, format!("entity `{}` is not defined", cd.entity.get_ref()));
+                    self.diags.push(
+                        e.file,
+                        cd.entity.span(),
+                        Code::UnknownReference,
+                        format!("entity `{}` is not defined", cd.entity.get_ref()),
+                    );
                     continue;
                 };
                 if member == ei {
-                    self.diags.push(e.file, cd.entity.span(), Code::DependencyCycle, "an entity cannot contain itself");
+                    self.diags.push(
+                        e.file,
+                        cd.entity.span(),
+                        Code::DependencyCycle,
+                        "an entity cannot contain itself",
+                    );
                     continue;
                 }
                 let max = cd.max.unwrap_or(100).min(1000);
                 if cd.min > max {
-                    self.diags.push(e.file, coll.span(), Code::InvalidBand, format!("collection `{}` has min {} above max {max}", name.get_ref(), cd.min));
+                    self.diags.push(
+                        e.file,
+                        coll.span(),
+                        Code::InvalidBand,
+                        format!(
+                            "collection `{}` has min {} above max {max}",
+                            name.get_ref(),
+                            cd.min
+                        ),
+                    );
                 }
                 let index = self.entities[ei].collections.len();
                 if let Some(names) = self.entity_names.get_mut(ei) {
-                    if names.insert(name.get_ref().clone(), Target::Collection(index)).is_some() {
-                        self.diags.push(e.file, name.span(), Code::DuplicateDefinition, format!("`{}` is already an input", name.get_ref()));
+                    if names
+                        .insert(name.get_ref().clone(), Target::Collection(index))
+                        .is_some()
+                    {
+                        self.diags.push(
+                            e.file,
+                            name.span(),
+                            Code::DuplicateDefinition,
+                            format!("`{}` is already an input", name.get_ref()),
+                        );
                     }
                 }
                 self.entities[ei].collections.push(CollectionPlan {
@@ -520,48 +694,106 @@ impl Compiler<'_, '_> {
                     let sd = s.get_ref();
                     out.source_id = Some(r.get_ref().clone());
                     out.document = sd.title.clone();
-                    out.date = sd.date.as_ref().and_then(|d| date_value(d, *sfile, "the source's date", self.diags));
+                    out.date = sd
+                        .date
+                        .as_ref()
+                        .and_then(|d| date_value(d, *sfile, "the source's date", self.diags));
                 }
                 None => {
-                    self.diags.push(file, r.span(), Code::UnknownReference, format!("source `{}` is not in [sources]", r.get_ref()));
+                    self.diags.push(
+                        file,
+                        r.span(),
+                        Code::UnknownReference,
+                        format!("source `{}` is not in [sources]", r.get_ref()),
+                    );
                 }
             }
         } else if let Some(d) = &c.date {
             out.date = date_value(d, file, "the document's date", self.diags);
         }
         if out.document.is_empty() {
-            self.diags.help(file, cit.span(), Code::MissingSource, "the source names no document", "add `ref = \"<source id>\"` or `document = \"…\"`");
+            self.diags.help(
+                file,
+                cit.span(),
+                Code::MissingSource,
+                "the source names no document",
+                "add `ref = \"<source id>\"` or `document = \"…\"`",
+            );
         }
         if out.quote.is_none() && out.note.is_none() {
-            self.diags.help(file, cit.span(), Code::MissingSource, "the source has neither a quote nor a note", "quote the words of the document, or say in a note where the figure comes from");
+            self.diags.help(
+                file,
+                cit.span(),
+                Code::MissingSource,
+                "the source has neither a quote nor a note",
+                "quote the words of the document, or say in a note where the figure comes from",
+            );
         }
         if need_note && out.note.as_deref().is_none_or(str::is_empty) {
-            self.diags.help(file, cit.span(), Code::InvalidStatus, "an assumption needs a note giving its reason", "add `note = \"…\"` to the source");
+            self.diags.help(
+                file,
+                cit.span(),
+                Code::InvalidStatus,
+                "an assumption needs a note giving its reason",
+                "add `note = \"…\"` to the source",
+            );
         }
         out
     }
 
-    fn param_plan(&mut self, p: &Item<syntax::ParameterDecl>, sources: &HashMap<String, (usize, &Spanned<syntax::SourceDecl>)>) -> ParamPlan {
+    fn param_plan(
+        &mut self,
+        p: &Item<syntax::ParameterDecl>,
+        sources: &HashMap<String, (usize, &Spanned<syntax::SourceDecl>)>,
+    ) -> ParamPlan {
         let d = p.decl.get_ref();
-        check_labels(d.label.as_ref(), p.file, p.name_span.clone(), &format!("parameter `{}`", p.name), self.diags);
+        check_labels(
+            d.label.as_ref(),
+            p.file,
+            p.name_span.clone(),
+            &format!("parameter `{}`", p.name),
+            self.diags,
+        );
         let (ty, integer) = match type_of_name(d.ty.get_ref(), d.unit.as_deref()) {
             Some(t) => t,
             None => {
-                self.diags.help(p.file, d.ty.span(), Code::InvalidValue, format!("`{}` is not a parameter type", d.ty.get_ref()), "use money, number, integer, bool or date");
+                self.diags.help(
+                    p.file,
+                    d.ty.span(),
+                    Code::InvalidValue,
+                    format!("`{}` is not a parameter type", d.ty.get_ref()),
+                    "use money, number, integer, bool or date",
+                );
                 (Type::Money, false)
             }
         };
         if d.history.is_empty() {
-            self.diags.push(p.file, p.name_span.clone(), Code::InvalidDateRange, format!("parameter `{}` has no history", p.name));
+            self.diags.push(
+                p.file,
+                p.name_span.clone(),
+                Code::InvalidDateRange,
+                format!("parameter `{}` has no history", p.name),
+            );
         }
         let mut versions: Vec<ParamVersion> = Vec::new();
         for v in &d.history {
             let vd = v.get_ref();
             let from = date_value(&vd.from, p.file, "`from`", self.diags);
-            let until = vd.until.as_ref().and_then(|u| date_value(u, p.file, "`until`", self.diags));
+            let until = vd
+                .until
+                .as_ref()
+                .and_then(|u| date_value(u, p.file, "`until`", self.diags));
             if let (Some(f), Some(u)) = (from, until) {
                 if u < f {
-                    self.diags.push(p.file, vd.until.as_ref().map_or(v.span(), |u| u.span()), Code::InvalidDateRange, format!("this version of `{}` ends on {u}, before it starts on {f}", p.name));
+                    self.diags.push(
+                        p.file,
+                        vd.until.as_ref().map_or(v.span(), |u| u.span()),
+                        Code::InvalidDateRange,
+                        format!(
+                            "this version of `{}` ends on {u}, before it starts on {f}",
+                            p.name
+                        ),
+                    );
                 }
             }
             let status = match vd.status.get_ref().as_str() {
@@ -569,20 +801,60 @@ impl Compiler<'_, '_> {
                 "derived" => Status::Derived,
                 "assumption" => Status::Assumption,
                 other => {
-                    self.diags.help(p.file, vd.status.span(), Code::InvalidStatus, format!("`{other}` is not a status"), "use published, derived or assumption");
+                    self.diags.help(
+                        p.file,
+                        vd.status.span(),
+                        Code::InvalidStatus,
+                        format!("`{other}` is not a status"),
+                        "use published, derived or assumption",
+                    );
                     Status::Assumption
                 }
             };
-            let citation = self.citation(vd.source.as_ref(), p.file, v.span(), sources, status == Status::Assumption);
+            let citation = self.citation(
+                vd.source.as_ref(),
+                p.file,
+                v.span(),
+                sources,
+                status == Status::Assumption,
+            );
             let rule = match (status, &vd.value, &vd.formula) {
-                (Status::Derived, None, Some(f)) => ParamRule::Derived(Node::Const(Value::Missing), f.get_ref().clone()),
+                (Status::Derived, None, Some(f)) => {
+                    ParamRule::Derived(Node::Const(Value::Missing), f.get_ref().clone())
+                }
                 (Status::Derived, _, _) => {
-                    self.diags.help(p.file, vd.status.span(), Code::InvalidStatus, "a derived version needs a `formula` and no `value`", "write the formula over other parameters");
+                    self.diags.help(
+                        p.file,
+                        vd.status.span(),
+                        Code::InvalidStatus,
+                        "a derived version needs a `formula` and no `value`",
+                        "write the formula over other parameters",
+                    );
                     ParamRule::Fixed(Value::Missing)
                 }
-                (_, Some(val), None) => ParamRule::Fixed(typed_value(val, &ty, integer, &self.enums, p.file, "the value", self.diags).unwrap_or(Value::Missing)),
+                (_, Some(val), None) => ParamRule::Fixed(
+                    typed_value(
+                        val,
+                        &ty,
+                        integer,
+                        &self.enums,
+                        p.file,
+                        "the value",
+                        self.diags,
+                    )
+                    .unwrap_or(Value::Missing),
+                ),
                 _ => {
-                    self.diags.help(p.file, vd.status.span(), Code::InvalidStatus, format!("a {} version needs a `value` and no `formula`", status.name()), "use status = \"derived\" for formulas");
+                    self.diags.help(
+                        p.file,
+                        vd.status.span(),
+                        Code::InvalidStatus,
+                        format!(
+                            "a {} version needs a `value` and no `formula`",
+                            status.name()
+                        ),
+                        "use status = \"derived\" for formulas",
+                    );
                     ParamRule::Fixed(Value::Missing)
                 }
             };
@@ -603,7 +875,10 @@ impl Compiler<'_, '_> {
             let (a, b) = (pair[0].1, pair[1].1);
             let overlaps = a.from == b.from || a.until.is_some_and(|u| u >= b.from);
             if overlaps {
-                let span = d.history.get(pair[1].0).map_or(p.name_span.clone(), |v| v.get_ref().from.span());
+                let span = d
+                    .history
+                    .get(pair[1].0)
+                    .map_or(p.name_span.clone(), |v| v.get_ref().from.span());
                 self.diags.help(
                     p.file,
                     span,
@@ -636,7 +911,10 @@ impl Compiler<'_, '_> {
                 if version_from(vd).is_none() {
                     continue;
                 }
-                if let (Some(f), true) = (&vd.formula, vd.status.get_ref() == "derived" && vd.value.is_none()) {
+                if let (Some(f), true) = (
+                    &vd.formula,
+                    vd.status.get_ref() == "derived" && vd.value.is_none(),
+                ) {
                     let offset = string_offset(self.diags.text(p.file), &f.span());
                     self.deps.push(Deps::default());
                     let compiled = self.compile_formula(f.get_ref(), offset, p.file, Scope::Params);
@@ -644,8 +922,19 @@ impl Compiler<'_, '_> {
                     if let Some((node, ty)) = compiled {
                         let want = self.params[pi].ty.clone();
                         if !types_fit(&ty, &want) {
-                            let names: Vec<String> = self.enums.iter().map(|e| e.name.clone()).collect();
-                            self.diags.push(p.file, f.span(), Code::TypeMismatch, format!("the formula gives {} but `{}` is {}", ty.describe(&names), p.name, want.describe(&names)));
+                            let names: Vec<String> =
+                                self.enums.iter().map(|e| e.name.clone()).collect();
+                            self.diags.push(
+                                p.file,
+                                f.span(),
+                                Code::TypeMismatch,
+                                format!(
+                                    "the formula gives {} but `{}` is {}",
+                                    ty.describe(&names),
+                                    p.name,
+                                    want.describe(&names)
+                                ),
+                            );
                         }
                         if let Some(ver) = self.params[pi].versions.get_mut(vi) {
                             ver.rule = ParamRule::Derived(node, f.get_ref().clone());
@@ -682,9 +971,23 @@ impl Compiler<'_, '_> {
                             stack.push((dep, 0));
                         }
                         Some(1) => {
-                            let cycle: Vec<String> = stack.iter().map(|(i, _)| self.params[*i].name.clone()).skip_while(|name| *name != self.params[dep].name).collect();
+                            let cycle: Vec<String> = stack
+                                .iter()
+                                .map(|(i, _)| self.params[*i].name.clone())
+                                .skip_while(|name| *name != self.params[dep].name)
+                                .collect();
                             let item = &merged.parameters[dep];
-                            self.diags.help(item.file, item.name_span.clone(), Code::DependencyCycle, format!("parameters depend on each other in a cycle: {} → {}", cycle.join(" → "), self.params[dep].name), "break the cycle: one of them must be a published value");
+                            self.diags.help(
+                                item.file,
+                                item.name_span.clone(),
+                                Code::DependencyCycle,
+                                format!(
+                                    "parameters depend on each other in a cycle: {} → {}",
+                                    cycle.join(" → "),
+                                    self.params[dep].name
+                                ),
+                                "break the cycle: one of them must be a published value",
+                            );
                         }
                         _ => {}
                     }
@@ -696,41 +999,103 @@ impl Compiler<'_, '_> {
         }
     }
 
-    fn declare_computeds(&mut self, merged: &Merged, sources: &HashMap<String, (usize, &Spanned<syntax::SourceDecl>)>) {
+    fn declare_computeds(
+        &mut self,
+        merged: &Merged,
+        sources: &HashMap<String, (usize, &Spanned<syntax::SourceDecl>)>,
+    ) {
         // Entity-level values first, so that member frames hold them.
         for (ei, e) in merged.entities.iter().enumerate() {
             for (name, v) in &e.decl.get_ref().values {
-                let id = self.new_computed(ei, None, name.get_ref(), ComputedKind::EntityValue, v.get_ref().label.as_ref(), e.file, v, None);
+                let id = self.new_computed(
+                    ei,
+                    None,
+                    name.get_ref(),
+                    ComputedKind::EntityValue,
+                    v.get_ref().label.as_ref(),
+                    e.file,
+                    v,
+                    None,
+                );
                 if let Some(names) = self.entity_names.get_mut(ei) {
-                    if names.insert(name.get_ref().clone(), Target::Computed(id)).is_some() {
-                        self.diags.push(e.file, name.span(), Code::DuplicateDefinition, format!("`{}` is already an input of `{}`", name.get_ref(), e.name));
+                    if names
+                        .insert(name.get_ref().clone(), Target::Computed(id))
+                        .is_some()
+                    {
+                        self.diags.push(
+                            e.file,
+                            name.span(),
+                            Code::DuplicateDefinition,
+                            format!("`{}` is already an input of `{}`", name.get_ref(), e.name),
+                        );
                     }
                 }
             }
         }
         for (pi, p) in merged.programs.iter().enumerate() {
             let d = p.decl.get_ref();
-            check_labels(d.label.as_ref(), p.file, p.name_span.clone(), &format!("program `{}`", p.name), self.diags);
+            check_labels(
+                d.label.as_ref(),
+                p.file,
+                p.name_span.clone(),
+                &format!("program `{}`", p.name),
+                self.diags,
+            );
             let entity = match self.entity_index.get(d.entity.get_ref()) {
                 Some(&e) => e,
                 None => {
-                    self.diags.push(p.file, d.entity.span(), Code::UnknownReference, format!("entity `{}` is not defined", d.entity.get_ref()));
+                    self.diags.push(
+                        p.file,
+                        d.entity.span(),
+                        Code::UnknownReference,
+                        format!("entity `{}` is not defined", d.entity.get_ref()),
+                    );
                     0
                 }
             };
             if self.entities.is_empty() {
                 continue;
             }
-            let citation = d.source.as_ref().map(|s| self.citation(Some(s), p.file, s.span(), sources, false));
+            let citation = d
+                .source
+                .as_ref()
+                .map(|s| self.citation(Some(s), p.file, s.span(), sources, false));
             let mut values = Vec::new();
             let mut value_names = HashMap::new();
             for (name, v) in &d.values {
-                if self.entity_names.get(entity).is_some_and(|n| n.contains_key(name.get_ref())) {
-                    self.diags.push(p.file, name.span(), Code::DuplicateDefinition, format!("`{}` is already an input or value of `{}`", name.get_ref(), d.entity.get_ref()));
+                if self
+                    .entity_names
+                    .get(entity)
+                    .is_some_and(|n| n.contains_key(name.get_ref()))
+                {
+                    self.diags.push(
+                        p.file,
+                        name.span(),
+                        Code::DuplicateDefinition,
+                        format!(
+                            "`{}` is already an input or value of `{}`",
+                            name.get_ref(),
+                            d.entity.get_ref()
+                        ),
+                    );
                 }
-                let id = self.new_computed(entity, Some(pi), name.get_ref(), ComputedKind::ProgramValue, v.get_ref().label.as_ref(), p.file, v, None);
+                let id = self.new_computed(
+                    entity,
+                    Some(pi),
+                    name.get_ref(),
+                    ComputedKind::ProgramValue,
+                    v.get_ref().label.as_ref(),
+                    p.file,
+                    v,
+                    None,
+                );
                 if value_names.insert(name.get_ref().clone(), id).is_some() {
-                    self.diags.push(p.file, name.span(), Code::DuplicateDefinition, format!("value `{}` is defined twice", name.get_ref()));
+                    self.diags.push(
+                        p.file,
+                        name.span(),
+                        Code::DuplicateDefinition,
+                        format!("value `{}` is defined twice", name.get_ref()),
+                    );
                 }
                 values.push(id);
             }
@@ -745,8 +1110,16 @@ impl Compiler<'_, '_> {
                     offset: string_offset(self.diags.text(p.file), &cd.test.span()),
                     span: cd.test.span(),
                 };
-                if conditions.iter().any(|c: &ConditionPlan| c.id == *cd.id.get_ref()) {
-                    self.diags.push(p.file, cd.id.span(), Code::DuplicateDefinition, format!("condition `{}` is listed twice", cd.id.get_ref()));
+                if conditions
+                    .iter()
+                    .any(|c: &ConditionPlan| c.id == *cd.id.get_ref())
+                {
+                    self.diags.push(
+                        p.file,
+                        cd.id.span(),
+                        Code::DuplicateDefinition,
+                        format!("condition `{}` is listed twice", cd.id.get_ref()),
+                    );
                 }
                 let id = self.push_computed(
                     Computed {
@@ -772,11 +1145,28 @@ impl Compiler<'_, '_> {
                         rounding: None,
                     },
                 );
-                check_labels(cd.label.as_ref(), p.file, cd.id.span(), &format!("condition `{}`", cd.id.get_ref()), self.diags);
+                check_labels(
+                    cd.label.as_ref(),
+                    p.file,
+                    cd.id.span(),
+                    &format!("condition `{}`", cd.id.get_ref()),
+                    self.diags,
+                );
                 for (t, which) in [(&cd.pass, "pass"), (&cd.fail, "fail")] {
-                    let ok = t.as_ref().is_some_and(|t| t.get_ref().zh.is_some() && t.get_ref().en.is_some());
+                    let ok = t
+                        .as_ref()
+                        .is_some_and(|t| t.get_ref().zh.is_some() && t.get_ref().en.is_some());
                     if !ok {
-                        self.diags.help(p.file, cd.id.span(), Code::MissingLabel, format!("condition `{}` needs a `{which}` explanation in zh and en", cd.id.get_ref()), format!("add `{which} = {{ zh = \"…\", en = \"…\" }}`"));
+                        self.diags.help(
+                            p.file,
+                            cd.id.span(),
+                            Code::MissingLabel,
+                            format!(
+                                "condition `{}` needs a `{which}` explanation in zh and en",
+                                cd.id.get_ref()
+                            ),
+                            format!("add `{which} = {{ zh = \"…\", en = \"…\" }}`"),
+                        );
                     }
                 }
                 conditions.push(ConditionPlan {
@@ -808,7 +1198,7 @@ impl Compiler<'_, '_> {
                     computed_deps: conditions.iter().map(|c| c.computed).collect(),
                     input_deps: Vec::new(),
                     member_input_deps: Vec::new(),
-                        member_computed_deps: Vec::new(),
+                    member_computed_deps: Vec::new(),
                     assumption: None,
                 },
                 ComputedSrc {
@@ -820,7 +1210,16 @@ impl Compiler<'_, '_> {
             );
             let amount = d.amount.as_ref().map(|a| {
                 let label = a.get_ref().label.clone().or_else(|| d.label.clone());
-                self.new_computed(entity, Some(pi), "amount", ComputedKind::Amount, label.as_ref(), p.file, a, Some(eligible))
+                self.new_computed(
+                    entity,
+                    Some(pi),
+                    "amount",
+                    ComputedKind::Amount,
+                    label.as_ref(),
+                    p.file,
+                    a,
+                    Some(eligible),
+                )
             });
             let settlement = d.settlement.as_ref().map(|s| {
                 let sd = s.get_ref();
@@ -876,7 +1275,10 @@ impl Compiler<'_, '_> {
                 for fv in &vd.versions {
                     let fd = fv.get_ref();
                     let from = date_value(&fd.from, file, "`from`", self.diags);
-                    let until = fd.until.as_ref().and_then(|u| date_value(u, file, "`until`", self.diags));
+                    let until = fd
+                        .until
+                        .as_ref()
+                        .and_then(|u| date_value(u, file, "`until`", self.diags));
                     versions.push(SrcVersion {
                         from,
                         until,
@@ -888,20 +1290,37 @@ impl Compiler<'_, '_> {
                 check_version_dates(&versions, file, name, self.diags);
             }
             _ => {
-                self.diags.help(file, v.span(), Code::InvalidStatus, format!("`{name}` needs either `formula` or `versions`, not both or neither"), "write `formula = \"…\"`, or dated `[[…versions]]`");
+                self.diags.help(
+                    file,
+                    v.span(),
+                    Code::InvalidStatus,
+                    format!("`{name}` needs either `formula` or `versions`, not both or neither"),
+                    "write `formula = \"…\"`, or dated `[[…versions]]`",
+                );
             }
         }
         let rounding = vd.rounding.as_ref().and_then(|r| {
             let rd = r.get_ref();
             let unit = decimal_value(&rd.unit, file, "the rounding unit", self.diags)?;
             if unit <= Decimal::ZERO {
-                self.diags.push(file, rd.unit.span(), Code::InvalidValue, "the rounding unit must be above zero");
+                self.diags.push(
+                    file,
+                    rd.unit.span(),
+                    Code::InvalidValue,
+                    "the rounding unit must be above zero",
+                );
                 return None;
             }
             Some((rd.mode, unit))
         });
         if kind != ComputedKind::Amount && kind != ComputedKind::Condition {
-            check_labels(label, file, v.span(), &format!("value `{name}`"), self.diags);
+            check_labels(
+                label,
+                file,
+                v.span(),
+                &format!("value `{name}`"),
+                self.diags,
+            );
         }
         let _ = eligible;
         self.push_computed(
@@ -918,7 +1337,7 @@ impl Compiler<'_, '_> {
                 computed_deps: Vec::new(),
                 input_deps: Vec::new(),
                 member_input_deps: Vec::new(),
-                        member_computed_deps: Vec::new(),
+                member_computed_deps: Vec::new(),
                 assumption: vd.assumption.clone(),
             },
             ComputedSrc {
@@ -944,26 +1363,40 @@ impl Compiler<'_, '_> {
 
     fn finish_programs(&mut self, merged: &Merged) {
         for (pi, p) in merged.programs.iter().enumerate() {
-            let Some(program) = self.programs.get(pi).cloned() else { continue };
+            let Some(program) = self.programs.get(pi).cloned() else {
+                continue;
+            };
             let entity = program.entity;
             // Templates and compared names.
             let d = p.decl.get_ref();
             let mut conditions = program.conditions.clone();
             for (ci, cond) in conditions.iter_mut().enumerate() {
-                let Some(cd) = d.conditions.get(ci) else { continue };
+                let Some(cd) = d.conditions.get(ci) else {
+                    continue;
+                };
                 let cd = cd.get_ref();
                 for (slot, t) in [(&mut cond.pass, &cd.pass), (&mut cond.fail, &cd.fail)] {
                     if let Some(t) = t {
                         let span = t.span();
                         let tt = t.get_ref();
-                        slot[0] = self.template(tt.zh.as_deref().unwrap_or(""), p.file, span.clone(), entity, pi);
-                        slot[1] = self.template(tt.en.as_deref().unwrap_or(""), p.file, span, entity, pi);
+                        slot[0] = self.template(
+                            tt.zh.as_deref().unwrap_or(""),
+                            p.file,
+                            span.clone(),
+                            entity,
+                            pi,
+                        );
+                        slot[1] =
+                            self.template(tt.en.as_deref().unwrap_or(""), p.file, span, entity, pi);
                     }
                 }
                 cond.refs = self.condition_refs(cd.test.get_ref(), entity, pi);
             }
             // Everything the program needs, in dependency order.
-            let roots: Vec<usize> = std::iter::once(program.eligible).chain(program.amount).chain(program.values.iter().copied()).collect();
+            let roots: Vec<usize> = std::iter::once(program.eligible)
+                .chain(program.amount)
+                .chain(program.values.iter().copied())
+                .collect();
             let mut needed = vec![false; self.computeds.len()];
             let mut stack = roots;
             while let Some(c) = stack.pop() {
@@ -973,12 +1406,22 @@ impl Compiler<'_, '_> {
                 needed[c] = true;
                 stack.extend(self.computeds[c].computed_deps.iter().copied());
             }
-            let order = self.entities.get(entity).map(|e| e.order.clone()).unwrap_or_default();
+            let order = self
+                .entities
+                .get(entity)
+                .map(|e| e.order.clone())
+                .unwrap_or_default();
             let needed_list: Vec<usize> = order.into_iter().filter(|&c| needed[c]).collect();
-            let mut inputs: Vec<usize> = needed_list.iter().flat_map(|&c| self.computeds[c].input_deps.iter().copied()).collect();
+            let mut inputs: Vec<usize> = needed_list
+                .iter()
+                .flat_map(|&c| self.computeds[c].input_deps.iter().copied())
+                .collect();
             inputs.sort_unstable();
             inputs.dedup();
-            let mut member: Vec<(usize, usize)> = needed_list.iter().flat_map(|&c| self.computeds[c].member_input_deps.iter().copied()).collect();
+            let mut member: Vec<(usize, usize)> = needed_list
+                .iter()
+                .flat_map(|&c| self.computeds[c].member_input_deps.iter().copied())
+                .collect();
             member.sort_unstable();
             member.dedup();
             let mut member_inputs: Vec<(usize, Vec<usize>)> = Vec::new();
@@ -988,7 +1431,7 @@ impl Compiler<'_, '_> {
                     _ => member_inputs.push((coll, vec![slot])),
                 }
             }
-            let amount_unit = d.amount.as_ref().and_then(|_| None::<String>);
+            let amount_unit = None;
             if let Some(program) = self.programs.get_mut(pi) {
                 program.conditions = conditions;
                 program.needed = needed_list;
@@ -1006,7 +1449,12 @@ fn check_version_dates(versions: &[SrcVersion], file: usize, name: &str, diags: 
     for v in &sorted {
         if let (Some(f), Some(u)) = (v.from, v.until) {
             if u < f {
-                diags.push(file, v.span.clone(), Code::InvalidDateRange, format!("a formula of `{name}` ends on {u}, before it starts on {f}"));
+                diags.push(
+                    file,
+                    v.span.clone(),
+                    Code::InvalidDateRange,
+                    format!("a formula of `{name}` ends on {u}, before it starts on {f}"),
+                );
             }
         }
     }
@@ -1016,7 +1464,13 @@ fn check_version_dates(versions: &[SrcVersion], file: usize, name: &str, diags: 
         // Without `until`, a version runs until the next one starts: not an overlap.
         let overlaps = overlaps && (a.from == b.from || a.until.is_some());
         if overlaps {
-            diags.help(file, b.span.clone(), Code::EffectiveDateOverlap, format!("two formulas of `{name}` are in force on the same day"), "end the earlier formula (`until`) before the later one starts");
+            diags.help(
+                file,
+                b.span.clone(),
+                Code::EffectiveDateOverlap,
+                format!("two formulas of `{name}` are in force on the same day"),
+                "end the earlier formula (`until`) before the later one starts",
+            );
         }
     }
 }

@@ -22,7 +22,10 @@ pub(crate) enum Scope {
     /// Parameters and literals only (derived parameters, table outputs).
     Params,
     /// An entity's inputs and values, and a program's values.
-    Entity { entity: usize, program: Option<usize> },
+    Entity {
+        entity: usize,
+        program: Option<usize>,
+    },
 }
 
 /// What an expression reads.
@@ -56,19 +59,41 @@ impl Compiler<'_, '_> {
         self.diags.push(ctx.file, s, code, message);
     }
 
-    fn err_help(&mut self, ctx: &Ctx<'_>, span: &Range<usize>, code: Code, message: String, help: &str) {
+    fn err_help(
+        &mut self,
+        ctx: &Ctx<'_>,
+        span: &Range<usize>,
+        code: Code,
+        message: String,
+        help: &str,
+    ) {
         let s = ctx.offset + span.start..ctx.offset + span.end;
         self.diags.help(ctx.file, s, code, message, help);
     }
 
     /// Parses and compiles one formula. Dependencies go to the top of
     /// `self.deps`.
-    pub(crate) fn compile_formula(&mut self, text: &str, offset: usize, file: usize, scope: Scope) -> Option<(Node, Type)> {
+    pub(crate) fn compile_formula(
+        &mut self,
+        text: &str,
+        offset: usize,
+        file: usize,
+        scope: Scope,
+    ) -> Option<(Node, Type)> {
         let parsed = match expr::parse(text) {
             Ok(e) => e,
             Err(e) => {
-                let code = if e.too_complex { Code::ExpressionTooComplex } else { Code::ExpressionSyntax };
-                self.diags.push(file, offset + e.span.start..offset + e.span.end.max(e.span.start + 1), code, e.message);
+                let code = if e.too_complex {
+                    Code::ExpressionTooComplex
+                } else {
+                    Code::ExpressionSyntax
+                };
+                self.diags.push(
+                    file,
+                    offset + e.span.start..offset + e.span.end.max(e.span.start + 1),
+                    code,
+                    e.message,
+                );
                 return None;
             }
         };
@@ -91,7 +116,13 @@ impl Compiler<'_, '_> {
                 let name = self.computeds[id].name.clone();
                 let file = self.computed_src[id].file;
                 let span = self.computed_src[id].span.clone();
-                self.diags.help(file, span, Code::DependencyCycle, format!("`{name}` depends on itself through other values"), "break the cycle: compute one of the values from inputs and parameters only");
+                self.diags.help(
+                    file,
+                    span,
+                    Code::DependencyCycle,
+                    format!("`{name}` depends on itself through other values"),
+                    "break the cycle: compute one of the values from inputs and parameters only",
+                );
                 self.computed_state[id] = State::Failed;
                 return None;
             }
@@ -100,7 +131,12 @@ impl Compiler<'_, '_> {
         if self.chain_depth >= MAX_CHAIN {
             let file = self.computed_src[id].file;
             let span = self.computed_src[id].span.clone();
-            self.diags.push(file, span, Code::ExpressionTooComplex, format!("values depend on each other more than {MAX_CHAIN} deep"));
+            self.diags.push(
+                file,
+                span,
+                Code::ExpressionTooComplex,
+                format!("values depend on each other more than {MAX_CHAIN} deep"),
+            );
             self.computed_state[id] = State::Failed;
             return None;
         }
@@ -156,8 +192,16 @@ impl Compiler<'_, '_> {
             }
             result_ty = Type::Bool;
         } else {
-            let versions: Vec<(Option<crate::date::Date>, Option<crate::date::Date>, String, usize)> =
-                self.computed_src[id].versions.iter().map(|v| (v.from, v.until, v.text.clone(), v.offset)).collect();
+            let versions: Vec<(
+                Option<crate::date::Date>,
+                Option<crate::date::Date>,
+                String,
+                usize,
+            )> = self.computed_src[id]
+                .versions
+                .iter()
+                .map(|v| (v.from, v.until, v.text.clone(), v.offset))
+                .collect();
             let file = self.computed_src[id].file;
             let rounding = self.computed_src[id].rounding;
             let mut ty: Option<Type> = None;
@@ -175,7 +219,16 @@ impl Compiler<'_, '_> {
                 if let Some(prev) = &ty {
                     if !types_fit(&t, prev) && !types_fit(prev, &t) {
                         let names = self.enum_names();
-                        self.diags.push(file, offset..offset + text.len(), Code::TypeMismatch, format!("this formula gives {}, but an earlier version gives {}", t.describe(&names), prev.describe(&names)));
+                        self.diags.push(
+                            file,
+                            offset..offset + text.len(),
+                            Code::TypeMismatch,
+                            format!(
+                                "this formula gives {}, but an earlier version gives {}",
+                                t.describe(&names),
+                                prev.describe(&names)
+                            ),
+                        );
                         failed = true;
                     }
                 } else {
@@ -183,28 +236,51 @@ impl Compiler<'_, '_> {
                 }
                 if let Some((mode, unit)) = rounding {
                     if !t.is_numeric() {
-                        self.diags.push(file, offset..offset + text.len(), Code::TypeMismatch, "only numbers and money can be rounded");
+                        self.diags.push(
+                            file,
+                            offset..offset + text.len(),
+                            Code::TypeMismatch,
+                            "only numbers and money can be rounded",
+                        );
                         failed = true;
                     }
                     node = Node::Round(mode, unit, Box::new(node));
                 }
-                plans.push(FormulaPlan { from, until, node, text });
+                plans.push(FormulaPlan {
+                    from,
+                    until,
+                    node,
+                    text,
+                });
             }
             match kind {
                 ComputedKind::Condition if ty.as_ref().is_some_and(|t| *t != Type::Bool) => {
                     let names = self.enum_names();
                     let span = self.computed_src[id].span.clone();
                     let got = ty.as_ref().map(|t| t.describe(&names)).unwrap_or_default();
-                    self.diags.help(file, span, Code::TypeMismatch, format!("a condition's test must be true or false, but it gives {got}"), "compare the value with something, e.g. `x < y`");
+                    self.diags.help(
+                        file,
+                        span,
+                        Code::TypeMismatch,
+                        format!("a condition's test must be true or false, but it gives {got}"),
+                        "compare the value with something, e.g. `x < y`",
+                    );
                     failed = true;
                 }
                 ComputedKind::Amount => {
                     if ty.as_ref().is_some_and(|t| !t.is_numeric()) {
                         let span = self.computed_src[id].span.clone();
-                        self.diags.push(file, span, Code::TypeMismatch, "an amount must be money or a number");
+                        self.diags.push(
+                            file,
+                            span,
+                            Code::TypeMismatch,
+                            "an amount must be money or a number",
+                        );
                         failed = true;
                     }
-                    let eligible = program.and_then(|p| self.programs.get(p)).map(|p| p.eligible);
+                    let eligible = program
+                        .and_then(|p| self.programs.get(p))
+                        .map(|p| p.eligible);
                     if let Some(e) = eligible {
                         self.computed_type(e);
                         let slot = self.computeds[e].slot;
@@ -225,7 +301,10 @@ impl Compiler<'_, '_> {
         }
         // Close the dependencies over the values read.
         for &c in &deps.computeds.clone() {
-            let (i, m) = (self.computeds[c].input_deps.clone(), self.computeds[c].member_input_deps.clone());
+            let (i, m) = (
+                self.computeds[c].input_deps.clone(),
+                self.computeds[c].member_input_deps.clone(),
+            );
             deps.inputs.extend(i);
             deps.member_inputs.extend(m);
         }
@@ -253,11 +332,21 @@ impl Compiler<'_, '_> {
     }
 
     /// Resolves a name in scope.
-    fn resolve(&mut self, path: &[String], span: &Range<usize>, ctx: &Ctx<'_>) -> Option<(Node, Type)> {
+    fn resolve(
+        &mut self,
+        path: &[String],
+        span: &Range<usize>,
+        ctx: &Ctx<'_>,
+    ) -> Option<(Node, Type)> {
         let first = path.first()?;
         if path.len() == 1 {
             if let Some((coll, member_entity)) = ctx.member {
-                if let Some(target) = self.entity_names.get(member_entity).and_then(|n| n.get(first)).copied() {
+                if let Some(target) = self
+                    .entity_names
+                    .get(member_entity)
+                    .and_then(|n| n.get(first))
+                    .copied()
+                {
                     match target {
                         Target::Input(slot) => {
                             if let Some(d) = self.deps.last_mut() {
@@ -268,10 +357,12 @@ impl Compiler<'_, '_> {
                         }
                         Target::Computed(c) => {
                             let ty = self.computed_type(c)?;
-                            let (inputs, slot) = (self.computeds[c].input_deps.clone(), self.computeds[c].slot);
+                            let (inputs, slot) =
+                                (self.computeds[c].input_deps.clone(), self.computeds[c].slot);
                             let params = self.computeds[c].param_deps.clone();
                             if let Some(d) = self.deps.last_mut() {
-                                d.member_inputs.extend(inputs.into_iter().map(|i| (coll, i)));
+                                d.member_inputs
+                                    .extend(inputs.into_iter().map(|i| (coll, i)));
                                 d.params.extend(params);
                                 d.member_computeds.push(c);
                             }
@@ -282,10 +373,18 @@ impl Compiler<'_, '_> {
                 }
             }
             if let Scope::Entity { entity, program } = ctx.scope {
-                if let Some(&c) = program.and_then(|p| self.program_values.get(p)).and_then(|v| v.get(first)) {
+                if let Some(&c) = program
+                    .and_then(|p| self.program_values.get(p))
+                    .and_then(|v| v.get(first))
+                {
                     return self.read_computed(c, span, ctx);
                 }
-                if let Some(target) = self.entity_names.get(entity).and_then(|n| n.get(first)).copied() {
+                if let Some(target) = self
+                    .entity_names
+                    .get(entity)
+                    .and_then(|n| n.get(first))
+                    .copied()
+                {
                     match target {
                         Target::Input(slot) => {
                             if let Some(d) = self.deps.last_mut() {
@@ -310,41 +409,78 @@ impl Compiler<'_, '_> {
             if first == "as_of" {
                 return Some((Node::AsOf, Type::Date));
             }
-            let hint = if ctx.scope == Scope::Params { " (only parameters may be used here)" } else { "" };
-            self.err_help(ctx, span, Code::UnknownName, format!("`{first}` is not defined{hint}"), "check the spelling against the parameters, inputs and values of the rule set");
+            let hint = if ctx.scope == Scope::Params {
+                " (only parameters may be used here)"
+            } else {
+                ""
+            };
+            self.err_help(
+                ctx,
+                span,
+                Code::UnknownName,
+                format!("`{first}` is not defined{hint}"),
+                "check the spelling against the parameters, inputs and values of the rule set",
+            );
             return None;
         }
         // program.value
         if let (Scope::Entity { entity, .. }, [prog, field]) = (ctx.scope, path) {
             let Some(&pi) = self.program_index.get(prog) else {
-                self.err(ctx, span, Code::UnknownName, format!("`{prog}` is not a program"));
+                self.err(
+                    ctx,
+                    span,
+                    Code::UnknownName,
+                    format!("`{prog}` is not a program"),
+                );
                 return None;
             };
-            let Some(program) = self.programs.get(pi) else {
-                return None;
-            };
+            let program = self.programs.get(pi)?;
             if program.entity != entity {
-                self.err(ctx, span, Code::UnknownReference, format!("program `{prog}` applies to another entity"));
+                self.err(
+                    ctx,
+                    span,
+                    Code::UnknownReference,
+                    format!("program `{prog}` applies to another entity"),
+                );
                 return None;
             }
             let target = match field.as_str() {
                 "eligible" => Some(program.eligible),
                 "amount" => program.amount,
-                other => self.program_values.get(pi).and_then(|v| v.get(other)).copied(),
+                other => self
+                    .program_values
+                    .get(pi)
+                    .and_then(|v| v.get(other))
+                    .copied(),
             };
             return match target {
                 Some(c) => self.read_computed(c, span, ctx),
                 None => {
-                    self.err(ctx, span, Code::UnknownName, format!("program `{prog}` has no `{field}`"));
+                    self.err(
+                        ctx,
+                        span,
+                        Code::UnknownName,
+                        format!("program `{prog}` has no `{field}`"),
+                    );
                     None
                 }
             };
         }
-        self.err(ctx, span, Code::UnknownName, format!("`{}` is not defined", path.join(".")));
+        self.err(
+            ctx,
+            span,
+            Code::UnknownName,
+            format!("`{}` is not defined", path.join(".")),
+        );
         None
     }
 
-    fn read_computed(&mut self, c: usize, _span: &Range<usize>, _ctx: &Ctx<'_>) -> Option<(Node, Type)> {
+    fn read_computed(
+        &mut self,
+        c: usize,
+        _span: &Range<usize>,
+        _ctx: &Ctx<'_>,
+    ) -> Option<(Node, Type)> {
         let ty = self.computed_type(c)?;
         if let Some(d) = self.deps.last_mut() {
             d.computeds.push(c);
@@ -358,14 +494,25 @@ impl Compiler<'_, '_> {
             ExprKind::Money(n) => Some((Node::Const(Value::Num(*n)), Type::Money)),
             ExprKind::Bool(b) => Some((Node::Const(Value::Bool(*b)), Type::Bool)),
             ExprKind::Str(s) => {
-                self.err_help(ctx, &e.span, Code::TypeMismatch, format!("the string \"{s}\" can only be compared with an enum value"), "write e.g. `meal_kind == \"lunch\"`");
+                self.err_help(
+                    ctx,
+                    &e.span,
+                    Code::TypeMismatch,
+                    format!("the string \"{s}\" can only be compared with an enum value"),
+                    "write e.g. `meal_kind == \"lunch\"`",
+                );
                 None
             }
             ExprKind::Name(path) => self.resolve(path, &e.span, ctx),
             ExprKind::Unary(UnOp::Neg, inner) => {
                 let (n, t) = self.expr(inner, ctx)?;
                 if !t.is_numeric() {
-                    self.err(ctx, &e.span, Code::TypeMismatch, "only numbers and money can be negated".into());
+                    self.err(
+                        ctx,
+                        &e.span,
+                        Code::TypeMismatch,
+                        "only numbers and money can be negated".into(),
+                    );
                     return None;
                 }
                 Some((Node::Neg(Box::new(n)), t))
@@ -384,7 +531,16 @@ impl Compiler<'_, '_> {
                 let (cn, (an, at), (bn, bt)) = (cn?, an?, bn?);
                 let Some(ty) = unify(&at, &bt) else {
                     let names = self.enum_names();
-                    self.err(ctx, &e.span, Code::TypeMismatch, format!("the branches of `if` give {} and {}", at.describe(&names), bt.describe(&names)));
+                    self.err(
+                        ctx,
+                        &e.span,
+                        Code::TypeMismatch,
+                        format!(
+                            "the branches of `if` give {} and {}",
+                            at.describe(&names),
+                            bt.describe(&names)
+                        ),
+                    );
                     return None;
                 };
                 Some((Node::If(Box::new(cn), Box::new(an), Box::new(bn)), ty))
@@ -406,7 +562,16 @@ impl Compiler<'_, '_> {
         let (n, t) = self.expr(e, ctx)?;
         if !types_fit(&t, want) {
             let names = self.enum_names();
-            self.err(ctx, &e.span, Code::TypeMismatch, format!("expected {}, found {}", want.describe(&names), t.describe(&names)));
+            self.err(
+                ctx,
+                &e.span,
+                Code::TypeMismatch,
+                format!(
+                    "expected {}, found {}",
+                    want.describe(&names),
+                    t.describe(&names)
+                ),
+            );
             return None;
         }
         Some(n)
@@ -421,7 +586,11 @@ impl Compiler<'_, '_> {
                 Some(i) => Some(Node::Const(Value::Enum(i as u32))),
                 None => {
                     let choices: Vec<&str> = variants.iter().map(|(id, _)| id.as_str()).collect();
-                    let msg = format!("\"{s}\" is not a choice of `{}` ({})", self.enums[*en].name, choices.join(", "));
+                    let msg = format!(
+                        "\"{s}\" is not a choice of `{}` ({})",
+                        self.enums[*en].name,
+                        choices.join(", ")
+                    );
                     self.err(ctx, &e.span, Code::UnknownName, msg);
                     None
                 }
@@ -430,14 +599,34 @@ impl Compiler<'_, '_> {
         let (n, t) = self.expr(e, ctx)?;
         if unify(&t, ty).is_none() {
             let names = self.enum_names();
-            let code = if matches!((&t, ty), (Type::Number(Some(_)), Type::Number(Some(_)))) { Code::UnitMismatch } else { Code::TypeMismatch };
-            self.err(ctx, &e.span, code, format!("{} cannot be compared with {}", t.describe(&names), ty.describe(&names)));
+            let code = if matches!((&t, ty), (Type::Number(Some(_)), Type::Number(Some(_)))) {
+                Code::UnitMismatch
+            } else {
+                Code::TypeMismatch
+            };
+            self.err(
+                ctx,
+                &e.span,
+                code,
+                format!(
+                    "{} cannot be compared with {}",
+                    t.describe(&names),
+                    ty.describe(&names)
+                ),
+            );
             return None;
         }
         Some(n)
     }
 
-    fn binary<'e>(&mut self, op: BinOp, a: &'e Expr, b: &'e Expr, e: &'e Expr, ctx: &mut Ctx<'e>) -> Option<(Node, Type)> {
+    fn binary<'e>(
+        &mut self,
+        op: BinOp,
+        a: &'e Expr,
+        b: &'e Expr,
+        e: &'e Expr,
+        ctx: &mut Ctx<'e>,
+    ) -> Option<(Node, Type)> {
         match op {
             BinOp::And | BinOp::Or => {
                 let an = self.expect(a, ctx, &Type::Bool);
@@ -448,7 +637,11 @@ impl Compiler<'_, '_> {
                 let bn = self.expect(b, ctx, &Type::Bool);
                 ctx.facts.truncate(mark);
                 let (an, bn) = (an?, bn?);
-                let node = if op == BinOp::And { Node::And(Box::new(an), Box::new(bn)) } else { Node::Or(Box::new(an), Box::new(bn)) };
+                let node = if op == BinOp::And {
+                    Node::And(Box::new(an), Box::new(bn))
+                } else {
+                    Node::Or(Box::new(an), Box::new(bn))
+                };
                 Some((node, Type::Bool))
             }
             BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge | BinOp::Eq | BinOp::Ne => {
@@ -469,9 +662,20 @@ impl Compiler<'_, '_> {
                     let bn = self.operand_like(b, &at, ctx)?;
                     (an, at, bn)
                 };
-                if matches!(cmp, Cmp::Lt | Cmp::Le | Cmp::Gt | Cmp::Ge) && !(at.is_numeric() || at == Type::Date) {
+                if matches!(cmp, Cmp::Lt | Cmp::Le | Cmp::Gt | Cmp::Ge)
+                    && !(at.is_numeric() || at == Type::Date)
+                {
                     let names = self.enum_names();
-                    self.err(ctx, &e.span, Code::TypeMismatch, format!("{} cannot be ordered with `{}`", at.describe(&names), op.symbol()));
+                    self.err(
+                        ctx,
+                        &e.span,
+                        Code::TypeMismatch,
+                        format!(
+                            "{} cannot be ordered with `{}`",
+                            at.describe(&names),
+                            op.symbol()
+                        ),
+                    );
                     return None;
                 }
                 Some((Node::Cmp(cmp, Box::new(an), Box::new(bn)), Type::Bool))
@@ -482,7 +686,17 @@ impl Compiler<'_, '_> {
                 let ((an, at), (bn, bt)) = (l?, r?);
                 let names = self.enum_names();
                 if !at.is_numeric() || !bt.is_numeric() {
-                    self.err(ctx, &e.span, Code::TypeMismatch, format!("`{}` needs numbers or money, found {} and {}", op.symbol(), at.describe(&names), bt.describe(&names)));
+                    self.err(
+                        ctx,
+                        &e.span,
+                        Code::TypeMismatch,
+                        format!(
+                            "`{}` needs numbers or money, found {} and {}",
+                            op.symbol(),
+                            at.describe(&names),
+                            bt.describe(&names)
+                        ),
+                    );
                     return None;
                 }
                 let ty = match (op, &at, &bt) {
@@ -490,22 +704,51 @@ impl Compiler<'_, '_> {
                         Some(t) => t,
                         None => {
                             let (code, help) = if at == Type::Money || bt == Type::Money {
-                                (Code::TypeMismatch, "money adds only to money; write money literals as `0 CNY`")
+                                (
+                                    Code::TypeMismatch,
+                                    "money adds only to money; write money literals as `0 CNY`",
+                                )
                             } else {
                                 (Code::UnitMismatch, "both sides must have the same unit")
                             };
-                            self.err_help(ctx, &e.span, code, format!("cannot {} {} and {}", if op == BinOp::Add { "add" } else { "subtract" }, at.describe(&names), bt.describe(&names)), help);
+                            self.err_help(
+                                ctx,
+                                &e.span,
+                                code,
+                                format!(
+                                    "cannot {} {} and {}",
+                                    if op == BinOp::Add { "add" } else { "subtract" },
+                                    at.describe(&names),
+                                    bt.describe(&names)
+                                ),
+                                help,
+                            );
                             return None;
                         }
                     },
                     (BinOp::Mul, Type::Money, Type::Money) => {
-                        self.err_help(ctx, &e.span, Code::MoneyTimesMoney, "money is multiplied by money".into(), "one side must be a plain number (a rate, a count)");
+                        self.err_help(
+                            ctx,
+                            &e.span,
+                            Code::MoneyTimesMoney,
+                            "money is multiplied by money".into(),
+                            "one side must be a plain number (a rate, a count)",
+                        );
                         return None;
                     }
                     (BinOp::Mul, Type::Money, _) | (BinOp::Mul, _, Type::Money) => Type::Money,
                     (BinOp::Mul, Type::Number(x), Type::Number(y)) => match (x, y) {
                         (Some(_), Some(_)) => {
-                            self.err(ctx, &e.span, Code::UnitMismatch, format!("cannot multiply {} by {}", at.describe(&names), bt.describe(&names)));
+                            self.err(
+                                ctx,
+                                &e.span,
+                                Code::UnitMismatch,
+                                format!(
+                                    "cannot multiply {} by {}",
+                                    at.describe(&names),
+                                    bt.describe(&names)
+                                ),
+                            );
                             return None;
                         }
                         (Some(u), None) | (None, Some(u)) => Type::Number(Some(u.clone())),
@@ -514,7 +757,12 @@ impl Compiler<'_, '_> {
                     (BinOp::Div, Type::Money, Type::Money) => Type::Number(None),
                     (BinOp::Div, Type::Money, _) => Type::Money,
                     (BinOp::Div, _, Type::Money) => {
-                        self.err(ctx, &e.span, Code::TypeMismatch, "a number cannot be divided by money".into());
+                        self.err(
+                            ctx,
+                            &e.span,
+                            Code::TypeMismatch,
+                            "a number cannot be divided by money".into(),
+                        );
                         return None;
                     }
                     (BinOp::Div, Type::Number(x), Type::Number(y)) => match (x, y) {
@@ -545,7 +793,13 @@ impl Compiler<'_, '_> {
                 ExprKind::Binary(BinOp::And, a, b) => proves(a, d) || proves(b, d),
                 ExprKind::Binary(op, l, r) => {
                     let lit_pos = |e: &Expr, strict: bool| match e.kind {
-                        ExprKind::Number(n) | ExprKind::Money(n) => if strict { n >= Decimal::ZERO } else { n > Decimal::ZERO },
+                        ExprKind::Number(n) | ExprKind::Money(n) => {
+                            if strict {
+                                n >= Decimal::ZERO
+                            } else {
+                                n > Decimal::ZERO
+                            }
+                        }
                         _ => false,
                     };
                     let lit_zero = |e: &Expr| matches!(e.kind, ExprKind::Number(n) | ExprKind::Money(n) if n.is_zero());
@@ -572,8 +826,12 @@ impl Compiler<'_, '_> {
                 let name = &path[0];
                 if let Scope::Entity { entity, .. } = ctx.scope {
                     let ent = ctx.member.map_or(entity, |(_, m)| m);
-                    if let Some(Target::Input(slot)) = self.entity_names.get(ent).and_then(|n| n.get(name)) {
-                        return self.entities[ent].inputs[*slot].min.is_some_and(|m| m.as_num().is_some_and(|m| m > Decimal::ZERO));
+                    if let Some(Target::Input(slot)) =
+                        self.entity_names.get(ent).and_then(|n| n.get(name))
+                    {
+                        return self.entities[ent].inputs[*slot]
+                            .min
+                            .is_some_and(|m| m.as_num().is_some_and(|m| m > Decimal::ZERO));
                     }
                 }
                 if let Some(&p) = self.param_index.get(name) {
@@ -583,11 +841,18 @@ impl Compiler<'_, '_> {
                 }
                 false
             }
-            ExprKind::Binary(BinOp::Mul, a, b) | ExprKind::Binary(BinOp::Add, a, b) => self.positive(a, ctx) && self.positive(b, ctx),
+            ExprKind::Binary(BinOp::Mul, a, b) | ExprKind::Binary(BinOp::Add, a, b) => {
+                self.positive(a, ctx) && self.positive(b, ctx)
+            }
             ExprKind::Call(f, _, args) => match f.as_str() {
                 "count" if args.len() == 1 => {
-                    if let (Scope::Entity { entity, .. }, ExprKind::Name(p)) = (ctx.scope, &args[0].kind) {
-                        if let Some(Target::Collection(c)) = p.first().and_then(|n| self.entity_names.get(entity).and_then(|m| m.get(n))) {
+                    if let (Scope::Entity { entity, .. }, ExprKind::Name(p)) =
+                        (ctx.scope, &args[0].kind)
+                    {
+                        if let Some(Target::Collection(c)) = p
+                            .first()
+                            .and_then(|n| self.entity_names.get(entity).and_then(|m| m.get(n)))
+                        {
                             return self.entities[entity].collections[*c].min >= 1;
                         }
                     }
@@ -602,12 +867,23 @@ impl Compiler<'_, '_> {
         }
     }
 
-    fn call<'e>(&mut self, name: &str, name_span: &Range<usize>, args: &'e [Expr], e: &'e Expr, ctx: &mut Ctx<'e>) -> Option<(Node, Type)> {
+    fn call<'e>(
+        &mut self,
+        name: &str,
+        name_span: &Range<usize>,
+        args: &'e [Expr],
+        e: &'e Expr,
+        ctx: &mut Ctx<'e>,
+    ) -> Option<(Node, Type)> {
         // Aggregations over a collection.
         let collection = match (ctx.scope, args.first().map(|a| &a.kind)) {
-            (Scope::Entity { entity, .. }, Some(ExprKind::Name(p))) if p.len() == 1 && ctx.member.is_none() => {
+            (Scope::Entity { entity, .. }, Some(ExprKind::Name(p)))
+                if p.len() == 1 && ctx.member.is_none() =>
+            {
                 match self.entity_names.get(entity).and_then(|n| n.get(&p[0])) {
-                    Some(Target::Collection(c)) => Some((*c, self.entities[entity].collections[*c].entity)),
+                    Some(Target::Collection(c)) => {
+                        Some((*c, self.entities[entity].collections[*c].entity))
+                    }
                     _ => None,
                 }
             }
@@ -624,13 +900,28 @@ impl Compiler<'_, '_> {
         };
         if let Some(kind) = agg {
             let Some((coll, member_entity)) = collection else {
-                self.err_help(ctx, &e.span, Code::WrongArguments, format!("{name}() needs a collection as its first argument"), "for example `sum(members, monthly_income)`");
+                self.err_help(
+                    ctx,
+                    &e.span,
+                    Code::WrongArguments,
+                    format!("{name}() needs a collection as its first argument"),
+                    "for example `sum(members, monthly_income)`",
+                );
                 return None;
             };
             let body_needed = !matches!(kind, AggKind::Count);
             if args.len() != 2 && !(kind == AggKind::Count && args.len() == 1) {
-                let want = if body_needed { "2 arguments" } else { "1 or 2 arguments" };
-                self.err(ctx, &e.span, Code::WrongArguments, format!("{name}() takes {want}"));
+                let want = if body_needed {
+                    "2 arguments"
+                } else {
+                    "1 or 2 arguments"
+                };
+                self.err(
+                    ctx,
+                    &e.span,
+                    Code::WrongArguments,
+                    format!("{name}() takes {want}"),
+                );
                 return None;
             }
             let saved = ctx.member;
@@ -644,11 +935,24 @@ impl Compiler<'_, '_> {
                     let names = self.enum_names();
                     let want_bool = matches!(kind, AggKind::Count | AggKind::Any | AggKind::All);
                     if want_bool && t != Type::Bool {
-                        self.err(ctx, &args[1].span, Code::TypeMismatch, format!("{name}() needs a condition, found {}", t.describe(&names)));
+                        self.err(
+                            ctx,
+                            &args[1].span,
+                            Code::TypeMismatch,
+                            format!("{name}() needs a condition, found {}", t.describe(&names)),
+                        );
                         return None;
                     }
                     if !want_bool && !t.is_numeric() {
-                        self.err(ctx, &args[1].span, Code::TypeMismatch, format!("{name}() needs numbers or money, found {}", t.describe(&names)));
+                        self.err(
+                            ctx,
+                            &args[1].span,
+                            Code::TypeMismatch,
+                            format!(
+                                "{name}() needs numbers or money, found {}",
+                                t.describe(&names)
+                            ),
+                        );
                         return None;
                     }
                     let out = match kind {
@@ -659,15 +963,38 @@ impl Compiler<'_, '_> {
                     (Some(Box::new(n)), out)
                 }
             };
-            if matches!(kind, AggKind::Min | AggKind::Max) && self.entities.get(ctx_entity(ctx)).is_some_and(|en| en.collections[coll].min == 0) {
-                self.err_help(ctx, &e.span, Code::WrongArguments, format!("{name}() over `{}` could have no members", self.entities[ctx_entity(ctx)].collections[coll].name), "give the collection `min = 1`");
+            if matches!(kind, AggKind::Min | AggKind::Max)
+                && self
+                    .entities
+                    .get(ctx_entity(ctx))
+                    .is_some_and(|en| en.collections[coll].min == 0)
+            {
+                self.err_help(
+                    ctx,
+                    &e.span,
+                    Code::WrongArguments,
+                    format!(
+                        "{name}() over `{}` could have no members",
+                        self.entities[ctx_entity(ctx)].collections[coll].name
+                    ),
+                    "give the collection `min = 1`",
+                );
                 return None;
             }
             return Some((Node::Agg(kind, coll, body), ty));
         }
         let arity = |c: &mut Self, ctx: &Ctx<'_>, n: usize| -> bool {
             if args.len() != n {
-                c.err(ctx, &e.span, Code::WrongArguments, format!("{name}() takes {n} argument{}, found {}", if n == 1 { "" } else { "s" }, args.len()));
+                c.err(
+                    ctx,
+                    &e.span,
+                    Code::WrongArguments,
+                    format!(
+                        "{name}() takes {n} argument{}, found {}",
+                        if n == 1 { "" } else { "s" },
+                        args.len()
+                    ),
+                );
                 false
             } else {
                 true
@@ -676,7 +1003,12 @@ impl Compiler<'_, '_> {
         match name {
             "min" | "max" => {
                 if args.len() < 2 {
-                    self.err(ctx, &e.span, Code::WrongArguments, format!("{name}() takes at least 2 values (or a collection and a value)"));
+                    self.err(
+                        ctx,
+                        &e.span,
+                        Code::WrongArguments,
+                        format!("{name}() takes at least 2 values (or a collection and a value)"),
+                    );
                     return None;
                 }
                 let mut nodes = Vec::new();
@@ -685,7 +1017,15 @@ impl Compiler<'_, '_> {
                     let (n, t) = self.expr(a, ctx)?;
                     let names = self.enum_names();
                     if !t.is_numeric() {
-                        self.err(ctx, &a.span, Code::TypeMismatch, format!("{name}() needs numbers or money, found {}", t.describe(&names)));
+                        self.err(
+                            ctx,
+                            &a.span,
+                            Code::TypeMismatch,
+                            format!(
+                                "{name}() needs numbers or money, found {}",
+                                t.describe(&names)
+                            ),
+                        );
                         return None;
                     }
                     ty = match ty {
@@ -693,14 +1033,27 @@ impl Compiler<'_, '_> {
                         Some(prev) => match unify(&prev, &t) {
                             Some(u) => Some(u),
                             None => {
-                                self.err(ctx, &a.span, Code::TypeMismatch, format!("{name}() mixes {} and {}", prev.describe(&names), t.describe(&names)));
+                                self.err(
+                                    ctx,
+                                    &a.span,
+                                    Code::TypeMismatch,
+                                    format!(
+                                        "{name}() mixes {} and {}",
+                                        prev.describe(&names),
+                                        t.describe(&names)
+                                    ),
+                                );
                                 return None;
                             }
                         },
                     };
                     nodes.push(n);
                 }
-                let node = if name == "min" { Node::Min(nodes) } else { Node::Max(nodes) };
+                let node = if name == "min" {
+                    Node::Min(nodes)
+                } else {
+                    Node::Max(nodes)
+                };
                 Some((node, ty?))
             }
             "round_up" | "round_down" | "round_half_up" | "round_half_even" => {
@@ -709,13 +1062,24 @@ impl Compiler<'_, '_> {
                 }
                 let (n, t) = self.expr(&args[0], ctx)?;
                 if !t.is_numeric() {
-                    self.err(ctx, &args[0].span, Code::TypeMismatch, format!("{name}() rounds numbers or money"));
+                    self.err(
+                        ctx,
+                        &args[0].span,
+                        Code::TypeMismatch,
+                        format!("{name}() rounds numbers or money"),
+                    );
                     return None;
                 }
                 let unit = match args[1].kind {
                     ExprKind::Number(u) | ExprKind::Money(u) if u > Decimal::ZERO => u,
                     _ => {
-                        self.err_help(ctx, &args[1].span, Code::WrongArguments, format!("the unit of {name}() must be a positive number"), "for example round_up(x, 1) or round_half_up(x, 0.01)");
+                        self.err_help(
+                            ctx,
+                            &args[1].span,
+                            Code::WrongArguments,
+                            format!("the unit of {name}() must be a positive number"),
+                            "for example round_up(x, 1) or round_half_up(x, 0.01)",
+                        );
                         return None;
                     }
                 };
@@ -742,12 +1106,22 @@ impl Compiler<'_, '_> {
                     ExprKind::Str(s) => match crate::date::Date::parse(s) {
                         Some(d) => Some((Node::Const(Value::Date(d)), Type::Date)),
                         None => {
-                            self.err(ctx, &args[0].span, Code::InvalidValue, format!("\"{s}\" is not a date (YYYY-MM-DD)"));
+                            self.err(
+                                ctx,
+                                &args[0].span,
+                                Code::InvalidValue,
+                                format!("\"{s}\" is not a date (YYYY-MM-DD)"),
+                            );
                             None
                         }
                     },
                     _ => {
-                        self.err(ctx, &args[0].span, Code::WrongArguments, "date() takes a string such as \"2023-01-01\"".into());
+                        self.err(
+                            ctx,
+                            &args[0].span,
+                            Code::WrongArguments,
+                            "date() takes a string such as \"2023-01-01\"".into(),
+                        );
                         None
                     }
                 }
@@ -768,7 +1142,16 @@ impl Compiler<'_, '_> {
                 };
                 if unify(&kt, &want).is_none() {
                     let names = self.enum_names();
-                    self.err(ctx, &args[0].span, Code::TypeMismatch, format!("table `{name}` is keyed by {}, found {}", want.describe(&names), kt.describe(&names)));
+                    self.err(
+                        ctx,
+                        &args[0].span,
+                        Code::TypeMismatch,
+                        format!(
+                            "table `{name}` is keyed by {}, found {}",
+                            want.describe(&names),
+                            kt.describe(&names)
+                        ),
+                    );
                     return None;
                 }
                 let deps = self.table_deps.get(t).cloned().unwrap_or_default();
@@ -781,7 +1164,14 @@ impl Compiler<'_, '_> {
     }
 
     /// Compiles a template: literal text with `{name}` placeholders.
-    pub(crate) fn template(&mut self, text: &str, file: usize, span: Range<usize>, entity: usize, program: usize) -> Vec<TemplatePart> {
+    pub(crate) fn template(
+        &mut self,
+        text: &str,
+        file: usize,
+        span: Range<usize>,
+        entity: usize,
+        program: usize,
+    ) -> Vec<TemplatePart> {
         let mut parts = Vec::new();
         let mut rest = text;
         let mut lit = String::new();
@@ -794,11 +1184,23 @@ impl Compiler<'_, '_> {
                 continue;
             }
             if after.starts_with('}') {
-                self.diags.help(file, span.clone(), Code::ExpressionSyntax, "a `}` in a template has no `{`", "write `}}` for a literal brace");
+                self.diags.help(
+                    file,
+                    span.clone(),
+                    Code::ExpressionSyntax,
+                    "a `}` in a template has no `{`",
+                    "write `}}` for a literal brace",
+                );
                 return parts;
             }
             let Some(close) = after.find('}') else {
-                self.diags.help(file, span.clone(), Code::ExpressionSyntax, "a `{` in a template is not closed", "write `{{` for a literal brace");
+                self.diags.help(
+                    file,
+                    span.clone(),
+                    Code::ExpressionSyntax,
+                    "a `{` in a template is not closed",
+                    "write `{{` for a literal brace",
+                );
                 return parts;
             };
             let name = after.get(1..close).unwrap_or("").trim();
@@ -807,7 +1209,13 @@ impl Compiler<'_, '_> {
             }
             match self.reference(name, entity, program) {
                 Some(r) => parts.push(TemplatePart::Ref(r)),
-                None => self.diags.help(file, span.clone(), Code::UnknownName, format!("the template names `{name}`, which is not defined here"), "use a parameter, an input or a value of the program"),
+                None => self.diags.help(
+                    file,
+                    span.clone(),
+                    Code::UnknownName,
+                    format!("the template names `{name}`, which is not defined here"),
+                    "use a parameter, an input or a value of the program",
+                ),
             }
             rest = after.get(close + 1..).unwrap_or("");
         }
@@ -823,12 +1231,32 @@ impl Compiler<'_, '_> {
     fn reference(&mut self, name: &str, entity: usize, program: usize) -> Option<Ref> {
         let path: Vec<&str> = name.split('.').collect();
         let (label, target, ty) = match path.as_slice() {
-            ["as_of"] => (Text { zh: "评估日期".into(), en: "evaluation date".into() }, RefTarget::AsOf, Type::Date),
+            ["as_of"] => (
+                Text {
+                    zh: "评估日期".into(),
+                    en: "evaluation date".into(),
+                },
+                RefTarget::AsOf,
+                Type::Date,
+            ),
             [single] => {
-                if let Some(&c) = self.program_values.get(program).and_then(|v| v.get(*single)) {
+                if let Some(&c) = self
+                    .program_values
+                    .get(program)
+                    .and_then(|v| v.get(*single))
+                {
                     let comp = &self.computeds[c];
-                    (comp.label.clone(), RefTarget::Slot(comp.slot), comp.ty.clone())
-                } else if let Some(t) = self.entity_names.get(entity).and_then(|n| n.get(*single)).copied() {
+                    (
+                        comp.label.clone(),
+                        RefTarget::Slot(comp.slot),
+                        comp.ty.clone(),
+                    )
+                } else if let Some(t) = self
+                    .entity_names
+                    .get(entity)
+                    .and_then(|n| n.get(*single))
+                    .copied()
+                {
                     match t {
                         Target::Input(slot) => {
                             let i = &self.entities[entity].inputs[slot];
@@ -836,7 +1264,11 @@ impl Compiler<'_, '_> {
                         }
                         Target::Computed(c) => {
                             let comp = &self.computeds[c];
-                            (comp.label.clone(), RefTarget::Slot(comp.slot), comp.ty.clone())
+                            (
+                                comp.label.clone(),
+                                RefTarget::Slot(comp.slot),
+                                comp.ty.clone(),
+                            )
                         }
                         Target::Collection(_) => return None,
                     }
@@ -859,7 +1291,11 @@ impl Compiler<'_, '_> {
                     other => *self.program_values.get(pi)?.get(other)?,
                 };
                 let comp = &self.computeds[c];
-                (comp.label.clone(), RefTarget::Slot(comp.slot), comp.ty.clone())
+                (
+                    comp.label.clone(),
+                    RefTarget::Slot(comp.slot),
+                    comp.ty.clone(),
+                )
             }
             _ => return None,
         };
@@ -873,7 +1309,9 @@ impl Compiler<'_, '_> {
 
     /// The names a condition's test reads (outside aggregations), for the trace.
     pub(crate) fn condition_refs(&mut self, test: &str, entity: usize, program: usize) -> Vec<Ref> {
-        let Ok(e) = expr::parse(test) else { return Vec::new() };
+        let Ok(e) = expr::parse(test) else {
+            return Vec::new();
+        };
         let mut names = Vec::new();
         collect_names(&e, &mut names);
         let mut out: Vec<Ref> = Vec::new();
@@ -914,7 +1352,14 @@ fn collect_names(e: &Expr, out: &mut Vec<String>) {
             items.iter().for_each(|i| collect_names(i, out));
         }
         ExprKind::Call(name, _, args) => {
-            if matches!(name.as_str(), "sum" | "count" | "any" | "all" | "min" | "max") && args.first().is_some_and(|a| matches!(a.kind, ExprKind::Name(_))) && args.len() <= 2 {
+            if matches!(
+                name.as_str(),
+                "sum" | "count" | "any" | "all" | "min" | "max"
+            ) && args
+                .first()
+                .is_some_and(|a| matches!(a.kind, ExprKind::Name(_)))
+                && args.len() <= 2
+            {
                 // Aggregations read member fields: not shown individually.
                 if !matches!(name.as_str(), "min" | "max") {
                     return;
@@ -929,15 +1374,25 @@ fn collect_names(e: &Expr, out: &mut Vec<String>) {
 /// Structural equality of expressions, ignoring spans.
 fn same(a: &Expr, b: &Expr) -> bool {
     match (&a.kind, &b.kind) {
-        (ExprKind::Number(x), ExprKind::Number(y)) | (ExprKind::Money(x), ExprKind::Money(y)) => x == y,
+        (ExprKind::Number(x), ExprKind::Number(y)) | (ExprKind::Money(x), ExprKind::Money(y)) => {
+            x == y
+        }
         (ExprKind::Str(x), ExprKind::Str(y)) => x == y,
         (ExprKind::Bool(x), ExprKind::Bool(y)) => x == y,
         (ExprKind::Name(x), ExprKind::Name(y)) => x == y,
         (ExprKind::Unary(o1, x), ExprKind::Unary(o2, y)) => o1 == o2 && same(x, y),
-        (ExprKind::Binary(o1, x1, y1), ExprKind::Binary(o2, x2, y2)) => o1 == o2 && same(x1, x2) && same(y1, y2),
-        (ExprKind::If(a1, b1, c1), ExprKind::If(a2, b2, c2)) => same(a1, a2) && same(b1, b2) && same(c1, c2),
-        (ExprKind::Call(f1, _, x), ExprKind::Call(f2, _, y)) => f1 == f2 && x.len() == y.len() && x.iter().zip(y).all(|(p, q)| same(p, q)),
-        (ExprKind::In(x1, y1), ExprKind::In(x2, y2)) => same(x1, x2) && y1.len() == y2.len() && y1.iter().zip(y2).all(|(p, q)| same(p, q)),
+        (ExprKind::Binary(o1, x1, y1), ExprKind::Binary(o2, x2, y2)) => {
+            o1 == o2 && same(x1, x2) && same(y1, y2)
+        }
+        (ExprKind::If(a1, b1, c1), ExprKind::If(a2, b2, c2)) => {
+            same(a1, a2) && same(b1, b2) && same(c1, c2)
+        }
+        (ExprKind::Call(f1, _, x), ExprKind::Call(f2, _, y)) => {
+            f1 == f2 && x.len() == y.len() && x.iter().zip(y).all(|(p, q)| same(p, q))
+        }
+        (ExprKind::In(x1, y1), ExprKind::In(x2, y2)) => {
+            same(x1, x2) && y1.len() == y2.len() && y1.iter().zip(y2).all(|(p, q)| same(p, q))
+        }
         _ => false,
     }
 }

@@ -84,13 +84,26 @@ impl<'s> Diags<'s> {
     pub fn text(&self, file: usize) -> &'s str {
         self.files.get(file).map_or("", |f| f.1)
     }
-    pub fn push(&mut self, file: usize, span: Range<usize>, code: Code, message: impl Into<String>) -> &mut Diagnostic {
+    pub fn push(
+        &mut self,
+        file: usize,
+        span: Range<usize>,
+        code: Code,
+        message: impl Into<String>,
+    ) -> &mut Diagnostic {
         let d = Diagnostic::new(code, message).at(self.path(file), span);
         self.list.push(d);
         let last = self.list.len() - 1;
         &mut self.list[last]
     }
-    pub fn help(&mut self, file: usize, span: Range<usize>, code: Code, message: impl Into<String>, help: impl Into<String>) {
+    pub fn help(
+        &mut self,
+        file: usize,
+        span: Range<usize>,
+        code: Code,
+        message: impl Into<String>,
+        help: impl Into<String>,
+    ) {
         let d = self.push(file, span, code, message);
         d.help = Some(help.into());
     }
@@ -100,7 +113,10 @@ impl<'s> Diags<'s> {
 ///
 /// # Errors
 /// Returns every diagnostic found when the rule set does not check.
-pub(crate) fn load(sources: &Sources, overrides: &[Override]) -> Result<(Plan, Vec<ExampleSource>), Vec<Diagnostic>> {
+pub(crate) fn load(
+    sources: &Sources,
+    overrides: &[Override],
+) -> Result<(Plan, Vec<ExampleSource>), Vec<Diagnostic>> {
     let mut diags = Diags {
         files: sources.files().collect(),
         list: Vec::new(),
@@ -108,7 +124,13 @@ pub(crate) fn load(sources: &Sources, overrides: &[Override]) -> Result<(Plan, V
     let mut merged = Merged::default();
     for (index, (path, text)) in sources.files().enumerate() {
         match toml::from_str::<Fragment>(text) {
-            Ok(fragment) => merge(&mut merged, index, path.starts_with(OVERLAY_PREFIX), fragment, &mut diags),
+            Ok(fragment) => merge(
+                &mut merged,
+                index,
+                path.starts_with(OVERLAY_PREFIX),
+                fragment,
+                &mut diags,
+            ),
             Err(e) => {
                 let span = e.span().unwrap_or(0..0);
                 let message = e.message().trim().to_string();
@@ -124,8 +146,11 @@ pub(crate) fn load(sources: &Sources, overrides: &[Override]) -> Result<(Plan, V
     }
     if merged.header.is_none() && diags.list.is_empty() {
         diags.list.push(
-            Diagnostic::new(Code::MissingRuleset, "no file declares the [ruleset] header")
-                .help("add `[ruleset]` with `id` and `version` to ruleset.toml"),
+            Diagnostic::new(
+                Code::MissingRuleset,
+                "no file declares the [ruleset] header",
+            )
+            .help("add `[ruleset]` with `id` and `version` to ruleset.toml"),
         );
     }
     decls::apply_overrides(&mut merged, overrides, &mut diags);
@@ -142,14 +167,23 @@ pub(crate) fn load(sources: &Sources, overrides: &[Override]) -> Result<(Plan, V
         Some(plan) if diags.list.is_empty() => Ok((plan, examples)),
         _ => {
             if diags.list.is_empty() {
-                diags.list.push(Diagnostic::new(Code::MissingRuleset, "the rule set could not be compiled"));
+                diags.list.push(Diagnostic::new(
+                    Code::MissingRuleset,
+                    "the rule set could not be compiled",
+                ));
             }
             Err(diags.list)
         }
     }
 }
 
-fn merge(merged: &mut Merged, file: usize, overlay: bool, fragment: Fragment, diags: &mut Diags<'_>) {
+fn merge(
+    merged: &mut Merged,
+    file: usize,
+    overlay: bool,
+    fragment: Fragment,
+    diags: &mut Diags<'_>,
+) {
     if let Some(header) = fragment.ruleset {
         if let Some((first, _)) = &merged.header {
             if !overlay {
@@ -168,13 +202,57 @@ fn merge(merged: &mut Merged, file: usize, overlay: bool, fragment: Fragment, di
             merged.header = Some((file, header));
         }
     }
-    merge_items(&mut merged.sources, "source", file, overlay, fragment.sources, diags);
-    merge_items(&mut merged.enums, "enum", file, overlay, fragment.enums, diags);
-    merge_items(&mut merged.entities, "entity", file, overlay, fragment.entities, diags);
-    merge_items(&mut merged.parameters, "parameter", file, overlay, fragment.parameters, diags);
-    merge_items(&mut merged.tables, "table", file, overlay, fragment.tables, diags);
-    merge_items(&mut merged.programs, "program", file, overlay, fragment.programs, diags);
-    merged.examples.extend(fragment.examples.into_iter().map(|e| (file, e)));
+    merge_items(
+        &mut merged.sources,
+        "source",
+        file,
+        overlay,
+        fragment.sources,
+        diags,
+    );
+    merge_items(
+        &mut merged.enums,
+        "enum",
+        file,
+        overlay,
+        fragment.enums,
+        diags,
+    );
+    merge_items(
+        &mut merged.entities,
+        "entity",
+        file,
+        overlay,
+        fragment.entities,
+        diags,
+    );
+    merge_items(
+        &mut merged.parameters,
+        "parameter",
+        file,
+        overlay,
+        fragment.parameters,
+        diags,
+    );
+    merge_items(
+        &mut merged.tables,
+        "table",
+        file,
+        overlay,
+        fragment.tables,
+        diags,
+    );
+    merge_items(
+        &mut merged.programs,
+        "program",
+        file,
+        overlay,
+        fragment.programs,
+        diags,
+    );
+    merged
+        .examples
+        .extend(fragment.examples.into_iter().map(|e| (file, e)));
 }
 
 fn merge_items<T>(
@@ -235,7 +313,10 @@ pub(crate) fn text_of(t: Option<&syntax::Text>, fallback: &str) -> Text {
     let zh = t.and_then(|t| t.zh.clone());
     let en = t.and_then(|t| t.en.clone());
     Text {
-        zh: zh.clone().or_else(|| en.clone()).unwrap_or_else(|| fallback.to_string()),
+        zh: zh
+            .clone()
+            .or_else(|| en.clone())
+            .unwrap_or_else(|| fallback.to_string()),
         en: en.or(zh).unwrap_or_else(|| fallback.to_string()),
     }
 }
@@ -254,5 +335,9 @@ pub(crate) fn type_of_name(name: &str, unit: Option<&str>) -> Option<(Type, bool
 
 /// A map from names to indices.
 pub(crate) fn index_of<T>(items: &[Item<T>]) -> HashMap<String, usize> {
-    items.iter().enumerate().map(|(i, it)| (it.name.clone(), i)).collect()
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, it)| (it.name.clone(), i))
+        .collect()
 }

@@ -40,7 +40,9 @@ pub(crate) fn build(plan: &mut Plan, diags: &mut Diags<'_>) {
         let mut param_version = vec![None; plan.params.len()];
         for &pi in &order {
             let p = &plan.params[pi];
-            let Some((vi, version)) = version_at(p, start) else { continue };
+            let Some((vi, version)) = version_at(p, start) else {
+                continue;
+            };
             param_version[pi] = Some(vi as u32);
             params[pi] = match &version.rule {
                 ParamRule::Fixed(v) => *v,
@@ -66,22 +68,39 @@ pub(crate) fn build(plan: &mut Plan, diags: &mut Diags<'_>) {
             .map(|c| {
                 c.versions
                     .iter()
-                    .position(|v| v.from.is_none_or(|f| f <= start) && v.until.is_none_or(|u| u >= start) && !superseded(c, v, start))
+                    .position(|v| {
+                        v.from.is_none_or(|f| f <= start)
+                            && v.until.is_none_or(|u| u >= start)
+                            && !superseded(c, v, start)
+                    })
                     .map(|i| i as u32)
             })
             .collect();
         // A computed value is in force when its formula is and everything it reads is.
         let mut in_force: Vec<Result<(), NotInForce>> = vec![Ok(()); plan.computeds.len()];
         let entity_values = plan.entities.iter().flat_map(|e| e.value_order.iter());
-        let others = plan.entities.iter().flat_map(|e| e.order.iter().filter(|&&c| plan.computeds[c].kind != ComputedKind::EntityValue));
+        let others = plan.entities.iter().flat_map(|e| {
+            e.order
+                .iter()
+                .filter(|&&c| plan.computeds[c].kind != ComputedKind::EntityValue)
+        });
         {
             for &c in entity_values.chain(others) {
                 let comp = &plan.computeds[c];
                 let status = if choice[c].is_none() {
                     Err(NotInForce::Formula(comp.name.clone()))
-                } else if let Some(&p) = comp.param_deps.iter().find(|&&p| params[p] == Value::Missing) {
+                } else if let Some(&p) = comp
+                    .param_deps
+                    .iter()
+                    .find(|&&p| params[p] == Value::Missing)
+                {
                     Err(NotInForce::Parameter(plan.params[p].name.clone()))
-                } else if let Some(reason) = comp.computed_deps.iter().chain(&comp.member_computed_deps).find_map(|&d| in_force[d].clone().err()) {
+                } else if let Some(reason) = comp
+                    .computed_deps
+                    .iter()
+                    .chain(&comp.member_computed_deps)
+                    .find_map(|&d| in_force[d].clone().err())
+                {
                     Err(reason)
                 } else {
                     Ok(())
@@ -92,13 +111,22 @@ pub(crate) fn build(plan: &mut Plan, diags: &mut Diags<'_>) {
         let program_status = plan
             .programs
             .iter()
-            .map(|p| p.needed.iter().find_map(|&c| in_force[c].clone().err()).map_or(Ok(()), Err))
+            .map(|p| {
+                p.needed
+                    .iter()
+                    .find_map(|&c| in_force[c].clone().err())
+                    .map_or(Ok(()), Err)
+            })
             .collect();
         let program_params = plan
             .programs
             .iter()
             .map(|p| {
-                let mut ps: Vec<usize> = p.needed.iter().flat_map(|&c| plan.computeds[c].param_deps.iter().copied()).collect();
+                let mut ps: Vec<usize> = p
+                    .needed
+                    .iter()
+                    .flat_map(|&c| plan.computeds[c].param_deps.iter().copied())
+                    .collect();
                 // Close over derived parameters' inputs.
                 let mut i = 0;
                 while i < ps.len() {
@@ -142,7 +170,12 @@ fn superseded(c: &Computed, v: &FormulaPlan, day: Date) -> bool {
 /// The version of `p` in force on `day`: an explicit `until`, or else until
 /// the next version starts.
 fn version_at(p: &ParamPlan, day: Date) -> Option<(usize, &ParamVersion)> {
-    let (i, v) = p.versions.iter().enumerate().rev().find(|(_, v)| v.from <= day)?;
+    let (i, v) = p
+        .versions
+        .iter()
+        .enumerate()
+        .rev()
+        .find(|(_, v)| v.from <= day)?;
     match v.until {
         Some(u) if u < day => None,
         _ => Some((i, v)),
@@ -157,7 +190,12 @@ fn param_order(plan: &Plan) -> Vec<usize> {
     // Cycles were rejected earlier; bound the passes anyway.
     for _ in 0..=n {
         for i in 0..n {
-            if !done[i] && plan.params[i].deps.iter().all(|&d| done.get(d).copied().unwrap_or(true)) {
+            if !done[i]
+                && plan.params[i]
+                    .deps
+                    .iter()
+                    .all(|&d| done.get(d).copied().unwrap_or(true))
+            {
                 done[i] = true;
                 order.push(i);
             }

@@ -32,7 +32,16 @@ impl Compiler<'_, '_> {
         let (key_ty, integer) = match key {
             Some((ty, integer)) if ty.is_numeric() => (Some(ty), integer),
             _ => {
-                self.diags.help(file, d.key.span(), Code::InvalidValue, format!("a table key must be integer, number or money, not `{}`", d.key.get_ref()), "age bands use key = \"integer\", key_unit = \"years\"");
+                self.diags.help(
+                    file,
+                    d.key.span(),
+                    Code::InvalidValue,
+                    format!(
+                        "a table key must be integer, number or money, not `{}`",
+                        d.key.get_ref()
+                    ),
+                    "age bands use key = \"integer\", key_unit = \"years\"",
+                );
                 (None, false)
             }
         };
@@ -40,7 +49,13 @@ impl Compiler<'_, '_> {
             "unique" => true,
             "first" => false,
             other => {
-                self.diags.help(file, d.hit.span(), Code::InvalidValue, format!("`{other}` is not a hit policy"), "use `unique` or `first`");
+                self.diags.help(
+                    file,
+                    d.hit.span(),
+                    Code::InvalidValue,
+                    format!("`{other}` is not a hit policy"),
+                    "use `unique` or `first`",
+                );
                 true
             }
         };
@@ -51,10 +66,24 @@ impl Compiler<'_, '_> {
         let mut ok = key_ty.is_some();
         for (ri, row) in d.rows.iter().enumerate() {
             let rd = row.get_ref();
-            let bound = |v: &Option<toml::Spanned<toml::Value>>, c: &mut Self| v.as_ref().and_then(|v| decimal_value(v, file, "a bound", c.diags));
-            let (at_least, above, at_most, below) = (bound(&rd.at_least, self), bound(&rd.above, self), bound(&rd.at_most, self), bound(&rd.below, self));
+            let bound = |v: &Option<toml::Spanned<toml::Value>>, c: &mut Self| {
+                v.as_ref()
+                    .and_then(|v| decimal_value(v, file, "a bound", c.diags))
+            };
+            let (at_least, above, at_most, below) = (
+                bound(&rd.at_least, self),
+                bound(&rd.above, self),
+                bound(&rd.at_most, self),
+                bound(&rd.below, self),
+            );
             if at_least.is_some() && above.is_some() || at_most.is_some() && below.is_some() {
-                self.diags.help(file, row.span(), Code::InvalidBand, "a row has two lower or two upper bounds", "give at most one of at_least/above and one of at_most/below");
+                self.diags.help(
+                    file,
+                    row.span(),
+                    Code::InvalidBand,
+                    "a row has two lower or two upper bounds",
+                    "give at most one of at_least/above and one of at_most/below",
+                );
                 ok = false;
             }
             let lo = at_least.map(|b| (b, true)).or(above.map(|b| (b, false)));
@@ -62,7 +91,16 @@ impl Compiler<'_, '_> {
             let band = normalise(Band { lo, hi }, integer);
             if let (Some((l, li)), Some((h, hi_inc))) = (band.lo, band.hi) {
                 if l > h || (l == h && !(li && hi_inc)) {
-                    self.diags.help(file, row.span(), Code::InvalidBand, format!("row {} matches no key: its lower bound is not below its upper bound", ri + 1), "check the bounds");
+                    self.diags.help(
+                        file,
+                        row.span(),
+                        Code::InvalidBand,
+                        format!(
+                            "row {} matches no key: its lower bound is not below its upper bound",
+                            ri + 1
+                        ),
+                        "check the bounds",
+                    );
                     ok = false;
                 }
             }
@@ -78,8 +116,18 @@ impl Compiler<'_, '_> {
                         Some(prev) => match unify(prev, &ty) {
                             Some(u) => out_ty = Some(u),
                             None => {
-                                let names: Vec<String> = self.enums.iter().map(|e| e.name.clone()).collect();
-                                self.diags.push(file, rd.output.span(), Code::TypeMismatch, format!("this row gives {}, the rows before give {}", ty.describe(&names), prev.describe(&names)));
+                                let names: Vec<String> =
+                                    self.enums.iter().map(|e| e.name.clone()).collect();
+                                self.diags.push(
+                                    file,
+                                    rd.output.span(),
+                                    Code::TypeMismatch,
+                                    format!(
+                                        "this row gives {}, the rows before give {}",
+                                        ty.describe(&names),
+                                        prev.describe(&names)
+                                    ),
+                                );
                                 ok = false;
                             }
                         },
@@ -104,14 +152,24 @@ impl Compiler<'_, '_> {
             let (node, ty) = compiled?;
             if let Some(prev) = &out_ty {
                 if unify(prev, &ty).is_none() {
-                    self.diags.push(file, def.span(), Code::TypeMismatch, "the default's type differs from the rows'");
+                    self.diags.push(
+                        file,
+                        def.span(),
+                        Code::TypeMismatch,
+                        "the default's type differs from the rows'",
+                    );
                     ok = false;
                 }
             }
             Some(node)
         });
         if d.rows.is_empty() {
-            self.diags.push(file, t.name_span.clone(), Code::TableNotExhaustive, format!("table `{}` has no rows", t.name));
+            self.diags.push(
+                file,
+                t.name_span.clone(),
+                Code::TableNotExhaustive,
+                format!("table `{}` has no rows", t.name),
+            );
             ok = false;
         }
         if ok {
@@ -130,7 +188,14 @@ impl Compiler<'_, '_> {
         self.table_deps.push(deps.params);
     }
 
-    fn check_bands(&mut self, t: &Item<syntax::TableDecl>, bands: &[(Band, std::ops::Range<usize>)], unique: bool, integer: bool, has_default: bool) {
+    fn check_bands(
+        &mut self,
+        t: &Item<syntax::TableDecl>,
+        bands: &[(Band, std::ops::Range<usize>)],
+        unique: bool,
+        integer: bool,
+        has_default: bool,
+    ) {
         let file = t.file;
         let mut order: Vec<usize> = (0..bands.len()).collect();
         order.sort_by(|&a, &b| lo_key(&bands[a].0).cmp(&lo_key(&bands[b].0)));
@@ -139,7 +204,18 @@ impl Compiler<'_, '_> {
             for i in 0..bands.len() {
                 for j in i + 1..bands.len() {
                     if overlap(&bands[i].0, &bands[j].0) {
-                        self.diags.help(file, bands[j].1.clone(), Code::TableOverlap, format!("rows {} and {} of table `{}` both match some keys", i + 1, j + 1, t.name), "make the bands disjoint, or use hit = \"first\"");
+                        self.diags.help(
+                            file,
+                            bands[j].1.clone(),
+                            Code::TableOverlap,
+                            format!(
+                                "rows {} and {} of table `{}` both match some keys",
+                                i + 1,
+                                j + 1,
+                                t.name
+                            ),
+                            "make the bands disjoint, or use hit = \"first\"",
+                        );
                     }
                 }
             }
@@ -148,13 +224,9 @@ impl Compiler<'_, '_> {
         let mut reach: Option<Option<(Decimal, bool)>> = None; // None: nothing yet; Some(None): +inf
         for &i in &order {
             let band = bands[i].0;
-            if let Some(r) = reach {
-                if let Some(hi) = r {
-                    if let Some(lo) = band.lo {
-                        if gap_between(hi, lo, integer) {
-                            self.diags.help(file, bands[i].1.clone(), Code::TableGap, format!("keys between {} and {} match no row of table `{}`", hi.0, lo.0, t.name), "extend a band so that they meet (以上 and 以下 include the number; 不满 and 超过 exclude it)");
-                        }
-                    }
+            if let (Some(Some(hi)), Some(lo)) = (reach, band.lo) {
+                if gap_between(hi, lo, integer) {
+                    self.diags.help(file, bands[i].1.clone(), Code::TableGap, format!("keys between {} and {} match no row of table `{}`", hi.0, lo.0, t.name), "extend a band so that they meet (以上 and 以下 include the number; 不满 and 超过 exclude it)");
                 }
             }
             reach = Some(match (reach, band.hi) {
@@ -166,7 +238,16 @@ impl Compiler<'_, '_> {
         let first_lo = order.first().and_then(|&i| bands[i].0.lo);
         let covers_all = first_lo.is_none() && matches!(reach, Some(None));
         if !covers_all && !has_default {
-            self.diags.help(file, t.name_span.clone(), Code::TableNotExhaustive, format!("some keys match no row of table `{}`, and it has no default", t.name), "add `default = \"…\"` for keys outside the bands");
+            self.diags.help(
+                file,
+                t.name_span.clone(),
+                Code::TableNotExhaustive,
+                format!(
+                    "some keys match no row of table `{}`, and it has no default",
+                    t.name
+                ),
+                "add `default = \"…\"` for keys outside the bands",
+            );
         }
     }
 }
@@ -177,11 +258,19 @@ fn normalise(b: Band, integer: bool) -> Band {
         return b;
     }
     let lo = b.lo.map(|(v, inc)| {
-        let whole = if inc { v.ceil() } else { v.floor() + Decimal::ONE };
+        let whole = if inc {
+            v.ceil()
+        } else {
+            v.floor() + Decimal::ONE
+        };
         (whole, true)
     });
     let hi = b.hi.map(|(v, inc)| {
-        let whole = if inc { v.floor() } else { v.ceil() - Decimal::ONE };
+        let whole = if inc {
+            v.floor()
+        } else {
+            v.ceil() - Decimal::ONE
+        };
         (whole, true)
     });
     Band { lo, hi }
