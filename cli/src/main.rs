@@ -69,6 +69,10 @@ enum Command {
         /// Reform: overlay rule file(s) replacing items of the same name.
         #[arg(long = "overlay")]
         overlay: Vec<PathBuf>,
+        /// Reform: a TOML file of overrides, `name = "value"` or
+        /// `name = { value = "…", from = 2024-01-01 }`.
+        #[arg(long = "reform")]
+        reform: Option<PathBuf>,
         /// Case file (JSON), or - for standard input.
         input: String,
     },
@@ -193,9 +197,19 @@ fn run(command: Command) -> Result<String, Fail> {
             lang,
             set,
             overlay,
+            reform: reform_file,
             input,
         } => eval(
-            &dir, &on, programs, entity, explain, &lang, &set, &overlay, &input,
+            &dir,
+            &on,
+            programs,
+            entity,
+            explain,
+            &lang,
+            &set,
+            &overlay,
+            reform_file.as_deref(),
+            &input,
         ),
         Command::Params { dir, on, format } => params(&dir, &on, format),
         Command::Diff {
@@ -297,8 +311,76 @@ fn check(dir: &Path, format: Format) -> Result<String, Fail> {
     }
 }
 
-fn reform(rules: RuleSet, set: &[String], overlay: &[PathBuf]) -> Result<RuleSet, Fail> {
+fn reform(
+    rules: RuleSet,
+    set: &[String],
+    overlay: &[PathBuf],
+    reform_file: Option<&Path>,
+) -> Result<RuleSet, Fail> {
     let mut rules = rules;
+    if let Some(path) = reform_file {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| usage(format!("--reform {}: {e}", path.display())))?;
+        let table: toml::Table = toml::from_str(&text)
+            .map_err(|e| usage(format!("--reform {}: {}", path.display(), e.message())))?;
+        let mut overrides = Vec::new();
+        for (name, v) in &table {
+            let (value, from) =
+                match v {
+                    toml::Value::String(s) => (s.clone(), None),
+                    toml::Value::Integer(i) => (i.to_string(), None),
+                    toml::Value::Boolean(b) => (b.to_string(), None),
+                    toml::Value::Table(t) => {
+                        let value =
+                            match t.get("value") {
+                                Some(toml::Value::String(s)) => s.clone(),
+                                Some(toml::Value::Integer(i)) => i.to_string(),
+                                Some(toml::Value::Boolean(b)) => b.to_string(),
+                                _ => return Err(usage(format!(
+                                    "--reform {}: {name}.value must be a string such as \"1100\"",
+                                    path.display()
+                                ))),
+                            };
+                        let from = match t.get("from") {
+                            None => None,
+                            Some(d) => Some(
+                                Date::parse(&d.to_string().trim_matches('"').to_string())
+                                    .ok_or_else(|| {
+                                        usage(format!(
+                                            "--reform {}: {name}.from is not a date",
+                                            path.display()
+                                        ))
+                                    })?,
+                            ),
+                        };
+                        (value, from)
+                    }
+                    toml::Value::Float(f) => {
+                        return Err(usage(format!(
+                            "--reform {}: {name} = {f} is a TOML float; write \"{f}\"",
+                            path.display()
+                        )))
+                    }
+                    _ => {
+                        return Err(usage(format!(
+                            "--reform {}: {name} must be a value or {{ value, from }}",
+                            path.display()
+                        )))
+                    }
+                };
+            overrides.push(Override {
+                name: name.clone(),
+                value,
+                from,
+            });
+        }
+        rules = rules.with_overrides(&overrides).map_err(|e| {
+            usage(format!(
+                "--reform: the reform does not load\n{}",
+                render_plain(&e)
+            ))
+        })?;
+    }
     if !overlay.is_empty() {
         let mut files = Vec::new();
         for p in overlay {
@@ -358,12 +440,13 @@ fn eval(
     lang: &str,
     set: &[String],
     overlay: &[PathBuf],
+    reform_file: Option<&Path>,
     input: &str,
 ) -> Result<String, Fail> {
     let as_of = date(on, "--on")?;
     let lang =
         Lang::parse(lang).ok_or_else(|| usage(format!("--lang: `{lang}` is not zh or en")))?;
-    let rules = reform(load(dir)?, set, overlay)?;
+    let rules = reform(load(dir)?, set, overlay, reform_file)?;
     let text = read_input(input)?;
     let json: Json =
         serde_json::from_str(&text).map_err(|e| usage(format!("{input}: not valid JSON: {e}")))?;

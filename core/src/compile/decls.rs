@@ -274,24 +274,27 @@ pub(crate) fn apply_overrides(merged: &mut Merged, overrides: &[Override], diags
             None => start,
         };
         if let Some(cut) = o.from {
-            // Keep versions before the reform date; end the one in force.
-            let mut kept = Vec::new();
-            for v in std::mem::take(&mut decl.history) {
-                let starts = version_from(v.get_ref());
-                if starts.is_some_and(|s| s < cut) {
-                    let mut v = v;
-                    let until = cut.add_days(-1).unwrap_or(cut);
-                    let ends = v.get_ref().until.as_ref().and_then(|u| match u.get_ref() {
-                        toml::Value::Datetime(_) | toml::Value::String(_) => {
-                            plain_date(u.get_ref())
-                        }
-                        _ => None,
-                    });
-                    if ends.is_none_or(|e| e >= cut) {
-                        v.get_mut().until =
-                            Some(Spanned::new(0..0, toml::Value::String(until.to_string())));
-                    }
-                    kept.push(v);
+            // Keep versions that start before the reform date. Explicit ends
+            // after it are cut back; the latest kept version, which ran on
+            // until the next one, now ends the day before the reform.
+            let until = Spanned::new(
+                0..0,
+                toml::Value::String(cut.add_days(-1).unwrap_or(cut).to_string()),
+            );
+            let mut kept: Vec<Spanned<syntax::ParamVersion>> = std::mem::take(&mut decl.history)
+                .into_iter()
+                .filter(|v| version_from(v.get_ref()).is_some_and(|s| s < cut))
+                .collect();
+            kept.sort_by_key(|v| version_from(v.get_ref()));
+            let last = kept.len().saturating_sub(1);
+            for (i, v) in kept.iter_mut().enumerate() {
+                let ends = v
+                    .get_ref()
+                    .until
+                    .as_ref()
+                    .and_then(|u| plain_date(u.get_ref()));
+                if ends.is_some_and(|e| e >= cut) || (i == last && ends.is_none()) {
+                    v.get_mut().until = Some(until.clone());
                 }
             }
             decl.history = kept;

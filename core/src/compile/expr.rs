@@ -414,12 +414,19 @@ impl Compiler<'_, '_> {
             } else {
                 ""
             };
+            let help = match self.suggest(first, ctx) {
+                Some(s) => format!("did you mean `{s}`?"),
+                None => {
+                    "check the spelling against the parameters, inputs and values of the rule set"
+                        .to_string()
+                }
+            };
             self.err_help(
                 ctx,
                 span,
                 Code::UnknownName,
                 format!("`{first}` is not defined{hint}"),
-                "check the spelling against the parameters, inputs and values of the rule set",
+                &help,
             );
             return None;
         }
@@ -473,6 +480,35 @@ impl Compiler<'_, '_> {
             format!("`{}` is not defined", path.join(".")),
         );
         None
+    }
+
+    /// The defined name closest to `name`, if it is close (a typo).
+    fn suggest(&self, name: &str, ctx: &Ctx<'_>) -> Option<String> {
+        let mut candidates: Vec<&String> = self.param_index.keys().collect();
+        if let Scope::Entity { entity, program } = ctx.scope {
+            candidates.extend(
+                self.entity_names
+                    .get(entity)
+                    .into_iter()
+                    .flat_map(|n| n.keys()),
+            );
+            candidates.extend(
+                program
+                    .and_then(|p| self.program_values.get(p))
+                    .into_iter()
+                    .flat_map(|n| n.keys()),
+            );
+            if let Some((_, m)) = ctx.member {
+                candidates.extend(self.entity_names.get(m).into_iter().flat_map(|n| n.keys()));
+            }
+        }
+        let limit = (name.chars().count() / 3).max(1);
+        candidates
+            .into_iter()
+            .map(|c| (edit_distance(name, c), c))
+            .filter(|(d, _)| *d <= limit)
+            .min()
+            .map(|(_, c)| c.clone())
     }
 
     fn read_computed(
@@ -1416,4 +1452,24 @@ fn merge_deps(into: &mut Deps, from: Deps) {
     into.inputs.extend(from.inputs);
     into.member_inputs.extend(from.member_inputs);
     into.member_computeds.extend(from.member_computeds);
+}
+
+/// Levenshtein distance in characters.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = if ca == *cb {
+                prev
+            } else {
+                1 + prev.min(cur).min(row[j])
+            };
+            prev = cur;
+        }
+    }
+    row[b.len()]
 }
