@@ -325,49 +325,48 @@ fn reform(
             .map_err(|e| usage(format!("--reform {}: {}", path.display(), e.message())))?;
         let mut overrides = Vec::new();
         for (name, v) in &table {
-            let (value, from) =
-                match v {
-                    toml::Value::String(s) => (s.clone(), None),
-                    toml::Value::Integer(i) => (i.to_string(), None),
-                    toml::Value::Boolean(b) => (b.to_string(), None),
-                    toml::Value::Table(t) => {
-                        let value =
-                            match t.get("value") {
-                                Some(toml::Value::String(s)) => s.clone(),
-                                Some(toml::Value::Integer(i)) => i.to_string(),
-                                Some(toml::Value::Boolean(b)) => b.to_string(),
-                                _ => return Err(usage(format!(
-                                    "--reform {}: {name}.value must be a string such as \"1100\"",
+            let (value, from) = match v {
+                toml::Value::String(s) => (s.clone(), None),
+                toml::Value::Integer(i) => (i.to_string(), None),
+                toml::Value::Boolean(b) => (b.to_string(), None),
+                toml::Value::Table(t) => {
+                    let value = match t.get("value") {
+                        Some(toml::Value::String(s)) => s.clone(),
+                        Some(toml::Value::Integer(i)) => i.to_string(),
+                        Some(toml::Value::Boolean(b)) => b.to_string(),
+                        _ => {
+                            return Err(usage(format!(
+                                "--reform {}: {name}.value must be a string such as \"1100\"",
+                                path.display()
+                            )))
+                        }
+                    };
+                    let from = match t.get("from") {
+                        None => None,
+                        Some(d) => {
+                            Some(Date::parse(d.to_string().trim_matches('"')).ok_or_else(|| {
+                                usage(format!(
+                                    "--reform {}: {name}.from is not a date",
                                     path.display()
-                                ))),
-                            };
-                        let from = match t.get("from") {
-                            None => None,
-                            Some(d) => Some(
-                                Date::parse(&d.to_string().trim_matches('"').to_string())
-                                    .ok_or_else(|| {
-                                        usage(format!(
-                                            "--reform {}: {name}.from is not a date",
-                                            path.display()
-                                        ))
-                                    })?,
-                            ),
-                        };
-                        (value, from)
-                    }
-                    toml::Value::Float(f) => {
-                        return Err(usage(format!(
-                            "--reform {}: {name} = {f} is a TOML float; write \"{f}\"",
-                            path.display()
-                        )))
-                    }
-                    _ => {
-                        return Err(usage(format!(
-                            "--reform {}: {name} must be a value or {{ value, from }}",
-                            path.display()
-                        )))
-                    }
-                };
+                                ))
+                            })?)
+                        }
+                    };
+                    (value, from)
+                }
+                toml::Value::Float(f) => {
+                    return Err(usage(format!(
+                        "--reform {}: {name} = {f} is a TOML float; write \"{f}\"",
+                        path.display()
+                    )))
+                }
+                _ => {
+                    return Err(usage(format!(
+                        "--reform {}: {name} must be a value or {{ value, from }}",
+                        path.display()
+                    )))
+                }
+            };
             overrides.push(Override {
                 name: name.clone(),
                 value,
