@@ -225,7 +225,12 @@ fn run(command: Command) -> Result<String, Fail> {
             format,
             strict,
             records,
-        } => settle_cmd(&dir, &month, program, format, strict, &records),
+        } => {
+            if format == Format::Text {
+                return Err(usage("--format: settle writes json or csv"));
+            }
+            settle_cmd(&dir, &month, program, format, strict, &records)
+        }
         Command::Schema { dir, program } => {
             let rules = load(&dir)?;
             let plan = rules.plan();

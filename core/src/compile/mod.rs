@@ -122,7 +122,10 @@ pub(crate) fn load(
         list: Vec::new(),
     };
     let mut merged = Merged::default();
-    for (index, (path, text)) in sources.files().enumerate() {
+    // Base files first, then overlays, so that overlay items replace base items.
+    let mut order: Vec<(usize, (&str, &str))> = sources.files().enumerate().collect();
+    order.sort_by_key(|(_, (path, _))| path.starts_with(OVERLAY_PREFIX));
+    for (index, (path, text)) in order {
         match toml::from_str::<Fragment>(text) {
             Ok(fragment) => merge(
                 &mut merged,
