@@ -130,6 +130,22 @@ enum Command {
     },
     /// List the diagnostic codes.
     Codes,
+    /// Generate the deterministic synthetic district used by the benchmarks:
+    /// write households.csv and members.csv into --out, or print a summary.
+    Synth {
+        /// Number of households.
+        #[arg(long, default_value_t = 1000)]
+        households: usize,
+        /// Seed: the same seed gives the same district everywhere.
+        #[arg(long, default_value_t = 2023)]
+        seed: u64,
+        /// Date the birth dates are drawn against, YYYY-MM-DD.
+        #[arg(long, default_value = bangfu::synthetic::REFERENCE_DATE)]
+        on: String,
+        /// Folder to write households.csv and members.csv into.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
 }
 
 /// A failure: message and exit code.
@@ -147,9 +163,11 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(Fail(msg, code)) => {
-            eprint!("{msg}");
-            if !msg.ends_with('\n') {
-                eprintln!();
+            if !msg.is_empty() {
+                eprint!("{msg}");
+                if !msg.ends_with('\n') {
+                    eprintln!();
+                }
             }
             ExitCode::from(code)
         }
@@ -245,11 +263,59 @@ fn run(command: Command) -> Result<String, Fail> {
             };
             Ok(pretty(&out))
         }
+        Command::Synth {
+            households,
+            seed,
+            on,
+            out,
+        } => synth(households, seed, &on, out.as_deref()),
         Command::Codes => Ok(bangfu::Code::ALL
             .iter()
             .map(|c| format!("{} {:<28} {}\n", c.code(), c.name(), c.summary()))
             .collect()),
     }
+}
+
+fn synth(households: usize, seed: u64, on: &str, out: Option<&Path>) -> Result<String, Fail> {
+    use bangfu::synthetic::{to_csv, District};
+    let as_of = date(on, "--on")?;
+    let district = District::generate(households, seed, as_of);
+    let s = district.summary();
+    let per_household = |k: usize| {
+        format!(
+            "{}.{:02}",
+            k / households.max(1),
+            k * 100 / households.max(1) % 100
+        )
+    };
+    let mut text = format!(
+        "synthetic district: seed {seed}, as of {as_of}\nhouseholds: {}\nmembers: {} ({} per household)\nby size 1-6: {:?}\nbelow 1045 yuan per head: {}\nmembers with canteen meals: {}\ninput columns: {} bytes (Arrow layout), {} bytes (in memory)\n",
+        s.households,
+        s.members,
+        per_household(s.members),
+        s.by_size,
+        s.below_1045_per_head,
+        s.with_meals,
+        s.arrow_bytes,
+        s.table_bytes,
+    );
+    if let Some(dir) = out {
+        std::fs::create_dir_all(dir).map_err(|e| usage(format!("{}: {e}", dir.display())))?;
+        for (name, table) in [
+            ("households.csv", &district.households),
+            ("members.csv", &district.members),
+        ] {
+            let path = dir.join(name);
+            std::fs::write(&path, to_csv(table))
+                .map_err(|e| usage(format!("{}: {e}", path.display())))?;
+            text.push_str(&format!(
+                "wrote {} ({} rows)\n",
+                path.display(),
+                table.rows()
+            ));
+        }
+    }
+    Ok(text)
 }
 
 fn pretty(j: &Json) -> String {
@@ -258,7 +324,20 @@ fn pretty(j: &Json) -> String {
     s
 }
 
+/// A `check` report that fails: it is the command's output, so it goes to
+/// standard output (exit 1), as linters do.
+fn report_failure(out: String) -> Fail {
+    print!("{out}");
+    Fail(String::new(), 1)
+}
+
 fn check(dir: &Path, format: Format) -> Result<String, Fail> {
+    if !dir.is_dir() {
+        return Err(Fail(
+            format!("{}: no such rule-set folder", dir.display()),
+            1,
+        ));
+    }
     let rules = match RuleSet::load_dir(dir) {
         Ok(r) => r,
         Err(e) => {
@@ -271,7 +350,7 @@ fn check(dir: &Path, format: Format) -> Result<String, Fail> {
                     e.render()
                 )
             };
-            return Err(Fail(out, 1));
+            return Err(report_failure(out));
         }
     };
     let results = examples::run_examples(&rules);
@@ -286,7 +365,7 @@ fn check(dir: &Path, format: Format) -> Result<String, Fail> {
         return if failed.is_empty() {
             Ok(out)
         } else {
-            Err(Fail(out, 1))
+            Err(report_failure(out))
         };
     }
     let mut out = format!("{} {} ({})\n", rules.id(), rules.version(), rules.hash());
@@ -312,7 +391,7 @@ fn check(dir: &Path, format: Format) -> Result<String, Fail> {
     if failed.is_empty() {
         Ok(out)
     } else {
-        Err(Fail(out, 1))
+        Err(report_failure(out))
     }
 }
 
@@ -662,23 +741,40 @@ fn settle_cmd(
     match settle::settle(&rules, &program, month, &rows, strict) {
         Ok(s) => {
             if format == Format::Csv {
-                let mut out = String::from("record,person,date,amount,status,reasons\n");
+                let mut w = csv::Writer::from_writer(Vec::new());
+                let mut rows: Vec<Vec<String>> =
+                    vec![["record", "person", "date", "amount", "status", "reasons"]
+                        .map(String::from)
+                        .to_vec()];
                 for r in &s.records {
-                    out.push_str(&format!(
-                        "{},{},{},{},{},{}\n",
-                        r.record,
-                        r.person,
-                        r.date,
-                        r.amount,
-                        if r.reasons.is_empty() {
-                            "accepted"
-                        } else {
-                            "rejected"
-                        },
-                        r.reasons.join(";")
-                    ));
+                    let status = if r.reasons.is_empty() {
+                        "accepted"
+                    } else {
+                        "rejected"
+                    };
+                    rows.push(vec![
+                        r.record.to_string(),
+                        r.person.clone(),
+                        r.date.to_string(),
+                        r.amount.to_string(),
+                        status.into(),
+                        r.reasons.join(";"),
+                    ]);
                 }
-                out.push_str(&format!(",TOTAL,{},{},,\n", s.month, s.total));
+                rows.push(vec![
+                    String::new(),
+                    "TOTAL".into(),
+                    s.month.clone(),
+                    s.total.to_string(),
+                    String::new(),
+                    String::new(),
+                ]);
+                for row in &rows {
+                    w.write_record(row)
+                        .map_err(|e| usage(format!("csv: {e}")))?;
+                }
+                let bytes = w.into_inner().map_err(|e| usage(format!("csv: {e}")))?;
+                let out = String::from_utf8(bytes).map_err(|e| usage(format!("csv: {e}")))?;
                 Ok(out)
             } else {
                 Ok(pretty(&s.to_json()))

@@ -2,14 +2,16 @@
 //!
 //! A [`Population`] is built once from typed columns (households, and members
 //! linked to them by a key column), validated cell by cell with the same
-//! rules as a single case, and stored as frames ready to run. Evaluating it
-//! runs [`Runner::run`] (the one-case code) on every case, over both cores
-//! when the batch is large, reusing one scratch buffer per thread: results
-//! are identical to evaluating the cases one by one. A population can be
+//! rules as a single case, and stored as input frames. Evaluating it runs
+//! the one-case code of [`Runner`] on every case, over both cores when the
+//! batch is large, with one frame per thread and members read where they
+//! lie when no member value has to be computed: results are identical to
+//! evaluating the cases one by one. A population can be
 //! evaluated against any rule set whose entity has the same inputs, so a
 //! reform never rebuilds it.
 
 use crate::date::Date;
+use crate::eval::Members;
 use crate::evaluate::{EvalError, Runner};
 use crate::input::{check_value, choice};
 use crate::plan::{InputPlan, Plan};
@@ -100,10 +102,15 @@ pub struct RowError {
 }
 
 /// Households (or other cases) ready to evaluate.
+///
+/// Only inputs are stored (`stride` values per case, `stride` values per
+/// member); the slots of computed values are added in a per-thread frame
+/// when a case runs, so a population takes no more memory than its inputs.
 #[derive(Debug, Clone)]
 pub struct Population {
     entity_name: String,
     signature: Vec<(String, Type)>,
+    /// Inputs per case.
     stride: usize,
     frames: Vec<Value>,
     collections: Vec<MemberFrames>,
@@ -113,10 +120,25 @@ pub struct Population {
 
 #[derive(Debug, Clone)]
 struct MemberFrames {
+    /// Inputs per member.
     stride: usize,
     data: Vec<Value>,
     /// `offsets[h]..offsets[h + 1]` are household `h`'s members.
     offsets: Vec<usize>,
+}
+
+/// Key of a row, compared as the text `ColumnData::key` gives, without
+/// building text when both key columns hold integers.
+#[derive(Clone, Copy)]
+enum KeyIndex<'a> {
+    /// Integer keys of the cases, strictly increasing (so unique): found by
+    /// a cursor that follows members stored in case order, else by binary
+    /// search.
+    Sorted(&'a [Option<i64>]),
+    /// Any other integer keys (the last row of a duplicated key wins).
+    Ints(&'a HashMap<i64, usize>),
+    /// Keys as text.
+    Text(&'a HashMap<String, usize>),
 }
 
 fn signature(plan: &Plan, entity: usize) -> Vec<(String, Type)> {
@@ -158,10 +180,12 @@ fn cell(
             Some(days) => {
                 let d = Date::from_ymd(1970, 1, 1)
                     .and_then(|e| e.add_days(days))
-                    .ok_or((
-                        "invalid_date",
-                        format!("day {days} is outside the years 1800–2200"),
-                    ))?;
+                    .ok_or_else(|| {
+                        (
+                            "invalid_date",
+                            format!("day {days} is outside the years 1800–2200"),
+                        )
+                    })?;
                 Some(Value::Date(d))
             }
         },
@@ -169,14 +193,14 @@ fn cell(
             None => None,
             Some(s) => Some(match ty {
                 Type::Enum(e) => choice(plan, *e, s).map_err(|m| ("unknown_choice", m))?,
-                Type::Date => Value::Date(
-                    Date::parse(s.trim())
-                        .ok_or(("invalid_date", format!("`{s}` is not a date (YYYY-MM-DD)")))?,
-                ),
-                Type::Money | Type::Number(_) => Value::Num(
-                    money::parse_decimal(s)
-                        .ok_or(("invalid_money", format!("`{s}` is not a decimal number")))?,
-                ),
+                Type::Date => Value::Date(Date::parse(s.trim()).ok_or_else(|| {
+                    ("invalid_date", format!("`{s}` is not a date (YYYY-MM-DD)"))
+                })?),
+                Type::Money | Type::Number(_) => {
+                    Value::Num(money::parse_decimal(s).ok_or_else(|| {
+                        ("invalid_money", format!("`{s}` is not a decimal number"))
+                    })?)
+                }
                 Type::Bool => match s.trim() {
                     "true" | "1" => Value::Bool(true),
                     "false" | "0" => Value::Bool(false),
@@ -225,7 +249,7 @@ impl Population {
         let e = rules.entity(entity)?;
         let ent = &plan.entities[e];
         let n = cases.rows();
-        let stride = ent.n_slots;
+        let stride = ent.inputs.len();
         let mut frames = vec![Value::Missing; n * stride];
         let mut valid = vec![true; n];
         let mut errors = Vec::new();
@@ -281,15 +305,57 @@ impl Population {
                 }
             }
         }
+        if let Some(mt) = members {
+            let mut known: Vec<&str> = vec![key];
+            for coll in &ent.collections {
+                if let Some(m) = plan.entities.get(coll.entity) {
+                    known.extend(m.inputs.iter().map(|i| i.name.as_str()));
+                }
+            }
+            for (name, _) in &mt.columns {
+                if !known.contains(&name.as_str()) {
+                    errors.push(RowError {
+                        table: "members",
+                        row: 0,
+                        household: None,
+                        loc: name.clone(),
+                        code: "unknown_field",
+                        msg: format!("column `{name}` is not an input of the members of {entity}"),
+                    });
+                }
+            }
+        }
         let mut collections = Vec::new();
         for coll in &ent.collections {
             let member = &plan.entities[coll.entity];
-            let mstride = member.n_slots;
-            let mut per_case: Vec<Vec<usize>> = vec![Vec::new(); n];
+            let mstride = member.inputs.len();
+            // The case of each member row, then the rows of each case in
+            // table order (a counting sort).
+            let mut case_of: Vec<Option<usize>> = Vec::new();
             if let Some(mt) = members {
-                let index: HashMap<String, usize> = match cases.column(key) {
-                    Some(c) => (0..n).filter_map(|r| c.key(r).map(|k| (k, r))).collect(),
-                    None => {
+                let (ints, text);
+                let index = match (cases.column(key), mt.column(key)) {
+                    (Some(ColumnData::Int(hk)), Some(ColumnData::Int(_)))
+                        if hk
+                            .windows(2)
+                            .all(|w| matches!((w[0], w[1]), (Some(a), Some(b)) if a < b))
+                            && hk.first().is_none_or(Option::is_some) =>
+                    {
+                        Some(KeyIndex::Sorted(hk))
+                    }
+                    (Some(ColumnData::Int(hk)), Some(ColumnData::Int(_))) => {
+                        ints = (0..n)
+                            .filter_map(|r| hk.get(r).copied().flatten().map(|k| (k, r)))
+                            .collect::<HashMap<i64, usize>>();
+                        Some(KeyIndex::Ints(&ints))
+                    }
+                    (Some(c), _) => {
+                        text = (0..n)
+                            .filter_map(|r| c.key(r).map(|k| (k, r)))
+                            .collect::<HashMap<String, usize>>();
+                        Some(KeyIndex::Text(&text))
+                    }
+                    (None, _) => {
                         errors.push(RowError {
                             table: "households",
                             row: 0,
@@ -298,17 +364,41 @@ impl Population {
                             code: "missing",
                             msg: format!("the key column `{key}` is missing"),
                         });
-                        HashMap::new()
+                        None
                     }
                 };
                 let mkey = mt.column(key);
+                let mut cursor = 0usize;
+                case_of.reserve(mt.rows());
                 for row in 0..mt.rows() {
-                    match mkey
-                        .and_then(|c| c.key(row))
-                        .and_then(|k| index.get(&k).copied())
-                    {
-                        Some(h) => per_case[h].push(row),
-                        None => errors.push(RowError {
+                    let found = match (index, mkey) {
+                        (Some(KeyIndex::Sorted(hk)), Some(ColumnData::Int(mk))) => {
+                            mk.get(row).copied().flatten().and_then(|k| {
+                                let at = |h: usize| hk.get(h).copied().flatten() == Some(k);
+                                if at(cursor) {
+                                    Some(cursor)
+                                } else if at(cursor + 1) {
+                                    cursor += 1;
+                                    Some(cursor)
+                                } else {
+                                    let h = hk.binary_search(&Some(k)).ok()?;
+                                    cursor = h;
+                                    Some(h)
+                                }
+                            })
+                        }
+                        (Some(KeyIndex::Ints(map)), Some(ColumnData::Int(mk))) => mk
+                            .get(row)
+                            .copied()
+                            .flatten()
+                            .and_then(|k| map.get(&k).copied()),
+                        (Some(KeyIndex::Text(map)), Some(c)) => {
+                            c.key(row).and_then(|k| map.get(&k).copied())
+                        }
+                        _ => None,
+                    };
+                    if found.is_none() {
+                        errors.push(RowError {
                             table: "members",
                             row,
                             household: None,
@@ -317,14 +407,36 @@ impl Population {
                             msg: format!(
                                 "member row {row} names no household in the `{key}` column"
                             ),
-                        }),
+                        });
                     }
+                    case_of.push(found);
                 }
             }
-            let mut data = Vec::new();
-            let mut offsets = Vec::with_capacity(n + 1);
-            offsets.push(0);
-            for (h, rows) in per_case.iter().enumerate() {
+            let mut counts = vec![0usize; n + 1];
+            for &h in case_of.iter().flatten() {
+                counts[h + 1] += 1;
+            }
+            for h in 0..n {
+                counts[h + 1] += counts[h];
+            }
+            let mut next = counts.clone();
+            let mut order = vec![0usize; counts[n]];
+            for (row, &h) in case_of.iter().enumerate() {
+                if let Some(h) = h {
+                    order[next[h]] = row;
+                    next[h] += 1;
+                }
+            }
+            drop(case_of);
+            drop(next);
+            let columns: Vec<Option<&ColumnData>> = member
+                .inputs
+                .iter()
+                .map(|input| members.and_then(|m| m.column(&input.name)))
+                .collect();
+            let mut data = vec![Value::Missing; counts[n] * mstride];
+            for h in 0..n {
+                let rows = &order[counts[h]..counts[h + 1]];
                 if rows.len() < coll.min as usize || rows.len() > coll.max as usize {
                     valid[h] = false;
                     let code = if rows.len() < coll.min as usize {
@@ -347,15 +459,14 @@ impl Population {
                         ),
                     });
                 }
-                for &row in rows {
-                    let base = data.len();
-                    data.resize(base + mstride, Value::Missing);
-                    for (slot, input) in member.inputs.iter().enumerate() {
-                        let got = match members.and_then(|m| m.column(&input.name)) {
+                for (k, &row) in rows.iter().enumerate() {
+                    let base = (counts[h] + k) * mstride;
+                    for (slot, (input, col)) in member.inputs.iter().zip(&columns).enumerate() {
+                        let got = match col {
                             Some(c) => cell(plan, input, c, row, as_of),
                             None => Ok(input.default),
                         };
-                        let loc = format!("{}[{row}].{}", coll.name, input.name);
+                        let loc = || format!("{}[{row}].{}", coll.name, input.name);
                         match got {
                             Ok(Some(v)) => data[base + slot] = v,
                             Ok(None) => {
@@ -364,7 +475,7 @@ impl Population {
                                     table: "members",
                                     row,
                                     household: Some(h),
-                                    loc,
+                                    loc: loc(),
                                     code: "missing",
                                     msg: format!("{} is required", input.name),
                                 });
@@ -375,7 +486,7 @@ impl Population {
                                     table: "members",
                                     row,
                                     household: Some(h),
-                                    loc,
+                                    loc: loc(),
                                     code,
                                     msg,
                                 });
@@ -383,12 +494,11 @@ impl Population {
                         }
                     }
                 }
-                offsets.push(data.len() / mstride.max(1));
             }
             collections.push(MemberFrames {
                 stride: mstride,
                 data,
-                offsets,
+                offsets: counts,
             });
         }
         Ok((
@@ -473,16 +583,21 @@ pub fn evaluate(
     let plan = rules.plan();
     let e = rules.entity(&population.entity_name)?;
     if signature(plan, e) != population.signature {
-        return Err(EvalError::WrongEntity {
-            program: "(population)".into(),
-            expected: "the inputs the population was built with".into(),
-            found: format!(
-                "a rule set whose `{}` has other inputs",
-                population.entity_name
-            ),
+        return Err(EvalError::PopulationMismatch {
+            reason: format!("it was built for a rule set whose `{}` has other inputs; build it again for this one", population.entity_name),
         });
     }
     let runner = Runner::new(plan, e, programs, as_of)?;
+    if as_of != population.as_of {
+        // Dates were checked against the population's date (birth dates not
+        // after it, ages within limits); another date needs another check.
+        return Err(EvalError::PopulationMismatch {
+            reason: format!(
+                "it was validated for {}, not {as_of}; build it for {as_of}",
+                population.as_of
+            ),
+        });
+    }
     let n = population.len();
     let threads = if n >= PARALLEL_THRESHOLD {
         threads.clamp(1, 64)
@@ -490,131 +605,199 @@ pub fn evaluate(
         1
     };
     let chunk = n.div_ceil(threads.max(1)).max(1);
-    let ranges: Vec<(usize, usize)> = (0..n)
-        .step_by(chunk)
-        .map(|s| (s, (s + chunk).min(n)))
-        .collect();
-    let parts: Vec<Part> = if ranges.len() <= 1 {
-        vec![run_range(&runner, population, 0, n)]
-    } else {
-        std::thread::scope(|scope| {
-            let handles: Vec<_> = ranges
-                .iter()
-                .map(|&(s, t)| {
-                    scope.spawn({
-                        let runner = &runner;
-                        move || run_range(runner, population, s, t)
-                    })
-                })
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| h.join().unwrap_or_else(|_| Part::failed()))
-                .collect()
-        })
-    };
+    // Results are written in place: each thread fills its own rows.
     let mut result = BatchResult {
         programs: runner
             .programs()
             .iter()
             .map(|&p| ProgramColumn {
                 program: plan.programs[p].name.clone(),
-                eligible: Vec::with_capacity(n),
-                amount: plan.programs[p].amount.map(|_| Vec::with_capacity(n)),
+                eligible: vec![false; n],
+                amount: plan.programs[p].amount.map(|_| vec![None; n]),
             })
             .collect(),
-        evaluated: Vec::with_capacity(n),
+        evaluated: vec![false; n],
         errors: Vec::new(),
     };
-    for part in parts {
-        for (col, (elig, amt)) in result.programs.iter_mut().zip(part.columns) {
-            col.eligible.extend(elig);
-            if let Some(a) = col.amount.as_mut() {
-                a.extend(amt);
-            }
+    let mut parts: Vec<Rows<'_>> = result
+        .evaluated
+        .chunks_mut(chunk)
+        .enumerate()
+        .map(|(k, evaluated)| Rows {
+            start: k * chunk,
+            evaluated,
+            eligible: Vec::new(),
+            amount: Vec::new(),
+        })
+        .collect();
+    for col in &mut result.programs {
+        for (part, rows) in parts.iter_mut().zip(col.eligible.chunks_mut(chunk)) {
+            part.eligible.push(rows);
         }
-        result.evaluated.extend(part.evaluated);
-        result.errors.extend(part.errors);
+        match col.amount.as_mut() {
+            Some(amounts) => {
+                for (part, rows) in parts.iter_mut().zip(amounts.chunks_mut(chunk)) {
+                    part.amount.push(Some(rows));
+                }
+            }
+            None => parts.iter_mut().for_each(|part| part.amount.push(None)),
+        }
     }
+    let errors: Vec<Vec<(usize, EvalError)>> = if parts.len() <= 1 {
+        parts
+            .into_iter()
+            .map(|part| run_rows(&runner, population, part))
+            .collect()
+    } else {
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = parts
+                .into_iter()
+                .map(|part| {
+                    scope.spawn({
+                        let runner = &runner;
+                        move || run_rows(runner, population, part)
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| {
+                    h.join().map_err(|_| EvalError::Internal {
+                        reason: "a thread stopped before finishing its rows".into(),
+                    })
+                })
+                .collect::<Result<Vec<_>, _>>()
+        })?
+    };
+    result.errors = errors.into_iter().flatten().collect();
     Ok(result)
 }
 
-struct Part {
-    columns: Vec<(Vec<bool>, Vec<Option<Decimal>>)>,
-    evaluated: Vec<bool>,
-    errors: Vec<(usize, EvalError)>,
+/// The rows of the result one thread fills: `start..start + evaluated.len()`.
+struct Rows<'a> {
+    start: usize,
+    evaluated: &'a mut [bool],
+    eligible: Vec<&'a mut [bool]>,
+    amount: Vec<Option<&'a mut [Option<Decimal>]>>,
 }
 
-impl Part {
-    fn failed() -> Part {
-        Part {
-            columns: Vec::new(),
-            evaluated: Vec::new(),
-            errors: Vec::new(),
-        }
-    }
-}
-
-fn run_range(runner: &Runner<'_>, pop: &Population, start: usize, end: usize) -> Part {
+/// Evaluates the cases of `rows` into it, with one frame per thread. When no
+/// member value has to be computed, members are read where they lie in the
+/// population; otherwise they are copied into a scratch frame first.
+fn run_rows(runner: &Runner<'_>, pop: &Population, rows: Rows<'_>) -> Vec<(usize, EvalError)> {
+    let Rows {
+        start,
+        evaluated,
+        mut eligible,
+        mut amount,
+    } = rows;
     let plan = runner.plan;
-    let programs = runner.programs();
-    let len = end - start;
-    let mut columns: Vec<(Vec<bool>, Vec<Option<Decimal>>)> = programs
-        .iter()
-        .map(|_| (Vec::with_capacity(len), Vec::with_capacity(len)))
-        .collect();
-    let mut evaluated = Vec::with_capacity(len);
     let mut errors = Vec::new();
-    let mut frame: Vec<Value> = Vec::with_capacity(pop.stride);
+    // Where each program's eligibility and amount land in the frame.
+    let outputs: Vec<(usize, Option<usize>)> = runner
+        .programs()
+        .iter()
+        .map(|&p| {
+            let program = &plan.programs[p];
+            (
+                plan.computeds[program.eligible].slot,
+                program.amount.map(|a| plan.computeds[a].slot),
+            )
+        })
+        .collect();
+    let n_in = pop.stride;
+    let n_slots = plan
+        .entity_index(&pop.entity_name)
+        .map_or(n_in, |e| plan.entities[e].n_slots.max(n_in));
+    let member_slots: Vec<usize> = plan
+        .entity_index(&pop.entity_name)
+        .map(|e| {
+            plan.entities[e]
+                .collections
+                .iter()
+                .zip(&pop.collections)
+                .map(|(c, m)| plan.entities[c.entity].n_slots.max(m.stride))
+                .collect()
+        })
+        .unwrap_or_default();
+    // Members can be viewed in place when nothing is computed for them and
+    // each has at least one slot (so a member is never a frame of zero).
+    let in_place = !runner.needs_member_values() && pop.collections.iter().all(|c| c.stride > 0);
+    let mut frame: Vec<Value> = vec![Value::Missing; n_slots];
     let mut scratch: Vec<Vec<Value>> = pop.collections.iter().map(|_| Vec::new()).collect();
-    for i in start..end {
-        let ok = pop.valid.get(i).copied().unwrap_or(false) && {
-            frame.clear();
-            frame.extend_from_slice(
-                pop.frames
-                    .get(i * pop.stride..(i + 1) * pop.stride)
-                    .unwrap_or(&[]),
-            );
-            for (buf, coll) in scratch.iter_mut().zip(&pop.collections) {
+    let mut views: Vec<Members<'_>> = Vec::with_capacity(pop.collections.len());
+    for (k, done) in evaluated.iter_mut().enumerate() {
+        let i = start + k;
+        if !pop.valid.get(i).copied().unwrap_or(false) {
+            continue;
+        }
+        let inputs = pop.frames.get(i * n_in..(i + 1) * n_in).unwrap_or(&[]);
+        frame[..inputs.len()].copy_from_slice(inputs);
+        frame[inputs.len()..].fill(Value::Missing);
+        let run = if in_place {
+            views.clear();
+            views.extend(pop.collections.iter().map(|coll| {
+                let (a, b) = (
+                    coll.offsets.get(i).copied().unwrap_or(0),
+                    coll.offsets.get(i + 1).copied().unwrap_or(0),
+                );
+                Members {
+                    stride: coll.stride,
+                    data: coll
+                        .data
+                        .get(a * coll.stride..b * coll.stride)
+                        .unwrap_or(&[]),
+                }
+            }));
+            runner.run_case(&mut frame, &views)
+        } else {
+            for ((buf, coll), &slots) in scratch.iter_mut().zip(&pop.collections).zip(&member_slots)
+            {
                 buf.clear();
                 let (a, b) = (
                     coll.offsets.get(i).copied().unwrap_or(0),
                     coll.offsets.get(i + 1).copied().unwrap_or(0),
                 );
-                buf.extend_from_slice(
-                    coll.data
-                        .get(a * coll.stride..b * coll.stride)
-                        .unwrap_or(&[]),
-                );
+                for m in a..b {
+                    let inputs = coll
+                        .data
+                        .get(m * coll.stride..(m + 1) * coll.stride)
+                        .unwrap_or(&[]);
+                    buf.extend_from_slice(inputs);
+                    buf.resize(buf.len() + (slots - inputs.len()), Value::Missing);
+                }
             }
             let mut members: Vec<(usize, &mut [Value])> = scratch
                 .iter_mut()
-                .zip(&pop.collections)
-                .map(|(b, c)| (c.stride, b.as_mut_slice()))
+                .zip(&member_slots)
+                .map(|(b, &slots)| (slots, b.as_mut_slice()))
                 .collect();
-            match runner.run(&mut frame, &mut members) {
-                Ok(()) => true,
-                Err(e) => {
-                    errors.push((i, e));
-                    false
+            runner.run(&mut frame, &mut members)
+        };
+        match run {
+            Ok(()) => {
+                *done = true;
+                for (p, &(e_slot, a_slot)) in outputs.iter().enumerate() {
+                    if let Some(cell) = eligible.get_mut(p).and_then(|c| c.get_mut(k)) {
+                        *cell = frame
+                            .get(e_slot)
+                            .copied()
+                            .unwrap_or_default()
+                            .as_bool()
+                            .unwrap_or(false);
+                    }
+                    if let Some(cell) = amount
+                        .get_mut(p)
+                        .and_then(Option::as_mut)
+                        .and_then(|c| c.get_mut(k))
+                    {
+                        *cell =
+                            a_slot.and_then(|s| frame.get(s).copied().unwrap_or_default().as_num());
+                    }
                 }
             }
-        };
-        evaluated.push(ok);
-        for (col, &p) in columns.iter_mut().zip(programs) {
-            if ok {
-                let d = crate::Decision::read(plan, p, &frame);
-                col.0.push(d.eligible);
-                col.1.push(d.amount);
-            } else {
-                col.0.push(false);
-                col.1.push(None);
-            }
+            Err(e) => errors.push((i, e)),
         }
     }
-    Part {
-        columns,
-        evaluated,
-        errors,
-    }
+    errors
 }

@@ -47,7 +47,7 @@ codes! {
     FileTooLarge = "E0002", "file-too-large", "A rule file, or the rule set as a whole, is larger than the loader accepts.";
     FloatLiteral = "E0003", "float-literal", "A number was written as a TOML float; write money and rates as strings (\"1045\", \"1.5\").";
     DuplicateDefinition = "E0004", "duplicate-definition", "The same name is defined twice.";
-    MissingRuleset = "E0005", "missing-ruleset", "No file declares the [ruleset] header (id and version).";
+    MissingRuleset = "E0005", "missing-ruleset", "No file declares the `[ruleset]` header (id and version).";
     UnknownName = "E0010", "unknown-name", "An expression or template names something that is not defined.";
     TypeMismatch = "E0011", "type-mismatch", "An expression combines values of types that do not fit together.";
     UnitMismatch = "E0012", "unit-mismatch", "Two numbers with different units are combined or compared.";

@@ -35,6 +35,12 @@ pub struct Members<'a> {
 }
 
 impl<'a> Members<'a> {
+    /// No members.
+    pub const EMPTY: Members<'a> = Members {
+        stride: 0,
+        data: &[],
+    };
+
     /// Number of members.
     pub fn len(&self) -> usize {
         self.data.len().checked_div(self.stride).unwrap_or(0)
@@ -108,6 +114,20 @@ fn compare(a: Value, b: Value) -> Option<Ordering> {
     }
 }
 
+/// Evaluates an operand: leaves (constants, parameters, slots) are read in
+/// place, anything else is evaluated by [`eval_node`]. Half of all nodes are
+/// leaves, so this saves a call per leaf.
+#[inline(always)]
+fn operand(node: &Node, env: &Env<'_>) -> Result<Value, EvalFault> {
+    match node {
+        Node::Const(v) => Ok(*v),
+        Node::Param(i) => read(env.params, *i),
+        Node::Slot(i) => read(env.frame, *i),
+        Node::MemberSlot(i) => read(env.member, *i),
+        _ => eval_node(node, env),
+    }
+}
+
 /// Evaluates one node.
 ///
 /// # Errors
@@ -119,10 +139,10 @@ pub fn eval_node(node: &Node, env: &Env<'_>) -> Result<Value, EvalFault> {
         Node::Slot(i) => read(env.frame, *i)?,
         Node::MemberSlot(i) => read(env.member, *i)?,
         Node::AsOf => Value::Date(env.as_of),
-        Node::Neg(a) => Value::Num(-num(eval_node(a, env)?)?),
-        Node::Not(a) => Value::Bool(!boolean(eval_node(a, env)?)?),
+        Node::Neg(a) => Value::Num(-num(operand(a, env)?)?),
+        Node::Not(a) => Value::Bool(!boolean(operand(a, env)?)?),
         Node::Arith(op, a, b) => {
-            let (x, y) = (num(eval_node(a, env)?)?, num(eval_node(b, env)?)?);
+            let (x, y) = (num(operand(a, env)?)?, num(operand(b, env)?)?);
             let r = match op {
                 Arith::Add => x.checked_add(y),
                 Arith::Sub => x.checked_sub(y),
@@ -132,7 +152,7 @@ pub fn eval_node(node: &Node, env: &Env<'_>) -> Result<Value, EvalFault> {
             Value::Num(r.ok_or(EvalFault::Overflow)?)
         }
         Node::Cmp(op, a, b) => {
-            let ord = compare(eval_node(a, env)?, eval_node(b, env)?).ok_or(EvalFault::Unset)?;
+            let ord = compare(operand(a, env)?, operand(b, env)?).ok_or(EvalFault::Unset)?;
             Value::Bool(match op {
                 Cmp::Lt => ord.is_lt(),
                 Cmp::Le => ord.is_le(),
@@ -142,22 +162,49 @@ pub fn eval_node(node: &Node, env: &Env<'_>) -> Result<Value, EvalFault> {
                 Cmp::Ne => ord.is_ne(),
             })
         }
-        Node::And(a, b) => {
-            Value::Bool(boolean(eval_node(a, env)?)? && boolean(eval_node(b, env)?)?)
-        }
-        Node::Or(a, b) => Value::Bool(boolean(eval_node(a, env)?)? || boolean(eval_node(b, env)?)?),
+        Node::And(a, b) => Value::Bool(boolean(operand(a, env)?)? && boolean(operand(b, env)?)?),
+        Node::Or(a, b) => Value::Bool(boolean(operand(a, env)?)? || boolean(operand(b, env)?)?),
         Node::If(c, a, b) => {
-            if boolean(eval_node(c, env)?)? {
-                eval_node(a, env)?
+            if boolean(operand(c, env)?)? {
+                operand(a, env)?
             } else {
-                eval_node(b, env)?
+                operand(b, env)?
             }
         }
+        Node::Agg(kind, coll, body) => aggregate(*kind, *coll, body.as_deref(), env)?,
+        Node::AllSlots(slots) => {
+            let mut all = true;
+            for &s in slots {
+                all &= boolean(read(env.frame, s)?)?;
+            }
+            Value::Bool(all)
+        }
+        Node::IfEligible(slot, a) => {
+            if boolean(read(env.frame, *slot)?)? {
+                operand(a, env)?
+            } else {
+                Value::Num(Decimal::ZERO)
+            }
+        }
+        Node::In(..)
+        | Node::Min(_)
+        | Node::Max(_)
+        | Node::Round(..)
+        | Node::Age(_)
+        | Node::Table(..) => eval_rare(node, env)?,
+    })
+}
+
+/// The less common nodes, kept out of [`eval_node`] so that its frame stays
+/// small.
+#[inline(never)]
+fn eval_rare(node: &Node, env: &Env<'_>) -> Result<Value, EvalFault> {
+    Ok(match node {
         Node::In(a, items) => {
-            let x = eval_node(a, env)?;
+            let x = operand(a, env)?;
             let mut hit = false;
             for item in items {
-                if compare(x, eval_node(item, env)?) == Some(Ordering::Equal) {
+                if compare(x, operand(item, env)?) == Some(Ordering::Equal) {
                     hit = true;
                     break;
                 }
@@ -168,7 +215,7 @@ pub fn eval_node(node: &Node, env: &Env<'_>) -> Result<Value, EvalFault> {
             let is_min = matches!(node, Node::Min(_));
             let mut best: Option<Decimal> = None;
             for item in items {
-                let v = num(eval_node(item, env)?)?;
+                let v = num(operand(item, env)?)?;
                 best = Some(match best {
                     None => v,
                     Some(b) if is_min => b.min(v),
@@ -178,37 +225,23 @@ pub fn eval_node(node: &Node, env: &Env<'_>) -> Result<Value, EvalFault> {
             Value::Num(best.ok_or(EvalFault::Unset)?)
         }
         Node::Round(mode, unit, a) => {
-            Value::Num(round_to(num(eval_node(a, env)?)?, *unit, *mode).ok_or(EvalFault::Overflow)?)
+            Value::Num(round_to(num(operand(a, env)?)?, *unit, *mode).ok_or(EvalFault::Overflow)?)
         }
-        Node::Age(a) => match eval_node(a, env)? {
+        Node::Age(a) => match operand(a, env)? {
             Value::Date(born) => Value::Num(Decimal::from(born.age_on(env.as_of))),
             _ => return Err(EvalFault::Unset),
         },
-        Node::Agg(kind, coll, body) => aggregate(*kind, *coll, body.as_deref(), env)?,
         Node::Table(t, key) => {
-            let k = num(eval_node(key, env)?)?;
+            let k = num(operand(key, env)?)?;
             let table = env.tables.get(*t).ok_or(EvalFault::Unset)?;
             let row = table.rows.iter().find(|r| r.contains(k));
             let out = match row {
                 Some(r) => &r.output,
                 None => table.default.as_ref().ok_or(EvalFault::Unset)?,
             };
-            eval_node(out, env)?
+            operand(out, env)?
         }
-        Node::AllSlots(slots) => {
-            let mut all = true;
-            for &s in slots {
-                all &= boolean(read(env.frame, s)?)?;
-            }
-            Value::Bool(all)
-        }
-        Node::IfEligible(slot, a) => {
-            if boolean(read(env.frame, *slot)?)? {
-                eval_node(a, env)?
-            } else {
-                Value::Num(Decimal::ZERO)
-            }
-        }
+        other => eval_node(other, env)?,
     })
 }
 
@@ -220,6 +253,24 @@ fn aggregate(
 ) -> Result<Value, EvalFault> {
     let members = env.collections.get(coll).copied().ok_or(EvalFault::Unset)?;
     let n = members.len();
+    // The commonest shapes, without a nested environment per member:
+    // `count(members)` and `sum(members, field)`.
+    match (kind, body) {
+        (AggKind::Count, None) => {
+            let count = i64::try_from(n).map_err(|_| EvalFault::Overflow)?;
+            return Ok(Value::Num(Decimal::from(count)));
+        }
+        (AggKind::Sum, Some(Node::MemberSlot(slot))) if members.stride > 0 => {
+            let mut total = Decimal::ZERO;
+            for member in members.data.chunks_exact(members.stride) {
+                total = total
+                    .checked_add(num(read(member, *slot)?)?)
+                    .ok_or(EvalFault::Overflow)?;
+            }
+            return Ok(Value::Num(total));
+        }
+        _ => {}
+    }
     let run = |i: usize| -> Result<Value, EvalFault> {
         let inner = Env {
             params: env.params,
@@ -230,7 +281,7 @@ fn aggregate(
             as_of: env.as_of,
         };
         match body {
-            Some(b) => eval_node(b, &inner),
+            Some(b) => operand(b, &inner),
             None => Ok(Value::Bool(true)),
         }
     };

@@ -6,7 +6,7 @@
 
 use crate::date::Date;
 use crate::eval::{eval_node, Env, EvalFault, Members};
-use crate::plan::{NotInForce, Plan, Segment};
+use crate::plan::{Node, NotInForce, Plan, Segment};
 use crate::value::Value;
 
 /// An error evaluating a case.
@@ -53,6 +53,19 @@ pub enum EvalError {
         /// The value.
         value: String,
     },
+    /// A population cannot be evaluated as asked: it was validated for
+    /// another date, or for a rule set whose entity has other inputs.
+    #[error("the population cannot be evaluated here: {reason}")]
+    PopulationMismatch {
+        /// What differs.
+        reason: String,
+    },
+    /// A worker thread of a batch failed; no partial result is returned.
+    #[error("a batch worker failed: {reason}")]
+    Internal {
+        /// What failed.
+        reason: String,
+    },
 }
 
 impl EvalError {
@@ -64,6 +77,8 @@ impl EvalError {
             EvalError::UnknownEntity { .. } => "unknown_entity",
             EvalError::WrongEntity { .. } => "wrong_entity",
             EvalError::Overflow { .. } => "overflow",
+            EvalError::PopulationMismatch { .. } => "population_mismatch",
+            EvalError::Internal { .. } => "internal_error",
         }
     }
 }
@@ -75,15 +90,26 @@ pub(crate) fn reason_text(r: &NotInForce) -> String {
     }
 }
 
+/// Collections viewed without allocating (more fall back to a `Vec`).
+const INLINE_COLLECTIONS: usize = 4;
+
+/// One computed value to run: where it goes and the formula in force.
+#[derive(Clone, Copy)]
+struct Step<'p> {
+    computed: usize,
+    slot: usize,
+    node: &'p Node,
+}
+
 /// A prepared evaluation: one entity, one segment, a set of programs.
 pub struct Runner<'p> {
     pub(crate) plan: &'p Plan,
     pub(crate) segment: &'p Segment,
     pub(crate) programs: Vec<usize>,
     /// Computed values to run for the case, in order, with the node to use.
-    steps: Vec<(usize, usize, u32)>,
-    /// Entity values to run for each collection's members.
-    member_steps: Vec<Vec<(usize, usize, u32)>>,
+    steps: Vec<Step<'p>>,
+    /// Entity values of each collection's members that the programs read.
+    member_steps: Vec<Vec<Step<'p>>>,
     pub(crate) as_of: Date,
 }
 
@@ -170,20 +196,50 @@ impl<'p> Runner<'p> {
             };
             return Err(no_rules(&name, reason));
         }
-        let mut needed = vec![false; plan.computeds.len()];
+        // One mark per computed value: the case needs it (NEEDED), or a
+        // member value the case's values read, closed over what it reads
+        // in turn (MEMBER). Member values no requested program reads are
+        // not computed: no outcome or decision shows member frames.
+        const NEEDED: u8 = 1;
+        const MEMBER: u8 = 2;
+        let mut marks = vec![0u8; plan.computeds.len()];
         for &p in &in_force {
             for &c in &plan.programs[p].needed {
-                needed[c] = true;
+                marks[c] |= NEEDED;
             }
         }
-        let step = |c: usize| segment.choice[c].map(|v| (c, plan.computeds[c].slot, v));
-        let steps: Vec<(usize, usize, u32)> = ent
-            .order
-            .iter()
-            .copied()
-            .filter(|&c| needed[c])
-            .filter_map(step)
-            .collect();
+        let mut stack: Vec<usize> = Vec::new();
+        for &c in &ent.order {
+            if marks[c] & NEEDED != 0 {
+                stack.extend_from_slice(&plan.computeds[c].member_computed_deps);
+            }
+        }
+        while let Some(c) = stack.pop() {
+            if marks[c] & MEMBER != 0 {
+                continue;
+            }
+            marks[c] |= MEMBER;
+            let comp = &plan.computeds[c];
+            stack.extend_from_slice(&comp.computed_deps);
+            stack.extend_from_slice(&comp.member_computed_deps);
+        }
+        let step = |c: usize| {
+            let comp = &plan.computeds[c];
+            let v = segment.choice[c]?;
+            comp.versions.get(v as usize).map(|f| Step {
+                computed: c,
+                slot: comp.slot,
+                node: &f.node,
+            })
+        };
+        let mut steps: Vec<Step<'p>> = Vec::with_capacity(ent.order.len());
+        steps.extend(
+            ent.order
+                .iter()
+                .copied()
+                .filter(|&c| marks[c] & NEEDED != 0)
+                .filter_map(step),
+        );
         let member_steps = ent
             .collections
             .iter()
@@ -192,7 +248,7 @@ impl<'p> Runner<'p> {
                     .value_order
                     .iter()
                     .copied()
-                    .filter(|&c| segment.computed_in_force[c])
+                    .filter(|&c| marks[c] & MEMBER != 0 && segment.computed_in_force[c])
                     .filter_map(step)
                     .collect()
             })
@@ -222,21 +278,55 @@ impl<'p> Runner<'p> {
         frame: &mut [Value],
         members: &mut [(usize, &mut [Value])],
     ) -> Result<(), EvalError> {
-        let plan = self.plan;
-        let params = &self.segment.params;
-        let fault = |c: usize, f: EvalFault| {
-            let comp = &plan.computeds[c];
-            let owner = comp.program.map_or_else(
-                || plan.entities[comp.entity].name.clone(),
-                |p| plan.programs[p].name.clone(),
-            );
-            match f {
-                EvalFault::Overflow | EvalFault::Unset => EvalError::Overflow {
-                    program: owner,
-                    value: comp.name.clone(),
-                },
+        self.run_members(members)?;
+        let mut inline = [Members::EMPTY; INLINE_COLLECTIONS];
+        if members.len() <= INLINE_COLLECTIONS {
+            for (view, (stride, data)) in inline.iter_mut().zip(members.iter()) {
+                *view = Members {
+                    stride: *stride,
+                    data,
+                };
             }
-        };
+            self.run_case(frame, &inline[..members.len()])
+        } else {
+            let views: Vec<Members<'_>> = members
+                .iter()
+                .map(|(stride, data)| Members {
+                    stride: *stride,
+                    data,
+                })
+                .collect();
+            self.run_case(frame, &views)
+        }
+    }
+
+    /// Whether any member value must be computed before the case's values
+    /// (when not, members can be read where they lie, inputs only).
+    pub(crate) fn needs_member_values(&self) -> bool {
+        self.member_steps.iter().any(|s| !s.is_empty())
+    }
+
+    fn fault(&self, c: usize, f: EvalFault) -> EvalError {
+        let plan = self.plan;
+        let comp = &plan.computeds[c];
+        let owner = comp.program.map_or_else(
+            || plan.entities[comp.entity].name.clone(),
+            |p| plan.programs[p].name.clone(),
+        );
+        match f {
+            EvalFault::Overflow | EvalFault::Unset => EvalError::Overflow {
+                program: owner,
+                value: comp.name.clone(),
+            },
+        }
+    }
+
+    /// Computes the member values the programs read, member by member.
+    pub(crate) fn run_members(
+        &self,
+        members: &mut [(usize, &mut [Value])],
+    ) -> Result<(), EvalError> {
+        let params = &self.segment.params;
         for (ci, (stride, data)) in members.iter_mut().enumerate() {
             let stride = *stride;
             let steps = self.member_steps.get(ci).map(Vec::as_slice).unwrap_or(&[]);
@@ -244,46 +334,48 @@ impl<'p> Runner<'p> {
                 continue;
             }
             for member in data.chunks_mut(stride) {
-                for &(c, slot, v) in steps {
-                    let node = &plan.computeds[c].versions[v as usize].node;
+                for step in steps {
                     let value = {
                         let env = Env {
                             params,
                             frame: member,
                             member: &[],
                             collections: &[],
-                            tables: &plan.tables,
+                            tables: &self.plan.tables,
                             as_of: self.as_of,
                         };
-                        eval_node(node, &env).map_err(|f| fault(c, f))?
+                        eval_node(step.node, &env).map_err(|f| self.fault(step.computed, f))?
                     };
-                    if let Some(cell) = member.get_mut(slot) {
+                    if let Some(cell) = member.get_mut(step.slot) {
                         *cell = value;
                     }
                 }
             }
         }
-        let views: Vec<Members<'_>> = members
-            .iter()
-            .map(|(stride, data)| Members {
-                stride: *stride,
-                data,
-            })
-            .collect();
-        for &(c, slot, v) in &self.steps {
-            let node = &plan.computeds[c].versions[v as usize].node;
+        Ok(())
+    }
+
+    /// Computes the case's values into `frame`, with member values already
+    /// in `views`.
+    pub(crate) fn run_case(
+        &self,
+        frame: &mut [Value],
+        views: &[Members<'_>],
+    ) -> Result<(), EvalError> {
+        let params = &self.segment.params;
+        for step in &self.steps {
             let value = {
                 let env = Env {
                     params,
                     frame,
                     member: &[],
-                    collections: &views,
-                    tables: &plan.tables,
+                    collections: views,
+                    tables: &self.plan.tables,
                     as_of: self.as_of,
                 };
-                eval_node(node, &env).map_err(|f| fault(c, f))?
+                eval_node(step.node, &env).map_err(|f| self.fault(step.computed, f))?
             };
-            if let Some(cell) = frame.get_mut(slot) {
+            if let Some(cell) = frame.get_mut(step.slot) {
                 *cell = value;
             }
         }

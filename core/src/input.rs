@@ -290,7 +290,7 @@ pub fn read_value(
                 } else {
                     "invalid_number"
                 };
-                push(errors, code, loc, format!("`{text}` is not a decimal number (write digits, one optional point, no exponent)"), Some(j));
+                push(errors, code, loc, format!("`{text}` is not an exact decimal (digits with one optional point, no exponent, at most 28 significant digits)"), Some(j));
                 return None;
             };
             Value::Num(d)

@@ -40,6 +40,7 @@ pub mod schema;
 pub mod settle;
 pub mod source;
 pub mod syntax;
+pub mod synthetic;
 pub mod value;
 
 pub use compile::{Override, OVERLAY_PREFIX};

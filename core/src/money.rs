@@ -67,7 +67,8 @@ pub fn parse_decimal(text: &str) -> Option<Decimal> {
     {
         return None;
     }
-    t.parse::<Decimal>().ok()
+    // Refuse rather than round text with more digits than a decimal holds.
+    Decimal::from_str_exact(t).ok()
 }
 
 /// Formats a number for people: trailing zeros dropped, at most two decimals

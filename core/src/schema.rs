@@ -65,26 +65,47 @@ fn field(plan: &Plan, input: &InputPlan) -> Json {
     })
 }
 
+fn with_used(mut field: Json, used: bool) -> Json {
+    if let Json::Object(map) = &mut field {
+        map.insert("used".into(), Json::Bool(used));
+    }
+    field
+}
+
 /// The input schema of a program, as JSON.
 pub fn program_schema(plan: &Plan, program: usize) -> Option<Json> {
     let p = plan.programs.get(program)?;
     let entity = plan.entities.get(p.entity)?;
-    let fields: Vec<Json> = p
+    // A form must produce a case the input reader accepts: every input the
+    // program reads, and every required input of the entity even when this
+    // program does not read it (`used` tells them apart).
+    let fields: Vec<Json> = entity
         .inputs
         .iter()
-        .filter_map(|&i| entity.inputs.get(i))
-        .map(|i| field(plan, i))
+        .enumerate()
+        .filter(|(i, input)| p.inputs.contains(i) || input.default.is_none())
+        .map(|(i, input)| with_used(field(plan, input), p.inputs.contains(&i)))
         .collect();
-    let collections: Vec<Json> = p
-        .member_inputs
+    let collections: Vec<Json> = entity
+        .collections
         .iter()
-        .filter_map(|(c, slots)| {
-            let coll = entity.collections.get(*c)?;
-            let member = plan.entities.get(coll.entity)?;
-            let fields: Vec<Json> = slots
+        .enumerate()
+        .filter_map(|(c, coll)| {
+            let read: &[usize] = p
+                .member_inputs
                 .iter()
-                .filter_map(|&i| member.inputs.get(i))
-                .map(|i| field(plan, i))
+                .find(|(mc, _)| *mc == c)
+                .map_or(&[], |(_, slots)| slots.as_slice());
+            if read.is_empty() && coll.min == 0 {
+                return None;
+            }
+            let member = plan.entities.get(coll.entity)?;
+            let fields: Vec<Json> = member
+                .inputs
+                .iter()
+                .enumerate()
+                .filter(|(i, input)| read.contains(i) || input.default.is_none())
+                .map(|(i, input)| with_used(field(plan, input), read.contains(&i)))
                 .collect();
             Some(json!({
                 "name": coll.name,

@@ -67,6 +67,8 @@ pub(crate) struct Compiler<'d, 's> {
     pub programs: Vec<ProgramPlan>,
     pub program_index: HashMap<String, usize>,
     pub program_values: Vec<HashMap<String, usize>>,
+    /// Programs whose entity is unknown: their formulas are not checked.
+    pub program_broken: Vec<bool>,
     pub computeds: Vec<Computed>,
     pub computed_state: Vec<State>,
     pub computed_src: Vec<ComputedSrc>,
@@ -336,20 +338,30 @@ pub(crate) fn compile(
     merged: &mut Merged,
     diags: &mut Diags<'_>,
 ) -> Option<Plan> {
-    let (hfile, header) = header?;
-    let h = header.get_ref();
-    check_labels(
-        h.label.as_ref(),
-        hfile,
-        header.span(),
-        "the rule set",
-        diags,
-    );
-    let header_plan = Header {
-        id: h.id.clone(),
-        version: h.version.clone(),
-        label: text_of(h.label.as_ref(), &h.id),
-        hash,
+    let header_plan = match &header {
+        Some((hfile, header)) => {
+            let h = header.get_ref();
+            check_labels(
+                h.label.as_ref(),
+                *hfile,
+                header.span(),
+                "the rule set",
+                diags,
+            );
+            Header {
+                id: h.id.clone(),
+                version: h.version.clone(),
+                label: text_of(h.label.as_ref(), &h.id),
+                hash,
+            }
+        }
+        // Reported already; check the rest all the same.
+        None => Header {
+            id: String::new(),
+            version: String::new(),
+            label: Text::default(),
+            hash,
+        },
     };
     if merged.parameters.len() + merged.programs.len() * 8 > MAX_ITEMS {
         diags.list.push(crate::diagnostic::Diagnostic::new(
@@ -375,6 +387,7 @@ pub(crate) fn compile(
         programs: Vec::new(),
         program_index: index_of(&merged.programs),
         program_values: Vec::new(),
+        program_broken: Vec::new(),
         computeds: Vec::new(),
         computed_state: Vec::new(),
         computed_src: Vec::new(),
@@ -691,6 +704,7 @@ impl Compiler<'_, '_> {
             quote: c.quote.clone(),
             note: c.note.clone(),
         };
+        let mut unknown_ref = false;
         if let Some(r) = &c.reference {
             match sources.get(r.get_ref()) {
                 Some((sfile, s)) => {
@@ -703,6 +717,7 @@ impl Compiler<'_, '_> {
                         .and_then(|d| date_value(d, *sfile, "the source's date", self.diags));
                 }
                 None => {
+                    unknown_ref = true;
                     self.diags.push(
                         file,
                         r.span(),
@@ -714,7 +729,7 @@ impl Compiler<'_, '_> {
         } else if let Some(d) = &c.date {
             out.date = date_value(d, file, "the document's date", self.diags);
         }
-        if out.document.is_empty() {
+        if out.document.is_empty() && !unknown_ref {
             self.diags.help(
                 file,
                 cit.span(),
@@ -811,7 +826,8 @@ impl Compiler<'_, '_> {
                         format!("`{other}` is not a status"),
                         "use published, derived or assumption",
                     );
-                    Status::Assumption
+                    // Read on as published, so that no second error follows from this one.
+                    Status::Published
                 }
             };
             let citation = self.citation(
@@ -1044,6 +1060,7 @@ impl Compiler<'_, '_> {
                 &format!("program `{}`", p.name),
                 self.diags,
             );
+            let known = self.entity_index.contains_key(d.entity.get_ref());
             let entity = match self.entity_index.get(d.entity.get_ref()) {
                 Some(&e) => e,
                 None => {
@@ -1056,6 +1073,7 @@ impl Compiler<'_, '_> {
                     0
                 }
             };
+            self.program_broken.push(!known);
             if self.entities.is_empty() {
                 continue;
             }
@@ -1382,23 +1400,46 @@ impl Compiler<'_, '_> {
                     if let Some(t) = t {
                         let span = t.span();
                         let tt = t.get_ref();
-                        slot[0] = self.template(
-                            tt.zh.as_deref().unwrap_or(""),
-                            p.file,
-                            span.clone(),
-                            entity,
-                            pi,
+                        let zh = tt.zh.as_deref().unwrap_or("");
+                        let en = tt.en.as_deref().unwrap_or("");
+                        let (zh_span, en_span) = (
+                            within(self.diags.text(p.file), &span, zh),
+                            within(self.diags.text(p.file), &span, en),
                         );
-                        slot[1] =
-                            self.template(tt.en.as_deref().unwrap_or(""), p.file, span, entity, pi);
+                        slot[0] = self.template(zh, p.file, zh_span, entity, pi);
+                        slot[1] = self.template(en, p.file, en_span, entity, pi);
                     }
                 }
                 cond.refs = self.condition_refs(cd.test.get_ref(), entity, pi);
             }
             // Everything the program needs, in dependency order.
+            // Values shown in explanations are needed too, so that an
+            // explanation reads the same whichever programs are evaluated.
+            let shown: Vec<usize> = conditions
+                .iter()
+                .flat_map(|c| {
+                    c.pass
+                        .iter()
+                        .chain(&c.fail)
+                        .flatten()
+                        .filter_map(|part| match part {
+                            TemplatePart::Ref(r) => Some(r.target),
+                            TemplatePart::Lit(_) => None,
+                        })
+                        .chain(c.refs.iter().map(|r| r.target))
+                })
+                .filter_map(|t| match t {
+                    RefTarget::Slot(slot) => self
+                        .computeds
+                        .iter()
+                        .position(|c| c.entity == entity && c.slot == slot),
+                    _ => None,
+                })
+                .collect();
             let roots: Vec<usize> = std::iter::once(program.eligible)
                 .chain(program.amount)
                 .chain(program.values.iter().copied())
+                .chain(shown)
                 .collect();
             let mut needed = vec![false; self.computeds.len()];
             let mut stack = roots;
@@ -1485,4 +1526,17 @@ pub(crate) fn types_fit(got: &Type, want: &Type) -> bool {
         (Type::Number(a), Type::Number(b)) => a == b || b.is_none(),
         _ => got == want,
     }
+}
+
+/// The span of `needle` inside `span` of `text` (where a template string is
+/// written), or `span` when it is written with escapes and cannot be found.
+fn within(text: &str, span: &Range<usize>, needle: &str) -> Range<usize> {
+    if needle.is_empty() {
+        return span.clone();
+    }
+    text.get(span.clone())
+        .and_then(|hay| hay.find(needle))
+        .map_or(span.clone(), |at| {
+            span.start + at..span.start + at + needle.len()
+        })
 }

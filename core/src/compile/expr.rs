@@ -128,6 +128,14 @@ impl Compiler<'_, '_> {
             }
             Some(State::Todo) => {}
         }
+        let broken = self.computeds[id]
+            .program
+            .is_some_and(|p| self.program_broken.get(p).copied().unwrap_or(false));
+        if broken {
+            // The program's entity is unknown (already reported): its formulas cannot be read.
+            self.computed_state[id] = State::Failed;
+            return None;
+        }
         if self.chain_depth >= MAX_CHAIN {
             let file = self.computed_src[id].file;
             let span = self.computed_src[id].span.clone();
@@ -1243,11 +1251,18 @@ impl Compiler<'_, '_> {
             if !lit.is_empty() {
                 parts.push(TemplatePart::Lit(std::mem::take(&mut lit)));
             }
+            // Where the placeholder is, when the span holds the text as written.
+            let at = text.len() - after.len();
+            let place = if span.len() == text.len() {
+                span.start + at + 1..span.start + at + close
+            } else {
+                span.clone()
+            };
             match self.reference(name, entity, program) {
                 Some(r) => parts.push(TemplatePart::Ref(r)),
                 None => self.diags.help(
                     file,
-                    span.clone(),
+                    place,
                     Code::UnknownName,
                     format!("the template names `{name}`, which is not defined here"),
                     "use a parameter, an input or a value of the program",

@@ -147,7 +147,8 @@ pub(crate) fn load(
             }
         }
     }
-    if merged.header.is_none() && diags.list.is_empty() {
+    let unparsed = !diags.list.is_empty();
+    if merged.header.is_none() {
         diags.list.push(
             Diagnostic::new(
                 Code::MissingRuleset,
@@ -159,6 +160,18 @@ pub(crate) fn load(
     decls::apply_overrides(&mut merged, overrides, &mut diags);
     let hash = sources.content_hash();
     let plan = decls::compile(merged.header.take(), hash, &mut merged, &mut diags);
+    if unparsed {
+        // A file that does not parse may define what others name.
+        for d in diags.list.iter_mut().filter(|d| {
+            matches!(
+                d.code,
+                Code::UnknownName | Code::UnknownReference | Code::MissingRuleset
+            )
+        }) {
+            let help = d.help.take().unwrap_or_default();
+            d.help = Some(format!("{help} (a file that does not parse may define it: fix the toml-syntax errors first)").trim().to_string());
+        }
+    }
     let examples = std::mem::take(&mut merged.examples)
         .into_iter()
         .map(|(file, decl)| ExampleSource {

@@ -1,0 +1,33 @@
+"""bangfu (帮扶): social-assistance rules as code, answered exactly.
+
+Load a rule set, evaluate one case or a whole population as of a date, and
+compare a reform with the baseline. Money is ``decimal.Decimal`` (never a
+float), dates are ``datetime.date``, and tables are pyarrow tables with exact
+decimal columns. All the deciding is done by the Rust core; this package
+converts values and errors.
+
+>>> import bangfu
+>>> rules = bangfu.RuleSet.load("rules/cn-qingdao-chengyang")  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from ._bangfu import Outcome, Population, RuleSet, __version__
+from ._compare import Comparison, compare, sweep
+from ._errors import BangfuError, EvaluationError, InputError, RuleSetError
+from . import synthetic
+
+__all__ = [
+    "RuleSet",
+    "Outcome",
+    "Population",
+    "Comparison",
+    "compare",
+    "sweep",
+    "synthetic",
+    "BangfuError",
+    "RuleSetError",
+    "InputError",
+    "EvaluationError",
+    "__version__",
+]

@@ -1,0 +1,652 @@
+//! Arrow columns to the core's [`ColumnData`], without Python.
+//!
+//! A table arrives as a stream of record batches (the Arrow PyCapsule
+//! interface: pyarrow, pandas and polars all export one). Each column an
+//! entity reads is converted batch by batch into one `ColumnData`, by the
+//! Arrow type: decimals (32 to 256 bits) to exact decimals, integers to
+//! `Int`, booleans, dates (`date32`, `date64`, and timestamps that fall on
+//! midnight) to days, and strings (plain, large, view, or dictionary-encoded)
+//! to text. The core then checks every cell against the input's rules, so a
+//! bad cell becomes a row error there.
+//!
+//! A column whose Arrow type cannot hold the input at all (a float for money,
+//! a string of booleans where a date is read) is refused here as a whole,
+//! with a [`ColumnProblem`] naming it: no row of it could be read, and a float
+//! is binary, not an amount. Columns the entity does not read are passed on
+//! as empty placeholders, so the core reports them as unknown fields.
+
+use arrow_array::cast::AsArray;
+use arrow_array::types::{
+    Decimal128Type, Decimal256Type, Decimal32Type, Decimal64Type, Int16Type, Int32Type, Int64Type,
+    Int8Type, UInt16Type, UInt32Type, UInt64Type, UInt8Type,
+};
+use arrow_array::{Array, ArrayRef, RecordBatch};
+use arrow_schema::{ArrowError, DataType, Field, TimeUnit};
+use bangfu::batch::{ColumnData, Table};
+use bangfu::value::Type;
+use bangfu::Decimal;
+
+/// What an input column must hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Want {
+    /// Money or a number.
+    Number,
+    /// True or false.
+    Bool,
+    /// A date.
+    Date,
+    /// An enum choice, by id.
+    Choice,
+    /// The key linking members to their case.
+    Key,
+}
+
+impl Want {
+    /// What an input of type `ty` needs.
+    pub fn of(ty: &Type) -> Want {
+        match ty {
+            Type::Money | Type::Number(_) => Want::Number,
+            Type::Bool => Want::Bool,
+            Type::Date => Want::Date,
+            Type::Enum(_) => Want::Choice,
+        }
+    }
+
+    fn describe(self) -> &'static str {
+        match self {
+            Want::Number => "decimal128 (or an integer, or decimal text)",
+            Want::Bool => "bool (or \"true\"/\"false\" text)",
+            Want::Date => "date32 (or a timestamp at midnight, or \"YYYY-MM-DD\" text)",
+            Want::Choice => "string or dictionary (the choice's id)",
+            Want::Key => "an integer or string",
+        }
+    }
+}
+
+/// A column that cannot be read at all.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ColumnProblem {
+    /// Column name.
+    pub column: String,
+    /// Stable code: `wrong_type`, `duplicate_field`, `invalid_date`,
+    /// `too_large`.
+    pub code: &'static str,
+    /// What is wrong and what to do.
+    pub msg: String,
+    /// The Arrow type or the offending value.
+    pub input: Option<String>,
+}
+
+/// Why a table could not be imported.
+#[derive(Debug)]
+pub enum ImportError {
+    /// Columns that cannot be read.
+    Columns(Vec<ColumnProblem>),
+    /// The stream failed.
+    Arrow(ArrowError),
+}
+
+/// A table ready for `Population::build`, with the key column as given (to
+/// return it beside the results) and the batch sizes.
+#[derive(Debug, Default)]
+pub struct Imported {
+    /// The columns, converted.
+    pub table: Table,
+    /// Number of rows.
+    pub rows: usize,
+    /// The key column's chunks, untouched (empty when there is none).
+    pub key_chunks: Vec<ArrayRef>,
+    /// The key column's field.
+    pub key_field: Option<Field>,
+}
+
+fn accepts(dt: &DataType, want: Want) -> bool {
+    use DataType as D;
+    let text = matches!(dt, D::Utf8 | D::LargeUtf8 | D::Utf8View);
+    let dict_text =
+        matches!(dt, D::Dictionary(_, v) if matches!(**v, D::Utf8 | D::LargeUtf8 | D::Utf8View));
+    let int = dt.is_integer();
+    let decimal = matches!(
+        dt,
+        D::Decimal32(..) | D::Decimal64(..) | D::Decimal128(..) | D::Decimal256(..)
+    );
+    if matches!(dt, D::Null) {
+        return true;
+    }
+    match want {
+        Want::Number => int || decimal || text || dict_text,
+        Want::Bool => matches!(dt, D::Boolean) || text || dict_text,
+        Want::Date => {
+            matches!(dt, D::Date32 | D::Date64 | D::Timestamp(_, None)) || text || dict_text
+        }
+        Want::Choice => text || dict_text,
+        Want::Key => int || text || dict_text || decimal,
+    }
+}
+
+fn type_problem(field: &Field, want: Want) -> ColumnProblem {
+    let dt = field.data_type();
+    let hint = if dt.is_floating() {
+        "; floats are binary and cannot hold amounts exactly: build the column from \
+         decimal.Decimal values or text, or cast it to decimal128 (integers need an integer type)"
+    } else if matches!(dt, DataType::Timestamp(_, Some(_))) {
+        "; a timestamp with a time zone is not a date: convert it to dates first"
+    } else {
+        ""
+    };
+    ColumnProblem {
+        column: field.name().clone(),
+        code: "wrong_type",
+        msg: format!(
+            "column `{}` is {dt}; it must be {}{hint}",
+            field.name(),
+            want.describe()
+        ),
+        input: Some(dt.to_string()),
+    }
+}
+
+fn empty_like(dt: &DataType) -> ColumnData {
+    use DataType as D;
+    match dt {
+        D::Decimal32(..) | D::Decimal64(..) | D::Decimal128(..) | D::Decimal256(..) => {
+            ColumnData::Decimal(Vec::new())
+        }
+        D::Boolean => ColumnData::Bool(Vec::new()),
+        D::Date32 | D::Date64 | D::Timestamp(..) => ColumnData::Date(Vec::new()),
+        d if d.is_integer() => ColumnData::Int(Vec::new()),
+        _ => ColumnData::Text(Vec::new()),
+    }
+}
+
+/// A decimal from an unscaled integer and an Arrow scale, exactly, or `None`
+/// when it does not fit the core's 96-bit decimals.
+fn decimal(mut unscaled: i128, scale: i8) -> Option<Decimal> {
+    let mut scale = i32::from(scale);
+    while scale < 0 {
+        unscaled = unscaled.checked_mul(10)?;
+        scale += 1;
+    }
+    while scale > 28 {
+        if unscaled % 10 != 0 {
+            return None;
+        }
+        unscaled /= 10;
+        scale -= 1;
+    }
+    Decimal::try_from_i128_with_scale(unscaled, u32::try_from(scale).ok()?).ok()
+}
+
+fn too_large(column: &str, row: usize, what: impl std::fmt::Display) -> ColumnProblem {
+    ColumnProblem {
+        column: column.to_string(),
+        code: "too_large",
+        msg: format!("row {row} of `{column}`: {what} does not fit an exact decimal of 28 digits"),
+        input: Some(what.to_string()),
+    }
+}
+
+fn decimals(
+    name: &str,
+    array: &dyn Array,
+    offset: usize,
+    out: &mut Vec<Option<Decimal>>,
+) -> Result<(), ColumnProblem> {
+    macro_rules! push {
+        ($ty:ty, $scale:expr, $wide:expr) => {{
+            let a = array.as_primitive::<$ty>();
+            if a.null_count() == 0 {
+                for (i, &v) in a.values().iter().enumerate() {
+                    let wide: Option<i128> = $wide(v);
+                    match wide.and_then(|w| decimal(w, $scale)) {
+                        Some(d) => out.push(Some(d)),
+                        None => return Err(too_large(name, offset + i, v)),
+                    }
+                }
+                return Ok(());
+            }
+            for (i, v) in a.iter().enumerate() {
+                match v {
+                    None => out.push(None),
+                    Some(v) => {
+                        let wide: Option<i128> = $wide(v);
+                        match wide.and_then(|w| decimal(w, $scale)) {
+                            Some(d) => out.push(Some(d)),
+                            None => return Err(too_large(name, offset + i, v)),
+                        }
+                    }
+                }
+            }
+        }};
+    }
+    match array.data_type() {
+        DataType::Decimal32(_, s) => push!(Decimal32Type, *s, |v: i32| Some(i128::from(v))),
+        DataType::Decimal64(_, s) => push!(Decimal64Type, *s, |v: i64| Some(i128::from(v))),
+        DataType::Decimal128(_, s) => push!(Decimal128Type, *s, Some),
+        DataType::Decimal256(_, s) => {
+            push!(Decimal256Type, *s, |v: arrow_buffer::i256| v.to_i128())
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+fn ints(
+    name: &str,
+    array: &dyn Array,
+    offset: usize,
+    out: &mut Vec<Option<i64>>,
+) -> Result<(), ColumnProblem> {
+    macro_rules! push {
+        ($ty:ty) => {{
+            for (i, v) in array.as_primitive::<$ty>().iter().enumerate() {
+                match v.map(i64::try_from) {
+                    None => out.push(None),
+                    Some(Ok(v)) => out.push(Some(v)),
+                    Some(Err(_)) => {
+                        return Err(too_large(name, offset + i, "the integer"));
+                    }
+                }
+            }
+        }};
+    }
+    match array.data_type() {
+        DataType::Int8 => push!(Int8Type),
+        DataType::Int16 => push!(Int16Type),
+        DataType::Int32 => push!(Int32Type),
+        DataType::Int64 => out.extend(array.as_primitive::<Int64Type>().iter()),
+        DataType::UInt8 => push!(UInt8Type),
+        DataType::UInt16 => push!(UInt16Type),
+        DataType::UInt32 => push!(UInt32Type),
+        DataType::UInt64 => push!(UInt64Type),
+        _ => {}
+    }
+    Ok(())
+}
+
+fn days(
+    name: &str,
+    array: &dyn Array,
+    offset: usize,
+    out: &mut Vec<Option<i32>>,
+) -> Result<(), ColumnProblem> {
+    use arrow_array::types::{
+        Date32Type, Date64Type, TimestampMicrosecondType, TimestampMillisecondType,
+        TimestampNanosecondType, TimestampSecondType,
+    };
+    let (values, per_day): (Vec<Option<i64>>, i64) = match array.data_type() {
+        DataType::Date32 => {
+            out.extend(array.as_primitive::<Date32Type>().iter());
+            return Ok(());
+        }
+        DataType::Date64 => (
+            array.as_primitive::<Date64Type>().iter().collect(),
+            86_400_000,
+        ),
+        DataType::Timestamp(TimeUnit::Second, _) => (
+            array.as_primitive::<TimestampSecondType>().iter().collect(),
+            86_400,
+        ),
+        DataType::Timestamp(TimeUnit::Millisecond, _) => (
+            array
+                .as_primitive::<TimestampMillisecondType>()
+                .iter()
+                .collect(),
+            86_400_000,
+        ),
+        DataType::Timestamp(TimeUnit::Microsecond, _) => (
+            array
+                .as_primitive::<TimestampMicrosecondType>()
+                .iter()
+                .collect(),
+            86_400_000_000,
+        ),
+        DataType::Timestamp(TimeUnit::Nanosecond, _) => (
+            array
+                .as_primitive::<TimestampNanosecondType>()
+                .iter()
+                .collect(),
+            86_400_000_000_000,
+        ),
+        _ => return Ok(()),
+    };
+    for (i, v) in values.into_iter().enumerate() {
+        match v {
+            None => out.push(None),
+            Some(v) if v.rem_euclid(per_day) == 0 => match i32::try_from(v.div_euclid(per_day)) {
+                Ok(d) => out.push(Some(d)),
+                Err(_) => return Err(too_large(name, offset + i, v)),
+            },
+            Some(_) => {
+                return Err(ColumnProblem {
+                    column: name.to_string(),
+                    code: "invalid_date",
+                    msg: format!(
+                        "row {} of `{name}` has a time of day; a date is expected \
+                         (convert the column to dates)",
+                        offset + i
+                    ),
+                    input: None,
+                })
+            }
+        }
+    }
+    Ok(())
+}
+
+fn texts(array: &dyn Array, out: &mut Vec<Option<String>>) {
+    if let Some(a) = array.as_string_opt::<i32>() {
+        out.extend(a.iter().map(|s| s.map(str::to_string)));
+    } else if let Some(a) = array.as_string_opt::<i64>() {
+        out.extend(a.iter().map(|s| s.map(str::to_string)));
+    } else if let Some(a) = array.as_string_view_opt() {
+        out.extend(a.iter().map(|s| s.map(str::to_string)));
+    } else if let Some(dict) = array.as_any_dictionary_opt() {
+        let mut values = Vec::with_capacity(dict.values().len());
+        texts(dict.values().as_ref(), &mut values);
+        let keys = dict.normalized_keys();
+        let key_nulls = dict.keys().logical_nulls();
+        for (i, k) in keys.into_iter().enumerate() {
+            let null = key_nulls.as_ref().is_some_and(|n| n.is_null(i));
+            out.push(if null {
+                None
+            } else {
+                values.get(k).cloned().flatten()
+            });
+        }
+    } else if matches!(array.data_type(), DataType::Null) {
+        out.extend(std::iter::repeat_n(None, array.len()));
+    }
+}
+
+/// Appends one chunk of a column to `out` (whose variant fits the Arrow type).
+fn append(
+    name: &str,
+    array: &dyn Array,
+    offset: usize,
+    out: &mut ColumnData,
+) -> Result<(), ColumnProblem> {
+    match out {
+        ColumnData::Decimal(v) => {
+            v.reserve(array.len());
+            decimals(name, array, offset, v)
+        }
+        ColumnData::Int(v) => {
+            v.reserve(array.len());
+            ints(name, array, offset, v)
+        }
+        ColumnData::Bool(v) => {
+            if let Some(a) = array.as_boolean_opt() {
+                v.extend(a.iter());
+            }
+            Ok(())
+        }
+        ColumnData::Date(v) => {
+            v.reserve(array.len());
+            days(name, array, offset, v)
+        }
+        ColumnData::Text(v) => {
+            v.reserve(array.len());
+            texts(array, v);
+            Ok(())
+        }
+    }
+}
+
+/// Reads a stream of record batches into the core's columns. `want` names
+/// what each input column must hold (`None` for columns the entity does not
+/// read); `key` is the linking column, kept as given when `keep_key`.
+///
+/// # Errors
+/// Every column that cannot be read, or the stream's failure.
+pub fn import(
+    fields: &[Field],
+    batches: impl Iterator<Item = Result<RecordBatch, ArrowError>>,
+    want: impl Fn(&str) -> Option<Want>,
+    key: &str,
+) -> Result<Imported, ImportError> {
+    let mut problems = Vec::new();
+    let mut columns: Vec<(String, Option<ColumnData>)> = Vec::new();
+    let mut key_index = None;
+    for (i, field) in fields.iter().enumerate() {
+        let name = field.name();
+        if fields[..i].iter().any(|f| f.name() == name) {
+            problems.push(ColumnProblem {
+                column: name.clone(),
+                code: "duplicate_field",
+                msg: format!("column `{name}` appears more than once"),
+                input: None,
+            });
+            columns.push((name.clone(), None));
+            continue;
+        }
+        let w = if name == key {
+            key_index = Some(i);
+            // The key may also be an input; then its input type rules.
+            want(name).or(Some(Want::Key))
+        } else {
+            want(name)
+        };
+        match w {
+            Some(w) if !accepts(field.data_type(), w) => {
+                problems.push(type_problem(field, w));
+                columns.push((name.clone(), None));
+            }
+            Some(_) => columns.push((name.clone(), Some(empty_like(field.data_type())))),
+            None => columns.push((name.clone(), None)),
+        }
+    }
+    if !problems.is_empty() {
+        return Err(ImportError::Columns(problems));
+    }
+    let mut imported = Imported {
+        key_field: key_index.and_then(|i| fields.get(i)).cloned(),
+        ..Imported::default()
+    };
+    for batch in batches {
+        let batch = batch.map_err(ImportError::Arrow)?;
+        for (i, (name, out)) in columns.iter_mut().enumerate() {
+            if let (Some(out), Some(array)) = (out.as_mut(), batch.columns().get(i)) {
+                append(name, array.as_ref(), imported.rows, out)
+                    .map_err(|p| ImportError::Columns(vec![p]))?;
+            }
+        }
+        if let Some(array) = key_index.and_then(|i| batch.columns().get(i)) {
+            imported.key_chunks.push(array.clone());
+        }
+        imported.rows += batch.num_rows();
+    }
+    let rows = imported.rows;
+    imported.table = Table {
+        columns: columns
+            .into_iter()
+            .map(|(name, data)| {
+                let data = data.unwrap_or_else(|| ColumnData::Text(vec![None; rows]));
+                (name, data)
+            })
+            .collect(),
+    };
+    Ok(imported)
+}
+
+/// The key of row `row` as text, as the core matches keys.
+pub fn key_text(column: &ColumnData, row: usize) -> Option<String> {
+    match column {
+        ColumnData::Int(v) => v.get(row).copied().flatten().map(|i| i.to_string()),
+        ColumnData::Text(v) => v.get(row).cloned().flatten(),
+        ColumnData::Decimal(v) => v
+            .get(row)
+            .copied()
+            .flatten()
+            .map(|d| d.normalize().to_string()),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow_array::builder::{Decimal128Builder, StringDictionaryBuilder};
+    use arrow_array::types::Int8Type as K;
+    use arrow_array::{
+        BooleanArray, Date32Array, Float64Array, Int32Array, StringArray, StringViewArray,
+        TimestampMillisecondArray,
+    };
+    use arrow_schema::Schema;
+    use std::sync::Arc;
+
+    fn batch(columns: Vec<(&str, ArrayRef)>) -> RecordBatch {
+        let fields: Vec<Field> = columns
+            .iter()
+            .map(|(n, a)| Field::new(*n, a.data_type().clone(), true))
+            .collect();
+        RecordBatch::try_new(
+            Arc::new(Schema::new(fields)),
+            columns.into_iter().map(|(_, a)| a).collect(),
+        )
+        .unwrap()
+    }
+
+    fn want(name: &str) -> Option<Want> {
+        match name {
+            "income" => Some(Want::Number),
+            "local" => Some(Want::Bool),
+            "born" => Some(Want::Date),
+            "kind" => Some(Want::Choice),
+            _ => None,
+        }
+    }
+
+    fn run(batches: Vec<RecordBatch>) -> Result<Imported, ImportError> {
+        let fields: Vec<Field> = batches[0]
+            .schema()
+            .fields()
+            .iter()
+            .map(|f| f.as_ref().clone())
+            .collect();
+        import(&fields, batches.into_iter().map(Ok), want, "id")
+    }
+
+    #[test]
+    fn converts_every_kind_across_batches() {
+        let mut money = Decimal128Builder::new();
+        money.append_value(80000);
+        money.append_null();
+        let money = money.finish().with_precision_and_scale(18, 2).unwrap();
+        let mut kind = StringDictionaryBuilder::<K>::new();
+        kind.append_value("physical");
+        kind.append_null();
+        let b1 = batch(vec![
+            ("id", Arc::new(Int32Array::from(vec![1, 2])) as ArrayRef),
+            ("income", Arc::new(money)),
+            (
+                "local",
+                Arc::new(BooleanArray::from(vec![Some(true), None])),
+            ),
+            ("born", Arc::new(Date32Array::from(vec![Some(0), Some(-1)]))),
+            ("kind", Arc::new(kind.finish())),
+            ("note", Arc::new(StringArray::from(vec!["a", "b"]))),
+        ]);
+        let out = run(vec![b1.clone(), b1]).unwrap();
+        assert_eq!(out.rows, 4);
+        assert_eq!(out.key_chunks.len(), 2);
+        let t = &out.table;
+        assert_eq!(
+            t.column("income"),
+            Some(&ColumnData::Decimal(vec![
+                Some(Decimal::new(80000, 2)),
+                None,
+                Some(Decimal::new(80000, 2)),
+                None
+            ]))
+        );
+        assert_eq!(
+            t.column("id"),
+            Some(&ColumnData::Int(vec![Some(1), Some(2), Some(1), Some(2)]))
+        );
+        assert_eq!(
+            t.column("born"),
+            Some(&ColumnData::Date(vec![
+                Some(0),
+                Some(-1),
+                Some(0),
+                Some(-1)
+            ]))
+        );
+        assert_eq!(
+            t.column("kind"),
+            Some(&ColumnData::Text(vec![
+                Some("physical".into()),
+                None,
+                Some("physical".into()),
+                None
+            ]))
+        );
+        // A column the entity does not read is a placeholder of the right length.
+        assert_eq!(t.column("note"), Some(&ColumnData::Text(vec![None; 4])));
+    }
+
+    #[test]
+    fn refuses_float_money_naming_the_column() {
+        let b = batch(vec![(
+            "income",
+            Arc::new(Float64Array::from(vec![0.1])) as ArrayRef,
+        )]);
+        let Err(ImportError::Columns(p)) = run(vec![b]) else {
+            panic!("expected a column problem")
+        };
+        assert_eq!(p[0].column, "income");
+        assert_eq!(p[0].code, "wrong_type");
+        assert!(p[0].msg.contains("float"), "{}", p[0].msg);
+    }
+
+    #[test]
+    fn timestamps_at_midnight_are_dates_and_others_are_refused() {
+        let ok = batch(vec![(
+            "born",
+            Arc::new(TimestampMillisecondArray::from(vec![
+                86_400_000 * 3,
+                -86_400_000,
+            ])) as ArrayRef,
+        )]);
+        let out = run(vec![ok]).unwrap();
+        assert_eq!(
+            out.table.column("born"),
+            Some(&ColumnData::Date(vec![Some(3), Some(-1)]))
+        );
+        let bad = batch(vec![(
+            "born",
+            Arc::new(TimestampMillisecondArray::from(vec![0, 1000])) as ArrayRef,
+        )]);
+        let Err(ImportError::Columns(p)) = run(vec![bad]) else {
+            panic!("expected a column problem")
+        };
+        assert_eq!(p[0].code, "invalid_date");
+        assert!(p[0].msg.contains("row 1"));
+    }
+
+    #[test]
+    fn string_views_and_text_money_pass_to_the_core() {
+        let b = batch(vec![
+            (
+                "income",
+                Arc::new(StringViewArray::from(vec!["800.50"])) as ArrayRef,
+            ),
+            ("kind", Arc::new(StringViewArray::from(vec!["none"]))),
+        ]);
+        let out = run(vec![b]).unwrap();
+        assert_eq!(
+            out.table.column("income"),
+            Some(&ColumnData::Text(vec![Some("800.50".into())]))
+        );
+    }
+
+    #[test]
+    fn decimals_keep_their_exact_value() {
+        assert_eq!(decimal(12345, 2), Some(Decimal::new(12345, 2)));
+        assert_eq!(decimal(12, -2), Some(Decimal::new(1200, 0)));
+        assert_eq!(decimal(1_000, 30), Some(Decimal::new(1, 27)));
+        assert_eq!(decimal(1_001, 30), None);
+        assert_eq!(decimal(i128::MAX, 0), None);
+    }
+}

@@ -1,0 +1,294 @@
+//! Python values to the core's JSON input, and core values back to Python.
+//!
+//! A case arrives as nested dicts and lists (or dataclasses, pydantic models,
+//! enums) and becomes the JSON the core reads, so one reader validates every
+//! binding's input. Money goes in as text: a `decimal.Decimal` is written with
+//! `format(d, "f")`, an `int` as its digits. A `float` is refused with an
+//! `InputError` naming its field, since a binary float cannot hold most
+//! amounts exactly; the same goes for a `datetime.datetime` where a date is
+//! meant. Coming back, money and numbers are `decimal.Decimal`, dates
+//! `datetime.date`, choices their id.
+
+use bangfu::outcome::OutValue;
+use bangfu::{Date, Decimal, InputError};
+use pyo3::exceptions::PyTypeError;
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple, PyType};
+use serde_json::{Map, Number, Value as Json};
+
+/// Nesting deeper than this is refused (a case is a household of people).
+const MAX_DEPTH: usize = 16;
+
+fn cached<'py>(
+    py: Python<'py>,
+    cell: &'static PyOnceLock<Py<PyType>>,
+    module: &str,
+    name: &str,
+) -> PyResult<&'py Bound<'py, PyType>> {
+    cell.import(py, module, name)
+}
+
+fn decimal_type(py: Python<'_>) -> PyResult<&Bound<'_, PyType>> {
+    static CELL: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+    cached(py, &CELL, "decimal", "Decimal")
+}
+
+fn date_type(py: Python<'_>) -> PyResult<&Bound<'_, PyType>> {
+    static CELL: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+    cached(py, &CELL, "datetime", "date")
+}
+
+fn datetime_type(py: Python<'_>) -> PyResult<&Bound<'_, PyType>> {
+    static CELL: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+    cached(py, &CELL, "datetime", "datetime")
+}
+
+fn enum_type(py: Python<'_>) -> PyResult<&Bound<'_, PyType>> {
+    static CELL: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+    cached(py, &CELL, "enum", "Enum")
+}
+
+fn join(prefix: &str, name: &str) -> String {
+    if prefix.is_empty() {
+        name.to_string()
+    } else {
+        format!("{prefix}.{name}")
+    }
+}
+
+fn refuse(errors: &mut Vec<InputError>, loc: &str, msg: String, input: String) {
+    errors.push(InputError {
+        code: "wrong_type",
+        loc: loc.to_string(),
+        msg,
+        input: Some(input),
+    });
+}
+
+/// Converts a case to JSON. Values the binding refuses (floats, datetimes,
+/// unknown types) are recorded in `errors` at their path and become `null`.
+///
+/// # Errors
+/// A Python error raised while reading the object (a failing `__iter__`).
+pub(crate) fn to_json(
+    obj: &Bound<'_, PyAny>,
+    loc: &str,
+    errors: &mut Vec<InputError>,
+    depth: usize,
+) -> PyResult<Json> {
+    let py = obj.py();
+    if depth > MAX_DEPTH {
+        refuse(
+            errors,
+            loc,
+            format!("nested more than {MAX_DEPTH} levels deep"),
+            String::new(),
+        );
+        return Ok(Json::Null);
+    }
+    if obj.is_none() {
+        return Ok(Json::Null);
+    }
+    if obj.is_instance_of::<PyBool>() {
+        return Ok(Json::Bool(obj.is_truthy()?));
+    }
+    if obj.is_instance_of::<PyString>() {
+        return Ok(Json::String(obj.extract::<String>()?));
+    }
+    if obj.is_instance_of::<PyInt>() {
+        return int_json(obj);
+    }
+    if obj.is_instance_of::<PyFloat>() {
+        refuse(
+            errors,
+            loc,
+            "a float cannot hold money or a count exactly; pass a str (\"1045.50\"), \
+             a decimal.Decimal or an int"
+                .into(),
+            obj.repr()?.to_string(),
+        );
+        return Ok(Json::Null);
+    }
+    if obj.is_instance(decimal_type(py)?)? {
+        let text: String = obj.call_method1("__format__", ("f",))?.extract()?;
+        return Ok(Json::String(text));
+    }
+    if obj.is_instance(datetime_type(py)?)? {
+        refuse(
+            errors,
+            loc,
+            "a datetime is not a date; pass a datetime.date or \"YYYY-MM-DD\"".into(),
+            obj.repr()?.to_string(),
+        );
+        return Ok(Json::Null);
+    }
+    if obj.is_instance(date_type(py)?)? {
+        return Ok(Json::String(obj.call_method0("isoformat")?.extract()?));
+    }
+    if obj.is_instance(enum_type(py)?)? {
+        return to_json(&obj.getattr("value")?, loc, errors, depth + 1);
+    }
+    if let Ok(dict) = obj.cast::<PyDict>() {
+        return mapping_json(dict.items().as_any(), loc, errors, depth);
+    }
+    if obj.is_instance_of::<PyList>() || obj.is_instance_of::<PyTuple>() {
+        let mut items = Vec::new();
+        for (i, item) in obj.try_iter()?.enumerate() {
+            items.push(to_json(&item?, &format!("{loc}[{i}]"), errors, depth + 1)?);
+        }
+        return Ok(Json::Array(items));
+    }
+    // A dataclass instance (not the class itself).
+    if obj.hasattr("__dataclass_fields__")? && !obj.is_instance_of::<PyType>() {
+        let dict = py.import("dataclasses")?.getattr("asdict")?.call1((obj,))?;
+        return to_json(&dict, loc, errors, depth + 1);
+    }
+    // A pydantic model.
+    if obj.hasattr("model_dump")? && !obj.is_instance_of::<PyType>() {
+        return to_json(&obj.call_method0("model_dump")?, loc, errors, depth + 1);
+    }
+    // Any other mapping.
+    if obj.hasattr("items")? && obj.hasattr("__getitem__")? {
+        return mapping_json(&obj.call_method0("items")?, loc, errors, depth);
+    }
+    // numpy integers and other integer-like objects.
+    if obj.hasattr("__index__")? {
+        let index = py.import("operator")?.getattr("index")?.call1((obj,))?;
+        return int_json(&index);
+    }
+    refuse(
+        errors,
+        loc,
+        format!(
+            "a value of type {} cannot be read; pass str, int, bool, decimal.Decimal, \
+             datetime.date, dict or list",
+            obj.get_type().name()?
+        ),
+        obj.repr()?.to_string(),
+    );
+    Ok(Json::Null)
+}
+
+fn int_json(obj: &Bound<'_, PyAny>) -> PyResult<Json> {
+    let text = obj.str()?.to_string();
+    match text.parse::<Number>() {
+        Ok(n) => Ok(Json::Number(n)),
+        Err(_) => Ok(Json::String(text)),
+    }
+}
+
+fn mapping_json(
+    items: &Bound<'_, PyAny>,
+    loc: &str,
+    errors: &mut Vec<InputError>,
+    depth: usize,
+) -> PyResult<Json> {
+    let mut map = Map::new();
+    for pair in items.try_iter()? {
+        let (key, value): (Bound<'_, PyAny>, Bound<'_, PyAny>) = pair?.extract()?;
+        let Ok(key) = key.extract::<String>() else {
+            refuse(
+                errors,
+                loc,
+                "field names must be strings".into(),
+                key.repr()?.to_string(),
+            );
+            continue;
+        };
+        let value = to_json(&value, &join(loc, &key), errors, depth + 1)?;
+        map.insert(key, value);
+    }
+    Ok(Json::Object(map))
+}
+
+/// Reads an evaluation date: a `datetime.date` (not a datetime) or
+/// `"YYYY-MM-DD"`.
+///
+/// # Errors
+/// `TypeError` for other types, `ValueError` for a day that does not exist.
+pub(crate) fn date_arg(obj: &Bound<'_, PyAny>) -> PyResult<Date> {
+    let py = obj.py();
+    let bad = || {
+        PyTypeError::new_err(format!(
+            "expected a datetime.date or \"YYYY-MM-DD\", got {}",
+            obj.repr().map_or_else(|_| "?".into(), |r| r.to_string())
+        ))
+    };
+    if let Ok(s) = obj.extract::<String>() {
+        return Date::parse(s.trim()).ok_or_else(|| {
+            pyo3::exceptions::PyValueError::new_err(format!(
+                "`{s}` is not a date (YYYY-MM-DD, years 1800–2200)"
+            ))
+        });
+    }
+    if obj.is_instance(datetime_type(py)?)? || !obj.is_instance(date_type(py)?)? {
+        return Err(bad());
+    }
+    let y: i32 = obj.getattr("year")?.extract()?;
+    let m: u32 = obj.getattr("month")?.extract()?;
+    let d: u32 = obj.getattr("day")?.extract()?;
+    Date::from_ymd(y, m, d).ok_or_else(|| {
+        pyo3::exceptions::PyValueError::new_err(format!(
+            "{y:04}-{m:02}-{d:02} is outside the years 1800–2200"
+        ))
+    })
+}
+
+/// A `datetime.date`.
+///
+/// # Errors
+/// Only if `datetime` cannot be imported.
+pub(crate) fn py_date(py: Python<'_>, d: Date) -> PyResult<Bound<'_, PyAny>> {
+    let (y, m, day) = d.ymd();
+    date_type(py)?.call1((y, m, day))
+}
+
+/// A `decimal.Decimal`, exactly.
+///
+/// # Errors
+/// Only if `decimal` cannot be imported.
+pub(crate) fn py_decimal(py: Python<'_>, d: Decimal) -> PyResult<Bound<'_, PyAny>> {
+    decimal_type(py)?.call1((d.to_string(),))
+}
+
+/// A core value for Python: `Decimal`, `bool`, `date`, a choice's id or `None`.
+///
+/// # Errors
+/// Only if a standard module cannot be imported.
+pub(crate) fn out_value<'py>(py: Python<'py>, v: &OutValue) -> PyResult<Bound<'py, PyAny>> {
+    Ok(match v {
+        OutValue::Money(d) | OutValue::Number(d, _) => py_decimal(py, *d)?,
+        OutValue::Bool(b) => PyBool::new(py, *b).to_owned().into_any(),
+        OutValue::Date(d) => py_date(py, *d)?,
+        OutValue::Choice(id, _) => PyString::new(py, id).into_any(),
+        OutValue::Missing => py.None().into_bound(py),
+    })
+}
+
+/// A parameter override's value as the core reads it: text.
+///
+/// # Errors
+/// `InputError` data for a float or an unreadable type.
+pub(crate) fn override_text(
+    obj: &Bound<'_, PyAny>,
+    name: &str,
+) -> PyResult<Result<String, InputError>> {
+    let mut errors = Vec::new();
+    let json = to_json(obj, name, &mut errors, 0)?;
+    if let Some(e) = errors.into_iter().next() {
+        return Ok(Err(e));
+    }
+    Ok(match json {
+        Json::String(s) => Ok(s),
+        Json::Number(n) => Ok(n.to_string()),
+        Json::Bool(b) => Ok(b.to_string()),
+        other => Err(InputError {
+            code: "wrong_type",
+            loc: name.to_string(),
+            msg: "a parameter value must be a str, int, bool, decimal.Decimal or datetime.date"
+                .into(),
+            input: Some(other.to_string()),
+        }),
+    })
+}

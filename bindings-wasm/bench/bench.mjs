@@ -1,0 +1,47 @@
+// Benchmark (not a test): evaluating one household from JS through the WASM
+// package in Node, as the widget does — JS object in, outcome JSON out.
+//
+//   bindings-wasm/build.sh && node bindings-wasm/bench/bench.mjs [iterations]
+//
+// Prints microseconds per call for: loading the rule set from its bundle,
+// evaluate() of dibao (full outcome with explanations and sources),
+// evaluate() of every household program, explain() in Chinese, and
+// schema(). Each is warmed up first and timed over many calls; the median
+// of five rounds is reported.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { DIST_DIR, RuleSet } from '../tests/wasm-package.mjs';
+
+const iterations = Number(process.argv[2] || 2000);
+const bundle = readFileSync(join(DIST_DIR, 'rules', 'cn-qingdao-chengyang.json'), 'utf8');
+const rules = RuleSet.fromBundle(bundle);
+const ON = '2023-09-06';
+const household = {
+  registered_locally: true,
+  financial_assets: '10000',
+  members: [
+    { birth_date: '1980-01-01', monthly_income: '800' },
+    { birth_date: '1982-05-01', monthly_income: '800' },
+    { birth_date: '2010-03-01', monthly_income: '800' },
+  ],
+};
+
+function time(name, n, f) {
+  for (let i = 0; i < Math.min(n, 200); i++) f();
+  const rounds = [];
+  for (let r = 0; r < 5; r++) {
+    const t0 = performance.now();
+    for (let i = 0; i < n; i++) f();
+    rounds.push(((performance.now() - t0) * 1000) / n);
+  }
+  rounds.sort((a, b) => a - b);
+  console.log(`${name.padEnd(44)} ${rounds[2].toFixed(1).padStart(9)} µs/call  (n=${n} ×5, min ${rounds[0].toFixed(1)})`);
+}
+
+console.log(`bangfu-wasm ${rules.id} ${rules.version}; Node ${process.version}; ${iterations} iterations`);
+time('RuleSet.fromBundle (load + check rules)', Math.max(10, iterations / 100), () => RuleSet.fromBundle(bundle).free());
+time('evaluate("dibao", household)', iterations, () => rules.evaluate('dibao', household, ON));
+time('evaluate("household", household) all programs', iterations, () => rules.evaluate('household', household, ON));
+time('explain("dibao", household, "zh")', iterations, () => rules.explain('dibao', household, ON, 'zh'));
+time('schema("dibao")', iterations, () => rules.schema('dibao'));

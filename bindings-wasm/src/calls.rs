@@ -1,0 +1,296 @@
+//! The binding's calls in plain Rust: JSON in, JSON out, [`Failure`] on error.
+//!
+//! The `#[wasm_bindgen]` layer in `lib.rs` only moves values across the
+//! boundary; everything it calls lives here, so it runs and is tested on the
+//! host as well. Each call converts its arguments (dates, languages, the
+//! entity-or-program target), calls core, and converts the result. Money
+//! stays in core's exact decimal strings throughout.
+
+use crate::failure::Failure;
+use bangfu::{schema, Date, Lang, Outcome, Override, RuleSet};
+use serde_json::Value as Json;
+
+/// Loads a rule set from `(path, text)` pairs.
+///
+/// # Errors
+/// `rule_set_invalid` with every diagnostic.
+pub fn load(files: Vec<(String, String)>) -> Result<RuleSet, Failure> {
+    Ok(RuleSet::from_files(files)?)
+}
+
+/// Every program with its entity, label and whether it pays an amount.
+pub fn programs(rules: &RuleSet) -> Json {
+    schema::programs(rules.plan())
+}
+
+/// The input schema of a program, for generating a form.
+///
+/// # Errors
+/// `unknown_program`.
+pub fn program_schema(rules: &RuleSet, program: &str) -> Result<Json, Failure> {
+    let i = program_index(rules, program)?;
+    schema::program_schema(rules.plan(), i).ok_or_else(|| unknown_program(rules, program))
+}
+
+/// Reads an evaluation date, `YYYY-MM-DD`.
+///
+/// # Errors
+/// `invalid_date` at `date`.
+pub fn date(text: &str) -> Result<Date, Failure> {
+    Date::parse(text.trim()).ok_or_else(|| {
+        Failure::at(
+            "invalid_date",
+            "date",
+            format!("`{text}` is not a date (YYYY-MM-DD)"),
+        )
+    })
+}
+
+/// Reads a language, `zh` or `en`.
+///
+/// # Errors
+/// `invalid_lang` at `lang`.
+pub fn lang(text: &str) -> Result<Lang, Failure> {
+    Lang::parse(text.trim()).ok_or_else(|| {
+        Failure::at(
+            "invalid_lang",
+            "lang",
+            format!("`{text}` is not a language: use \"zh\" or \"en\""),
+        )
+    })
+}
+
+/// What to evaluate: the case's entity and the programs (all of the
+/// entity's programs in force when `None`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    /// The entity of the case.
+    pub entity: String,
+    /// The programs to evaluate.
+    pub programs: Option<Vec<String>>,
+}
+
+/// The target a name stands for: a program alone, or an entity with all of
+/// its programs.
+///
+/// # Errors
+/// `unknown_program` when the name is neither.
+pub fn target_named(rules: &RuleSet, name: &str) -> Result<Target, Failure> {
+    let plan = rules.plan();
+    match plan.program_index(name) {
+        Some(i) => Ok(Target {
+            entity: plan
+                .programs
+                .get(i)
+                .and_then(|p| plan.entities.get(p.entity))
+                .map(|e| e.name.clone())
+                .unwrap_or_default(),
+            programs: Some(vec![name.to_string()]),
+        }),
+        None if plan.entity_index(name).is_some() => Ok(Target {
+            entity: name.to_string(),
+            programs: None,
+        }),
+        None => Err(unknown_program(rules, name)),
+    }
+}
+
+/// The target given as `{"entity": "household", "programs": ["dibao"]}`
+/// (`programs` optional). Names are checked when evaluating.
+///
+/// # Errors
+/// `wrong_type` at `target` when the object does not have that shape.
+pub fn target_of(json: &Json) -> Result<Target, Failure> {
+    let shape = || {
+        Failure::at(
+            "wrong_type",
+            "target",
+            "expected a program or entity name, or {entity: string, programs?: string[]}",
+        )
+    };
+    let entity = json
+        .get("entity")
+        .and_then(Json::as_str)
+        .ok_or_else(shape)?;
+    let programs = match json.get("programs") {
+        None | Some(Json::Null) => None,
+        Some(Json::Array(list)) => Some(
+            list.iter()
+                .map(|p| p.as_str().map(str::to_string).ok_or_else(shape))
+                .collect::<Result<Vec<_>, _>>()?,
+        ),
+        Some(_) => return Err(shape()),
+    };
+    Ok(Target {
+        entity: entity.to_string(),
+        programs,
+    })
+}
+
+/// Evaluates `input` for `target` as of `on`.
+///
+/// # Errors
+/// Every input error, or an evaluation error.
+pub fn evaluate(
+    rules: &RuleSet,
+    target: &Target,
+    input: &Json,
+    on: Date,
+) -> Result<Outcome, Failure> {
+    Ok(rules.evaluate_json(&target.entity, input, on, target.programs.as_deref())?)
+}
+
+/// The outcome as JSON; with a language, also its explanation as text under
+/// `explanation`.
+pub fn outcome_json(outcome: &Outcome, lang: Option<Lang>) -> Json {
+    let mut json = outcome.to_json();
+    if let (Some(lang), Json::Object(map)) = (lang, &mut json) {
+        map.insert("explanation".into(), Json::String(outcome.explain(lang)));
+    }
+    json
+}
+
+/// The rule set with parameter overrides (a reform), given as an object
+/// mapping parameter names to values written as text.
+///
+/// # Errors
+/// `wrong_type` when a value is not a string or number; `rule_set_invalid`
+/// when a name is not a parameter or a value does not fit.
+pub fn with_overrides(rules: &RuleSet, overrides: &Json) -> Result<RuleSet, Failure> {
+    let Json::Object(map) = overrides else {
+        return Err(Failure::at(
+            "wrong_type",
+            "overrides",
+            "expected an object mapping parameter names to values",
+        ));
+    };
+    let mut list = Vec::with_capacity(map.len());
+    for (name, value) in map {
+        let value = match value {
+            Json::String(s) => s.clone(),
+            Json::Number(n) => n.to_string(),
+            Json::Bool(b) => b.to_string(),
+            _ => {
+                return Err(Failure::at(
+                    "wrong_type",
+                    &format!("overrides.{name}"),
+                    format!("the value of `{name}` must be written as a string such as \"1100\""),
+                ))
+            }
+        };
+        list.push(Override {
+            name: name.clone(),
+            value,
+            from: None,
+        });
+    }
+    Ok(rules.with_overrides(&list)?)
+}
+
+fn program_index(rules: &RuleSet, program: &str) -> Result<usize, Failure> {
+    rules
+        .plan()
+        .program_index(program)
+        .ok_or_else(|| unknown_program(rules, program))
+}
+
+fn unknown_program(rules: &RuleSet, name: &str) -> Failure {
+    let plan = rules.plan();
+    let programs: Vec<&str> = plan.programs.iter().map(|p| p.name.as_str()).collect();
+    let entities: Vec<&str> = plan.entities.iter().map(|e| e.name.as_str()).collect();
+    Failure::at(
+        "unknown_program",
+        "program",
+        format!(
+            "`{name}` is not a program or entity of {}; the programs are {}; the entities are {}",
+            rules.id(),
+            programs.join(", "),
+            entities.join(", ")
+        ),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn rules() -> RuleSet {
+        RuleSet::load_dir(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../rules/cn-qingdao-chengyang"
+        ))
+        .unwrap()
+    }
+
+    #[test]
+    fn a_program_name_selects_its_entity() {
+        let rules = rules();
+        let case = json!({"registered_locally": true, "financial_assets": "10000",
+            "members": [
+                {"birth_date": "1980-01-01", "monthly_income": "800"},
+                {"birth_date": "1982-05-01", "monthly_income": "800"},
+                {"birth_date": "2010-03-01", "monthly_income": "800"}]});
+        let on = date("2023-09-06").unwrap();
+        let dibao = target_named(&rules, "dibao").unwrap();
+        assert_eq!(dibao.entity, "household");
+        let outcome = evaluate(&rules, &dibao, &case, on).unwrap();
+        let json = outcome_json(&outcome, Some(Lang::En));
+        assert_eq!(json["programs"]["dibao"]["amount"], "735.00");
+        assert!(json["explanation"].as_str().unwrap().contains("eligible"));
+        assert!(json["programs"].get("low_income_edge").is_none());
+        let household = target_named(&rules, "household").unwrap();
+        let all = evaluate(&rules, &household, &case, on).unwrap();
+        assert!(all.programs.len() > 1);
+        let explicit = target_of(&json!({"entity": "household", "programs": ["tekun"]})).unwrap();
+        let err = evaluate(&rules, &explicit, &case, on).unwrap_err();
+        assert_eq!((err.code, err.loc.as_str()), ("wrong_entity", "program"));
+    }
+
+    #[test]
+    fn a_schema_lists_what_the_input_check_demands() {
+        let rules = rules();
+        let schema = program_schema(&rules, "dibao").unwrap();
+        let members = &schema["collections"][0]["fields"];
+        let birth = members
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["name"] == "birth_date")
+            .unwrap();
+        assert_eq!(
+            (&birth["required"], &birth["used"]),
+            (&json!(true), &json!(false))
+        );
+        assert_eq!(
+            program_schema(&rules, "nope").unwrap_err().code,
+            "unknown_program"
+        );
+    }
+
+    #[test]
+    fn bad_arguments_name_the_argument() {
+        let rules = rules();
+        assert_eq!(date("2023-02-30").unwrap_err().loc, "date");
+        assert_eq!(lang("fr").unwrap_err().code, "invalid_lang");
+        let on = date("2023-09-06").unwrap();
+        let err = target_named(&rules, "nope").unwrap_err();
+        assert_eq!((err.code, err.loc.as_str()), ("unknown_program", "program"));
+        assert_eq!(
+            target_of(&json!({"programs": []})).unwrap_err().loc,
+            "target"
+        );
+        let tekun = target_named(&rules, "tekun").unwrap();
+        let err = evaluate(&rules, &tekun, &json!({"monthly_income": "1.001"}), on).unwrap_err();
+        assert!(err.errors.len() >= 2, "{err:?}");
+    }
+
+    #[test]
+    fn overrides_are_a_reform() {
+        let rules = rules();
+        let reform = with_overrides(&rules, &json!({"dibao_standard": "1100"})).unwrap();
+        assert_ne!(reform.hash(), rules.hash());
+        let err = with_overrides(&rules, &json!({"no_such": "1"})).unwrap_err();
+        assert_eq!(err.code, "rule_set_invalid");
+    }
+}

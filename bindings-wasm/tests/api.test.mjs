@@ -1,0 +1,213 @@
+// The WASM package's own surface: loading, schemas, explanations, and errors.
+// Every error must be a JS Error named BangfuError with a stable `code`, a
+// `loc` and the list of `errors`; and no input, however broken, may kill the
+// module (a Rust panic would surface as a WebAssembly RuntimeError and leave
+// the instance unusable).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { RuleSet, loadRuleSet } from './wasm-package.mjs';
+
+const rules = loadRuleSet('rules/cn-qingdao-chengyang');
+const ON = '2023-09-06';
+const household = () => ({
+  registered_locally: true,
+  financial_assets: '10000',
+  members: [
+    { birth_date: '1980-01-01', monthly_income: '800' },
+    { birth_date: '1982-05-01', monthly_income: '800' },
+    { birth_date: '2010-03-01', monthly_income: '800' },
+  ],
+});
+
+/** Runs `f`, which must throw a BangfuError; returns it. */
+function bangfuError(f) {
+  try {
+    f();
+  } catch (error) {
+    assert.ok(error instanceof Error, `not an Error: ${error}`);
+    assert.equal(error.name, 'BangfuError', `${error.name}: ${error.message}`);
+    assert.equal(typeof error.code, 'string');
+    assert.equal(typeof error.loc, 'string');
+    assert.ok(Array.isArray(error.errors) && error.errors.length > 0);
+    for (const e of error.errors) {
+      assert.equal(typeof e.code, 'string');
+      assert.equal(typeof e.loc, 'string');
+      assert.equal(typeof e.msg, 'string');
+    }
+    return error;
+  }
+  assert.fail('expected a BangfuError');
+}
+
+test('identity: id, version and content hash', () => {
+  assert.equal(rules.id, 'cn-qingdao-chengyang');
+  assert.match(rules.version, /^\d{4}\.\d+/);
+  assert.match(rules.hash, /^sha256:[0-9a-f]{64}$/);
+});
+
+test('programs lists the seed programs with their entities', () => {
+  const byName = Object.fromEntries(rules.programs().map((p) => [p.program, p]));
+  assert.equal(byName.dibao.entity, 'household');
+  assert.equal(byName.tekun.entity, 'person');
+  assert.equal(byName.meal_subsidy.entity, 'meal');
+  assert.equal(typeof byName.dibao.label.zh, 'string');
+});
+
+test('schema: types, ranges as decimal strings, labels in both languages, enums, members', () => {
+  const dibao = rules.schema('dibao');
+  const assets = dibao.fields.find((f) => f.name === 'financial_assets');
+  assert.equal(assets.type, 'money');
+  assert.equal(assets.min, '0');
+  assert.ok(assets.label.zh && assets.label.en && assets.help.zh && assets.help.en);
+  const members = dibao.collections.find((c) => c.name === 'members');
+  assert.ok(members.min >= 1 && members.max >= members.min);
+  const birth = members.fields.find((f) => f.name === 'birth_date');
+  assert.equal(birth.type, 'date');
+  assert.equal(birth.required, true);
+  const tekun = rules.schema('tekun');
+  const kind = tekun.fields.find((f) => f.name === 'disability_kind');
+  assert.equal(kind.type, 'enum');
+  assert.ok(kind.choices.some((c) => c.id === 'none' && c.label.zh));
+  assert.equal(tekun.fields.find((f) => f.name === 'disability_grade').type, 'integer');
+  const e = bangfuError(() => rules.schema('housing_subsidy'));
+  assert.deepEqual([e.code, e.loc], ['unknown_program', 'program']);
+});
+
+test('evaluate by program, by entity and explicitly; money as exact strings', () => {
+  const one = rules.evaluate('dibao', household(), ON);
+  assert.deepEqual(Object.keys(one.programs), ['dibao']);
+  assert.equal(one.programs.dibao.amount, '735.00');
+  assert.equal(one.programs.dibao.eligible, true);
+  const all = rules.evaluate('household', household(), ON);
+  assert.ok(Object.keys(all.programs).length > 1);
+  const explicit = rules.evaluate({ entity: 'household', programs: ['dibao'] }, JSON.stringify(household()), ON);
+  assert.deepEqual(explicit, one);
+  const dibaoStandard = one.parameters.dibao_standard;
+  assert.equal(dibaoStandard.value, '1045');
+  assert.equal(dibaoStandard.status, 'published');
+  assert.ok(dibaoStandard.source.document);
+  assert.ok(one.assumptions.length > 0, 'the dibao rounding is an assumption');
+  assert.equal(one.ruleset.hash, rules.hash);
+});
+
+test('explanations in Chinese and English', () => {
+  const zh = rules.explain('dibao', household(), ON, 'zh');
+  const en = rules.explain('dibao', household(), ON, 'en');
+  assert.match(zh, /家庭人均月收入 800 元低于低保标准 1045 元/);
+  assert.match(en, /Per-capita monthly income 800 yuan is below the dibao standard of 1045 yuan/);
+  assert.equal(rules.explain('dibao', household(), ON), zh, 'Chinese by default');
+  const withText = rules.evaluate('dibao', household(), ON, 'en');
+  assert.equal(withText.explanation, en);
+  const c = withText.programs.dibao.conditions.find((x) => x.id === 'income_below_standard');
+  assert.equal(c.explanation.zh, '家庭人均月收入 800 元低于低保标准 1045 元');
+});
+
+test('reforms: overrides change the answer and the hash', () => {
+  const reform = rules.withOverrides({ dibao_standard: '1100' });
+  assert.equal(reform.evaluate('dibao', household(), ON).programs.dibao.amount, '900.00');
+  assert.notEqual(reform.hash, rules.hash);
+  assert.match(reform.version, /\+reform$/);
+  assert.equal(bangfuError(() => rules.withOverrides({ no_such_parameter: '1' })).code, 'rule_set_invalid');
+  const e = bangfuError(() => rules.withOverrides({ dibao_standard: [1] }));
+  assert.deepEqual([e.code, e.loc], ['wrong_type', 'overrides.dibao_standard']);
+});
+
+test('input errors: every problem, each with its code and path', () => {
+  const bad = household();
+  bad.financial_assets = '1.001';
+  bad.members[1].monthly_income = '-5';
+  bad.members[2].birth_date = '2023-02-29';
+  const e = bangfuError(() => rules.evaluate('dibao', bad, ON));
+  assert.equal(e.code, 'invalid_money');
+  assert.equal(e.loc, 'financial_assets');
+  const got = e.errors.map((x) => `${x.code}@${x.loc}`).sort();
+  assert.deepEqual(got, ['invalid_date@members[2].birth_date', 'invalid_money@financial_assets', 'too_small@members[1].monthly_income']);
+  assert.equal(e.errors.find((x) => x.loc === 'financial_assets').input, '1.001');
+});
+
+test('argument errors name the argument', () => {
+  const cases = [
+    [() => rules.evaluate('dibao', household(), '2023-02-30'), 'invalid_date', 'date'],
+    [() => rules.evaluate('dibao', household(), 'yesterday'), 'invalid_date', 'date'],
+    [() => rules.evaluate('dibao', household(), ON, 'fr'), 'invalid_lang', 'lang'],
+    [() => rules.explain('dibao', household(), ON, 'de'), 'invalid_lang', 'lang'],
+    [() => rules.evaluate('housing', household(), ON), 'unknown_program', 'program'],
+    [() => rules.evaluate({ programs: ['dibao'] }, household(), ON), 'wrong_type', 'target'],
+    [() => rules.evaluate({ entity: 'household', programs: 'dibao' }, household(), ON), 'wrong_type', 'target'],
+    [() => rules.evaluate({ entity: 'household', programs: ['tekun'] }, household(), ON), 'wrong_entity', 'program'],
+    [() => rules.evaluate({ entity: 'hamlet' }, household(), ON), 'unknown_entity', 'entity'],
+    [() => rules.evaluate('dibao', '{"registered_locally": tru', ON), 'invalid_json', 'input'],
+    [() => rules.evaluate('dibao', undefined, ON), 'wrong_type', 'input'],
+    [() => rules.evaluate('dibao', household(), '2016-01-01'), 'no_rules_in_force', 'date'],
+  ];
+  for (const [f, code, loc] of cases) {
+    const e = bangfuError(f);
+    assert.deepEqual([e.code, e.loc], [code, loc], e.message);
+  }
+});
+
+test('loading errors: diagnostics with codes and file:line:col', () => {
+  const e = bangfuError(() => RuleSet.fromFiles({ 'ruleset.toml': '[ruleset]\nid = 1\n' }));
+  assert.equal(e.code, 'rule_set_invalid');
+  assert.match(e.errors[0].code, /^E\d{4}$/);
+  assert.equal(e.errors[0].loc, 'ruleset.toml:2:6');
+  assert.equal(e.errors[0].line, 2);
+  assert.match(e.message, /ruleset\.toml:2:6/);
+  assert.equal(bangfuError(() => RuleSet.fromFiles('not json')).code, 'invalid_json');
+  assert.equal(bangfuError(() => RuleSet.fromFiles({ 'a.toml': 5 })).code, 'wrong_type');
+  assert.equal(bangfuError(() => RuleSet.fromFiles([])).code, 'wrong_type');
+  const b = bangfuError(() => RuleSet.fromBundle({ files: {} }));
+  assert.deepEqual([b.code, b.loc], ['invalid_bundle', 'format']);
+  assert.equal(bangfuError(() => RuleSet.fromBundle({ format: 'bangfu-rules/1' })).code, 'invalid_bundle');
+});
+
+/** A small deterministic generator (mulberry32). */
+function random(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+test('broken input never kills the module', () => {
+  const next = random(20230906);
+  const junk = [
+    '', ' ', '-', '.', '1e3', '1,000', '１０００', '0x10', 'NaN', 'Infinity', '99999999999999999999999999999999',
+    '-0.001', '12.345', '2023-13-01', '0000-00-00', '9999-12-31', '1799-12-31', null, true, false, 0, -1,
+    1e308, 0.1, [], {}, [[]], { a: 1 }, 'x'.repeat(5000), '\u0000', '😀', '<script>', '1'.repeat(45),
+  ];
+  const pick = (list) => list[Math.floor(next() * list.length)];
+  let errors = 0;
+  for (let i = 0; i < 600; i++) {
+    const input = household();
+    const mutations = 1 + Math.floor(next() * 3);
+    for (let m = 0; m < mutations; m++) {
+      const where = next();
+      if (where < 0.3) input[pick(['registered_locally', 'financial_assets', 'extra'])] = pick(junk);
+      else if (where < 0.5) input.members = pick([junk, [], null, 'members', Array(25).fill({})]);
+      else {
+        const members = Array.isArray(input.members) ? input.members : [];
+        const member = members[Math.floor(next() * members.length)];
+        if (member && typeof member === 'object') member[pick(['birth_date', 'monthly_income', 'x'])] = pick(junk);
+      }
+    }
+    const program = pick(['dibao', 'household', 'low_income_edge', 'tekun']);
+    try {
+      const out = rules.evaluate(program, input, pick([ON, '2017-05-01', '2024-02-29']), pick([undefined, 'zh', 'en']));
+      assert.equal(typeof out.programs, 'object');
+    } catch (error) {
+      assert.equal(error.name, 'BangfuError', `case ${i}: ${error.name}: ${error.message} for ${JSON.stringify(input)}`);
+      errors++;
+    }
+  }
+  assert.ok(errors > 100, 'most broken cases are refused');
+  // Deeply nested JSON text is refused, not a stack overflow.
+  const deep = '['.repeat(100000) + ']'.repeat(100000);
+  assert.equal(bangfuError(() => rules.evaluate('dibao', deep, ON)).code, 'invalid_json');
+  // The module still answers.
+  assert.equal(rules.evaluate('dibao', household(), ON).programs.dibao.amount, '735.00');
+});

@@ -1,0 +1,153 @@
+//! Explanations for people: what `Outcome::explain` and the condition
+//! templates show, in Chinese and English.
+
+// Helpers outside #[test] functions fail the test the same way.
+#![allow(clippy::expect_used, clippy::panic, clippy::unwrap_used)]
+
+use bangfu::{Date, Lang, RuleSet};
+use serde_json::json;
+use std::path::{Path, PathBuf};
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn day(s: &str) -> Date {
+    Date::parse(s).expect("a date")
+}
+
+fn household_800() -> serde_json::Value {
+    json!({"registered_locally": true, "financial_assets": "10000", "members": [
+        {"birth_date": "1980-01-01", "monthly_income": "800"},
+        {"birth_date": "1982-05-01", "monthly_income": "800"},
+        {"birth_date": "2010-03-01", "monthly_income": "800"}]})
+}
+
+#[test]
+fn dibao_explained_in_both_languages() {
+    let rules = RuleSet::load_dir(repo().join("rules/cn-qingdao-chengyang")).expect("loads");
+    let outcome = rules
+        .evaluate_json(
+            "household",
+            &household_800(),
+            day("2023-09-06"),
+            Some(&["dibao".into()]),
+        )
+        .expect("evaluates");
+    let zh = outcome.explain(Lang::Zh);
+    assert!(zh.contains("符合条件"), "{zh}");
+    assert!(zh.contains("735"), "{zh}");
+    assert!(
+        zh.contains("✓ 家庭人均月收入 800 元低于低保标准 1045 元"),
+        "{zh}"
+    );
+    assert!(zh.contains("所用参数"), "{zh}");
+    assert!(zh.contains("1045"), "{zh}");
+    assert!(zh.contains(rules.id()) && zh.contains(rules.hash()), "{zh}");
+    assert!(zh.contains("2023-09-06"), "{zh}");
+    let en = outcome.explain(Lang::En);
+    assert!(en.contains("eligible, amount 735"), "{en}");
+    assert!(
+        en.contains(
+            "✓ Per-capita monthly income 800 yuan is below the dibao standard of 1045 yuan"
+        ),
+        "{en}"
+    );
+    assert!(en.contains("Parameters used:"), "{en}");
+    assert!(en.contains("published"), "{en}");
+}
+
+/// Every parameter the answer used is listed with its value, status, dates
+/// and source; assumptions are flagged.
+#[test]
+fn parameters_carry_their_provenance() {
+    let rules = RuleSet::load_dir(repo().join("rules/cn-qingdao-chengyang")).expect("loads");
+    let person =
+        json!({"birth_date": "1948-01-01", "monthly_income": "0", "has_able_supporter": false});
+    let outcome = rules
+        .evaluate_json(
+            "person",
+            &person,
+            day("2023-09-06"),
+            Some(&["tekun".into()]),
+        )
+        .expect("evaluates");
+    let json = outcome.to_json();
+    let tekun = &json["parameters"]["tekun_standard"];
+    assert_eq!(tekun["value"], "1568");
+    assert_eq!(tekun["status"], "derived");
+    assert!(tekun["formula"]
+        .as_str()
+        .is_some_and(|f| f.contains("dibao_standard")));
+    let dibao = &json["parameters"]["dibao_standard"];
+    assert_eq!(dibao["value"], "1045");
+    assert_eq!(dibao["status"], "published");
+    assert_eq!(dibao["from"], "2023-01-01");
+    assert_eq!(dibao["until"], "2023-12-31");
+    assert!(dibao["source"]["document"]
+        .as_str()
+        .is_some_and(|d| !d.is_empty()));
+    let assumed: Vec<&str> = json["assumptions"]
+        .as_array()
+        .expect("a list")
+        .iter()
+        .filter_map(|a| a["name"].as_str())
+        .collect();
+    assert!(assumed.contains(&"tekun_multiplier"), "{assumed:?}");
+    for a in json["assumptions"].as_array().expect("a list") {
+        assert!(a["note"].as_str().is_some_and(|n| !n.is_empty()), "{a}");
+    }
+    let en = outcome.explain(Lang::En);
+    assert!(en.contains("This answer rests on assumptions"), "{en}");
+    assert!(en.contains("tekun_multiplier"), "{en}");
+}
+
+/// A template may name a value of another program of the same entity. The
+/// explanation must show that value whether or not the other program was
+/// asked for: explanations may not depend on which programs are evaluated.
+#[test]
+fn a_template_naming_another_programs_value_renders_it() {
+    let dir = repo().join("tests/fixtures/valid/minimal");
+    let mut files: Vec<(String, String)> = ["ruleset.toml", "parameters.toml", "programs.toml"]
+        .iter()
+        .map(|f| {
+            (
+                f.to_string(),
+                std::fs::read_to_string(dir.join(f)).expect("fixture"),
+            )
+        })
+        .collect();
+    files.push((
+        "report.toml".into(),
+        r#"[programs.report]
+entity = "household"
+label = { zh = "报告", en = "Report" }
+source = { ref = "notice", quote = "报告" }
+
+[[programs.report.conditions]]
+id = "always"
+test = "rooms >= 0"
+label = { zh = "总是", en = "Always" }
+pass = { zh = "家庭人均 {aid.per_capita_income} 元", en = "Per capita {aid.per_capita_income} yuan" }
+fail = { zh = "否", en = "No" }
+"#
+        .into(),
+    ));
+    let rules = RuleSet::from_files(files).unwrap_or_else(|e| panic!("{}", e.render()));
+    let case = json!({"members": [{"birth_date": "1980-01-01", "monthly_income": "700"}]});
+    let on = day("2023-06-01");
+    let all = rules
+        .evaluate_json("household", &case, on, None)
+        .expect("evaluates");
+    let alone = rules
+        .evaluate_json("household", &case, on, Some(&["report".into()]))
+        .expect("evaluates");
+    let text = |o: &bangfu::Outcome| {
+        o.program("report")
+            .and_then(|p| p.conditions.first())
+            .map(|c| c.explanation.en.clone())
+            .unwrap_or_default()
+    };
+    assert_eq!(text(&all), "Per capita 700 yuan");
+    assert_eq!(text(&alone), "Per capita 700 yuan");
+}

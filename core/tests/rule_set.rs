@@ -1,0 +1,159 @@
+//! The Chengyang rule set as a whole: every figure of the source is
+//! reproduced by a worked example, the worked examples pass, and every
+//! parameter is cited with a status.
+
+// Helpers outside #[test] functions fail the test the same way.
+#![allow(clippy::expect_used, clippy::panic, clippy::unwrap_used)]
+
+use bangfu::examples::run_examples;
+use bangfu::plan::Status;
+use bangfu::RuleSet;
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+fn dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../rules/cn-qingdao-chengyang")
+}
+
+fn rules() -> RuleSet {
+    RuleSet::load_dir(dir()).unwrap_or_else(|e| panic!("{}", e.render()))
+}
+
+#[test]
+fn the_worked_examples_pass_and_are_many() {
+    let rules = rules();
+    let results = run_examples(&rules);
+    assert!(
+        results.len() >= 60,
+        "only {} worked examples",
+        results.len()
+    );
+    let failed: Vec<_> = results.iter().filter(|r| !r.passed()).collect();
+    assert!(failed.is_empty(), "{failed:#?}");
+}
+
+/// S1–S6, S8, S9 and S12 are figures; S7 (a district total), S10 and S11
+/// (names of programs and documents) are not reproducible from one case.
+#[test]
+fn every_figure_of_the_source_is_reproduced_by_a_worked_example() {
+    let mut reproduced = BTreeSet::new();
+    let mut files: Vec<PathBuf> = Vec::new();
+    let mut stack = vec![dir()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).expect("rule folder") {
+            let p = e.expect("entry").path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|x| x == "toml") {
+                files.push(p);
+            }
+        }
+    }
+    for f in files {
+        let doc: toml::Table =
+            toml::from_str(&std::fs::read_to_string(&f).expect("read")).expect("TOML");
+        for ex in doc
+            .get("examples")
+            .and_then(|e| e.as_array())
+            .into_iter()
+            .flatten()
+        {
+            for s in ex
+                .get("reproduces")
+                .and_then(|r| r.as_array())
+                .into_iter()
+                .flatten()
+            {
+                if let Some(s) = s.as_str() {
+                    reproduced.insert(s.to_string());
+                }
+            }
+        }
+    }
+    for s in ["S1", "S2", "S3", "S4", "S5", "S6", "S8", "S9", "S12"] {
+        assert!(
+            reproduced.contains(s),
+            "no worked example reproduces {s}: {reproduced:?}"
+        );
+    }
+}
+
+/// Every version of every parameter names its source, and every assumption
+/// says why; derived versions show their formula.
+#[test]
+fn every_parameter_is_cited() {
+    let rules = rules();
+    for p in &rules.plan().params {
+        assert!(!p.versions.is_empty(), "{} has no history", p.name);
+        for v in &p.versions {
+            assert!(
+                !v.citation.document.is_empty(),
+                "{} from {}: no document",
+                p.name,
+                v.from
+            );
+            assert!(
+                v.citation.quote.is_some() || v.citation.note.is_some(),
+                "{} from {}: neither quote nor note",
+                p.name,
+                v.from
+            );
+            if v.status == Status::Assumption {
+                assert!(
+                    v.citation.note.as_deref().is_some_and(|n| !n.is_empty()),
+                    "{} from {}: an assumption without a note",
+                    p.name,
+                    v.from
+                );
+            }
+            if v.status == Status::Published {
+                // A published figure quotes its document or explains itself.
+                assert!(v.citation.quote.is_some() || v.citation.note.is_some());
+            }
+        }
+    }
+}
+
+/// The dibao standard's history as in POLICY.md.
+#[test]
+fn the_dibao_standard_has_its_history() {
+    let rules = rules();
+    let plan = rules.plan();
+    let p = &plan.params[plan.param_index("dibao_standard").expect("dibao_standard")];
+    let history: Vec<(String, String)> = p
+        .versions
+        .iter()
+        .map(|v| {
+            let value = match &v.rule {
+                bangfu::plan::ParamRule::Fixed(x) => x
+                    .as_num()
+                    .map(|d| d.normalize().to_string())
+                    .unwrap_or_default(),
+                bangfu::plan::ParamRule::Derived(_, f) => f.clone(),
+            };
+            (v.from.to_string(), value)
+        })
+        .collect();
+    let want: Vec<(String, String)> = [
+        ("2017-04-01", "660"),
+        ("2020-04-01", "700"),
+        ("2021-07-01", "904"),
+        ("2022-01-01", "995"),
+        ("2023-01-01", "1045"),
+        ("2024-01-01", "1115"),
+    ]
+    .iter()
+    .map(|(d, v)| (d.to_string(), v.to_string()))
+    .collect();
+    assert_eq!(history, want);
+    let status: Vec<Status> = p.versions.iter().map(|v| v.status).collect();
+    assert_eq!(
+        status[2],
+        Status::Assumption,
+        "the 2021 date is an assumption"
+    );
+    assert_eq!(status[3], Status::Assumption, "the 2022 value is inferred");
+    assert_eq!(status[4], Status::Published, "1045 is S8");
+    let tekun = &plan.params[plan.param_index("tekun_standard").expect("tekun_standard")];
+    assert!(tekun.versions.iter().all(|v| v.status == Status::Derived));
+}
