@@ -23,8 +23,8 @@ pub struct PyOutcome {
 
 fn text<'py>(py: Python<'py>, t: &Text) -> PyResult<Bound<'py, PyDict>> {
     let d = PyDict::new(py);
-    d.set_item("zh", &t.zh)?;
-    d.set_item("en", &t.en)?;
+    d.set_item("zh", &*t.zh)?;
+    d.set_item("en", &*t.en)?;
     Ok(d)
 }
 
@@ -42,7 +42,7 @@ fn condition<'py>(py: Python<'py>, c: &ConditionOutcome) -> PyResult<Bound<'py, 
     d.set_item("passed", c.passed)?;
     d.set_item("reject", (!c.passed).then_some(&c.reject))?;
     d.set_item("label", text(py, &c.label)?)?;
-    d.set_item("explanation", text(py, &c.explanation)?)?;
+    d.set_item("explanation", text(py, &c.explanation())?)?;
     d.set_item("compared", named(py, &c.compared)?)?;
     Ok(d)
 }
@@ -70,11 +70,11 @@ fn parameter<'py>(py: Python<'py>, u: &ParameterUse) -> PyResult<Bound<'py, PyDi
     d.set_item("formula", &u.formula)?;
     let c = &u.citation;
     let source = PyDict::new(py);
-    source.set_item("source", &c.source_id)?;
-    source.set_item("document", &c.document)?;
+    source.set_item("source", c.source_id.as_deref())?;
+    source.set_item("document", &*c.document)?;
     source.set_item("date", c.date.map(|x| py_date(py, x)).transpose()?)?;
-    source.set_item("quote", &c.quote)?;
-    source.set_item("note", &c.note)?;
+    source.set_item("quote", c.quote.as_deref())?;
+    source.set_item("note", c.note.as_deref())?;
     d.set_item("source", source)?;
     Ok(d)
 }

@@ -828,11 +828,11 @@ fn settle_as_csv() {
     );
     assert_eq!(lines.len(), 1 + 12 + 1, "{out}");
     assert!(
-        lines.contains(&"2,p1,2023-09-01,0,rejected,duplicate"),
+        lines.contains(&"2,p1,2023-09-01,0.00,rejected,duplicate"),
         "{out}"
     );
     assert!(
-        lines.contains(&"10,p3,2023-09-06,0,rejected,too_young;breakfast;not_designated"),
+        lines.contains(&"10,p3,2023-09-06,0.00,rejected,too_young;breakfast;not_designated"),
         "{out}"
     );
     assert!(

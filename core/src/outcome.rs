@@ -12,6 +12,7 @@ use crate::plan::*;
 use crate::value::{Type, Value};
 use rust_decimal::Decimal;
 use serde_json::{json, Map, Value as Json};
+use std::sync::Arc;
 
 /// A value as reported in an outcome.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -109,10 +110,38 @@ pub struct ConditionOutcome {
     pub passed: bool,
     /// Rejection code (when it fails).
     pub reject: String,
-    /// The explanation, rendered in both languages.
-    pub explanation: Text,
     /// The values it compared.
     pub compared: Vec<NamedValue>,
+    /// The explanation template that applies (pass or fail), zh and en,
+    /// shared with the plan; rendered only when asked for.
+    template: [Arc<[TemplatePart]>; 2],
+    /// The values of the template's placeholders, in order, zh and en.
+    filled: [Vec<OutValue>; 2],
+}
+
+impl ConditionOutcome {
+    /// The explanation in `lang`: "家庭人均月收入 800 元低于低保标准 1045 元".
+    pub fn explanation_in(&self, lang: Lang) -> String {
+        let i = usize::from(lang == Lang::En);
+        let mut values = self.filled[i].iter();
+        self.template[i]
+            .iter()
+            .map(|part| match part {
+                TemplatePart::Lit(s) => s.clone(),
+                TemplatePart::Ref(_) => values
+                    .next()
+                    .map_or_else(|| "-".to_string(), |v| v.display(lang)),
+            })
+            .collect()
+    }
+
+    /// The explanation in both languages.
+    pub fn explanation(&self) -> Text {
+        Text {
+            zh: self.explanation_in(Lang::Zh).into(),
+            en: self.explanation_in(Lang::En).into(),
+        }
+    }
 }
 
 /// One program's result.
@@ -207,19 +236,18 @@ fn ref_value(r: &Ref, frame: &[Value], params: &[Value], as_of: Date, plan: &Pla
     OutValue::of(v, &r.ty, plan)
 }
 
-fn render(
+fn fill(
     parts: &[TemplatePart],
     frame: &[Value],
     params: &[Value],
     as_of: Date,
     plan: &Plan,
-    lang: Lang,
-) -> String {
+) -> Vec<OutValue> {
     parts
         .iter()
-        .map(|p| match p {
-            TemplatePart::Lit(s) => s.clone(),
-            TemplatePart::Ref(r) => ref_value(r, frame, params, as_of, plan).display(lang),
+        .filter_map(|p| match p {
+            TemplatePart::Lit(_) => None,
+            TemplatePart::Ref(r) => Some(ref_value(r, frame, params, as_of, plan)),
         })
         .collect()
 }
@@ -271,10 +299,11 @@ impl Outcome {
                         label: cond.label.clone(),
                         passed,
                         reject: cond.reject.clone(),
-                        explanation: Text {
-                            zh: render(&parts[0], frame, params, as_of, plan, Lang::Zh),
-                            en: render(&parts[1], frame, params, as_of, plan, Lang::En),
-                        },
+                        template: parts.clone(),
+                        filled: [
+                            fill(&parts[0], frame, params, as_of, plan),
+                            fill(&parts[1], frame, params, as_of, plan),
+                        ],
                         compared: cond
                             .refs
                             .iter()
@@ -296,7 +325,12 @@ impl Outcome {
                     (version.status == Status::Assumption).then(|| Assumption {
                         kind: "parameter",
                         name: plan.params[q].name.clone(),
-                        note: version.citation.note.clone().unwrap_or_default(),
+                        note: version
+                            .citation
+                            .note
+                            .as_deref()
+                            .unwrap_or_default()
+                            .to_string(),
                     })
                 })
                 .collect();
@@ -426,7 +460,7 @@ impl Outcome {
                         "passed": c.passed,
                         "reject": if c.passed { Json::Null } else { Json::String(c.reject.clone()) },
                         "label": text(&c.label),
-                        "explanation": text(&c.explanation),
+                        "explanation": text(&c.explanation()),
                         "compared": compared,
                     })
                 })
@@ -505,7 +539,7 @@ impl Outcome {
                 out.push_str(&format!(
                     "  {} {}\n",
                     if c.passed { "✓" } else { "✗" },
-                    c.explanation.get(lang)
+                    c.explanation_in(lang)
                 ));
             }
         }

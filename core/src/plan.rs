@@ -11,15 +11,17 @@ use crate::date::Date;
 use crate::money::RoundingMode;
 use crate::value::{Type, Value};
 use rust_decimal::Decimal;
+use std::sync::Arc;
 
 /// Text in Chinese and English, resolved (missing languages are reported at
-/// load time and filled with the other language).
+/// load time and filled with the other language). Shared, so that outcomes
+/// copy a pointer rather than the text.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Text {
     /// Chinese.
-    pub zh: String,
+    pub zh: Arc<str>,
     /// English.
-    pub en: String,
+    pub en: Arc<str>,
 }
 
 /// A language for explanations.
@@ -78,15 +80,15 @@ impl Status {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Citation {
     /// Id of the `[sources]` entry, if referenced.
-    pub source_id: Option<String>,
+    pub source_id: Option<Arc<str>>,
     /// Document title.
-    pub document: String,
+    pub document: Arc<str>,
     /// Document date.
     pub date: Option<Date>,
     /// Words quoted from the source.
-    pub quote: Option<String>,
+    pub quote: Option<Arc<str>>,
     /// Note (reason for an assumption, confidence).
-    pub note: Option<String>,
+    pub note: Option<Arc<str>>,
 }
 
 /// The rule set's identity.
@@ -320,7 +322,7 @@ pub struct FormulaPlan {
 }
 
 /// A name a template or condition refers to, resolved.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Ref {
     /// The name as written.
     pub name: String,
@@ -344,7 +346,7 @@ pub enum RefTarget {
 }
 
 /// A part of an explanation template.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TemplatePart {
     /// Literal text.
     Lit(String),
@@ -364,9 +366,9 @@ pub struct ConditionPlan {
     /// Label.
     pub label: Text,
     /// Explanation when it holds: zh, en.
-    pub pass: [Vec<TemplatePart>; 2],
+    pub pass: [Arc<[TemplatePart]>; 2],
     /// Explanation when it fails: zh, en.
-    pub fail: [Vec<TemplatePart>; 2],
+    pub fail: [Arc<[TemplatePart]>; 2],
     /// Names the test compares, for the trace.
     pub refs: Vec<Ref>,
 }

@@ -258,7 +258,8 @@ pub fn settle(
         if duplicate_of.is_some() {
             reasons.push("duplicate".to_string());
         }
-        let mut amount = Decimal::ZERO;
+        // Zero to the fen, like the amounts of accepted records.
+        let mut amount = Decimal::new(0, 2);
         let runner = runners
             .entry(date)
             .or_insert_with(|| Runner::new(plan, p.entity, Some(&names), date));

@@ -145,7 +145,7 @@ fail = { zh = "否", en = "No" }
     let text = |o: &bangfu::Outcome| {
         o.program("report")
             .and_then(|p| p.conditions.first())
-            .map(|c| c.explanation.en.clone())
+            .map(|c| c.explanation_in(bangfu::Lang::En))
             .unwrap_or_default()
     };
     assert_eq!(text(&all), "Per capita 700 yuan");

@@ -485,9 +485,9 @@ proptest! {
                     }
                 }
                 for c in &p.conditions {
-                    prop_assert!(!c.explanation.zh.is_empty() && !c.explanation.en.is_empty());
-                    let unrendered = c.explanation.zh.contains('{') || c.explanation.en.contains('{');
-                    prop_assert!(!unrendered, "unrendered placeholder in {:?}", c.explanation);
+                    prop_assert!(!c.explanation().zh.is_empty() && !c.explanation().en.is_empty());
+                    let unrendered = c.explanation().zh.contains('{') || c.explanation().en.contains('{');
+                    prop_assert!(!unrendered, "unrendered placeholder in {:?}", c.explanation());
                 }
             }
             for lang in [bangfu::Lang::Zh, bangfu::Lang::En] {

@@ -699,18 +699,18 @@ impl Compiler<'_, '_> {
         let c = cit.get_ref();
         let mut out = Citation {
             source_id: None,
-            document: c.document.clone().unwrap_or_default(),
+            document: c.document.clone().unwrap_or_default().into(),
             date: None,
-            quote: c.quote.clone(),
-            note: c.note.clone(),
+            quote: c.quote.as_deref().map(Into::into),
+            note: c.note.as_deref().map(Into::into),
         };
         let mut unknown_ref = false;
         if let Some(r) = &c.reference {
             match sources.get(r.get_ref()) {
                 Some((sfile, s)) => {
                     let sd = s.get_ref();
-                    out.source_id = Some(r.get_ref().clone());
-                    out.document = sd.title.clone();
+                    out.source_id = Some(r.get_ref().as_str().into());
+                    out.document = sd.title.as_str().into();
                     out.date = sd
                         .date
                         .as_ref()
@@ -1195,8 +1195,8 @@ impl Compiler<'_, '_> {
                     computed: id,
                     reject: cd.reject.clone().unwrap_or_else(|| cd.id.get_ref().clone()),
                     label: text_of(cd.label.as_ref(), cd.id.get_ref()),
-                    pass: [Vec::new(), Vec::new()],
-                    fail: [Vec::new(), Vec::new()],
+                    pass: Default::default(),
+                    fail: Default::default(),
                     refs: Vec::new(),
                 });
             }
@@ -1406,8 +1406,8 @@ impl Compiler<'_, '_> {
                             within(self.diags.text(p.file), &span, zh),
                             within(self.diags.text(p.file), &span, en),
                         );
-                        slot[0] = self.template(zh, p.file, zh_span, entity, pi);
-                        slot[1] = self.template(en, p.file, en_span, entity, pi);
+                        slot[0] = self.template(zh, p.file, zh_span, entity, pi).into();
+                        slot[1] = self.template(en, p.file, en_span, entity, pi).into();
                     }
                 }
                 cond.refs = self.condition_refs(cd.test.get_ref(), entity, pi);
@@ -1421,7 +1421,7 @@ impl Compiler<'_, '_> {
                     c.pass
                         .iter()
                         .chain(&c.fail)
-                        .flatten()
+                        .flat_map(|t| t.iter())
                         .filter_map(|part| match part {
                             TemplatePart::Ref(r) => Some(r.target),
                             TemplatePart::Lit(_) => None,

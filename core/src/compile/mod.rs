@@ -332,8 +332,9 @@ pub(crate) fn text_of(t: Option<&syntax::Text>, fallback: &str) -> Text {
         zh: zh
             .clone()
             .or_else(|| en.clone())
-            .unwrap_or_else(|| fallback.to_string()),
-        en: en.or(zh).unwrap_or_else(|| fallback.to_string()),
+            .unwrap_or_else(|| fallback.to_string())
+            .into(),
+        en: en.or(zh).unwrap_or_else(|| fallback.to_string()).into(),
     }
 }
 
