@@ -4,7 +4,6 @@
 //! released; the results come back as pyarrow tables with exact decimals.
 
 use crate::arrow_out::{amount_type, decimal_array, first_field, spans, AmountType};
-use crate::compare::{caseload, compare as compare_results, Change, Comparison};
 use crate::convert::{date_arg, py_date};
 use crate::errors::{arrow_error, catch, eval_error, guard, input_errors, internal, load_error};
 use crate::population::{money_programs, to_pyarrow, PyPopulation};
@@ -14,6 +13,7 @@ use arrow_array::builder::{BooleanBuilder, Int64Builder, StringBuilder};
 use arrow_array::{ArrayRef, RecordBatch};
 use arrow_schema::{ArrowError, DataType, Field, Schema};
 use bangfu::batch::BatchResult;
+use bangfu::compare::{caseload, compare as compare_results, Change, Comparison};
 use bangfu::{Date, Decimal, RuleSet};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
@@ -96,7 +96,7 @@ fn households_batches(
 ) -> Result<(Arc<Schema>, Vec<RecordBatch>), ArrowError> {
     let key = pop.key();
     let n = c.cases.len();
-    let pick = |f: fn(&crate::compare::CaseChange) -> Decimal| -> Vec<Option<Decimal>> {
+    let pick = |f: fn(&bangfu::compare::CaseChange) -> Decimal| -> Vec<Option<Decimal>> {
         c.cases.iter().map(|x| x.as_ref().map(f)).collect()
     };
     let base = pick(|x| x.baseline);

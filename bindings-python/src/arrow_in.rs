@@ -469,20 +469,6 @@ pub fn import(
     Ok(imported)
 }
 
-/// The key of row `row` as text, as the core matches keys.
-pub fn key_text(column: &ColumnData, row: usize) -> Option<String> {
-    match column {
-        ColumnData::Int(v) => v.get(row).copied().flatten().map(|i| i.to_string()),
-        ColumnData::Text(v) => v.get(row).cloned().flatten(),
-        ColumnData::Decimal(v) => v
-            .get(row)
-            .copied()
-            .flatten()
-            .map(|d| d.normalize().to_string()),
-        _ => None,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

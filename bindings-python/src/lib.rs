@@ -8,12 +8,11 @@
 //! point catches panics. Population work runs with the interpreter
 //! released.
 //!
-//! [`arrow_in`], [`arrow_out`], [`compare`] and [`synthetic`] hold no Python
+//! [`arrow_in`], [`arrow_out`] and [`synthetic`] hold no Python
 //! and are unit-tested here; they are candidates to move into the core.
 
 pub mod arrow_in;
 pub mod arrow_out;
-pub mod compare;
 pub mod synthetic;
 
 mod analysis;

@@ -7,7 +7,7 @@
 //! no per-row Python work. A population keeps the key column as given, so
 //! results come back beside it without a copy.
 
-use crate::arrow_in::{import, key_text, ImportError, Imported, Want};
+use crate::arrow_in::{import, ImportError, Imported, Want};
 use crate::arrow_out::result_batches;
 use crate::convert::{date_arg, py_date};
 use crate::errors::{arrow_error, catch, eval_error, guard, internal, row_errors};
@@ -140,8 +140,8 @@ fn build(
     let error_keys = errors
         .iter()
         .map(|err| match (err.household, err.table) {
-            (Some(h), _) => case_keys.and_then(|c| key_text(c, h)),
-            (None, "members") => member_keys.and_then(|c| key_text(c, err.row)),
+            (Some(h), _) => case_keys.and_then(|c| c.key(h)),
+            (None, "members") => member_keys.and_then(|c| c.key(err.row)),
             _ => None,
         })
         .collect();

@@ -51,7 +51,9 @@ impl ColumnData {
         self.len() == 0
     }
 
-    fn key(&self, row: usize) -> Option<String> {
+    /// The value of row `row` as a key, as text: how cases and members are
+    /// matched (integers, text and decimals; `None` for null or other kinds).
+    pub fn key(&self, row: usize) -> Option<String> {
         match self {
             ColumnData::Int(v) => v.get(row).copied().flatten().map(|i| i.to_string()),
             ColumnData::Text(v) => v.get(row).cloned().flatten(),

@@ -268,6 +268,22 @@ impl<'p> Runner<'p> {
         &self.programs
     }
 
+    /// Evaluates a copy of `case` and returns its frame (inputs and every
+    /// computed value), for reading decisions and outcomes.
+    ///
+    /// # Errors
+    /// As [`Runner::run`].
+    pub fn evaluate_case(&self, case: &crate::input::Case) -> Result<Vec<Value>, EvalError> {
+        let mut frame = case.frame.clone();
+        let mut data = case.collections.clone();
+        let mut members: Vec<(usize, &mut [Value])> = data
+            .iter_mut()
+            .map(|(s, d)| (*s, d.as_mut_slice()))
+            .collect();
+        self.run(&mut frame, &mut members)?;
+        Ok(frame)
+    }
+
     /// Evaluates one case in place: member values into `members`, then the
     /// case's values into `frame`.
     ///

@@ -25,6 +25,7 @@
 //! ```
 
 pub mod batch;
+pub mod compare;
 mod compile;
 pub mod date;
 pub mod diagnostic;
@@ -276,13 +277,7 @@ impl RuleSet {
         programs: Option<&[String]>,
     ) -> Result<Outcome, EvalError> {
         let runner = Runner::new(&self.plan, case.entity, programs, as_of)?;
-        let mut frame = case.frame.clone();
-        let mut data = case.collections.clone();
-        let mut members: Vec<(usize, &mut [value::Value])> = data
-            .iter_mut()
-            .map(|(s, d)| (*s, d.as_mut_slice()))
-            .collect();
-        runner.run(&mut frame, &mut members)?;
+        let frame = runner.evaluate_case(case)?;
         Ok(Outcome::build(
             &self.plan,
             runner.segment,
@@ -320,13 +315,7 @@ impl RuleSet {
         programs: Option<&[String]>,
     ) -> Result<Vec<Decision>, EvalError> {
         let runner = Runner::new(&self.plan, case.entity, programs, as_of)?;
-        let mut frame = case.frame.clone();
-        let mut data = case.collections.clone();
-        let mut members: Vec<(usize, &mut [value::Value])> = data
-            .iter_mut()
-            .map(|(s, d)| (*s, d.as_mut_slice()))
-            .collect();
-        runner.run(&mut frame, &mut members)?;
+        let frame = runner.evaluate_case(case)?;
         Ok(runner
             .programs
             .iter()

@@ -267,13 +267,7 @@ pub fn settle(
             Err(EvalError::NoRulesInForce { .. }) => reasons.push("no_rules_in_force".to_string()),
             Err(e) => return Err(Error::Eval(e.clone())),
             Ok(runner) => {
-                let mut frame = case.frame.clone();
-                let mut data = case.collections.clone();
-                let mut members: Vec<(usize, &mut [Value])> = data
-                    .iter_mut()
-                    .map(|(s, d)| (*s, d.as_mut_slice()))
-                    .collect();
-                runner.run(&mut frame, &mut members)?;
+                let frame = runner.evaluate_case(&case)?;
                 let slot = |c: usize| {
                     frame
                         .get(plan.computeds[c].slot)

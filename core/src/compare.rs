@@ -7,10 +7,10 @@
 //! skipped. A program present under one rule set only (an overlay may add
 //! one) counts as not eligible, paying nothing, under the other.
 //!
-//! This module has no Python in it so that it can move into the core as is.
+//! The Python package builds its comparison tables from these results.
 
-use bangfu::batch::BatchResult;
-use bangfu::Decimal;
+use crate::batch::BatchResult;
+use crate::Decimal;
 
 /// The name of the line that totals every program.
 pub const ALL: &str = "(all)";
@@ -284,7 +284,7 @@ pub fn caseload(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use bangfu::batch::ProgramColumn;
+    use crate::batch::ProgramColumn;
 
     fn d(s: &str) -> Decimal {
         s.parse().unwrap()
