@@ -176,6 +176,8 @@ pub struct ParameterUse {
     pub value: OutValue,
     /// Unit.
     pub unit: Option<String>,
+    /// How the unit reads, in both languages.
+    pub unit_label: Option<Text>,
     /// Status.
     pub status: Status,
     /// First day of the version.
@@ -381,6 +383,10 @@ impl Outcome {
                     label: param.label.clone(),
                     value: OutValue::of(params[q], &param.ty, plan),
                     unit: param.unit.clone(),
+                    unit_label: param.unit.as_deref().map(|u| Text {
+                        zh: plan.unit_label(u, Lang::Zh).into(),
+                        en: plan.unit_label(u, Lang::En).into(),
+                    }),
                     status: version.status,
                     from: version.from,
                     until: version.until.or_else(|| {
@@ -486,6 +492,7 @@ impl Outcome {
                     "label": text(&u.label),
                     "value": u.value.to_json(),
                     "unit": u.unit,
+                    "unit_label": u.unit_label.as_ref().map(text),
                     "status": u.status.name(),
                     "from": u.from.to_string(),
                     "until": u.until.map(|d| d.to_string()),
@@ -557,8 +564,9 @@ impl Outcome {
                     (false, s) => s.name(),
                 };
                 let unit = u
-                    .unit
-                    .as_deref()
+                    .unit_label
+                    .as_ref()
+                    .map(|t| t.get(lang))
                     .map(|s| format!(" {s}"))
                     .unwrap_or_default();
                 let span = match u.until {

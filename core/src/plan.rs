@@ -559,6 +559,8 @@ pub struct Plan {
     pub programs: Vec<ProgramPlan>,
     /// Time segments, by start date.
     pub segments: Vec<Segment>,
+    /// How units read in each language.
+    pub units: Vec<(String, Text)>,
 }
 
 impl Plan {
@@ -576,6 +578,15 @@ impl Plan {
     /// Index of the entity named `name`.
     pub fn entity_index(&self, name: &str) -> Option<usize> {
         self.entities.iter().position(|e| e.name == name)
+    }
+
+    /// How `unit` reads in `lang` (the unit itself when the rule set does
+    /// not label it).
+    pub fn unit_label<'a>(&'a self, unit: &'a str, lang: Lang) -> &'a str {
+        self.units
+            .iter()
+            .find(|(u, _)| u == unit)
+            .map_or(unit, |(_, t)| t.get(lang))
     }
 
     /// Index of the parameter named `name`.

@@ -41,6 +41,9 @@ pub struct Fragment {
     /// Benefits and statuses.
     #[serde(default)]
     pub programs: Named<ProgramDecl>,
+    /// How units read in each language: `"yuan/person/month" = { zh = "元/人/月", en = "yuan/person/month" }`.
+    #[serde(default)]
+    pub units: IndexMap<String, Text>,
     /// Worked examples checked by `bangfu check`.
     #[serde(default)]
     pub examples: Vec<Spanned<ExampleDecl>>,

@@ -432,6 +432,11 @@ pub(crate) fn compile(
         computeds: c.computeds,
         programs: c.programs,
         segments: Vec::new(),
+        units: merged
+            .units
+            .iter()
+            .map(|(u, t)| (u.clone(), super::text_of(Some(t), u)))
+            .collect(),
     };
     super::segments::build(&mut plan, c.diags);
     Some(plan)

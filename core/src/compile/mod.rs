@@ -69,6 +69,7 @@ pub(crate) struct Merged {
     pub tables: Vec<Item<syntax::TableDecl>>,
     pub programs: Vec<Item<syntax::ProgramDecl>>,
     pub examples: Vec<(usize, Spanned<ExampleDecl>)>,
+    pub units: Vec<(String, syntax::Text)>,
 }
 
 /// Diagnostics collected while loading, with file indices resolved to paths.
@@ -269,6 +270,12 @@ fn merge(
     merged
         .examples
         .extend(fragment.examples.into_iter().map(|e| (file, e)));
+    for (unit, text) in fragment.units {
+        match merged.units.iter_mut().find(|(u, _)| *u == unit) {
+            Some(slot) => slot.1 = text,
+            None => merged.units.push((unit, text)),
+        }
+    }
 }
 
 fn merge_items<T>(
