@@ -540,7 +540,11 @@ fn eval(
             let i = plan.program_index(p).ok_or_else(|| usage(format!("--program: `{p}` is not a program of {}", rules.id())))?;
             plan.entities[plan.programs[i].entity].name.clone()
         }
-        (None, None) => return Err(usage("say which entity the case is (--entity household) or which program to evaluate (--program dibao)")),
+        (None, None) => match rules.entities_for(&json).as_slice() {
+            [one] => one.to_string(),
+            [] => return Err(usage(format!("{input}: its fields fit no entity of {}; say which entity the case is (--entity household) or which program to evaluate (--program dibao)", rules.id()))),
+            several => return Err(usage(format!("{input}: its fields fit {}; say which with --entity or --program", several.join(", ")))),
+        },
     };
     let filter = (!programs.is_empty()).then_some(programs.as_slice());
     match rules.evaluate_json(&entity, &json, as_of, filter) {

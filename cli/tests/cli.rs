@@ -1318,3 +1318,19 @@ fn eval_explain_with_bad_input_writes_nothing() {
         &["members", "too_few_items"],
     );
 }
+
+/// Without `--entity` or `--program`, the entity is the one whose fields the
+/// case has; a case whose fields fit none is refused with exit 2.
+#[test]
+fn eval_infers_the_entity_from_the_fields() {
+    let meal = r#"{"birth_date": "1951-03-15", "meal_kind": "lunch", "canteen_designated": true, "price": "12"}"#;
+    let args = ["eval", RULES, "--on", "2023-09-06", "-"];
+    let o = bangfu(&args, Some(meal));
+    assert_eq!(o.status.code(), Some(0), "{}", show(&args, &o));
+    let j: Json = serde_json::from_slice(&o.stdout).expect("JSON");
+    assert_eq!(j["entity"], "meal");
+    assert_eq!(j["programs"]["meal_subsidy"]["amount"], "6.00");
+    let o = bangfu(&args, Some(r#"{"colour": "blue"}"#));
+    assert_eq!(o.status.code(), Some(2), "{}", show(&args, &o));
+    assert!(o.stdout.is_empty());
+}

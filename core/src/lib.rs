@@ -238,6 +238,29 @@ impl RuleSet {
         &self.examples
     }
 
+    /// The entities a case could be, from its fields: those with an input
+    /// or collection for every key of the JSON object, most specific first
+    /// (fewest fields). A case that names its fields well has one.
+    pub fn entities_for(&self, json: &serde_json::Value) -> Vec<&str> {
+        let Some(map) = json.as_object() else {
+            return Vec::new();
+        };
+        let mut fits: Vec<(usize, &str)> = self
+            .plan
+            .entities
+            .iter()
+            .filter(|e| {
+                map.keys().all(|k| {
+                    e.inputs.iter().any(|i| i.name == *k)
+                        || e.collections.iter().any(|c| c.name == *k)
+                })
+            })
+            .map(|e| (e.inputs.len() + e.collections.len(), e.name.as_str()))
+            .collect();
+        fits.sort();
+        fits.into_iter().map(|(_, name)| name).collect()
+    }
+
     /// The entity's index, or an error naming it.
     ///
     /// # Errors
