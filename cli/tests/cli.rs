@@ -1263,9 +1263,10 @@ fn eval_bad_options_are_bad_input() {
         input,
         &["--set", "NAME=VALUE"],
     );
+    // Without --entity or --program, fields that fit no entity are refused.
     assert_bad_input(
         &["eval", RULES, "--on", "2023-09-06", "-"],
-        input,
+        Some(r#"{"colour": "blue"}"#),
         &["--entity"],
     );
     assert_bad_input(
