@@ -228,6 +228,15 @@ fn cell(
     Ok(Some(v))
 }
 
+/// A cell's value, or the `missing` error when it is empty and the input
+/// has no default.
+fn required(
+    input: &InputPlan,
+    got: Result<Option<Value>, (&'static str, String)>,
+) -> Result<Value, (&'static str, String)> {
+    got?.ok_or_else(|| ("missing", format!("{} is required", input.name)))
+}
+
 impl Population {
     /// Builds a population of `entity` from a table of cases and, for
     /// entities with members, a table of members whose `key` column links
@@ -280,19 +289,8 @@ impl Population {
                     Some(c) => cell(plan, input, c, row, as_of),
                     None => Ok(input.default),
                 };
-                match got {
-                    Ok(Some(v)) => frames[row * stride + slot] = v,
-                    Ok(None) => {
-                        valid[row] = false;
-                        errors.push(RowError {
-                            table: "households",
-                            row,
-                            household: Some(row),
-                            loc: input.name.clone(),
-                            code: "missing",
-                            msg: format!("{} is required", input.name),
-                        });
-                    }
+                match required(input, got) {
+                    Ok(v) => frames[row * stride + slot] = v,
                     Err((code, msg)) => {
                         valid[row] = false;
                         errors.push(RowError {
@@ -469,19 +467,8 @@ impl Population {
                             None => Ok(input.default),
                         };
                         let loc = || format!("{}[{row}].{}", coll.name, input.name);
-                        match got {
-                            Ok(Some(v)) => data[base + slot] = v,
-                            Ok(None) => {
-                                valid[h] = false;
-                                errors.push(RowError {
-                                    table: "members",
-                                    row,
-                                    household: Some(h),
-                                    loc: loc(),
-                                    code: "missing",
-                                    msg: format!("{} is required", input.name),
-                                });
-                            }
+                        match required(input, got) {
+                            Ok(v) => data[base + slot] = v,
                             Err((code, msg)) => {
                                 valid[h] = false;
                                 errors.push(RowError {

@@ -10,7 +10,6 @@ use crate::date::Date;
 use crate::money;
 use crate::plan::{EntityPlan, InputPlan, Plan};
 use crate::value::{Type, Value};
-use rust_decimal::Decimal;
 use serde::Serialize;
 use serde_json::Value as Json;
 use std::fmt;
@@ -446,9 +445,4 @@ pub fn check_value(
         _ => {}
     }
     Ok(())
-}
-
-/// The value of a field for display: money and numbers as decimals.
-pub fn decimal_of(v: Value) -> Option<Decimal> {
-    v.as_num()
 }

@@ -405,8 +405,6 @@ pub struct ProgramPlan {
     pub eligible: usize,
     /// Amount, if the program pays one.
     pub amount: Option<usize>,
-    /// Unit of the amount for display.
-    pub amount_unit: Option<String>,
     /// Every computed value the program needs, in dependency order.
     pub needed: Vec<usize>,
     /// Inputs the program reads (slot indices), for form generation.

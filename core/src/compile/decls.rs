@@ -1039,7 +1039,6 @@ impl Compiler<'_, '_> {
                     v.get_ref().label.as_ref(),
                     e.file,
                     v,
-                    None,
                 );
                 if let Some(names) = self.entity_names.get_mut(ei) {
                     if names
@@ -1113,7 +1112,6 @@ impl Compiler<'_, '_> {
                     v.get_ref().label.as_ref(),
                     p.file,
                     v,
-                    None,
                 );
                 if value_names.insert(name.get_ref().clone(), id).is_some() {
                     self.diags.push(
@@ -1244,7 +1242,6 @@ impl Compiler<'_, '_> {
                     label.as_ref(),
                     p.file,
                     a,
-                    Some(eligible),
                 )
             });
             let settlement = d.settlement.as_ref().map(|s| {
@@ -1265,7 +1262,6 @@ impl Compiler<'_, '_> {
                 conditions,
                 eligible,
                 amount,
-                amount_unit: None,
                 needed: Vec::new(),
                 inputs: Vec::new(),
                 member_inputs: Vec::new(),
@@ -1284,7 +1280,6 @@ impl Compiler<'_, '_> {
         label: Option<&syntax::Text>,
         file: usize,
         v: &Spanned<syntax::ValueDecl>,
-        eligible: Option<usize>,
     ) -> usize {
         let vd = v.get_ref();
         let text = self.diags.text(file);
@@ -1348,7 +1343,6 @@ impl Compiler<'_, '_> {
                 self.diags,
             );
         }
-        let _ = eligible;
         self.push_computed(
             Computed {
                 name: name.to_string(),
@@ -1480,13 +1474,11 @@ impl Compiler<'_, '_> {
                     _ => member_inputs.push((coll, vec![slot])),
                 }
             }
-            let amount_unit = None;
             if let Some(program) = self.programs.get_mut(pi) {
                 program.conditions = conditions;
                 program.needed = needed_list;
                 program.inputs = inputs;
                 program.member_inputs = member_inputs;
-                program.amount_unit = amount_unit;
             }
         }
     }
