@@ -299,6 +299,7 @@ mod tests {
             }],
             evaluated: vec![true; eligible.len()],
             errors: Vec::new(),
+            one_by_one: 0,
         }
     }
 

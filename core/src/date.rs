@@ -54,6 +54,11 @@ impl Date {
         self.0
     }
 
+    /// The date with this day number (days since 1970-01-01), if in range.
+    pub fn from_days(days: i32) -> Option<Date> {
+        Date(0).add_days(days)
+    }
+
     /// The date `n` days later (or earlier for negative `n`), if in range.
     pub fn add_days(self, n: i32) -> Option<Date> {
         let d = Date(self.0.checked_add(n)?);

@@ -268,6 +268,20 @@ impl<'p> Runner<'p> {
         &self.programs
     }
 
+    /// The case's computed values in order: slot and formula in force.
+    pub(crate) fn case_steps(&self) -> impl Iterator<Item = (usize, &'p Node)> + '_ {
+        self.steps.iter().map(|s| (s.slot, s.node))
+    }
+
+    /// The member values of collection `coll` in order: slot and formula.
+    pub(crate) fn member_steps(&self, coll: usize) -> impl Iterator<Item = (usize, &'p Node)> + '_ {
+        self.member_steps
+            .get(coll)
+            .into_iter()
+            .flatten()
+            .map(|s| (s.slot, s.node))
+    }
+
     /// Evaluates a copy of `case` and returns its frame (inputs and every
     /// computed value), for reading decisions and outcomes.
     ///
@@ -314,12 +328,6 @@ impl<'p> Runner<'p> {
                 .collect();
             self.run_case(frame, &views)
         }
-    }
-
-    /// Whether any member value must be computed before the case's values
-    /// (when not, members can be read where they lie, inputs only).
-    pub(crate) fn needs_member_values(&self) -> bool {
-        self.member_steps.iter().any(|s| !s.is_empty())
     }
 
     fn fault(&self, c: usize, f: EvalFault) -> EvalError {

@@ -11,13 +11,16 @@
 //! reform never rebuilds it.
 
 use crate::date::Date;
-use crate::eval::Members;
 use crate::evaluate::{EvalError, Runner};
 use crate::input::{check_value, choice};
-use crate::plan::{InputPlan, Plan};
+use crate::plan::{InputPlan, Node, Plan};
 use crate::value::{Type, Value};
 use crate::{money, Decimal, RuleSet};
+use columns::Column;
 use std::collections::HashMap;
+
+mod columns;
+mod vector;
 
 /// A column of values, as it arrives from a table (Arrow, pandas, polars).
 #[derive(Debug, Clone, PartialEq)]
@@ -105,28 +108,39 @@ pub struct RowError {
 
 /// Households (or other cases) ready to evaluate.
 ///
-/// Only inputs are stored (`stride` values per case, `stride` values per
-/// member); the slots of computed values are added in a per-thread frame
-/// when a case runs, so a population takes no more memory than its inputs.
+/// Only inputs are stored, one typed column per input (numbers as integers
+/// at a fixed number of decimals); computed values live in per-thread
+/// scratch space while a batch runs, so a population takes no more memory
+/// than its inputs.
 #[derive(Debug, Clone)]
 pub struct Population {
     entity_name: String,
     signature: Vec<(String, Type)>,
-    /// Inputs per case.
-    stride: usize,
-    frames: Vec<Value>,
-    collections: Vec<MemberFrames>,
+    /// One column per input of the entity.
+    columns: Vec<Column>,
+    collections: Vec<MemberColumns>,
     valid: Vec<bool>,
+    /// Cases with a number too wide for its column (theirs or a member's):
+    /// evaluated one by one.
+    wide: Vec<bool>,
     as_of: Date,
 }
 
 #[derive(Debug, Clone)]
-struct MemberFrames {
-    /// Inputs per member.
-    stride: usize,
-    data: Vec<Value>,
+struct MemberColumns {
+    /// One column per input of the member entity.
+    columns: Vec<Column>,
     /// `offsets[h]..offsets[h + 1]` are household `h`'s members.
     offsets: Vec<usize>,
+}
+
+impl MemberColumns {
+    /// Rows of case `i`'s members.
+    fn rows(&self, i: usize) -> std::ops::Range<usize> {
+        let a = self.offsets.get(i).copied().unwrap_or(0);
+        let b = self.offsets.get(i + 1).copied().unwrap_or(a);
+        a..b.max(a)
+    }
 }
 
 /// Key of a row, compared as the text `ColumnData::key` gives, without
@@ -260,8 +274,7 @@ impl Population {
         let e = rules.entity(entity)?;
         let ent = &plan.entities[e];
         let n = cases.rows();
-        let stride = ent.inputs.len();
-        let mut frames = vec![Value::Missing; n * stride];
+        let mut case_columns: Vec<Column> = ent.inputs.iter().map(|i| Column::new(i, n)).collect();
         let mut valid = vec![true; n];
         let mut errors = Vec::new();
         let known: Vec<&str> = ent
@@ -282,7 +295,7 @@ impl Population {
                 });
             }
         }
-        for (slot, input) in ent.inputs.iter().enumerate() {
+        for (input, column) in ent.inputs.iter().zip(&mut case_columns) {
             let col = cases.column(&input.name);
             for row in 0..n {
                 let got = match col {
@@ -290,7 +303,7 @@ impl Population {
                     None => Ok(input.default),
                 };
                 match required(input, got) {
-                    Ok(v) => frames[row * stride + slot] = v,
+                    Ok(v) => column.set(row, v),
                     Err((code, msg)) => {
                         valid[row] = false;
                         errors.push(RowError {
@@ -328,7 +341,6 @@ impl Population {
         let mut collections = Vec::new();
         for coll in &ent.collections {
             let member = &plan.entities[coll.entity];
-            let mstride = member.inputs.len();
             // The case of each member row, then the rows of each case in
             // table order (a counting sort).
             let mut case_of: Vec<Option<usize>> = Vec::new();
@@ -434,7 +446,11 @@ impl Population {
                 .iter()
                 .map(|input| members.and_then(|m| m.column(&input.name)))
                 .collect();
-            let mut data = vec![Value::Missing; counts[n] * mstride];
+            let mut data: Vec<Column> = member
+                .inputs
+                .iter()
+                .map(|i| Column::new(i, counts[n]))
+                .collect();
             for h in 0..n {
                 let rows = &order[counts[h]..counts[h + 1]];
                 if rows.len() < coll.min as usize || rows.len() > coll.max as usize {
@@ -460,15 +476,17 @@ impl Population {
                     });
                 }
                 for (k, &row) in rows.iter().enumerate() {
-                    let base = (counts[h] + k) * mstride;
-                    for (slot, (input, col)) in member.inputs.iter().zip(&columns).enumerate() {
+                    let at = counts[h] + k;
+                    for ((input, col), column) in
+                        member.inputs.iter().zip(&columns).zip(&mut data)
+                    {
                         let got = match col {
                             Some(c) => cell(plan, input, c, row, as_of),
                             None => Ok(input.default),
                         };
                         let loc = || format!("{}[{row}].{}", coll.name, input.name);
                         match required(input, got) {
-                            Ok(v) => data[base + slot] = v,
+                            Ok(v) => column.set(at, v),
                             Err((code, msg)) => {
                                 valid[h] = false;
                                 errors.push(RowError {
@@ -484,20 +502,32 @@ impl Population {
                     }
                 }
             }
-            collections.push(MemberFrames {
-                stride: mstride,
-                data,
+            collections.push(MemberColumns {
+                columns: data,
                 offsets: counts,
             });
+        }
+        let mut wide = vec![false; n];
+        for c in case_columns.iter().filter(|c| c.has_wide()) {
+            for (h, w) in wide.iter_mut().enumerate() {
+                *w |= c.is_wide(h);
+            }
+        }
+        for coll in &collections {
+            for c in coll.columns.iter().filter(|c| c.has_wide()) {
+                for (h, w) in wide.iter_mut().enumerate() {
+                    *w |= coll.rows(h).any(|m| c.is_wide(m));
+                }
+            }
         }
         Ok((
             Population {
                 entity_name: entity.to_string(),
                 signature: signature(plan, e),
-                stride,
-                frames,
+                columns: case_columns,
                 collections,
                 valid,
+                wide,
                 as_of,
             },
             errors,
@@ -526,9 +556,22 @@ impl Population {
 
     /// Number of members of case `i` in each collection.
     pub fn member_count(&self, i: usize) -> usize {
-        self.collections.first().map_or(0, |c| {
-            c.offsets.get(i + 1).copied().unwrap_or(0) - c.offsets.get(i).copied().unwrap_or(0)
-        })
+        self.collections.first().map_or(0, |c| c.rows(i).len())
+    }
+
+    /// Bytes held by the population's columns (inputs, member offsets,
+    /// validity).
+    pub fn bytes(&self) -> usize {
+        let cols: usize = self.columns.iter().map(Column::bytes).sum();
+        let members: usize = self
+            .collections
+            .iter()
+            .map(|c| {
+                c.columns.iter().map(Column::bytes).sum::<usize>()
+                    + c.offsets.len() * std::mem::size_of::<usize>()
+            })
+            .sum();
+        cols + members + self.valid.len() * 2
     }
 }
 
@@ -552,12 +595,29 @@ pub struct BatchResult {
     pub evaluated: Vec<bool>,
     /// Cases that failed to evaluate (overflow), with the error.
     pub errors: Vec<(usize, EvalError)>,
+    /// Cases evaluated one at a time rather than by the columnar program
+    /// (numbers too wide for it, quotients it cannot show exact), for
+    /// diagnosing speed.
+    pub one_by_one: usize,
 }
 
 /// Batches at least this large are split over threads.
 pub const PARALLEL_THRESHOLD: usize = 4096;
 
-/// Evaluates a population against a rule set as of a date.
+/// How a batch is evaluated. Both give the same results.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Engine {
+    /// The formulas compiled to operations over columns of integers, a
+    /// chunk of cases at a time; cases it cannot show exact are evaluated
+    /// one by one.
+    #[default]
+    Columnar,
+    /// Every case through [`Runner::run`], one at a time (the reference).
+    OneByOne,
+}
+
+/// Evaluates a population against a rule set as of a date, with the
+/// columnar engine.
 ///
 /// # Errors
 /// [`EvalError`] when the programs are not in force or the rule set's entity
@@ -569,6 +629,22 @@ pub fn evaluate(
     programs: Option<&[String]>,
     threads: usize,
 ) -> Result<BatchResult, EvalError> {
+    evaluate_with(rules, population, as_of, programs, threads, Engine::Columnar)
+}
+
+/// Evaluates a population with the engine given.
+///
+/// # Errors
+/// As [`evaluate`].
+pub fn evaluate_with(
+    rules: &RuleSet,
+    population: &Population,
+    as_of: Date,
+    programs: Option<&[String]>,
+    threads: usize,
+    engine: Engine,
+) -> Result<BatchResult, EvalError> {
+    let columnar = engine == Engine::Columnar;
     let plan = rules.plan();
     let e = rules.entity(&population.entity_name)?;
     if signature(plan, e) != population.signature {
@@ -607,6 +683,7 @@ pub fn evaluate(
             .collect(),
         evaluated: vec![false; n],
         errors: Vec::new(),
+        one_by_one: 0,
     };
     let mut parts: Vec<Rows<'_>> = result
         .evaluated
@@ -632,10 +709,16 @@ pub fn evaluate(
             None => parts.iter_mut().for_each(|part| part.amount.push(None)),
         }
     }
-    let errors: Vec<Vec<(usize, EvalError)>> = if parts.len() <= 1 {
+    let program = if columnar {
+        vector::Program::compile(&runner, population)
+    } else {
+        None
+    };
+    let scales = amount_scales(&runner);
+    let reports: Vec<Report> = if parts.len() <= 1 {
         parts
             .into_iter()
-            .map(|part| run_rows(&runner, population, part))
+            .map(|part| run_rows(&runner, program.as_ref(), &scales, population, part))
             .collect()
     } else {
         std::thread::scope(|scope| {
@@ -643,8 +726,8 @@ pub fn evaluate(
                 .into_iter()
                 .map(|part| {
                     scope.spawn({
-                        let runner = &runner;
-                        move || run_rows(runner, population, part)
+                        let (runner, program, scales) = (&runner, program.as_ref(), &scales);
+                        move || run_rows(runner, program, scales, population, part)
                     })
                 })
                 .collect();
@@ -658,7 +741,10 @@ pub fn evaluate(
                 .collect::<Result<Vec<_>, _>>()
         })?
     };
-    result.errors = errors.into_iter().flatten().collect();
+    for (errors, slow) in reports {
+        result.errors.extend(errors);
+        result.one_by_one += slow;
+    }
     Ok(result)
 }
 
@@ -670,123 +756,252 @@ struct Rows<'a> {
     amount: Vec<Option<&'a mut [Option<Decimal>]>>,
 }
 
-/// Evaluates the cases of `rows` into it, with one frame per thread. When no
-/// member value has to be computed, members are read where they lie in the
-/// population; otherwise they are copied into a scratch frame first.
-fn run_rows(runner: &Runner<'_>, pop: &Population, rows: Rows<'_>) -> Vec<(usize, EvalError)> {
-    let Rows {
-        start,
-        evaluated,
-        mut eligible,
-        mut amount,
-    } = rows;
+impl Rows<'_> {
+    /// No result at row `k` (not evaluated).
+    fn clear(&mut self, k: usize) {
+        for c in &mut self.eligible {
+            if let Some(cell) = c.get_mut(k) {
+                *cell = false;
+            }
+        }
+        for c in self.amount.iter_mut().flatten() {
+            if let Some(cell) = c.get_mut(k) {
+                *cell = None;
+            }
+        }
+    }
+}
+
+/// The scale of each program's amount in a batch result: that of its
+/// rounding unit when the amount is rounded (so `0.00` for a household
+/// that gets nothing, as for one that gets `12.30`), else none (amounts
+/// are normalized).
+fn amount_scales(runner: &Runner<'_>) -> Vec<Option<u32>> {
     let plan = runner.plan;
-    let mut errors = Vec::new();
-    // Where each program's eligibility and amount land in the frame.
-    let outputs: Vec<(usize, Option<usize>)> = runner
+    runner
         .programs()
         .iter()
         .map(|&p| {
-            let program = &plan.programs[p];
-            (
-                plan.computeds[program.eligible].slot,
-                program.amount.map(|a| plan.computeds[a].slot),
-            )
+            let a = plan.programs[p].amount?;
+            let v = runner.segment.choice.get(a).copied().flatten()?;
+            let f = plan.computeds[a].versions.get(v as usize)?;
+            match &f.node {
+                Node::IfEligible(_, inner) => match inner.as_ref() {
+                    Node::Round(_, unit, _) => Some(unit.scale()),
+                    _ => None,
+                },
+                Node::Round(_, unit, _) => Some(unit.scale()),
+                _ => None,
+            }
         })
-        .collect();
-    let n_in = pop.stride;
-    let n_slots = plan
-        .entity_index(&pop.entity_name)
-        .map_or(n_in, |e| plan.entities[e].n_slots.max(n_in));
-    let member_slots: Vec<usize> = plan
-        .entity_index(&pop.entity_name)
-        .map(|e| {
-            plan.entities[e]
-                .collections
-                .iter()
-                .zip(&pop.collections)
-                .map(|(c, m)| plan.entities[c.entity].n_slots.max(m.stride))
-                .collect()
-        })
-        .unwrap_or_default();
-    // Members can be viewed in place when nothing is computed for them and
-    // each has at least one slot (so a member is never a frame of zero).
-    let in_place = !runner.needs_member_values() && pop.collections.iter().all(|c| c.stride > 0);
-    let mut frame: Vec<Value> = vec![Value::Missing; n_slots];
-    let mut scratch: Vec<Vec<Value>> = pop.collections.iter().map(|_| Vec::new()).collect();
-    let mut views: Vec<Members<'_>> = Vec::with_capacity(pop.collections.len());
-    for (k, done) in evaluated.iter_mut().enumerate() {
-        let i = start + k;
-        if !pop.valid.get(i).copied().unwrap_or(false) {
-            continue;
+        .collect()
+}
+
+/// An amount as a batch reports it (see [`amount_scales`]).
+fn canonical(d: Decimal, scale: Option<u32>) -> Decimal {
+    match scale {
+        Some(s) if d.scale() <= s || d.round_dp(s) == d => {
+            let mut d = d;
+            d.rescale(s);
+            d
         }
-        let inputs = pop.frames.get(i * n_in..(i + 1) * n_in).unwrap_or(&[]);
-        frame[..inputs.len()].copy_from_slice(inputs);
-        frame[inputs.len()..].fill(Value::Missing);
-        let run = if in_place {
-            views.clear();
-            views.extend(pop.collections.iter().map(|coll| {
-                let (a, b) = (
-                    coll.offsets.get(i).copied().unwrap_or(0),
-                    coll.offsets.get(i + 1).copied().unwrap_or(0),
-                );
-                Members {
-                    stride: coll.stride,
-                    data: coll
-                        .data
-                        .get(a * coll.stride..b * coll.stride)
-                        .unwrap_or(&[]),
-                }
-            }));
-            runner.run_case(&mut frame, &views)
-        } else {
-            for ((buf, coll), &slots) in scratch.iter_mut().zip(&pop.collections).zip(&member_slots)
-            {
-                buf.clear();
-                let (a, b) = (
-                    coll.offsets.get(i).copied().unwrap_or(0),
-                    coll.offsets.get(i + 1).copied().unwrap_or(0),
-                );
-                for m in a..b {
-                    let inputs = coll
-                        .data
-                        .get(m * coll.stride..(m + 1) * coll.stride)
-                        .unwrap_or(&[]);
-                    buf.extend_from_slice(inputs);
-                    buf.resize(buf.len() + (slots - inputs.len()), Value::Missing);
-                }
-            }
-            let mut members: Vec<(usize, &mut [Value])> = scratch
-                .iter_mut()
-                .zip(&member_slots)
-                .map(|(b, &slots)| (slots, b.as_mut_slice()))
-                .collect();
-            runner.run(&mut frame, &mut members)
-        };
-        match run {
-            Ok(()) => {
-                *done = true;
-                for (p, &(e_slot, a_slot)) in outputs.iter().enumerate() {
-                    if let Some(cell) = eligible.get_mut(p).and_then(|c| c.get_mut(k)) {
-                        *cell = frame
-                            .get(e_slot)
-                            .copied()
-                            .unwrap_or_default()
-                            .as_bool()
-                            .unwrap_or(false);
-                    }
-                    if let Some(cell) = amount
-                        .get_mut(p)
-                        .and_then(Option::as_mut)
-                        .and_then(|c| c.get_mut(k))
-                    {
-                        *cell =
-                            a_slot.and_then(|s| frame.get(s).copied().unwrap_or_default().as_num());
-                    }
-                }
-            }
-            Err(e) => errors.push((i, e)),
+        _ => d.normalize(),
+    }
+}
+
+/// Evaluates cases one at a time from the population's columns, in frames
+/// reused from case to case.
+struct OneByOne<'a> {
+    runner: &'a Runner<'a>,
+    pop: &'a Population,
+    /// Eligibility and amount slot of each program.
+    outputs: Vec<(usize, Option<usize>)>,
+    /// Amount scale of each program.
+    scales: &'a [Option<u32>],
+    n_slots: usize,
+    member_slots: Vec<usize>,
+    frame: Vec<Value>,
+    scratch: Vec<Vec<Value>>,
+}
+
+impl<'a> OneByOne<'a> {
+    fn new(runner: &'a Runner<'a>, pop: &'a Population, scales: &'a [Option<u32>]) -> Self {
+        let plan = runner.plan;
+        let outputs = runner
+            .programs()
+            .iter()
+            .map(|&p| {
+                let program = &plan.programs[p];
+                (
+                    plan.computeds[program.eligible].slot,
+                    program.amount.map(|a| plan.computeds[a].slot),
+                )
+            })
+            .collect();
+        let ent = plan.entity_index(&pop.entity_name).map(|e| &plan.entities[e]);
+        let n_slots = ent.map_or(0, |e| e.n_slots).max(pop.columns.len());
+        let member_slots = ent
+            .map(|e| {
+                e.collections
+                    .iter()
+                    .zip(&pop.collections)
+                    .map(|(c, m)| plan.entities[c.entity].n_slots.max(m.columns.len()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        OneByOne {
+            runner,
+            pop,
+            outputs,
+            scales,
+            n_slots,
+            member_slots,
+            frame: vec![Value::Missing; n_slots],
+            scratch: pop.collections.iter().map(|_| Vec::new()).collect(),
         }
     }
-    errors
+
+    /// Evaluates case `i` and writes its results at row `k` of `rows`.
+    fn run(&mut self, i: usize, k: usize, rows: &mut Rows<'_>) -> Result<(), EvalError> {
+        let pop = self.pop;
+        self.frame.clear();
+        self.frame.extend(pop.columns.iter().map(|c| c.get(i)));
+        self.frame.resize(self.n_slots, Value::Missing);
+        for ((buf, coll), &slots) in self
+            .scratch
+            .iter_mut()
+            .zip(&pop.collections)
+            .zip(&self.member_slots)
+        {
+            buf.clear();
+            for m in coll.rows(i) {
+                let start = buf.len();
+                buf.extend(coll.columns.iter().map(|c| c.get(m)));
+                buf.resize(start + slots, Value::Missing);
+            }
+        }
+        let mut members: Vec<(usize, &mut [Value])> = self
+            .scratch
+            .iter_mut()
+            .zip(&self.member_slots)
+            .map(|(b, &slots)| (slots, b.as_mut_slice()))
+            .collect();
+        self.runner.run(&mut self.frame, &mut members)?;
+        for (p, &(e_slot, a_slot)) in self.outputs.iter().enumerate() {
+            if let Some(cell) = rows.eligible.get_mut(p).and_then(|c| c.get_mut(k)) {
+                *cell = self
+                    .frame
+                    .get(e_slot)
+                    .copied()
+                    .unwrap_or_default()
+                    .as_bool()
+                    .unwrap_or(false);
+            }
+            if let Some(cell) = rows
+                .amount
+                .get_mut(p)
+                .and_then(Option::as_mut)
+                .and_then(|c| c.get_mut(k))
+            {
+                let scale = self.scales.get(p).copied().flatten();
+                *cell = a_slot
+                    .and_then(|s| self.frame.get(s).copied().unwrap_or_default().as_num())
+                    .map(|d| canonical(d, scale));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// What one thread reports: errors, and how many cases it evaluated one
+/// by one.
+type Report = (Vec<(usize, EvalError)>, usize);
+
+/// Evaluates the cases of `rows` into it: chunk by chunk with the columnar
+/// program when there is one, case by case for the rows it flags and for
+/// every row otherwise.
+fn run_rows(
+    runner: &Runner<'_>,
+    program: Option<&vector::Program>,
+    scales: &[Option<u32>],
+    pop: &Population,
+    mut rows: Rows<'_>,
+) -> Report {
+    let mut errors = Vec::new();
+    let mut one = OneByOne::new(runner, pop, scales);
+    let mut slow = 0usize;
+    let n = rows.evaluated.len();
+    let start = rows.start;
+    let mut single = |i: usize, k: usize, rows: &mut Rows<'_>, slow: &mut usize| {
+        *slow += 1;
+        match one.run(i, k, rows) {
+            Ok(()) => {
+                if let Some(done) = rows.evaluated.get_mut(k) {
+                    *done = true;
+                }
+            }
+            Err(e) => {
+                rows.clear(k);
+                errors.push((i, e));
+            }
+        }
+    };
+    let Some(program) = program else {
+        for k in 0..n {
+            let i = start + k;
+            if pop.valid.get(i).copied().unwrap_or(false) {
+                single(i, k, &mut rows, &mut slow);
+            }
+        }
+        return (errors, slow);
+    };
+    let mut st = program.state(pop.collections.len());
+    let mut lo = 0;
+    while lo < n {
+        let len = vector::CHUNK.min(n - lo);
+        let chunk = lo..lo + len;
+        program.run_chunk(pop, &mut st, start + lo, len);
+        for (p, &(e_reg, amount)) in program.outputs().iter().enumerate() {
+            let e = program.reg(&st, e_reg);
+            if let Some(cells) = rows.eligible.get_mut(p).and_then(|c| c.get_mut(chunk.clone())) {
+                for (cell, &x) in cells.iter_mut().zip(e) {
+                    *cell = x != 0;
+                }
+            }
+            let cells = rows
+                .amount
+                .get_mut(p)
+                .and_then(Option::as_mut)
+                .and_then(|c| c.get_mut(chunk.clone()));
+            if let (Some(cells), Some((a_reg, a_scale))) = (cells, amount) {
+                let a = program.reg(&st, a_reg);
+                match scales.get(p).copied().flatten() {
+                    Some(s) if s == a_scale => {
+                        for (cell, &x) in cells.iter_mut().zip(a) {
+                            *cell = Some(Decimal::new(x, s));
+                        }
+                    }
+                    scale => {
+                        for (cell, &x) in cells.iter_mut().zip(a) {
+                            *cell = Some(canonical(Decimal::new(x, a_scale), scale));
+                        }
+                    }
+                }
+            }
+        }
+        for k in chunk {
+            let i = start + k;
+            if !pop.valid.get(i).copied().unwrap_or(false) {
+                rows.clear(k);
+                continue;
+            }
+            if st.flag.get(k - lo).copied().unwrap_or(true) || pop.wide.get(i).copied().unwrap_or(true) {
+                single(i, k, &mut rows, &mut slow);
+            } else if let Some(done) = rows.evaluated.get_mut(k) {
+                *done = true;
+            }
+        }
+        lo += len;
+    }
+    (errors, slow)
 }

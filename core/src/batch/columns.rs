@@ -1,0 +1,222 @@
+//! A population's inputs as typed columns.
+//!
+//! Numbers are stored as integers at a fixed number of decimals per column
+//! (money: two, whole numbers: none, other numbers: four), so that the
+//! columnar evaluator reads them as they lie. A value that does not fit
+//! (more decimals, or too large for an `i64`) is kept exactly beside the
+//! column and its row is marked, so it is evaluated one case at a time.
+//! Booleans, dates (day numbers) and enum choices take one integer each.
+
+use crate::date::Date;
+use crate::plan::InputPlan;
+use crate::value::{Type, Value};
+use crate::Decimal;
+
+/// Marks a row whose number is kept in `wide`.
+const WIDE: i64 = i64::MIN;
+
+/// Decimals stored for inputs of this kind.
+pub(crate) fn scale_for(input: &InputPlan) -> u32 {
+    match input.ty {
+        Type::Money => 2,
+        _ if input.integer => 0,
+        _ => 4,
+    }
+}
+
+/// `d` as an integer count of `10^-scale`, if exact and in range.
+pub(crate) fn to_fixed(d: Decimal, scale: u32) -> Option<i64> {
+    let s = d.scale();
+    let m = d.mantissa();
+    let m = if s <= scale {
+        m.checked_mul(10i128.checked_pow(scale - s)?)?
+    } else {
+        let f = 10i128.checked_pow(s - scale)?;
+        if m % f != 0 {
+            return None;
+        }
+        m / f
+    };
+    i64::try_from(m).ok().filter(|&v| v != WIDE)
+}
+
+/// One input over every row.
+#[derive(Debug, Clone)]
+pub(crate) enum Column {
+    /// Numbers as multiples of `10^-scale`; `WIDE` rows are in `wide`.
+    Num {
+        /// Decimals.
+        scale: u32,
+        /// Values.
+        fixed: Vec<i64>,
+        /// Values that do not fit, by row (rows increasing).
+        wide: Vec<(usize, Decimal)>,
+    },
+    /// Booleans as 0 and 1, dates as day numbers, choices as indices: each
+    /// an integer, with the kind kept to give the value back.
+    Int {
+        /// What the integers are.
+        kind: IntKind,
+        /// Values.
+        values: Vec<i64>,
+    },
+}
+
+/// What an integer column holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum IntKind {
+    /// 0 or 1.
+    Bool,
+    /// Days since 1970-01-01.
+    Date,
+    /// Variant index.
+    Enum,
+}
+
+impl Column {
+    /// An empty column of `rows` rows for `input`.
+    pub(crate) fn new(input: &InputPlan, rows: usize) -> Column {
+        let int = |kind| Column::Int {
+            kind,
+            values: vec![0; rows],
+        };
+        match input.ty {
+            Type::Money | Type::Number(_) => Column::Num {
+                scale: scale_for(input),
+                fixed: vec![0; rows],
+                wide: Vec::new(),
+            },
+            Type::Bool => int(IntKind::Bool),
+            Type::Date => int(IntKind::Date),
+            Type::Enum(_) => int(IntKind::Enum),
+        }
+    }
+
+    /// Stores `v` at `row` (rows are set in increasing order).
+    pub(crate) fn set(&mut self, row: usize, v: Value) {
+        match (self, v) {
+            (
+                Column::Num {
+                    scale, fixed, wide, ..
+                },
+                Value::Num(d),
+            ) => {
+                if let Some(cell) = fixed.get_mut(row) {
+                    match to_fixed(d, *scale) {
+                        Some(x) => *cell = x,
+                        None => {
+                            *cell = WIDE;
+                            wide.push((row, d));
+                        }
+                    }
+                }
+            }
+            (Column::Int { values, .. }, v) => {
+                let x = match v {
+                    Value::Bool(b) => i64::from(b),
+                    Value::Date(d) => i64::from(d.days()),
+                    Value::Enum(e) => i64::from(e),
+                    _ => return,
+                };
+                if let Some(cell) = values.get_mut(row) {
+                    *cell = x;
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// The value at `row`.
+    pub(crate) fn get(&self, row: usize) -> Value {
+        match self {
+            Column::Num {
+                scale, fixed, wide, ..
+            } => match fixed.get(row).copied() {
+                Some(WIDE) => wide
+                    .binary_search_by_key(&row, |(r, _)| *r)
+                    .ok()
+                    .and_then(|i| wide.get(i))
+                    .map_or(Value::Missing, |(_, d)| Value::Num(*d)),
+                Some(x) => Value::Num(Decimal::new(x, *scale)),
+                None => Value::Missing,
+            },
+            Column::Int { kind, values } => match values.get(row).copied() {
+                None => Value::Missing,
+                Some(x) => match kind {
+                    IntKind::Bool => Value::Bool(x != 0),
+                    IntKind::Date => i32::try_from(x)
+                        .ok()
+                        .and_then(|d| Date::from_days(d))
+                        .map_or(Value::Missing, Value::Date),
+                    IntKind::Enum => u32::try_from(x).map_or(Value::Missing, Value::Enum),
+                },
+            },
+        }
+    }
+
+    /// Whether `row` holds a number kept beside the column.
+    pub(crate) fn is_wide(&self, row: usize) -> bool {
+        matches!(self, Column::Num { fixed, .. } if fixed.get(row) == Some(&WIDE))
+    }
+
+    /// Whether any row is wide.
+    pub(crate) fn has_wide(&self) -> bool {
+        matches!(self, Column::Num { wide, .. } if !wide.is_empty())
+    }
+
+    /// The stored integers, and the decimals of numbers (`None` for other
+    /// kinds).
+    pub(crate) fn raw(&self) -> (&[i64], Option<u32>) {
+        match self {
+            Column::Num { scale, fixed, .. } => (fixed, Some(*scale)),
+            Column::Int { values, .. } => (values, None),
+        }
+    }
+
+    /// Bytes held.
+    pub(crate) fn bytes(&self) -> usize {
+        match self {
+            Column::Num { fixed, wide, .. } => {
+                fixed.len() * 8 + wide.len() * std::mem::size_of::<(usize, Decimal)>()
+            }
+            Column::Int { values, .. } => values.len() * 8,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fixed_values_round_trip_and_wide_ones_are_kept() {
+        let d = |s: &str| s.parse::<Decimal>().unwrap_or_default();
+        assert_eq!(to_fixed(d("1045"), 2), Some(104_500));
+        assert_eq!(to_fixed(d("12.30"), 2), Some(1230));
+        assert_eq!(to_fixed(d("12.300"), 2), Some(1230));
+        assert_eq!(to_fixed(d("12.305"), 2), None);
+        assert_eq!(to_fixed(d("-0.01"), 2), Some(-1));
+        assert_eq!(to_fixed(d("100000000000000000"), 2), None);
+        let input = InputPlan {
+            name: "x".into(),
+            ty: Type::Number(None),
+            integer: false,
+            unit: None,
+            min: None,
+            max: None,
+            not_after_as_of: false,
+            max_age: None,
+            default: None,
+            label: Default::default(),
+            help: Default::default(),
+        };
+        let mut col = Column::new(&input, 3);
+        col.set(0, Value::Num(d("1.5")));
+        col.set(1, Value::Num(d("1.234567")));
+        col.set(2, Value::Num(d("-7")));
+        assert_eq!(col.get(0), Value::Num(d("1.5")));
+        assert_eq!(col.get(1), Value::Num(d("1.234567")));
+        assert_eq!(col.get(2), Value::Num(d("-7")));
+        assert!(col.is_wide(1) && !col.is_wide(0) && col.has_wide());
+    }
+}

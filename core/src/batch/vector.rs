@@ -1,0 +1,1520 @@
+//! The columnar evaluator: the runner's formulas compiled once into
+//! operations over columns of integers, run a chunk of cases at a time.
+//!
+//! Every value of a chunk is a register: one `i64` per case (or per member,
+//! inside an aggregation). Numbers are fixed-point with a scale known when
+//! the program is compiled (money read from the population at two decimals
+//! stays at two; `a × b` has the scales added), booleans are 0 and 1, dates
+//! day numbers, choices indices. A quotient is kept as an exact fraction
+//! (numerator and denominator registers) until it is compared, rounded or
+//! converted back to a number.
+//!
+//! The columnar result of a case must equal what [`crate::evaluate::Runner`]
+//! computes with decimals. Where that cannot be shown for a row, the row is
+//! flagged and evaluated one case at a time instead:
+//! - an integer operation overflows (decimals have 96 bits, `i64` 63);
+//! - a quotient is converted to a number and is not exact at its scale;
+//! - a fraction compared with something differs from it by 10⁻⁶ or less
+//!   (decimals round a quotient to 28 digits; fractions are bounded, below,
+//!   so that the rounding error stays far below 10⁻⁶ and cannot change a
+//!   comparison with a larger margin);
+//! - a minimum or maximum over no members, a table with no row and no
+//!   default (errors in the decimal path).
+//!
+//! Formulas the compiler does not handle (say, a rounding unit other than a
+//! power of ten) make [`Program::compile`] return `None`, and the whole batch
+//! runs one case at a time.
+
+use super::columns::{Column, IntKind};
+use super::Population;
+use crate::date::Date;
+use crate::eval::{eval_node, Env};
+use crate::evaluate::Runner;
+use crate::money::RoundingMode;
+use crate::plan::{AggKind, Arith, Cmp, Node, Plan};
+use crate::value::Value;
+use std::collections::HashMap;
+
+/// Cases per chunk.
+pub(crate) const CHUNK: usize = 512;
+/// Largest scale of a fixed-point register.
+const MAX_SCALE: u32 = 18;
+/// Largest scale of a fraction.
+const RATIO_SCALE: u32 = 4;
+/// Most operations between a quotient and its comparison.
+const RATIO_DEPTH: u8 = 4;
+/// Largest denominator of a fraction.
+const MAX_DEN: i128 = 10_000;
+/// Largest magnitude of a fraction's value.
+const MAX_VALUE: i128 = 1_000_000_000_000;
+/// A fraction compared within `1 / MARGIN` of the other side is decided by
+/// the decimal path.
+const MARGIN: i128 = 1_000_000;
+/// Largest factor a fraction may be multiplied by (so that the rounding
+/// error of the decimal path stays small).
+const MAX_FACTOR: i128 = 100;
+
+/// Where a register lives: one value per case, or per member of a
+/// collection.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+enum Level {
+    Case,
+    Member(usize),
+}
+
+/// What a register holds.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Kind {
+    /// A number times `10^scale`.
+    Fixed(u32),
+    /// A fraction `num / (den × 10^scale)`, after `depth` operations.
+    Ratio(u32, u8),
+    Bool,
+    Date,
+    Enum,
+}
+
+/// A compiled value: its kind, register, denominator register (fractions)
+/// and level.
+#[derive(Clone, Copy, Debug)]
+struct R {
+    kind: Kind,
+    reg: usize,
+    den: usize,
+    level: Level,
+}
+
+/// An operand of a comparison: register, denominator, factor to the common
+/// scale.
+#[derive(Clone, Copy, Debug)]
+struct Side {
+    reg: usize,
+    den: Option<usize>,
+    factor: i128,
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Bin {
+    Add,
+    Sub,
+    Mul,
+    Min,
+    Max,
+    And,
+    Or,
+}
+
+#[derive(Debug)]
+enum Op {
+    Load {
+        col: usize,
+        dst: usize,
+    },
+    Fill {
+        x: i64,
+        dst: usize,
+    },
+    Spread {
+        coll: usize,
+        src: usize,
+        dst: usize,
+    },
+    Scale {
+        src: usize,
+        f: i64,
+        dst: usize,
+    },
+    Neg {
+        src: usize,
+        dst: usize,
+    },
+    Not {
+        src: usize,
+        dst: usize,
+    },
+    Bin {
+        op: Bin,
+        a: usize,
+        b: usize,
+        dst: usize,
+    },
+    /// `a × fa / b`, a fraction.
+    Div {
+        a: usize,
+        fa: i128,
+        b: usize,
+        scale: u32,
+        num: usize,
+        den: usize,
+    },
+    /// `(an × fa × bd ± bn × fb × ad) / (ad × bd)`.
+    RatioAdd {
+        a: Side,
+        b: Side,
+        sub: bool,
+        scale: u32,
+        num: usize,
+        den: usize,
+    },
+    /// A fraction times a number (`div` false) or divided by it.
+    RatioMul {
+        n: usize,
+        d: usize,
+        b: usize,
+        /// `10^` the number's scale.
+        unit: i128,
+        div: bool,
+        scale: u32,
+        num: usize,
+        den: usize,
+    },
+    Exact {
+        n: usize,
+        d: usize,
+        dst: usize,
+    },
+    Cmp {
+        op: Cmp,
+        a: Side,
+        b: Side,
+        /// `10^` the common scale, when a side is a fraction.
+        margin: Option<i128>,
+        dst: usize,
+    },
+    Select {
+        c: usize,
+        a: usize,
+        b: usize,
+        dst: usize,
+    },
+    IfTrue {
+        c: usize,
+        a: usize,
+        dst: usize,
+    },
+    AllOf {
+        srcs: Vec<usize>,
+        dst: usize,
+    },
+    Round {
+        src: usize,
+        div: i128,
+        mode: RoundingMode,
+        dst: usize,
+    },
+    Age {
+        src: usize,
+        on: Date,
+        dst: usize,
+    },
+    Table {
+        key: usize,
+        f: i128,
+        rows: Vec<TableRow>,
+        default: Option<i64>,
+        dst: usize,
+    },
+    Agg {
+        kind: AggKind,
+        coll: usize,
+        src: Option<usize>,
+        dst: usize,
+    },
+}
+
+/// A band of a table at the common scale: bounds (value, included), output.
+type TableRow = (Option<(i128, bool)>, Option<(i128, bool)>, i64);
+
+/// A compiled batch program.
+#[derive(Debug)]
+pub(crate) struct Program {
+    ops: Vec<(Level, Op)>,
+    regs: usize,
+    /// Per program: eligibility register, amount register and scale.
+    outputs: Vec<(usize, Option<(usize, u32)>)>,
+}
+
+/// Per-thread scratch space, reused from chunk to chunk.
+pub(crate) struct State {
+    regs: Vec<Vec<i64>>,
+    /// Cases of the chunk to evaluate one by one.
+    pub(crate) flag: Vec<bool>,
+    /// Per collection: member offsets within the chunk, and the case of
+    /// each member row.
+    offs: Vec<Vec<usize>>,
+    owner: Vec<Vec<usize>>,
+    bad: Vec<usize>,
+}
+
+fn pow10(k: u32) -> Option<i128> {
+    10i128.checked_pow(k)
+}
+
+/// Floor-divides and rounds `n / d` (`d > 0`) as `mode` says.
+fn round_div(n: i128, d: i128, mode: RoundingMode) -> Option<i128> {
+    let q = n.checked_div_euclid(d)?;
+    let r = n.checked_rem_euclid(d)?;
+    let up = match mode {
+        RoundingMode::Down => false,
+        RoundingMode::Up => r > 0,
+        RoundingMode::HalfUp | RoundingMode::HalfEven => {
+            let twice = r.checked_mul(2)?;
+            match twice.cmp(&d) {
+                std::cmp::Ordering::Greater => true,
+                std::cmp::Ordering::Less => false,
+                std::cmp::Ordering::Equal => match mode {
+                    RoundingMode::HalfUp => q >= 0,
+                    _ => q % 2 != 0,
+                },
+            }
+        }
+    };
+    q.checked_add(i128::from(up))
+}
+
+/// Largest numerator per unit of denominator of a fraction at `scale`.
+fn limit(scale: u32) -> i128 {
+    pow10(scale).map_or(0, |p| MAX_VALUE.saturating_mul(p))
+}
+
+/// A fraction in bounds (`|n / d| ≤ limit / 10^scale`), with a positive
+/// denominator.
+#[inline]
+fn ratio(n: i128, d: i128, limit: i128) -> Option<(i64, i64)> {
+    let (n, d) = if d < 0 {
+        (n.checked_neg()?, d.checked_neg()?)
+    } else {
+        (n, d)
+    };
+    if d == 0 || d > MAX_DEN || n.checked_abs()? > limit.checked_mul(d)? {
+        return None;
+    }
+    Some((i64::try_from(n).ok()?, i64::try_from(d).ok()?))
+}
+
+fn is_row_free(node: &Node) -> bool {
+    match node {
+        Node::Const(_) | Node::Param(_) | Node::AsOf => true,
+        Node::Slot(_)
+        | Node::MemberSlot(_)
+        | Node::Agg(..)
+        | Node::AllSlots(_)
+        | Node::IfEligible(..) => false,
+        Node::Neg(a) | Node::Not(a) | Node::Round(_, _, a) | Node::Age(a) | Node::Table(_, a) => {
+            is_row_free(a)
+        }
+        Node::Arith(_, a, b) | Node::Cmp(_, a, b) | Node::And(a, b) | Node::Or(a, b) => {
+            is_row_free(a) && is_row_free(b)
+        }
+        Node::If(c, a, b) => is_row_free(c) && is_row_free(a) && is_row_free(b),
+        Node::In(a, items) => is_row_free(a) && items.iter().all(is_row_free),
+        Node::Min(items) | Node::Max(items) => items.iter().all(is_row_free),
+    }
+}
+
+/// What a formula's `Slot` reads, and the level values are computed at.
+#[derive(Clone, Copy)]
+struct Ctx {
+    level: Level,
+    slots: Level,
+    member: Option<usize>,
+}
+
+struct Compiler<'a> {
+    plan: &'a Plan,
+    runner: &'a Runner<'a>,
+    pop: &'a Population,
+    ops: Vec<(Level, Op)>,
+    regs: usize,
+    case_slots: HashMap<usize, R>,
+    member_slots: Vec<HashMap<usize, R>>,
+    loads: HashMap<(Level, usize), R>,
+    spreads: HashMap<(usize, usize), R>,
+    /// Formulas already compiled, by their text and context: one register
+    /// for `count(members)` however often it is written.
+    seen: HashMap<(String, Level, Level, Option<usize>), R>,
+}
+
+impl Compiler<'_> {
+    fn reg(&mut self) -> usize {
+        self.regs += 1;
+        self.regs - 1
+    }
+
+    fn push(&mut self, level: Level, op: Op) {
+        self.ops.push((level, op));
+    }
+
+    fn new_r(&mut self, kind: Kind, level: Level) -> R {
+        let reg = self.reg();
+        R {
+            kind,
+            reg,
+            den: reg,
+            level,
+        }
+    }
+
+    fn constant(&mut self, v: Value, level: Level) -> Option<R> {
+        let (kind, x) = match v {
+            Value::Num(d) => {
+                let d = if d.scale() > MAX_SCALE { d.normalize() } else { d };
+                (Kind::Fixed(d.scale()), i64::try_from(d.mantissa()).ok()?)
+            }
+            Value::Bool(b) => (Kind::Bool, i64::from(b)),
+            Value::Date(d) => (Kind::Date, i64::from(d.days())),
+            Value::Enum(e) => (Kind::Enum, i64::from(e)),
+            Value::Missing => return None,
+        };
+        if matches!(kind, Kind::Fixed(s) if s > MAX_SCALE) {
+            return None;
+        }
+        let r = self.new_r(kind, level);
+        self.push(level, Op::Fill { x, dst: r.reg });
+        Some(r)
+    }
+
+    fn fold(&self, node: &Node) -> Option<Value> {
+        let env = Env {
+            params: &self.runner.segment.params,
+            frame: &[],
+            member: &[],
+            collections: &[],
+            tables: &self.plan.tables,
+            as_of: self.runner.as_of,
+        };
+        eval_node(node, &env).ok()
+    }
+
+    fn load(&mut self, level: Level, col: usize) -> Option<R> {
+        if let Some(r) = self.loads.get(&(level, col)) {
+            return Some(*r);
+        }
+        let column = match level {
+            Level::Case => self.pop.columns.get(col)?,
+            Level::Member(c) => self.pop.collections.get(c)?.columns.get(col)?,
+        };
+        let kind = match column {
+            Column::Num { scale, .. } => Kind::Fixed(*scale),
+            Column::Int { kind, .. } => match kind {
+                IntKind::Bool => Kind::Bool,
+                IntKind::Date => Kind::Date,
+                IntKind::Enum => Kind::Enum,
+            },
+        };
+        let r = self.new_r(kind, level);
+        self.push(level, Op::Load { col, dst: r.reg });
+        self.loads.insert((level, col), r);
+        Some(r)
+    }
+
+    /// A case value read at a member level.
+    fn spread(&mut self, r: R, level: Level) -> Option<R> {
+        let Level::Member(coll) = level else {
+            return Some(r);
+        };
+        if r.level == level {
+            return Some(r);
+        }
+        let one = |me: &mut Self, src: usize| -> usize {
+            if let Some(d) = me.spreads.get(&(coll, src)) {
+                return d.reg;
+            }
+            let dst = me.reg();
+            me.push(level, Op::Spread { coll, src, dst });
+            me.spreads.insert(
+                (coll, src),
+                R {
+                    kind: r.kind,
+                    reg: dst,
+                    den: dst,
+                    level,
+                },
+            );
+            dst
+        };
+        let reg = one(self, r.reg);
+        let den = if matches!(r.kind, Kind::Ratio(..)) {
+            one(self, r.den)
+        } else {
+            reg
+        };
+        Some(R {
+            kind: r.kind,
+            reg,
+            den,
+            level,
+        })
+    }
+
+    fn slot(&mut self, space: Level, i: usize, level: Level) -> Option<R> {
+        match space {
+            Level::Case => {
+                let r = if i < self.pop.columns.len() {
+                    self.load(Level::Case, i)?
+                } else {
+                    *self.case_slots.get(&i)?
+                };
+                self.spread(r, level)
+            }
+            Level::Member(c) => {
+                let inputs = self.pop.collections.get(c)?.columns.len();
+                if i < inputs {
+                    self.load(space, i)
+                } else {
+                    self.member_slots.get(c)?.get(&i).copied()
+                }
+            }
+        }
+    }
+
+    /// `r` as a fixed-point number (a fraction right after its division is
+    /// converted where exact; rows where it is not are flagged).
+    fn fixed(&mut self, r: R) -> Option<(usize, u32)> {
+        match r.kind {
+            Kind::Fixed(s) => Some((r.reg, s)),
+            Kind::Ratio(s, 1) => {
+                let dst = self.reg();
+                self.push(
+                    r.level,
+                    Op::Exact {
+                        n: r.reg,
+                        d: r.den,
+                        dst,
+                    },
+                );
+                Some((dst, s))
+            }
+            _ => None,
+        }
+    }
+
+    /// `reg` at scale `from` brought to scale `to` (`to ≥ from`).
+    fn rescale(&mut self, reg: usize, from: u32, to: u32, level: Level) -> Option<usize> {
+        if from == to {
+            return Some(reg);
+        }
+        let f = i64::try_from(pow10(to.checked_sub(from)?)?).ok()?;
+        let dst = self.reg();
+        self.push(level, Op::Scale { src: reg, f, dst });
+        Some(dst)
+    }
+
+    /// Two values made comparable: numbers at one scale, or the same kind.
+    fn unify(&mut self, a: R, b: R) -> Option<(usize, usize, Kind)> {
+        let numeric = |k: Kind| matches!(k, Kind::Fixed(_) | Kind::Ratio(..));
+        if numeric(a.kind) && numeric(b.kind) {
+            let (ra, sa) = self.fixed(a)?;
+            let (rb, sb) = self.fixed(b)?;
+            let s = sa.max(sb);
+            let ra = self.rescale(ra, sa, s, a.level)?;
+            let rb = self.rescale(rb, sb, s, a.level)?;
+            Some((ra, rb, Kind::Fixed(s)))
+        } else if a.kind == b.kind {
+            Some((a.reg, b.reg, a.kind))
+        } else {
+            None
+        }
+    }
+
+    fn bin(&mut self, op: Bin, a: usize, b: usize, kind: Kind, level: Level) -> R {
+        let r = self.new_r(kind, level);
+        self.push(level, Op::Bin { op, a, b, dst: r.reg });
+        r
+    }
+
+    fn boolean(&mut self, node: &Node, ctx: Ctx) -> Option<usize> {
+        let r = self.node(node, ctx)?;
+        (r.kind == Kind::Bool).then_some(r.reg)
+    }
+
+    fn side(r: R, scale: u32, s: u32) -> Option<Side> {
+        Some(Side {
+            reg: r.reg,
+            den: matches!(r.kind, Kind::Ratio(..)).then_some(r.den),
+            factor: pow10(s.checked_sub(scale)?)?,
+        })
+    }
+
+    fn cmp(&mut self, op: Cmp, a: R, b: R, level: Level) -> Option<R> {
+        let scale = |k: Kind| match k {
+            Kind::Fixed(s) | Kind::Ratio(s, _) => Some(s),
+            _ => None,
+        };
+        let (sa, sb) = match (scale(a.kind), scale(b.kind)) {
+            (Some(x), Some(y)) => (x, y),
+            (None, None) if a.kind == b.kind => (0, 0),
+            _ => return None,
+        };
+        let s = sa.max(sb);
+        let ratio = matches!(a.kind, Kind::Ratio(..)) || matches!(b.kind, Kind::Ratio(..));
+        let margin = if ratio { Some(pow10(s)?) } else { None };
+        let r = self.new_r(Kind::Bool, level);
+        let op = Op::Cmp {
+            op,
+            a: Self::side(a, sa, s)?,
+            b: Self::side(b, sb, s)?,
+            margin,
+            dst: r.reg,
+        };
+        self.push(level, op);
+        Some(r)
+    }
+
+    fn arith(&mut self, op: Arith, a: R, b: R, level: Level) -> Option<R> {
+        let (ka, kb) = (a.kind, b.kind);
+        let depth = |k: Kind| match k {
+            Kind::Ratio(_, d) => d,
+            _ => 0,
+        };
+        let next = depth(ka).max(depth(kb)) + 1;
+        match (op, ka, kb) {
+            (Arith::Add | Arith::Sub, Kind::Fixed(sa), Kind::Fixed(sb)) => {
+                let s = sa.max(sb);
+                let ra = self.rescale(a.reg, sa, s, level)?;
+                let rb = self.rescale(b.reg, sb, s, level)?;
+                let bin = if op == Arith::Add { Bin::Add } else { Bin::Sub };
+                Some(self.bin(bin, ra, rb, Kind::Fixed(s), level))
+            }
+            (Arith::Add | Arith::Sub, Kind::Fixed(sa) | Kind::Ratio(sa, _), Kind::Fixed(sb) | Kind::Ratio(sb, _)) => {
+                let s = sa.max(sb);
+                if s > RATIO_SCALE || next > RATIO_DEPTH {
+                    return None;
+                }
+                let num = self.reg();
+                let den = self.reg();
+                let op = Op::RatioAdd {
+                    a: Self::side(a, sa, s)?,
+                    b: Self::side(b, sb, s)?,
+                    sub: op == Arith::Sub,
+                    scale: s,
+                    num,
+                    den,
+                };
+                self.push(level, op);
+                Some(R {
+                    kind: Kind::Ratio(s, next),
+                    reg: num,
+                    den,
+                    level,
+                })
+            }
+            (Arith::Mul, Kind::Fixed(sa), Kind::Fixed(sb)) => {
+                let s = sa.checked_add(sb).filter(|&s| s <= MAX_SCALE)?;
+                Some(self.bin(Bin::Mul, a.reg, b.reg, Kind::Fixed(s), level))
+            }
+            (Arith::Mul, Kind::Ratio(..), Kind::Fixed(_)) => self.ratio_mul(a, b, false, next, level),
+            (Arith::Mul, Kind::Fixed(_), Kind::Ratio(..)) => self.ratio_mul(b, a, false, next, level),
+            (Arith::Div, Kind::Ratio(..), Kind::Fixed(_)) => self.ratio_mul(a, b, true, next, level),
+            (Arith::Div, Kind::Fixed(sa), Kind::Fixed(sb)) => {
+                if sa > RATIO_SCALE {
+                    return None;
+                }
+                let num = self.reg();
+                let den = self.reg();
+                let op = Op::Div {
+                    a: a.reg,
+                    fa: pow10(sb)?,
+                    b: b.reg,
+                    scale: sa,
+                    num,
+                    den,
+                };
+                self.push(level, op);
+                Some(R {
+                    kind: Kind::Ratio(sa, 1),
+                    reg: num,
+                    den,
+                    level,
+                })
+            }
+            _ => None,
+        }
+    }
+
+    fn ratio_mul(&mut self, a: R, b: R, div: bool, depth: u8, level: Level) -> Option<R> {
+        let (Kind::Ratio(sa, _), Kind::Fixed(sb)) = (a.kind, b.kind) else {
+            return None;
+        };
+        // Times a number: the scales add. Divided by it: the number's scale
+        // moves to the numerator, the fraction keeps its own.
+        let scale = if div { sa } else { sa.checked_add(sb)? };
+        if scale > RATIO_SCALE || depth > RATIO_DEPTH {
+            return None;
+        }
+        let num = self.reg();
+        let den = self.reg();
+        let op = Op::RatioMul {
+            n: a.reg,
+            d: a.den,
+            b: b.reg,
+            unit: pow10(sb)?,
+            div,
+            scale,
+            num,
+            den,
+        };
+        self.push(level, op);
+        Some(R {
+            kind: Kind::Ratio(scale, depth),
+            reg: num,
+            den,
+            level,
+        })
+    }
+
+    fn node(&mut self, node: &Node, ctx: Ctx) -> Option<R> {
+        let key = (format!("{node:?}"), ctx.level, ctx.slots, ctx.member);
+        if let Some(r) = self.seen.get(&key) {
+            return Some(*r);
+        }
+        let r = self.compile_node(node, ctx)?;
+        self.seen.insert(key, r);
+        Some(r)
+    }
+
+    fn compile_node(&mut self, node: &Node, ctx: Ctx) -> Option<R> {
+        let level = ctx.level;
+        if is_row_free(node) {
+            let v = self.fold(node)?;
+            return self.constant(v, level);
+        }
+        match node {
+            Node::Slot(i) => self.slot(ctx.slots, *i, level),
+            Node::MemberSlot(i) => self.slot(Level::Member(ctx.member?), *i, level),
+            Node::Neg(a) => {
+                let a = self.node(a, ctx)?;
+                let r = self.new_r(a.kind, level);
+                match a.kind {
+                    Kind::Fixed(_) | Kind::Ratio(..) => {
+                        self.push(level, Op::Neg { src: a.reg, dst: r.reg });
+                        Some(R { den: a.den, ..r })
+                    }
+                    _ => None,
+                }
+            }
+            Node::Not(a) => {
+                let a = self.boolean(a, ctx)?;
+                let r = self.new_r(Kind::Bool, level);
+                self.push(level, Op::Not { src: a, dst: r.reg });
+                Some(r)
+            }
+            Node::Arith(op, a, b) => {
+                let (a, b) = (self.node(a, ctx)?, self.node(b, ctx)?);
+                self.arith(*op, a, b, level)
+            }
+            Node::Cmp(op, a, b) => {
+                let (a, b) = (self.node(a, ctx)?, self.node(b, ctx)?);
+                self.cmp(*op, a, b, level)
+            }
+            Node::And(a, b) | Node::Or(a, b) => {
+                let (a, b) = (self.boolean(a, ctx)?, self.boolean(b, ctx)?);
+                let op = if matches!(node, Node::And(..)) {
+                    Bin::And
+                } else {
+                    Bin::Or
+                };
+                Some(self.bin(op, a, b, Kind::Bool, level))
+            }
+            Node::If(c, a, b) => {
+                let c = self.boolean(c, ctx)?;
+                let (a, b) = (self.node(a, ctx)?, self.node(b, ctx)?);
+                let (a, b, kind) = self.unify(a, b)?;
+                let r = self.new_r(kind, level);
+                self.push(level, Op::Select { c, a, b, dst: r.reg });
+                Some(r)
+            }
+            Node::In(x, items) => {
+                let x = self.node(x, ctx)?;
+                let mut acc: Option<R> = None;
+                for item in items {
+                    let item = self.node(item, ctx)?;
+                    let hit = self.cmp(Cmp::Eq, x, item, level)?;
+                    acc = Some(match acc {
+                        None => hit,
+                        Some(prev) => self.bin(Bin::Or, prev.reg, hit.reg, Kind::Bool, level),
+                    });
+                }
+                match acc {
+                    Some(r) => Some(r),
+                    None => self.constant(Value::Bool(false), level),
+                }
+            }
+            Node::Min(items) | Node::Max(items) => {
+                let op = if matches!(node, Node::Min(_)) {
+                    Bin::Min
+                } else {
+                    Bin::Max
+                };
+                let mut acc: Option<R> = None;
+                for item in items {
+                    let item = self.node(item, ctx)?;
+                    acc = Some(match acc {
+                        None => {
+                            let (reg, s) = self.fixed(item)?;
+                            R {
+                                kind: Kind::Fixed(s),
+                                reg,
+                                den: reg,
+                                level,
+                            }
+                        }
+                        Some(prev) => {
+                            let (a, b, kind) = self.unify(prev, item)?;
+                            self.bin(op, a, b, kind, level)
+                        }
+                    });
+                }
+                acc
+            }
+            Node::Round(mode, unit, a) => {
+                let unit = unit.normalize();
+                if unit.mantissa() != 1 {
+                    return None;
+                }
+                let a = self.node(a, ctx)?;
+                let (reg, s) = self.fixed(a)?;
+                let u = unit.scale();
+                if u >= s {
+                    // Already a multiple of the unit.
+                    return Some(R {
+                        kind: Kind::Fixed(s),
+                        reg,
+                        den: reg,
+                        level,
+                    });
+                }
+                let r = self.new_r(Kind::Fixed(u), level);
+                let op = Op::Round {
+                    src: reg,
+                    div: pow10(s - u)?,
+                    mode: *mode,
+                    dst: r.reg,
+                };
+                self.push(level, op);
+                Some(r)
+            }
+            Node::Age(a) => {
+                let a = self.node(a, ctx)?;
+                if a.kind != Kind::Date {
+                    return None;
+                }
+                let r = self.new_r(Kind::Fixed(0), level);
+                let op = Op::Age {
+                    src: a.reg,
+                    on: self.runner.as_of,
+                    dst: r.reg,
+                };
+                self.push(level, op);
+                Some(r)
+            }
+            Node::Agg(kind, coll, body) => {
+                if level != Level::Case {
+                    return None;
+                }
+                let inner = Ctx {
+                    level: Level::Member(*coll),
+                    slots: ctx.slots,
+                    member: Some(*coll),
+                };
+                let (src, out) = match (kind, body) {
+                    (AggKind::Count, None) => (None, Kind::Fixed(0)),
+                    (AggKind::Count, Some(b)) => (Some(self.boolean(b, inner)?), Kind::Fixed(0)),
+                    (AggKind::Any | AggKind::All, Some(b)) => {
+                        (Some(self.boolean(b, inner)?), Kind::Bool)
+                    }
+                    (AggKind::Sum | AggKind::Min | AggKind::Max, Some(b)) => {
+                        let b = self.node(b, inner)?;
+                        let (reg, s) = self.fixed(b)?;
+                        (Some(reg), Kind::Fixed(s))
+                    }
+                    _ => return None,
+                };
+                let r = self.new_r(out, level);
+                let op = Op::Agg {
+                    kind: *kind,
+                    coll: *coll,
+                    src,
+                    dst: r.reg,
+                };
+                self.push(level, op);
+                Some(r)
+            }
+            Node::Table(t, key) => self.table(*t, key, ctx),
+            Node::AllSlots(slots) => {
+                let mut srcs = Vec::with_capacity(slots.len());
+                for &s in slots {
+                    let r = self.slot(ctx.slots, s, level)?;
+                    if r.kind != Kind::Bool {
+                        return None;
+                    }
+                    srcs.push(r.reg);
+                }
+                let r = self.new_r(Kind::Bool, level);
+                self.push(level, Op::AllOf { srcs, dst: r.reg });
+                Some(r)
+            }
+            Node::IfEligible(slot, a) => {
+                let c = self.slot(ctx.slots, *slot, level)?;
+                if c.kind != Kind::Bool {
+                    return None;
+                }
+                let a = self.node(a, ctx)?;
+                let (reg, s) = self.fixed(a)?;
+                let r = self.new_r(Kind::Fixed(s), level);
+                let op = Op::IfTrue {
+                    c: c.reg,
+                    a: reg,
+                    dst: r.reg,
+                };
+                self.push(level, op);
+                Some(r)
+            }
+            Node::Const(_) | Node::Param(_) | Node::AsOf => None,
+        }
+    }
+
+    fn table(&mut self, t: usize, key: &Node, ctx: Ctx) -> Option<R> {
+        let plan = self.plan;
+        let table = plan.tables.get(t)?;
+        let key = self.node(key, ctx)?;
+        let (key, sk) = self.fixed(key)?;
+        let bounds = table
+            .rows
+            .iter()
+            .flat_map(|r| [r.lo, r.hi])
+            .flatten()
+            .map(|(b, _)| b.scale());
+        let s = bounds.fold(sk, u32::max);
+        if s > MAX_SCALE {
+            return None;
+        }
+        let at = |b: Option<(crate::Decimal, bool)>| -> Option<Option<(i128, bool)>> {
+            match b {
+                None => Some(None),
+                Some((d, incl)) => Some(Some((
+                    d.mantissa().checked_mul(pow10(s - d.scale())?)?,
+                    incl,
+                ))),
+            }
+        };
+        let mut outs: Vec<Value> = Vec::new();
+        for row in &table.rows {
+            outs.push(self.fold(&row.output)?);
+        }
+        let default = match &table.default {
+            Some(d) => Some(self.fold(d)?),
+            None => None,
+        };
+        let kind_of = |v: &Value| match v {
+            Value::Num(d) => Some(Kind::Fixed(d.scale())),
+            Value::Bool(_) => Some(Kind::Bool),
+            Value::Date(_) => Some(Kind::Date),
+            Value::Enum(_) => Some(Kind::Enum),
+            Value::Missing => None,
+        };
+        let all: Vec<&Value> = outs.iter().chain(default.as_ref()).collect();
+        let mut kind = kind_of(all.first()?)?;
+        for v in &all {
+            kind = match (kind, kind_of(v)?) {
+                (Kind::Fixed(a), Kind::Fixed(b)) => Kind::Fixed(a.max(b)),
+                (a, b) if a == b => a,
+                _ => return None,
+            };
+        }
+        if matches!(kind, Kind::Fixed(so) if so > MAX_SCALE) {
+            return None;
+        }
+        let int = |v: &Value| -> Option<i64> {
+            match (v, kind) {
+                (Value::Num(d), Kind::Fixed(so)) => {
+                    i64::try_from(d.mantissa().checked_mul(pow10(so - d.scale())?)?).ok()
+                }
+                (Value::Bool(b), _) => Some(i64::from(*b)),
+                (Value::Date(d), _) => Some(i64::from(d.days())),
+                (Value::Enum(e), _) => Some(i64::from(*e)),
+                _ => None,
+            }
+        };
+        let mut rows = Vec::with_capacity(table.rows.len());
+        for (row, out) in table.rows.iter().zip(&outs) {
+            rows.push((at(row.lo)?, at(row.hi)?, int(out)?));
+        }
+        let default = match &default {
+            Some(v) => Some(int(v)?),
+            None => None,
+        };
+        let r = self.new_r(kind, ctx.level);
+        let op = Op::Table {
+            key,
+            f: pow10(s - sk)?,
+            rows,
+            default,
+            dst: r.reg,
+        };
+        self.push(ctx.level, op);
+        Some(r)
+    }
+}
+
+impl Program {
+    /// Compiles the runner's formulas for `pop`, or `None` when a formula
+    /// needs the decimal path.
+    pub(crate) fn compile(runner: &Runner<'_>, pop: &Population) -> Option<Program> {
+        let plan = runner.plan;
+        let mut c = Compiler {
+            plan,
+            runner,
+            pop,
+            ops: Vec::new(),
+            regs: 0,
+            case_slots: HashMap::new(),
+            member_slots: vec![HashMap::new(); pop.collections.len()],
+            loads: HashMap::new(),
+            spreads: HashMap::new(),
+            seen: HashMap::new(),
+        };
+        for coll in 0..pop.collections.len() {
+            let level = Level::Member(coll);
+            let ctx = Ctx {
+                level,
+                slots: level,
+                member: None,
+            };
+            for (slot, node) in runner.member_steps(coll) {
+                let r = c.node(node, ctx)?;
+                c.member_slots.get_mut(coll)?.insert(slot, r);
+            }
+        }
+        let ctx = Ctx {
+            level: Level::Case,
+            slots: Level::Case,
+            member: None,
+        };
+        for (slot, node) in runner.case_steps() {
+            let r = c.node(node, ctx)?;
+            c.case_slots.insert(slot, r);
+        }
+        let mut outputs = Vec::new();
+        for &p in runner.programs() {
+            let program = plan.programs.get(p)?;
+            let slot = |i: usize| plan.computeds.get(i).map(|comp| comp.slot);
+            let e = *c.case_slots.get(&slot(program.eligible)?)?;
+            if e.kind != Kind::Bool {
+                return None;
+            }
+            let amount = match program.amount {
+                None => None,
+                Some(a) => {
+                    let r = *c.case_slots.get(&slot(a)?)?;
+                    Some(c.fixed(r)?)
+                }
+            };
+            outputs.push((e.reg, amount));
+        }
+        Some(Program {
+            ops: c.ops,
+            regs: c.regs,
+            outputs,
+        })
+    }
+
+    /// Scratch space for one thread.
+    pub(crate) fn state(&self, collections: usize) -> State {
+        State {
+            regs: vec![Vec::new(); self.regs],
+            flag: Vec::with_capacity(CHUNK),
+            offs: vec![Vec::new(); collections],
+            owner: vec![Vec::new(); collections],
+            bad: Vec::new(),
+        }
+    }
+
+    /// Per program: eligibility register, amount register and scale.
+    pub(crate) fn outputs(&self) -> &[(usize, Option<(usize, u32)>)] {
+        &self.outputs
+    }
+
+    /// Runs every operation over cases `lo..lo + n`; afterwards
+    /// `st.flag[k]` marks cases to evaluate one by one.
+    pub(crate) fn run_chunk(&self, pop: &Population, st: &mut State, lo: usize, n: usize) {
+        st.flag.clear();
+        st.flag.resize(n, false);
+        for (c, coll) in pop.collections.iter().enumerate() {
+            let (Some(offs), Some(owner)) = (st.offs.get_mut(c), st.owner.get_mut(c)) else {
+                continue;
+            };
+            let window = coll.offsets.get(lo..=lo + n).unwrap_or(&[]);
+            let base = window.first().copied().unwrap_or(0);
+            offs.clear();
+            offs.extend(window.iter().map(|o| o - base));
+            owner.clear();
+            for (k, w) in offs.windows(2).enumerate() {
+                owner.extend(std::iter::repeat_n(k, w[1] - w[0]));
+            }
+        }
+        for (level, op) in &self.ops {
+            let len = match level {
+                Level::Case => n,
+                Level::Member(c) => st.offs.get(*c).and_then(|o| o.last()).copied().unwrap_or(0),
+            };
+            self.exec(op, *level, pop, st, lo, len);
+            if !st.bad.is_empty() {
+                let bad = std::mem::take(&mut st.bad);
+                for &i in &bad {
+                    let case = match level {
+                        Level::Case => Some(i),
+                        Level::Member(c) => st.owner.get(*c).and_then(|o| o.get(i)).copied(),
+                    };
+                    if let Some(f) = case.and_then(|k| st.flag.get_mut(k)) {
+                        *f = true;
+                    }
+                }
+                st.bad = bad;
+                st.bad.clear();
+            }
+        }
+    }
+
+    /// Register `reg` of the last chunk.
+    pub(crate) fn reg<'s>(&self, st: &'s State, reg: usize) -> &'s [i64] {
+        st.regs.get(reg).map_or(&[], Vec::as_slice)
+    }
+
+    fn exec(&self, op: &Op, level: Level, pop: &Population, st: &mut State, lo: usize, len: usize) {
+        let State {
+            regs,
+            offs,
+            bad,
+            ..
+        } = st;
+        // Takes the destination out so that sources can be read beside it.
+        fn take(regs: &mut [Vec<i64>], dst: usize) -> Vec<i64> {
+            let mut v = regs.get_mut(dst).map(std::mem::take).unwrap_or_default();
+            v.clear();
+            v
+        }
+        fn get(regs: &[Vec<i64>], r: usize) -> &[i64] {
+            regs.get(r).map_or(&[], Vec::as_slice)
+        }
+        fn put(regs: &mut [Vec<i64>], r: usize, v: Vec<i64>) {
+            if let Some(slot) = regs.get_mut(r) {
+                *slot = v;
+            }
+        }
+        match op {
+            Op::Load { col, dst } => {
+                let mut out = take(regs, *dst);
+                let column = match level {
+                    Level::Case => pop.columns.get(*col),
+                    Level::Member(c) => pop
+                        .collections
+                        .get(c)
+                        .and_then(|m| m.columns.get(*col)),
+                };
+                let start = match level {
+                    Level::Case => lo,
+                    Level::Member(c) => pop
+                        .collections
+                        .get(c)
+                        .and_then(|m| m.offsets.get(lo))
+                        .copied()
+                        .unwrap_or(0),
+                };
+                if let Some(col) = column {
+                    let (raw, _) = col.raw();
+                    out.extend_from_slice(raw.get(start..start + len).unwrap_or(&[]));
+                }
+                out.resize(len, 0);
+                put(regs, *dst, out);
+            }
+            Op::Fill { x, dst } => {
+                let mut out = take(regs, *dst);
+                out.resize(len, *x);
+                put(regs, *dst, out);
+            }
+            Op::Spread { coll, src, dst } => {
+                let mut out = take(regs, *dst);
+                let s = get(regs, *src);
+                if let Some(o) = offs.get(*coll) {
+                    for (k, w) in o.windows(2).enumerate() {
+                        let x = s.get(k).copied().unwrap_or(0);
+                        out.extend(std::iter::repeat_n(x, w[1] - w[0]));
+                    }
+                }
+                out.resize(len, 0);
+                put(regs, *dst, out);
+            }
+            Op::Scale { src, f, dst } => {
+                let mut out = take(regs, *dst);
+                map1(get(regs, *src), &mut out, bad, |x| x.checked_mul(*f));
+                put(regs, *dst, out);
+            }
+            Op::Neg { src, dst } => {
+                let mut out = take(regs, *dst);
+                map1(get(regs, *src), &mut out, bad, i64::checked_neg);
+                put(regs, *dst, out);
+            }
+            Op::Not { src, dst } => {
+                let mut out = take(regs, *dst);
+                out.extend(get(regs, *src).iter().map(|&x| i64::from(x == 0)));
+                put(regs, *dst, out);
+            }
+            Op::Bin { op, a, b, dst } => {
+                let mut out = take(regs, *dst);
+                let (a, b) = (get(regs, *a), get(regs, *b));
+                match op {
+                    Bin::Add => map2(a, b, &mut out, bad, i64::checked_add),
+                    Bin::Sub => map2(a, b, &mut out, bad, i64::checked_sub),
+                    Bin::Mul => map2(a, b, &mut out, bad, i64::checked_mul),
+                    Bin::Min => out.extend(a.iter().zip(b).map(|(x, y)| *x.min(y))),
+                    Bin::Max => out.extend(a.iter().zip(b).map(|(x, y)| *x.max(y))),
+                    Bin::And => out.extend(a.iter().zip(b).map(|(x, y)| i64::from(*x != 0 && *y != 0))),
+                    Bin::Or => out.extend(a.iter().zip(b).map(|(x, y)| i64::from(*x != 0 || *y != 0))),
+                }
+                put(regs, *dst, out);
+            }
+            Op::Div {
+                a,
+                fa,
+                b,
+                scale,
+                num,
+                den,
+            } => {
+                let (mut on, mut od) = (take(regs, *num), take(regs, *den));
+                let lim = limit(*scale);
+                for (i, (&x, &y)) in get(regs, *a).iter().zip(get(regs, *b)).enumerate() {
+                    let r = i128::from(x)
+                        .checked_mul(*fa)
+                        .and_then(|n| ratio(n, i128::from(y), lim));
+                    push_ratio(&mut on, &mut od, bad, i, r);
+                }
+                put(regs, *num, on);
+                put(regs, *den, od);
+            }
+            Op::RatioAdd {
+                a,
+                b,
+                sub,
+                scale,
+                num,
+                den,
+            } => {
+                let (mut on, mut od) = (take(regs, *num), take(regs, *den));
+                let lim = limit(*scale);
+                for i in 0..len {
+                    let (an, ad) = side_at(regs, a, i);
+                    let (bn, bd) = side_at(regs, b, i);
+                    let r = (|| {
+                        let x = an.checked_mul(a.factor)?.checked_mul(bd)?;
+                        let y = bn.checked_mul(b.factor)?.checked_mul(ad)?;
+                        let n = if *sub { x.checked_sub(y)? } else { x.checked_add(y)? };
+                        ratio(n, ad.checked_mul(bd)?, lim)
+                    })();
+                    push_ratio(&mut on, &mut od, bad, i, r);
+                }
+                put(regs, *num, on);
+                put(regs, *den, od);
+            }
+            Op::RatioMul {
+                n,
+                d,
+                b,
+                unit,
+                div,
+                scale,
+                num,
+                den,
+            } => {
+                let (mut on, mut od) = (take(regs, *num), take(regs, *den));
+                let (rn, rd, rb) = (get(regs, *n), get(regs, *d), get(regs, *b));
+                let lim = limit(*scale);
+                for i in 0..len {
+                    let at = |v: &[i64]| i128::from(v.get(i).copied().unwrap_or(0));
+                    let (x, y, z) = (at(rn), at(rd), at(rb));
+                    let r = if *div {
+                        // Divided by a number of at least 1 in magnitude.
+                        (z.abs() >= *unit)
+                            .then(|| ratio(x.checked_mul(*unit)?, y.checked_mul(z)?, lim))
+                            .flatten()
+                    } else {
+                        // Times a number of at most MAX_FACTOR in magnitude.
+                        (z.abs() <= MAX_FACTOR.saturating_mul(*unit))
+                            .then(|| ratio(x.checked_mul(z)?, y, lim))
+                            .flatten()
+                    };
+                    push_ratio(&mut on, &mut od, bad, i, r);
+                }
+                put(regs, *num, on);
+                put(regs, *den, od);
+            }
+            Op::Exact { n, d, dst } => {
+                let mut out = take(regs, *dst);
+                map2(get(regs, *n), get(regs, *d), &mut out, bad, |x, y| {
+                    (y != 0 && x % y == 0).then(|| x / y)
+                });
+                put(regs, *dst, out);
+            }
+            Op::Cmp {
+                op,
+                a,
+                b,
+                margin,
+                dst,
+            } => {
+                let mut out = take(regs, *dst);
+                let test = |ord: std::cmp::Ordering| match op {
+                    Cmp::Lt => ord.is_lt(),
+                    Cmp::Le => ord.is_le(),
+                    Cmp::Gt => ord.is_gt(),
+                    Cmp::Ge => ord.is_ge(),
+                    Cmp::Eq => ord.is_eq(),
+                    Cmp::Ne => ord.is_ne(),
+                };
+                if a.den.is_none() && b.den.is_none() {
+                    // Integers at one scale: no fraction, no margin. Factors
+                    // are at most 10^18, so the products fit in an i128.
+                    let (x, y) = (get(regs, a.reg), get(regs, b.reg));
+                    if a.factor == 1 && b.factor == 1 {
+                        out.extend(x.iter().zip(y).map(|(x, y)| i64::from(test(x.cmp(y)))));
+                    } else {
+                        let (fa, fb) = (a.factor, b.factor);
+                        out.extend(x.iter().zip(y).map(|(x, y)| {
+                            let (x, y) = (i128::from(*x) * fa, i128::from(*y) * fb);
+                            i64::from(test(x.cmp(&y)))
+                        }));
+                    }
+                    put(regs, *dst, out);
+                    return;
+                }
+                for i in 0..len {
+                    let (an, ad) = side_at(regs, a, i);
+                    let (bn, bd) = side_at(regs, b, i);
+                    let diff = (|| {
+                        let x = an.checked_mul(a.factor)?.checked_mul(bd)?;
+                        let y = bn.checked_mul(b.factor)?.checked_mul(ad)?;
+                        let delta = x.checked_sub(y)?;
+                        if let Some(scale) = margin {
+                            // |delta| / (ad · bd · 10^scale) must exceed 1/MARGIN.
+                            let room = ad.checked_mul(bd)?.checked_mul(*scale)?;
+                            if delta.checked_abs()?.checked_mul(MARGIN)? <= room {
+                                return None;
+                            }
+                        }
+                        Some(delta.cmp(&0))
+                    })();
+                    let v = match diff {
+                        Some(ord) => test(ord),
+                        None => {
+                            bad.push(i);
+                            false
+                        }
+                    };
+                    out.push(i64::from(v));
+                }
+                put(regs, *dst, out);
+            }
+            Op::Select { c, a, b, dst } => {
+                let mut out = take(regs, *dst);
+                let (c, a, b) = (get(regs, *c), get(regs, *a), get(regs, *b));
+                out.extend(
+                    c.iter()
+                        .zip(a.iter().zip(b))
+                        .map(|(c, (a, b))| if *c != 0 { *a } else { *b }),
+                );
+                put(regs, *dst, out);
+            }
+            Op::IfTrue { c, a, dst } => {
+                let mut out = take(regs, *dst);
+                let (c, a) = (get(regs, *c), get(regs, *a));
+                out.extend(c.iter().zip(a).map(|(c, a)| if *c != 0 { *a } else { 0 }));
+                put(regs, *dst, out);
+            }
+            Op::AllOf { srcs, dst } => {
+                let mut out = take(regs, *dst);
+                out.resize(len, 1);
+                for s in srcs {
+                    for (o, x) in out.iter_mut().zip(get(regs, *s)) {
+                        *o &= i64::from(*x != 0);
+                    }
+                }
+                put(regs, *dst, out);
+            }
+            Op::Round {
+                src,
+                div,
+                mode,
+                dst,
+            } => {
+                let mut out = take(regs, *dst);
+                map1(get(regs, *src), &mut out, bad, |x| {
+                    i64::try_from(round_div(i128::from(x), *div, *mode)?).ok()
+                });
+                put(regs, *dst, out);
+            }
+            Op::Age { src, on, dst } => {
+                let mut out = take(regs, *dst);
+                map1(get(regs, *src), &mut out, bad, |x| {
+                    let born = Date::from_days(i32::try_from(x).ok()?)?;
+                    Some(i64::from(born.age_on(*on)))
+                });
+                put(regs, *dst, out);
+            }
+            Op::Table {
+                key,
+                f,
+                rows,
+                default,
+                dst,
+            } => {
+                let mut out = take(regs, *dst);
+                map1(get(regs, *key), &mut out, bad, |x| {
+                    let k = i128::from(x).checked_mul(*f)?;
+                    let inside = |lo: &Option<(i128, bool)>, hi: &Option<(i128, bool)>| {
+                        let lo_ok = match lo {
+                            None => true,
+                            Some((b, true)) => k >= *b,
+                            Some((b, false)) => k > *b,
+                        };
+                        let hi_ok = match hi {
+                            None => true,
+                            Some((b, true)) => k <= *b,
+                            Some((b, false)) => k < *b,
+                        };
+                        lo_ok && hi_ok
+                    };
+                    rows.iter()
+                        .find(|(lo, hi, _)| inside(lo, hi))
+                        .map(|r| r.2)
+                        .or(*default)
+                });
+                put(regs, *dst, out);
+            }
+            Op::Agg {
+                kind,
+                coll,
+                src,
+                dst,
+            } => {
+                let mut out = take(regs, *dst);
+                let s = src.map_or(&[][..], |r| get(regs, r));
+                if let Some(o) = offs.get(*coll) {
+                    for (k, w) in o.windows(2).enumerate() {
+                        let part = s.get(w[0]..w[1]).unwrap_or(&[]);
+                        let count = w[1] - w[0];
+                        let v = match kind {
+                            AggKind::Count if src.is_none() => i64::try_from(count).ok(),
+                            AggKind::Count => {
+                                i64::try_from(part.iter().filter(|&&x| x != 0).count()).ok()
+                            }
+                            AggKind::Sum => part.iter().try_fold(0i64, |t, &x| t.checked_add(x)),
+                            AggKind::Any => Some(i64::from(part.iter().any(|&x| x != 0))),
+                            AggKind::All => Some(i64::from(part.iter().all(|&x| x != 0))),
+                            AggKind::Min => part.iter().copied().min(),
+                            AggKind::Max => part.iter().copied().max(),
+                        };
+                        out.push(v.unwrap_or_else(|| {
+                            bad.push(k);
+                            0
+                        }));
+                    }
+                }
+                out.resize(len, 0);
+                put(regs, *dst, out);
+            }
+        }
+    }
+}
+
+/// `out[i] = f(a[i])`, rows where `f` fails noted in `bad`.
+fn map1(a: &[i64], out: &mut Vec<i64>, bad: &mut Vec<usize>, f: impl Fn(i64) -> Option<i64>) {
+    out.extend(a.iter().enumerate().map(|(i, &x)| {
+        f(x).unwrap_or_else(|| {
+            bad.push(i);
+            0
+        })
+    }));
+}
+
+/// `out[i] = f(a[i], b[i])`, rows where `f` fails noted in `bad`.
+fn map2(
+    a: &[i64],
+    b: &[i64],
+    out: &mut Vec<i64>,
+    bad: &mut Vec<usize>,
+    f: impl Fn(i64, i64) -> Option<i64>,
+) {
+    out.extend(a.iter().zip(b).enumerate().map(|(i, (&x, &y))| {
+        f(x, y).unwrap_or_else(|| {
+            bad.push(i);
+            0
+        })
+    }));
+}
+
+fn push_ratio(
+    num: &mut Vec<i64>,
+    den: &mut Vec<i64>,
+    bad: &mut Vec<usize>,
+    i: usize,
+    r: Option<(i64, i64)>,
+) {
+    let (n, d) = r.unwrap_or_else(|| {
+        bad.push(i);
+        (0, 1)
+    });
+    num.push(n);
+    den.push(d);
+}
+
+/// Numerator and denominator of a comparison side at row `i`.
+fn side_at(regs: &[Vec<i64>], s: &Side, i: usize) -> (i128, i128) {
+    let at = |r: usize| regs.get(r).and_then(|v| v.get(i)).copied().unwrap_or(0);
+    let n = i128::from(at(s.reg));
+    let d = s.den.map_or(1, |d| i128::from(at(d)));
+    (n, d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rounding_modes_match_the_decimal_ones() {
+        let cases: [(i128, i128); 8] = [
+            (25, 10),
+            (-25, 10),
+            (35, 10),
+            (-35, 10),
+            (24, 10),
+            (26, 10),
+            (-26, 10),
+            (0, 10),
+        ];
+        for mode in [
+            RoundingMode::Up,
+            RoundingMode::Down,
+            RoundingMode::HalfUp,
+            RoundingMode::HalfEven,
+        ] {
+            for (n, d) in cases {
+                let value = crate::Decimal::from_i128_with_scale(n, 1);
+                let want = crate::money::round_to(value, crate::Decimal::ONE, mode)
+                    .map(|x| x.mantissa() / 10i128.pow(x.scale()));
+                assert_eq!(round_div(n, d, mode), want, "{n}/{d} {mode:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn fractions_are_bounded() {
+        let l = limit(2);
+        assert_eq!(ratio(10, -4, l), Some((-10, 4)));
+        assert_eq!(ratio(1, 0, l), None);
+        assert_eq!(ratio(1, MAX_DEN + 1, l), None);
+        assert_eq!(ratio(MAX_VALUE * 100 + 1, 1, l), None);
+        assert_eq!(ratio(MAX_VALUE * 100, 1, l), Some((100_000_000_000_000, 1)));
+        assert_eq!(ratio(MAX_VALUE * 300, 3, l), Some((300_000_000_000_000, 3)));
+    }
+}
