@@ -149,6 +149,11 @@ fn type_problem(field: &Field, want: Want) -> ColumnProblem {
 fn empty_like(dt: &DataType) -> ColumnData {
     use DataType as D;
     match dt {
+        // Decimals are kept as integers at their scale while they fit 64
+        // bits (the core reads those without building decimals).
+        D::Decimal32(_, s) | D::Decimal64(_, s) | D::Decimal128(_, s) if (0..=18).contains(s) => {
+            ColumnData::Fixed(u32::from(s.unsigned_abs()), Vec::new())
+        }
         D::Decimal32(..) | D::Decimal64(..) | D::Decimal128(..) | D::Decimal256(..) => {
             ColumnData::Decimal(Vec::new())
         }
@@ -229,6 +234,52 @@ fn decimals(
         _ => {}
     }
     Ok(())
+}
+
+/// Appends a decimal chunk's unscaled values as they are (the column's
+/// scale is the chunk's), or returns `false`, appending nothing, when one
+/// does not fit an `i64`.
+fn fixed(array: &dyn Array, out: &mut Vec<Option<i64>>) -> bool {
+    macro_rules! push {
+        ($ty:ty) => {{
+            let a = array.as_primitive::<$ty>();
+            let start = out.len();
+            let fits = |v| i64::try_from(v).ok();
+            if a.null_count() == 0 {
+                for &v in a.values().iter() {
+                    match fits(v) {
+                        Some(x) => out.push(Some(x)),
+                        None => {
+                            out.truncate(start);
+                            return false;
+                        }
+                    }
+                }
+            } else {
+                for v in a.iter() {
+                    match v.map(fits) {
+                        None => out.push(None),
+                        Some(Some(x)) => out.push(Some(x)),
+                        Some(None) => {
+                            out.truncate(start);
+                            return false;
+                        }
+                    }
+                }
+            }
+            true
+        }};
+    }
+    match array.data_type() {
+        DataType::Decimal32(..) => push!(Decimal32Type),
+        DataType::Decimal64(..) => push!(Decimal64Type),
+        DataType::Decimal128(..) => push!(Decimal128Type),
+        DataType::Null => {
+            out.extend(std::iter::repeat_n(None, array.len()));
+            true
+        }
+        _ => false,
+    }
 }
 
 fn ints(
@@ -367,6 +418,23 @@ fn append(
     out: &mut ColumnData,
 ) -> Result<(), ColumnProblem> {
     match out {
+        ColumnData::Fixed(scale, v) => {
+            v.reserve(array.len());
+            if fixed(array, v) {
+                return Ok(());
+            }
+            // A value needs more than 64 bits: the column becomes decimals.
+            let scale = *scale;
+            let mut wide: Vec<Option<Decimal>> = v
+                .iter()
+                .map(|x| x.and_then(|x| Decimal::try_from_i128_with_scale(x.into(), scale).ok()))
+                .collect();
+            let done = offset.min(wide.len());
+            wide.truncate(done);
+            let r = decimals(name, array, offset, &mut wide);
+            *out = ColumnData::Decimal(wide);
+            r
+        }
         ColumnData::Decimal(v) => {
             v.reserve(array.len());
             decimals(name, array, offset, v)

@@ -124,6 +124,10 @@ pub fn table_batch(table: &Table) -> Result<RecordBatch, ArrowError> {
             ColumnData::Bool(v) => Arc::new(BooleanArray::from(v.clone())),
             ColumnData::Date(v) => Arc::new(Date32Array::from(v.clone())),
             ColumnData::Decimal(v) => decimal_array(v.iter().copied(), amount_type(v, true))?,
+            ColumnData::Fixed(..) => {
+                let v: Vec<Option<Decimal>> = (0..data.len()).map(|r| data.decimal(r)).collect();
+                decimal_array(v.iter().copied(), amount_type(&v, true))?
+            }
             ColumnData::Text(v) => Arc::new(
                 v.iter()
                     .map(Option::as_deref)

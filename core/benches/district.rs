@@ -256,18 +256,9 @@ fn main() -> Res<()> {
         n as f64 / build_time.as_secs_f64().max(1e-12) / 1e6
     );
     let rss_built = vm_hwm_kib().unwrap_or(0);
-    let inputs = |e: &str| {
-        rules
-            .plan()
-            .entity_index(e)
-            .map_or(0, |i| rules.plan().entities[i].inputs.len())
-    };
-    let population_bytes = (n * inputs("household") + summary.members * inputs("person"))
-        * std::mem::size_of::<Value>();
     println!(
-        "population: {} (inputs only, {} bytes per value)",
-        mib(population_bytes as f64),
-        std::mem::size_of::<Value>()
+        "population: {} (typed columns: numbers as i64 at fixed decimals, one i64 per boolean, date or choice)",
+        mib(population.bytes() as f64)
     );
     println!();
 

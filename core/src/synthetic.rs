@@ -522,7 +522,7 @@ impl District {
 
 fn cell_json(col: &ColumnData, row: usize) -> Option<Json> {
     Some(match col {
-        ColumnData::Decimal(v) => json!(v.get(row).copied().flatten()?.to_string()),
+        ColumnData::Decimal(_) | ColumnData::Fixed(..) => json!(col.decimal(row)?.to_string()),
         ColumnData::Int(v) => json!(v.get(row).copied().flatten()?),
         ColumnData::Bool(v) => json!(v.get(row).copied().flatten()?),
         ColumnData::Date(v) => json!(date_text(v.get(row).copied().flatten()?)),
@@ -540,7 +540,7 @@ fn date_text(days: i32) -> String {
 /// `YYYY-MM-DD`, booleans as `true`/`false`; `None` for null.
 pub fn cell_text(col: &ColumnData, row: usize) -> Option<String> {
     match col {
-        ColumnData::Decimal(v) => v.get(row).copied().flatten().map(|d| d.to_string()),
+        ColumnData::Decimal(_) | ColumnData::Fixed(..) => col.decimal(row).map(|d| d.to_string()),
         ColumnData::Int(v) => v.get(row).copied().flatten().map(|i| i.to_string()),
         ColumnData::Bool(v) => v.get(row).copied().flatten().map(|b| b.to_string()),
         ColumnData::Date(v) => v.get(row).copied().flatten().map(date_text),
@@ -591,7 +591,7 @@ pub fn table_bytes(table: &Table) -> usize {
         .iter()
         .map(|(_, c)| match c {
             ColumnData::Decimal(v) => v.len() * size_of::<Option<Decimal>>(),
-            ColumnData::Int(v) => v.len() * size_of::<Option<i64>>(),
+            ColumnData::Fixed(_, v) | ColumnData::Int(v) => v.len() * size_of::<Option<i64>>(),
             ColumnData::Bool(v) => v.len() * size_of::<Option<bool>>(),
             ColumnData::Date(v) => v.len() * size_of::<Option<i32>>(),
             ColumnData::Text(v) => {
@@ -613,7 +613,7 @@ pub fn arrow_bytes(table: &Table) -> usize {
             let validity = n.div_ceil(8);
             validity
                 + match c {
-                    ColumnData::Decimal(_) => n * 16,
+                    ColumnData::Decimal(_) | ColumnData::Fixed(..) => n * 16,
                     ColumnData::Int(_) => n * 8,
                     ColumnData::Bool(_) => n.div_ceil(8),
                     ColumnData::Date(_) => n * 4,

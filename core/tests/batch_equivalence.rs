@@ -55,16 +55,21 @@ fn evaluate(
     let columnar = batch::evaluate(rules, population, on, programs, threads).expect("batch");
     let single = batch::evaluate_with(rules, population, on, programs, threads, Engine::OneByOne)
         .expect("batch, one by one");
-    assert_eq!(single.one_by_one, single.evaluated.iter().filter(|&&e| e).count());
+    assert_eq!(
+        single.one_by_one,
+        single.evaluated.iter().filter(|&&e| e).count()
+    );
     assert_eq!(single.evaluated, columnar.evaluated);
     assert_eq!(single.errors, columnar.errors);
     for (a, b) in single.programs.iter().zip(&columnar.programs) {
         assert_eq!(a.program, b.program);
         assert_eq!(a.eligible, b.eligible, "{} eligibility", a.program);
         let bits = |c: &batch::ProgramColumn| {
-            c.amount
-                .as_ref()
-                .map(|v| v.iter().map(|d| d.map(|d| d.serialize())).collect::<Vec<_>>())
+            c.amount.as_ref().map(|v| {
+                v.iter()
+                    .map(|d| d.map(|d| d.serialize()))
+                    .collect::<Vec<_>>()
+            })
         };
         assert_eq!(bits(a), bits(b), "{} amounts", a.program);
     }
@@ -124,11 +129,7 @@ fn compare(
                 col.program
             );
             let amount = col.amount.as_ref().and_then(|a| a[h]);
-            assert_eq!(
-                d.amount, amount,
-                "{} amount, household {h}",
-                col.program,
-            );
+            assert_eq!(d.amount, amount, "{} amount, household {h}", col.program,);
             if let Some(a) = amount {
                 if ROUNDED.contains(&col.program.as_str()) {
                     assert_eq!(a.scale(), 2, "{} amount {a}", col.program);
@@ -269,6 +270,7 @@ fn take(col: &ColumnData, idx: &[usize]) -> ColumnData {
     }
     match col {
         ColumnData::Decimal(v) => ColumnData::Decimal(pick(v, idx)),
+        ColumnData::Fixed(s, v) => ColumnData::Fixed(*s, pick(v, idx)),
         ColumnData::Int(v) => ColumnData::Int(pick(v, idx)),
         ColumnData::Bool(v) => ColumnData::Bool(pick(v, idx)),
         ColumnData::Date(v) => ColumnData::Date(pick(v, idx)),

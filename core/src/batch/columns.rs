@@ -13,7 +13,7 @@ use crate::value::{Type, Value};
 use crate::Decimal;
 
 /// Marks a row whose number is kept in `wide`.
-const WIDE: i64 = i64::MIN;
+pub(super) const WIDE: i64 = i64::MIN;
 
 /// Decimals stored for inputs of this kind.
 pub(crate) fn scale_for(input: &InputPlan) -> u32 {
@@ -74,58 +74,6 @@ pub(crate) enum IntKind {
 }
 
 impl Column {
-    /// An empty column of `rows` rows for `input`.
-    pub(crate) fn new(input: &InputPlan, rows: usize) -> Column {
-        let int = |kind| Column::Int {
-            kind,
-            values: vec![0; rows],
-        };
-        match input.ty {
-            Type::Money | Type::Number(_) => Column::Num {
-                scale: scale_for(input),
-                fixed: vec![0; rows],
-                wide: Vec::new(),
-            },
-            Type::Bool => int(IntKind::Bool),
-            Type::Date => int(IntKind::Date),
-            Type::Enum(_) => int(IntKind::Enum),
-        }
-    }
-
-    /// Stores `v` at `row` (rows are set in increasing order).
-    pub(crate) fn set(&mut self, row: usize, v: Value) {
-        match (self, v) {
-            (
-                Column::Num {
-                    scale, fixed, wide, ..
-                },
-                Value::Num(d),
-            ) => {
-                if let Some(cell) = fixed.get_mut(row) {
-                    match to_fixed(d, *scale) {
-                        Some(x) => *cell = x,
-                        None => {
-                            *cell = WIDE;
-                            wide.push((row, d));
-                        }
-                    }
-                }
-            }
-            (Column::Int { values, .. }, v) => {
-                let x = match v {
-                    Value::Bool(b) => i64::from(b),
-                    Value::Date(d) => i64::from(d.days()),
-                    Value::Enum(e) => i64::from(e),
-                    _ => return,
-                };
-                if let Some(cell) = values.get_mut(row) {
-                    *cell = x;
-                }
-            }
-            _ => {}
-        }
-    }
-
     /// The value at `row`.
     pub(crate) fn get(&self, row: usize) -> Value {
         match self {
@@ -146,7 +94,7 @@ impl Column {
                     IntKind::Bool => Value::Bool(x != 0),
                     IntKind::Date => i32::try_from(x)
                         .ok()
-                        .and_then(|d| Date::from_days(d))
+                        .and_then(Date::from_days)
                         .map_or(Value::Missing, Value::Date),
                     IntKind::Enum => u32::try_from(x).map_or(Value::Missing, Value::Enum),
                 },
@@ -154,14 +102,13 @@ impl Column {
         }
     }
 
-    /// Whether `row` holds a number kept beside the column.
-    pub(crate) fn is_wide(&self, row: usize) -> bool {
-        matches!(self, Column::Num { fixed, .. } if fixed.get(row) == Some(&WIDE))
-    }
-
-    /// Whether any row is wide.
-    pub(crate) fn has_wide(&self) -> bool {
-        matches!(self, Column::Num { wide, .. } if !wide.is_empty())
+    /// Rows holding a number kept beside the column.
+    pub(crate) fn wide_rows(&self) -> impl Iterator<Item = usize> + '_ {
+        let wide = match self {
+            Column::Num { wide, .. } => wide.as_slice(),
+            Column::Int { .. } => &[],
+        };
+        wide.iter().map(|(r, _)| *r)
     }
 
     /// The stored integers, and the decimals of numbers (`None` for other
@@ -197,26 +144,15 @@ mod tests {
         assert_eq!(to_fixed(d("12.305"), 2), None);
         assert_eq!(to_fixed(d("-0.01"), 2), Some(-1));
         assert_eq!(to_fixed(d("100000000000000000"), 2), None);
-        let input = InputPlan {
-            name: "x".into(),
-            ty: Type::Number(None),
-            integer: false,
-            unit: None,
-            min: None,
-            max: None,
-            not_after_as_of: false,
-            max_age: None,
-            default: None,
-            label: Default::default(),
-            help: Default::default(),
+        let col = Column::Num {
+            scale: 4,
+            fixed: vec![15_000, WIDE, -70_000],
+            wide: vec![(1, d("1.234567"))],
         };
-        let mut col = Column::new(&input, 3);
-        col.set(0, Value::Num(d("1.5")));
-        col.set(1, Value::Num(d("1.234567")));
-        col.set(2, Value::Num(d("-7")));
         assert_eq!(col.get(0), Value::Num(d("1.5")));
         assert_eq!(col.get(1), Value::Num(d("1.234567")));
         assert_eq!(col.get(2), Value::Num(d("-7")));
-        assert!(col.is_wide(1) && !col.is_wide(0) && col.has_wide());
+        assert_eq!(col.get(3), Value::Missing);
+        assert_eq!(col.wide_rows().collect::<Vec<_>>(), vec![1]);
     }
 }

@@ -20,6 +20,7 @@ use columns::Column;
 use std::collections::HashMap;
 
 mod columns;
+mod fill;
 mod vector;
 
 /// A column of values, as it arrives from a table (Arrow, pandas, polars).
@@ -27,6 +28,9 @@ mod vector;
 pub enum ColumnData {
     /// Exact decimals (money, numbers); `None` is null.
     Decimal(Vec<Option<Decimal>>),
+    /// Exact decimals as integers at a number of decimals (`Fixed(2, …)`
+    /// holds fen): Arrow `decimal128` values that fit in 64 bits.
+    Fixed(u32, Vec<Option<i64>>),
     /// Integers.
     Int(Vec<Option<i64>>),
     /// Booleans.
@@ -42,6 +46,7 @@ impl ColumnData {
     pub fn len(&self) -> usize {
         match self {
             ColumnData::Decimal(v) => v.len(),
+            ColumnData::Fixed(_, v) => v.len(),
             ColumnData::Int(v) => v.len(),
             ColumnData::Bool(v) => v.len(),
             ColumnData::Date(v) => v.len(),
@@ -54,20 +59,36 @@ impl ColumnData {
         self.len() == 0
     }
 
+    /// The number at row `row` of a `Decimal` or `Fixed` column.
+    pub fn decimal(&self, row: usize) -> Option<Decimal> {
+        match self {
+            ColumnData::Decimal(v) => v.get(row).copied().flatten(),
+            ColumnData::Fixed(s, v) => v
+                .get(row)
+                .copied()
+                .flatten()
+                .and_then(|x| fixed_decimal(x, *s)),
+            _ => None,
+        }
+    }
+
     /// The value of row `row` as a key, as text: how cases and members are
     /// matched (integers, text and decimals; `None` for null or other kinds).
     pub fn key(&self, row: usize) -> Option<String> {
         match self {
             ColumnData::Int(v) => v.get(row).copied().flatten().map(|i| i.to_string()),
             ColumnData::Text(v) => v.get(row).cloned().flatten(),
-            ColumnData::Decimal(v) => v
-                .get(row)
-                .copied()
-                .flatten()
-                .map(|d| d.normalize().to_string()),
+            ColumnData::Decimal(_) | ColumnData::Fixed(..) => {
+                self.decimal(row).map(|d| d.normalize().to_string())
+            }
             _ => None,
         }
     }
+}
+
+/// `x × 10^-scale` as a decimal, if the scale is one a decimal can have.
+fn fixed_decimal(x: i64, scale: u32) -> Option<Decimal> {
+    Decimal::try_from_i128_with_scale(i128::from(x), scale).ok()
 }
 
 /// Named columns of equal length.
@@ -185,6 +206,17 @@ fn cell(
         (ColumnData::Decimal(v), Type::Money | Type::Number(_)) => {
             v.get(row).copied().flatten().map(Value::Num)
         }
+        (ColumnData::Fixed(s, v), Type::Money | Type::Number(_)) => {
+            match v.get(row).copied().flatten() {
+                None => None,
+                Some(x) => Some(Value::Num(fixed_decimal(x, *s).ok_or_else(|| {
+                    (
+                        "invalid_money",
+                        format!("{x} with {s} decimals is not an exact decimal"),
+                    )
+                })?)),
+            }
+        }
         (ColumnData::Int(v), Type::Money | Type::Number(_)) => v
             .get(row)
             .copied()
@@ -274,7 +306,8 @@ impl Population {
         let e = rules.entity(entity)?;
         let ent = &plan.entities[e];
         let n = cases.rows();
-        let mut case_columns: Vec<Column> = ent.inputs.iter().map(|i| Column::new(i, n)).collect();
+        let threads = 2;
+        let mut case_columns: Vec<Column> = Vec::with_capacity(ent.inputs.len());
         let mut valid = vec![true; n];
         let mut errors = Vec::new();
         let known: Vec<&str> = ent
@@ -295,28 +328,30 @@ impl Population {
                 });
             }
         }
-        for (input, column) in ent.inputs.iter().zip(&mut case_columns) {
-            let col = cases.column(&input.name);
-            for row in 0..n {
-                let got = match col {
-                    Some(c) => cell(plan, input, c, row, as_of),
-                    None => Ok(input.default),
-                };
-                match required(input, got) {
-                    Ok(v) => column.set(row, v),
-                    Err((code, msg)) => {
-                        valid[row] = false;
-                        errors.push(RowError {
-                            table: "households",
-                            row,
-                            household: Some(row),
-                            loc: input.name.clone(),
-                            code,
-                            msg,
-                        });
-                    }
+        for input in &ent.inputs {
+            let (column, errs) = fill::fill(
+                plan,
+                input,
+                cases.column(&input.name),
+                as_of,
+                n,
+                threads,
+                &|r| r,
+            );
+            for (row, code, msg) in errs {
+                if let Some(v) = valid.get_mut(row) {
+                    *v = false;
                 }
+                errors.push(RowError {
+                    table: "households",
+                    row,
+                    household: Some(row),
+                    loc: input.name.clone(),
+                    code,
+                    msg,
+                });
             }
+            case_columns.push(column);
         }
         if let Some(mt) = members {
             let mut known: Vec<&str> = vec![key];
@@ -441,66 +476,63 @@ impl Population {
             }
             drop(case_of);
             drop(next);
-            let columns: Vec<Option<&ColumnData>> = member
-                .inputs
-                .iter()
-                .map(|input| members.and_then(|m| m.column(&input.name)))
-                .collect();
-            let mut data: Vec<Column> = member
-                .inputs
-                .iter()
-                .map(|i| Column::new(i, counts[n]))
-                .collect();
+            // Problems of this collection, in the order one case at a
+            // time would meet them: by household, its count first, then by
+            // member and input.
+            let mut found: Vec<((usize, usize, usize, usize), RowError)> = Vec::new();
             for h in 0..n {
-                let rows = &order[counts[h]..counts[h + 1]];
-                if rows.len() < coll.min as usize || rows.len() > coll.max as usize {
-                    valid[h] = false;
-                    let code = if rows.len() < coll.min as usize {
+                let count = counts[h + 1] - counts[h];
+                if count < coll.min as usize || count > coll.max as usize {
+                    let code = if count < coll.min as usize {
                         "too_few_items"
                     } else {
                         "too_many_items"
                     };
-                    errors.push(RowError {
-                        table: "households",
-                        row: h,
-                        household: Some(h),
-                        loc: coll.name.clone(),
-                        code,
-                        msg: format!(
-                            "{} has {} members; {}–{} are accepted",
-                            coll.name,
-                            rows.len(),
-                            coll.min,
-                            coll.max
-                        ),
-                    });
+                    let msg = format!(
+                        "{} has {count} members; {}–{} are accepted",
+                        coll.name, coll.min, coll.max
+                    );
+                    found.push((
+                        (h, 0, 0, 0),
+                        RowError {
+                            table: "households",
+                            row: h,
+                            household: Some(h),
+                            loc: coll.name.clone(),
+                            code,
+                            msg,
+                        },
+                    ));
                 }
-                for (k, &row) in rows.iter().enumerate() {
-                    let at = counts[h] + k;
-                    for ((input, col), column) in
-                        member.inputs.iter().zip(&columns).zip(&mut data)
-                    {
-                        let got = match col {
-                            Some(c) => cell(plan, input, c, row, as_of),
-                            None => Ok(input.default),
-                        };
-                        let loc = || format!("{}[{row}].{}", coll.name, input.name);
-                        match required(input, got) {
-                            Ok(v) => column.set(at, v),
-                            Err((code, msg)) => {
-                                valid[h] = false;
-                                errors.push(RowError {
-                                    table: "members",
-                                    row,
-                                    household: Some(h),
-                                    loc: loc(),
-                                    code,
-                                    msg,
-                                });
-                            }
-                        }
-                    }
+            }
+            let mut data: Vec<Column> = Vec::with_capacity(member.inputs.len());
+            let src = |d: usize| order.get(d).copied().unwrap_or(usize::MAX);
+            for (j, input) in member.inputs.iter().enumerate() {
+                let col = members.and_then(|m| m.column(&input.name));
+                let (column, errs) = fill::fill(plan, input, col, as_of, counts[n], threads, &src);
+                for (d, code, msg) in errs {
+                    let h = counts.partition_point(|&c| c <= d).saturating_sub(1);
+                    let row = src(d);
+                    found.push((
+                        (h, 1, d, j),
+                        RowError {
+                            table: "members",
+                            row,
+                            household: Some(h),
+                            loc: format!("{}[{row}].{}", coll.name, input.name),
+                            code,
+                            msg,
+                        },
+                    ));
                 }
+                data.push(column);
+            }
+            found.sort_by_key(|(k, _)| *k);
+            for ((h, ..), e) in found {
+                if let Some(v) = valid.get_mut(h) {
+                    *v = false;
+                }
+                errors.push(e);
             }
             collections.push(MemberColumns {
                 columns: data,
@@ -508,15 +540,20 @@ impl Population {
             });
         }
         let mut wide = vec![false; n];
-        for c in case_columns.iter().filter(|c| c.has_wide()) {
-            for (h, w) in wide.iter_mut().enumerate() {
-                *w |= c.is_wide(h);
+        for c in &case_columns {
+            for h in c.wide_rows() {
+                if let Some(w) = wide.get_mut(h) {
+                    *w = true;
+                }
             }
         }
         for coll in &collections {
-            for c in coll.columns.iter().filter(|c| c.has_wide()) {
-                for (h, w) in wide.iter_mut().enumerate() {
-                    *w |= coll.rows(h).any(|m| c.is_wide(m));
+            for c in &coll.columns {
+                for m in c.wide_rows() {
+                    let h = coll.offsets.partition_point(|&o| o <= m).saturating_sub(1);
+                    if let Some(w) = wide.get_mut(h) {
+                        *w = true;
+                    }
                 }
             }
         }
@@ -629,7 +666,14 @@ pub fn evaluate(
     programs: Option<&[String]>,
     threads: usize,
 ) -> Result<BatchResult, EvalError> {
-    evaluate_with(rules, population, as_of, programs, threads, Engine::Columnar)
+    evaluate_with(
+        rules,
+        population,
+        as_of,
+        programs,
+        threads,
+        Engine::Columnar,
+    )
 }
 
 /// Evaluates a population with the engine given.
@@ -838,7 +882,9 @@ impl<'a> OneByOne<'a> {
                 )
             })
             .collect();
-        let ent = plan.entity_index(&pop.entity_name).map(|e| &plan.entities[e]);
+        let ent = plan
+            .entity_index(&pop.entity_name)
+            .map(|e| &plan.entities[e]);
         let n_slots = ent.map_or(0, |e| e.n_slots).max(pop.columns.len());
         let member_slots = ent
             .map(|e| {
@@ -963,7 +1009,11 @@ fn run_rows(
         program.run_chunk(pop, &mut st, start + lo, len);
         for (p, &(e_reg, amount)) in program.outputs().iter().enumerate() {
             let e = program.reg(&st, e_reg);
-            if let Some(cells) = rows.eligible.get_mut(p).and_then(|c| c.get_mut(chunk.clone())) {
+            if let Some(cells) = rows
+                .eligible
+                .get_mut(p)
+                .and_then(|c| c.get_mut(chunk.clone()))
+            {
                 for (cell, &x) in cells.iter_mut().zip(e) {
                     *cell = x != 0;
                 }
@@ -995,7 +1045,9 @@ fn run_rows(
                 rows.clear(k);
                 continue;
             }
-            if st.flag.get(k - lo).copied().unwrap_or(true) || pop.wide.get(i).copied().unwrap_or(true) {
+            if st.flag.get(k - lo).copied().unwrap_or(true)
+                || pop.wide.get(i).copied().unwrap_or(true)
+            {
                 single(i, k, &mut rows, &mut slow);
             } else if let Some(done) = rows.evaluated.get_mut(k) {
                 *done = true;

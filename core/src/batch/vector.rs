@@ -50,6 +50,7 @@ const MAX_VALUE: i128 = 1_000_000_000_000;
 /// A fraction compared within `1 / MARGIN` of the other side is decided by
 /// the decimal path.
 const MARGIN: i128 = 1_000_000;
+const MARGIN_64: i64 = 1_000_000;
 /// Largest factor a fraction may be multiplied by (so that the rounding
 /// error of the decimal path stays small).
 const MAX_FACTOR: i128 = 100;
@@ -106,10 +107,6 @@ enum Bin {
 
 #[derive(Debug)]
 enum Op {
-    Load {
-        col: usize,
-        dst: usize,
-    },
     Fill {
         x: i64,
         dst: usize,
@@ -228,6 +225,8 @@ type TableRow = (Option<(i128, bool)>, Option<(i128, bool)>, i64);
 /// A compiled batch program.
 #[derive(Debug)]
 pub(crate) struct Program {
+    /// Registers that are input columns: register, level, column.
+    inputs: Vec<(usize, Level, usize)>,
     ops: Vec<(Level, Op)>,
     regs: usize,
     /// Per program: eligibility register, amount register and scale.
@@ -329,6 +328,8 @@ struct Compiler<'a> {
     case_slots: HashMap<usize, R>,
     member_slots: Vec<HashMap<usize, R>>,
     loads: HashMap<(Level, usize), R>,
+    /// Registers that are input columns, read where they lie.
+    inputs: Vec<(usize, Level, usize)>,
     spreads: HashMap<(usize, usize), R>,
     /// Formulas already compiled, by their text and context: one register
     /// for `count(members)` however often it is written.
@@ -358,7 +359,11 @@ impl Compiler<'_> {
     fn constant(&mut self, v: Value, level: Level) -> Option<R> {
         let (kind, x) = match v {
             Value::Num(d) => {
-                let d = if d.scale() > MAX_SCALE { d.normalize() } else { d };
+                let d = if d.scale() > MAX_SCALE {
+                    d.normalize()
+                } else {
+                    d
+                };
                 (Kind::Fixed(d.scale()), i64::try_from(d.mantissa()).ok()?)
             }
             Value::Bool(b) => (Kind::Bool, i64::from(b)),
@@ -403,7 +408,7 @@ impl Compiler<'_> {
             },
         };
         let r = self.new_r(kind, level);
-        self.push(level, Op::Load { col, dst: r.reg });
+        self.inputs.push((r.reg, level, col));
         self.loads.insert((level, col), r);
         Some(r)
     }
@@ -519,7 +524,15 @@ impl Compiler<'_> {
 
     fn bin(&mut self, op: Bin, a: usize, b: usize, kind: Kind, level: Level) -> R {
         let r = self.new_r(kind, level);
-        self.push(level, Op::Bin { op, a, b, dst: r.reg });
+        self.push(
+            level,
+            Op::Bin {
+                op,
+                a,
+                b,
+                dst: r.reg,
+            },
+        );
         r
     }
 
@@ -576,7 +589,11 @@ impl Compiler<'_> {
                 let bin = if op == Arith::Add { Bin::Add } else { Bin::Sub };
                 Some(self.bin(bin, ra, rb, Kind::Fixed(s), level))
             }
-            (Arith::Add | Arith::Sub, Kind::Fixed(sa) | Kind::Ratio(sa, _), Kind::Fixed(sb) | Kind::Ratio(sb, _)) => {
+            (
+                Arith::Add | Arith::Sub,
+                Kind::Fixed(sa) | Kind::Ratio(sa, _),
+                Kind::Fixed(sb) | Kind::Ratio(sb, _),
+            ) => {
                 let s = sa.max(sb);
                 if s > RATIO_SCALE || next > RATIO_DEPTH {
                     return None;
@@ -603,9 +620,15 @@ impl Compiler<'_> {
                 let s = sa.checked_add(sb).filter(|&s| s <= MAX_SCALE)?;
                 Some(self.bin(Bin::Mul, a.reg, b.reg, Kind::Fixed(s), level))
             }
-            (Arith::Mul, Kind::Ratio(..), Kind::Fixed(_)) => self.ratio_mul(a, b, false, next, level),
-            (Arith::Mul, Kind::Fixed(_), Kind::Ratio(..)) => self.ratio_mul(b, a, false, next, level),
-            (Arith::Div, Kind::Ratio(..), Kind::Fixed(_)) => self.ratio_mul(a, b, true, next, level),
+            (Arith::Mul, Kind::Ratio(..), Kind::Fixed(_)) => {
+                self.ratio_mul(a, b, false, next, level)
+            }
+            (Arith::Mul, Kind::Fixed(_), Kind::Ratio(..)) => {
+                self.ratio_mul(b, a, false, next, level)
+            }
+            (Arith::Div, Kind::Ratio(..), Kind::Fixed(_)) => {
+                self.ratio_mul(a, b, true, next, level)
+            }
             (Arith::Div, Kind::Fixed(sa), Kind::Fixed(sb)) => {
                 if sa > RATIO_SCALE {
                     return None;
@@ -687,7 +710,13 @@ impl Compiler<'_> {
                 let r = self.new_r(a.kind, level);
                 match a.kind {
                     Kind::Fixed(_) | Kind::Ratio(..) => {
-                        self.push(level, Op::Neg { src: a.reg, dst: r.reg });
+                        self.push(
+                            level,
+                            Op::Neg {
+                                src: a.reg,
+                                dst: r.reg,
+                            },
+                        );
                         Some(R { den: a.den, ..r })
                     }
                     _ => None,
@@ -721,7 +750,15 @@ impl Compiler<'_> {
                 let (a, b) = (self.node(a, ctx)?, self.node(b, ctx)?);
                 let (a, b, kind) = self.unify(a, b)?;
                 let r = self.new_r(kind, level);
-                self.push(level, Op::Select { c, a, b, dst: r.reg });
+                self.push(
+                    level,
+                    Op::Select {
+                        c,
+                        a,
+                        b,
+                        dst: r.reg,
+                    },
+                );
                 Some(r)
             }
             Node::In(x, items) => {
@@ -971,6 +1008,7 @@ impl Program {
             case_slots: HashMap::new(),
             member_slots: vec![HashMap::new(); pop.collections.len()],
             loads: HashMap::new(),
+            inputs: Vec::new(),
             spreads: HashMap::new(),
             seen: HashMap::new(),
         };
@@ -1012,7 +1050,15 @@ impl Program {
             };
             outputs.push((e.reg, amount));
         }
+        // Outputs are read from the state: computed registers only.
+        let computed = |r: usize| !c.inputs.iter().any(|&(i, _, _)| i == r);
+        for (e, a) in &outputs {
+            if !computed(*e) || a.is_some_and(|(r, _)| !computed(r)) {
+                return None;
+            }
+        }
         Some(Program {
+            inputs: c.inputs,
             ops: c.ops,
             regs: c.regs,
             outputs,
@@ -1053,12 +1099,30 @@ impl Program {
                 owner.extend(std::iter::repeat_n(k, w[1] - w[0]));
             }
         }
+        let mut views: Vec<Option<&[i64]>> = vec![None; self.regs];
+        for &(reg, level, col) in &self.inputs {
+            let (column, rows) = match level {
+                Level::Case => (pop.columns.get(col), lo..lo + n),
+                Level::Member(c) => {
+                    let coll = pop.collections.get(c);
+                    let a = coll.and_then(|m| m.offsets.get(lo)).copied().unwrap_or(0);
+                    let b = coll
+                        .and_then(|m| m.offsets.get(lo + n))
+                        .copied()
+                        .unwrap_or(a);
+                    (coll.and_then(|m| m.columns.get(col)), a..b.max(a))
+                }
+            };
+            if let Some(v) = views.get_mut(reg) {
+                *v = Some(column.and_then(|c| c.raw().0.get(rows)).unwrap_or(&[]));
+            }
+        }
         for (level, op) in &self.ops {
             let len = match level {
                 Level::Case => n,
                 Level::Member(c) => st.offs.get(*c).and_then(|o| o.last()).copied().unwrap_or(0),
             };
-            self.exec(op, *level, pop, st, lo, len);
+            self.exec(op, &views, st, len);
             if !st.bad.is_empty() {
                 let bad = std::mem::take(&mut st.bad);
                 for &i in &bad {
@@ -1081,12 +1145,9 @@ impl Program {
         st.regs.get(reg).map_or(&[], Vec::as_slice)
     }
 
-    fn exec(&self, op: &Op, level: Level, pop: &Population, st: &mut State, lo: usize, len: usize) {
+    fn exec(&self, op: &Op, views: &[Option<&[i64]>], st: &mut State, len: usize) {
         let State {
-            regs,
-            offs,
-            bad,
-            ..
+            regs, offs, bad, ..
         } = st;
         // Takes the destination out so that sources can be read beside it.
         fn take(regs: &mut [Vec<i64>], dst: usize) -> Vec<i64> {
@@ -1094,8 +1155,11 @@ impl Program {
             v.clear();
             v
         }
-        fn get(regs: &[Vec<i64>], r: usize) -> &[i64] {
-            regs.get(r).map_or(&[], Vec::as_slice)
+        fn get<'v>(regs: &'v [Vec<i64>], views: &[Option<&'v [i64]>], r: usize) -> &'v [i64] {
+            match views.get(r).copied().flatten() {
+                Some(v) => v,
+                None => regs.get(r).map_or(&[], Vec::as_slice),
+            }
         }
         fn put(regs: &mut [Vec<i64>], r: usize, v: Vec<i64>) {
             if let Some(slot) = regs.get_mut(r) {
@@ -1103,31 +1167,6 @@ impl Program {
             }
         }
         match op {
-            Op::Load { col, dst } => {
-                let mut out = take(regs, *dst);
-                let column = match level {
-                    Level::Case => pop.columns.get(*col),
-                    Level::Member(c) => pop
-                        .collections
-                        .get(c)
-                        .and_then(|m| m.columns.get(*col)),
-                };
-                let start = match level {
-                    Level::Case => lo,
-                    Level::Member(c) => pop
-                        .collections
-                        .get(c)
-                        .and_then(|m| m.offsets.get(lo))
-                        .copied()
-                        .unwrap_or(0),
-                };
-                if let Some(col) = column {
-                    let (raw, _) = col.raw();
-                    out.extend_from_slice(raw.get(start..start + len).unwrap_or(&[]));
-                }
-                out.resize(len, 0);
-                put(regs, *dst, out);
-            }
             Op::Fill { x, dst } => {
                 let mut out = take(regs, *dst);
                 out.resize(len, *x);
@@ -1135,7 +1174,7 @@ impl Program {
             }
             Op::Spread { coll, src, dst } => {
                 let mut out = take(regs, *dst);
-                let s = get(regs, *src);
+                let s = get(regs, views, *src);
                 if let Some(o) = offs.get(*coll) {
                     for (k, w) in o.windows(2).enumerate() {
                         let x = s.get(k).copied().unwrap_or(0);
@@ -1147,30 +1186,34 @@ impl Program {
             }
             Op::Scale { src, f, dst } => {
                 let mut out = take(regs, *dst);
-                map1(get(regs, *src), &mut out, bad, |x| x.checked_mul(*f));
+                map1(get(regs, views, *src), &mut out, bad, |x| x.checked_mul(*f));
                 put(regs, *dst, out);
             }
             Op::Neg { src, dst } => {
                 let mut out = take(regs, *dst);
-                map1(get(regs, *src), &mut out, bad, i64::checked_neg);
+                map1(get(regs, views, *src), &mut out, bad, i64::checked_neg);
                 put(regs, *dst, out);
             }
             Op::Not { src, dst } => {
                 let mut out = take(regs, *dst);
-                out.extend(get(regs, *src).iter().map(|&x| i64::from(x == 0)));
+                out.extend(get(regs, views, *src).iter().map(|&x| i64::from(x == 0)));
                 put(regs, *dst, out);
             }
             Op::Bin { op, a, b, dst } => {
                 let mut out = take(regs, *dst);
-                let (a, b) = (get(regs, *a), get(regs, *b));
+                let (a, b) = (get(regs, views, *a), get(regs, views, *b));
                 match op {
                     Bin::Add => map2(a, b, &mut out, bad, i64::checked_add),
                     Bin::Sub => map2(a, b, &mut out, bad, i64::checked_sub),
                     Bin::Mul => map2(a, b, &mut out, bad, i64::checked_mul),
                     Bin::Min => out.extend(a.iter().zip(b).map(|(x, y)| *x.min(y))),
                     Bin::Max => out.extend(a.iter().zip(b).map(|(x, y)| *x.max(y))),
-                    Bin::And => out.extend(a.iter().zip(b).map(|(x, y)| i64::from(*x != 0 && *y != 0))),
-                    Bin::Or => out.extend(a.iter().zip(b).map(|(x, y)| i64::from(*x != 0 || *y != 0))),
+                    Bin::And => {
+                        out.extend(a.iter().zip(b).map(|(x, y)| i64::from(*x != 0 && *y != 0)))
+                    }
+                    Bin::Or => {
+                        out.extend(a.iter().zip(b).map(|(x, y)| i64::from(*x != 0 || *y != 0)))
+                    }
                 }
                 put(regs, *dst, out);
             }
@@ -1183,11 +1226,16 @@ impl Program {
                 den,
             } => {
                 let (mut on, mut od) = (take(regs, *num), take(regs, *den));
-                let lim = limit(*scale);
-                for (i, (&x, &y)) in get(regs, *a).iter().zip(get(regs, *b)).enumerate() {
-                    let r = i128::from(x)
-                        .checked_mul(*fa)
-                        .and_then(|n| ratio(n, i128::from(y), lim));
+                // A numerator that does not fit an i64 is out of bounds
+                // anyway, so this runs in i64.
+                let lim = i64::try_from(limit(*scale)).unwrap_or(i64::MAX);
+                let fa = i64::try_from(*fa).unwrap_or(i64::MAX);
+                for (i, (&x, &y)) in get(regs, views, *a)
+                    .iter()
+                    .zip(get(regs, views, *b))
+                    .enumerate()
+                {
+                    let r = x.checked_mul(fa).and_then(|n| ratio64(n, y, lim));
                     push_ratio(&mut on, &mut od, bad, i, r);
                 }
                 put(regs, *num, on);
@@ -1204,12 +1252,16 @@ impl Program {
                 let (mut on, mut od) = (take(regs, *num), take(regs, *den));
                 let lim = limit(*scale);
                 for i in 0..len {
-                    let (an, ad) = side_at(regs, a, i);
-                    let (bn, bd) = side_at(regs, b, i);
+                    let (an, ad) = side_at(regs, views, a, i);
+                    let (bn, bd) = side_at(regs, views, b, i);
                     let r = (|| {
                         let x = an.checked_mul(a.factor)?.checked_mul(bd)?;
                         let y = bn.checked_mul(b.factor)?.checked_mul(ad)?;
-                        let n = if *sub { x.checked_sub(y)? } else { x.checked_add(y)? };
+                        let n = if *sub {
+                            x.checked_sub(y)?
+                        } else {
+                            x.checked_add(y)?
+                        };
                         ratio(n, ad.checked_mul(bd)?, lim)
                     })();
                     push_ratio(&mut on, &mut od, bad, i, r);
@@ -1228,7 +1280,11 @@ impl Program {
                 den,
             } => {
                 let (mut on, mut od) = (take(regs, *num), take(regs, *den));
-                let (rn, rd, rb) = (get(regs, *n), get(regs, *d), get(regs, *b));
+                let (rn, rd, rb) = (
+                    get(regs, views, *n),
+                    get(regs, views, *d),
+                    get(regs, views, *b),
+                );
                 let lim = limit(*scale);
                 for i in 0..len {
                     let at = |v: &[i64]| i128::from(v.get(i).copied().unwrap_or(0));
@@ -1251,9 +1307,13 @@ impl Program {
             }
             Op::Exact { n, d, dst } => {
                 let mut out = take(regs, *dst);
-                map2(get(regs, *n), get(regs, *d), &mut out, bad, |x, y| {
-                    (y != 0 && x % y == 0).then(|| x / y)
-                });
+                map2(
+                    get(regs, views, *n),
+                    get(regs, views, *d),
+                    &mut out,
+                    bad,
+                    |x, y| (y != 0 && x % y == 0).then(|| x / y),
+                );
                 put(regs, *dst, out);
             }
             Op::Cmp {
@@ -1275,7 +1335,7 @@ impl Program {
                 if a.den.is_none() && b.den.is_none() {
                     // Integers at one scale: no fraction, no margin. Factors
                     // are at most 10^18, so the products fit in an i128.
-                    let (x, y) = (get(regs, a.reg), get(regs, b.reg));
+                    let (x, y) = (get(regs, views, a.reg), get(regs, views, b.reg));
                     if a.factor == 1 && b.factor == 1 {
                         out.extend(x.iter().zip(y).map(|(x, y)| i64::from(test(x.cmp(y)))));
                     } else {
@@ -1288,10 +1348,42 @@ impl Program {
                     put(regs, *dst, out);
                     return;
                 }
+                let slice = |r: Option<usize>| r.map(|r| get(regs, views, r));
+                let (xa, da, xb, db) = (
+                    slice(Some(a.reg)),
+                    slice(a.den),
+                    slice(Some(b.reg)),
+                    slice(b.den),
+                );
+                let at = |v: Option<&[i64]>, i: usize, none: i64| {
+                    v.map_or(none, |v| v.get(i).copied().unwrap_or(0))
+                };
+                let (fa, fb) = (i64::try_from(a.factor).ok(), i64::try_from(b.factor).ok());
+                let p = margin.and_then(|m| i64::try_from(m).ok());
                 for i in 0..len {
-                    let (an, ad) = side_at(regs, a, i);
-                    let (bn, bd) = side_at(regs, b, i);
-                    let diff = (|| {
+                    let (an, ad) = (at(xa, i, 0), at(da, i, 1));
+                    let (bn, bd) = (at(xb, i, 0), at(db, i, 1));
+                    // In i64 first; where that overflows, in i128.
+                    let fast = (|| {
+                        let x = an.checked_mul(fa?)?.checked_mul(bd)?;
+                        let y = bn.checked_mul(fb?)?.checked_mul(ad)?;
+                        let delta = x.checked_sub(y)?;
+                        Some(match margin {
+                            None => Some(delta.cmp(&0)),
+                            Some(_) => {
+                                let room = ad.checked_mul(bd)?.checked_mul(p?)?;
+                                let far = delta.checked_abs()?.checked_mul(MARGIN_64)? > room;
+                                far.then(|| delta.cmp(&0))
+                            }
+                        })
+                    })();
+                    let diff = fast.unwrap_or_else(|| {
+                        let (an, ad, bn, bd) = (
+                            i128::from(an),
+                            i128::from(ad),
+                            i128::from(bn),
+                            i128::from(bd),
+                        );
                         let x = an.checked_mul(a.factor)?.checked_mul(bd)?;
                         let y = bn.checked_mul(b.factor)?.checked_mul(ad)?;
                         let delta = x.checked_sub(y)?;
@@ -1303,7 +1395,7 @@ impl Program {
                             }
                         }
                         Some(delta.cmp(&0))
-                    })();
+                    });
                     let v = match diff {
                         Some(ord) => test(ord),
                         None => {
@@ -1317,7 +1409,11 @@ impl Program {
             }
             Op::Select { c, a, b, dst } => {
                 let mut out = take(regs, *dst);
-                let (c, a, b) = (get(regs, *c), get(regs, *a), get(regs, *b));
+                let (c, a, b) = (
+                    get(regs, views, *c),
+                    get(regs, views, *a),
+                    get(regs, views, *b),
+                );
                 out.extend(
                     c.iter()
                         .zip(a.iter().zip(b))
@@ -1327,7 +1423,7 @@ impl Program {
             }
             Op::IfTrue { c, a, dst } => {
                 let mut out = take(regs, *dst);
-                let (c, a) = (get(regs, *c), get(regs, *a));
+                let (c, a) = (get(regs, views, *c), get(regs, views, *a));
                 out.extend(c.iter().zip(a).map(|(c, a)| if *c != 0 { *a } else { 0 }));
                 put(regs, *dst, out);
             }
@@ -1335,7 +1431,7 @@ impl Program {
                 let mut out = take(regs, *dst);
                 out.resize(len, 1);
                 for s in srcs {
-                    for (o, x) in out.iter_mut().zip(get(regs, *s)) {
+                    for (o, x) in out.iter_mut().zip(get(regs, views, *s)) {
                         *o &= i64::from(*x != 0);
                     }
                 }
@@ -1348,14 +1444,14 @@ impl Program {
                 dst,
             } => {
                 let mut out = take(regs, *dst);
-                map1(get(regs, *src), &mut out, bad, |x| {
+                map1(get(regs, views, *src), &mut out, bad, |x| {
                     i64::try_from(round_div(i128::from(x), *div, *mode)?).ok()
                 });
                 put(regs, *dst, out);
             }
             Op::Age { src, on, dst } => {
                 let mut out = take(regs, *dst);
-                map1(get(regs, *src), &mut out, bad, |x| {
+                map1(get(regs, views, *src), &mut out, bad, |x| {
                     let born = Date::from_days(i32::try_from(x).ok()?)?;
                     Some(i64::from(born.age_on(*on)))
                 });
@@ -1369,7 +1465,7 @@ impl Program {
                 dst,
             } => {
                 let mut out = take(regs, *dst);
-                map1(get(regs, *key), &mut out, bad, |x| {
+                map1(get(regs, views, *key), &mut out, bad, |x| {
                     let k = i128::from(x).checked_mul(*f)?;
                     let inside = |lo: &Option<(i128, bool)>, hi: &Option<(i128, bool)>| {
                         let lo_ok = match lo {
@@ -1398,7 +1494,7 @@ impl Program {
                 dst,
             } => {
                 let mut out = take(regs, *dst);
-                let s = src.map_or(&[][..], |r| get(regs, r));
+                let s = src.map_or(&[][..], |r| get(regs, views, r));
                 if let Some(o) = offs.get(*coll) {
                     for (k, w) in o.windows(2).enumerate() {
                         let part = s.get(w[0]..w[1]).unwrap_or(&[]);
@@ -1468,9 +1564,29 @@ fn push_ratio(
     den.push(d);
 }
 
+/// [`ratio`] in i64.
+#[inline]
+fn ratio64(n: i64, d: i64, limit: i64) -> Option<(i64, i64)> {
+    let (n, d) = if d < 0 {
+        (n.checked_neg()?, d.checked_neg()?)
+    } else {
+        (n, d)
+    };
+    if d == 0 || i128::from(d) > MAX_DEN || n.checked_abs()? > limit.saturating_mul(d) {
+        return None;
+    }
+    Some((n, d))
+}
+
 /// Numerator and denominator of a comparison side at row `i`.
-fn side_at(regs: &[Vec<i64>], s: &Side, i: usize) -> (i128, i128) {
-    let at = |r: usize| regs.get(r).and_then(|v| v.get(i)).copied().unwrap_or(0);
+fn side_at(regs: &[Vec<i64>], views: &[Option<&[i64]>], s: &Side, i: usize) -> (i128, i128) {
+    let at = |r: usize| {
+        let v = match views.get(r).copied().flatten() {
+            Some(v) => v,
+            None => regs.get(r).map_or(&[][..], Vec::as_slice),
+        };
+        v.get(i).copied().unwrap_or(0)
+    };
     let n = i128::from(at(s.reg));
     let d = s.den.map_or(1, |d| i128::from(at(d)));
     (n, d)
@@ -1516,5 +1632,16 @@ mod tests {
         assert_eq!(ratio(MAX_VALUE * 100 + 1, 1, l), None);
         assert_eq!(ratio(MAX_VALUE * 100, 1, l), Some((100_000_000_000_000, 1)));
         assert_eq!(ratio(MAX_VALUE * 300, 3, l), Some((300_000_000_000_000, 3)));
+        let l64 = i64::try_from(l).unwrap_or(i64::MAX);
+        for (n, d) in [
+            (10i64, -4i64),
+            (1, 0),
+            (1, 10_001),
+            (i64::MAX, 1),
+            (i64::MIN, -1),
+            (-7, 3),
+        ] {
+            assert_eq!(ratio64(n, d, l64), ratio(n.into(), d.into(), l), "{n}/{d}");
+        }
     }
 }

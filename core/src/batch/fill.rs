@@ -1,0 +1,257 @@
+//! Filling a population's columns from a table, validating every cell.
+//!
+//! A cell that is plainly valid (a number within the input's range, at
+//! most as many decimals as its column keeps; a date within its bounds; a
+//! boolean) is stored by integer comparisons alone. Any other cell (empty,
+//! text, out of range, too many decimals) goes through the same validation
+//! as a single case ([`super::cell`]), which accepts it or says why not. The
+//! rows are split between threads.
+
+use super::columns::{scale_for, to_fixed, Column, IntKind, WIDE};
+use super::{cell, required, ColumnData};
+use crate::date::{Date, YEAR_RANGE};
+use crate::plan::{InputPlan, Plan};
+use crate::value::{Type, Value};
+use crate::Decimal;
+
+/// What a cell may be to pass without the full check.
+struct Fast {
+    scale: u32,
+    /// Bounds at `scale`, for numbers (`None`: no fast path).
+    num: Option<(i64, i64)>,
+    /// For whole numbers: values must be multiples of this.
+    unit: i64,
+    /// Day numbers accepted, for dates.
+    days: (i64, i64),
+}
+
+fn bound(v: Option<Value>, scale: u32, default: i64) -> Option<i64> {
+    match v {
+        None => Some(default),
+        Some(Value::Num(d)) => to_fixed(d, scale),
+        Some(_) => None,
+    }
+}
+
+impl Fast {
+    fn new(input: &InputPlan, as_of: Date) -> Fast {
+        let scale = scale_for(input);
+        let num = match (
+            bound(input.min, scale, i64::MIN + 1),
+            bound(input.max, scale, i64::MAX),
+        ) {
+            (Some(lo), Some(hi)) => Some((lo, hi)),
+            _ => None,
+        };
+        let unit = if input.integer {
+            10i64.checked_pow(scale).unwrap_or(1)
+        } else {
+            1
+        };
+        let first = Date::from_ymd(YEAR_RANGE.0, 1, 1).map_or(0, Date::days);
+        let last = Date::from_ymd(YEAR_RANGE.1, 12, 31).map_or(0, Date::days);
+        let mut lo = first;
+        let mut hi = last;
+        if input.not_after_as_of {
+            hi = hi.min(as_of.days());
+        }
+        if let Some(max_age) = input.max_age {
+            // Ages fall as birth dates rise: the earliest birth date whose
+            // age on `as_of` is within the limit.
+            let (mut a, mut b) = (first, last.max(first));
+            while a < b {
+                let mid = a + (b - a) / 2;
+                let young = Date::from_days(mid).is_some_and(|d| d.age_on(as_of) <= max_age);
+                if young {
+                    b = mid;
+                } else {
+                    a = mid + 1;
+                }
+            }
+            lo = lo.max(a);
+        }
+        Fast {
+            scale,
+            num,
+            unit,
+            days: (i64::from(lo), i64::from(hi)),
+        }
+    }
+
+    #[inline]
+    fn number(&self, x: i64) -> Option<i64> {
+        let (lo, hi) = self.num?;
+        (x >= lo && x <= hi && x % self.unit == 0 && x != WIDE).then_some(x)
+    }
+
+    #[inline]
+    fn day(&self, d: i32) -> Option<i64> {
+        let d = i64::from(d);
+        (d >= self.days.0 && d <= self.days.1).then_some(d)
+    }
+}
+
+/// A filled part of a column: the integers, wide numbers and problems, by
+/// destination row.
+pub(super) struct Part {
+    pub(super) values: Vec<i64>,
+    pub(super) wide: Vec<(usize, Decimal)>,
+    pub(super) errors: Vec<(usize, &'static str, String)>,
+}
+
+/// Fills destination rows `dst` of `input`'s column, reading source row
+/// `src(d)` of `col` for destination row `d`.
+fn fill_part(
+    plan: &Plan,
+    input: &InputPlan,
+    col: Option<&ColumnData>,
+    as_of: Date,
+    dst: std::ops::Range<usize>,
+    src: &(dyn Fn(usize) -> usize + Sync),
+) -> Part {
+    let fast = Fast::new(input, as_of);
+    let mut part = Part {
+        values: Vec::with_capacity(dst.len()),
+        wide: Vec::new(),
+        errors: Vec::new(),
+    };
+    let scale = fast.scale;
+    let rescale = |x: i64, s: u32| -> Option<i64> {
+        if s <= scale {
+            x.checked_mul(10i64.checked_pow(scale - s)?)
+        } else {
+            let f = 10i64.checked_pow(s - scale)?;
+            (x % f == 0).then(|| x / f)
+        }
+    };
+    for d in dst {
+        let r = src(d);
+        let quick = match (col, &input.ty) {
+            (Some(ColumnData::Decimal(v)), Type::Money | Type::Number(_)) => v
+                .get(r)
+                .copied()
+                .flatten()
+                .and_then(|x| fast.number(to_fixed(x, scale)?)),
+            (Some(ColumnData::Fixed(s, v)), Type::Money | Type::Number(_)) => v
+                .get(r)
+                .copied()
+                .flatten()
+                .and_then(|x| fast.number(rescale(x, *s)?)),
+            (Some(ColumnData::Int(v)), Type::Money | Type::Number(_)) => v
+                .get(r)
+                .copied()
+                .flatten()
+                .and_then(|x| fast.number(rescale(x, 0)?)),
+            (Some(ColumnData::Bool(v)), Type::Bool) => v.get(r).copied().flatten().map(i64::from),
+            (Some(ColumnData::Date(v)), Type::Date) => {
+                v.get(r).copied().flatten().and_then(|x| fast.day(x))
+            }
+            (Some(ColumnData::Text(v)), Type::Enum(e)) => {
+                let text = v.get(r).and_then(|t| t.as_deref());
+                text.and_then(|t| {
+                    let variants = plan.enums.get(*e)?;
+                    let i = variants.variants.iter().position(|(id, _)| id == t)?;
+                    i64::try_from(i).ok()
+                })
+            }
+            _ => None,
+        };
+        if let Some(x) = quick {
+            part.values.push(x);
+            continue;
+        }
+        let got = match col {
+            Some(c) => cell(plan, input, c, r, as_of),
+            None => Ok(input.default),
+        };
+        match required(input, got) {
+            Ok(v) => part.values.push(match v {
+                Value::Num(n) => to_fixed(n, scale).unwrap_or_else(|| {
+                    part.wide.push((d, n));
+                    WIDE
+                }),
+                Value::Bool(b) => i64::from(b),
+                Value::Date(day) => i64::from(day.days()),
+                Value::Enum(e) => i64::from(e),
+                Value::Missing => 0,
+            }),
+            Err((code, msg)) => {
+                part.values.push(0);
+                part.errors.push((d, code, msg));
+            }
+        }
+    }
+    part
+}
+
+/// Fills `rows` destination rows of `input`'s column on up to `threads`
+/// threads; the column, and the problems by destination row in order.
+pub(super) fn fill(
+    plan: &Plan,
+    input: &InputPlan,
+    col: Option<&ColumnData>,
+    as_of: Date,
+    rows: usize,
+    threads: usize,
+    src: &(dyn Fn(usize) -> usize + Sync),
+) -> (Column, Vec<(usize, &'static str, String)>) {
+    let threads = if rows >= super::PARALLEL_THRESHOLD {
+        threads.clamp(1, 64)
+    } else {
+        1
+    };
+    let chunk = rows.div_ceil(threads).max(1);
+    let ranges: Vec<std::ops::Range<usize>> = (0..rows)
+        .step_by(chunk)
+        .map(|a| a..(a + chunk).min(rows))
+        .collect();
+    let parts: Vec<Part> = if ranges.len() <= 1 {
+        vec![fill_part(plan, input, col, as_of, 0..rows, src)]
+    } else {
+        std::thread::scope(|s| {
+            let handles: Vec<_> = ranges
+                .into_iter()
+                .map(|r| s.spawn(move || fill_part(plan, input, col, as_of, r, src)))
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| {
+                    h.join().unwrap_or_else(|_| Part {
+                        values: Vec::new(),
+                        wide: Vec::new(),
+                        errors: vec![(0, "internal_error", "a thread stopped".into())],
+                    })
+                })
+                .collect()
+        })
+    };
+    let mut values = Vec::with_capacity(rows);
+    let mut wide = Vec::new();
+    let mut errors = Vec::new();
+    for p in parts {
+        values.extend(p.values);
+        wide.extend(p.wide);
+        errors.extend(p.errors);
+    }
+    values.resize(rows, 0);
+    let column = match input.ty {
+        Type::Money | Type::Number(_) => Column::Num {
+            scale: scale_for(input),
+            fixed: values,
+            wide,
+        },
+        Type::Bool => Column::Int {
+            kind: IntKind::Bool,
+            values,
+        },
+        Type::Date => Column::Int {
+            kind: IntKind::Date,
+            values,
+        },
+        Type::Enum(_) => Column::Int {
+            kind: IntKind::Enum,
+            values,
+        },
+    };
+    (column, errors)
+}
