@@ -159,6 +159,9 @@ fn empty_like(dt: &DataType) -> ColumnData {
         }
         D::Boolean => ColumnData::Bool(Vec::new()),
         D::Date32 | D::Date64 | D::Timestamp(..) => ColumnData::Date(Vec::new()),
+        D::Dictionary(_, v) if matches!(**v, D::Utf8 | D::LargeUtf8 | D::Utf8View) => {
+            ColumnData::Dict(Vec::new(), Vec::new())
+        }
         d if d.is_integer() => ColumnData::Int(Vec::new()),
         _ => ColumnData::Text(Vec::new()),
     }
@@ -410,6 +413,44 @@ fn texts(array: &dyn Array, out: &mut Vec<Option<String>>) {
     }
 }
 
+/// Appends a dictionary chunk: its values merged into `values` (each text
+/// once), its keys mapped to them.
+fn dictionary(array: &dyn Array, values: &mut Vec<String>, keys: &mut Vec<Option<u32>>) {
+    let Some(dict) = array.as_any_dictionary_opt() else {
+        keys.extend(std::iter::repeat_n(None, array.len()));
+        return;
+    };
+    let mut chunk_values = Vec::with_capacity(dict.values().len());
+    texts(dict.values().as_ref(), &mut chunk_values);
+    let mut index: std::collections::HashMap<String, u32> = values
+        .iter()
+        .enumerate()
+        .filter_map(|(i, v)| Some((v.clone(), u32::try_from(i).ok()?)))
+        .collect();
+    let map: Vec<Option<u32>> = chunk_values
+        .into_iter()
+        .map(|v| {
+            let v = v?;
+            if let Some(&i) = index.get(&v) {
+                return Some(i);
+            }
+            let i = u32::try_from(values.len()).ok()?;
+            values.push(v.clone());
+            index.insert(v, i);
+            Some(i)
+        })
+        .collect();
+    let key_nulls = dict.keys().logical_nulls();
+    for (i, k) in dict.normalized_keys().into_iter().enumerate() {
+        let null = key_nulls.as_ref().is_some_and(|n| n.is_null(i));
+        keys.push(if null {
+            None
+        } else {
+            map.get(k).copied().flatten()
+        });
+    }
+}
+
 /// Appends one chunk of a column to `out` (whose variant fits the Arrow type).
 fn append(
     name: &str,
@@ -456,6 +497,11 @@ fn append(
         ColumnData::Text(v) => {
             v.reserve(array.len());
             texts(array, v);
+            Ok(())
+        }
+        ColumnData::Dict(values, keys) => {
+            keys.reserve(array.len());
+            dictionary(array, values, keys);
             Ok(())
         }
     }
@@ -607,12 +653,10 @@ mod tests {
         let t = &out.table;
         assert_eq!(
             t.column("income"),
-            Some(&ColumnData::Decimal(vec![
-                Some(Decimal::new(80000, 2)),
-                None,
-                Some(Decimal::new(80000, 2)),
-                None
-            ]))
+            Some(&ColumnData::Fixed(
+                2,
+                vec![Some(80000), None, Some(80000), None]
+            ))
         );
         assert_eq!(
             t.column("id"),
@@ -629,15 +673,65 @@ mod tests {
         );
         assert_eq!(
             t.column("kind"),
-            Some(&ColumnData::Text(vec![
-                Some("physical".into()),
-                None,
-                Some("physical".into()),
-                None
-            ]))
+            Some(&ColumnData::Dict(
+                vec!["physical".into()],
+                vec![Some(0), None, Some(0), None]
+            ))
         );
         // A column the entity does not read is a placeholder of the right length.
         assert_eq!(t.column("note"), Some(&ColumnData::Text(vec![None; 4])));
+    }
+
+    /// Dictionaries that differ from chunk to chunk are merged; a decimal
+    /// too wide for 64 bits turns the column into decimals, values kept.
+    #[test]
+    fn merges_dictionaries_and_widens_decimals() {
+        let chunk = |texts: &[Option<&str>], units: &[i128]| {
+            let mut kind = StringDictionaryBuilder::<K>::new();
+            for t in texts {
+                match t {
+                    Some(t) => kind.append_value(t),
+                    None => kind.append_null(),
+                };
+            }
+            let mut money = Decimal128Builder::new();
+            for u in units {
+                money.append_value(*u);
+            }
+            let money = money.finish().with_precision_and_scale(38, 2).unwrap();
+            batch(vec![
+                ("kind", Arc::new(kind.finish()) as ArrayRef),
+                ("income", Arc::new(money)),
+            ])
+        };
+        let wide = i128::from(i64::MAX) + 1;
+        let out = run(vec![
+            chunk(&[Some("visual"), Some("physical")], &[1, 2]),
+            chunk(&[Some("physical"), None, Some("mental")], &[3, wide, 5]),
+        ])
+        .unwrap();
+        let t = &out.table;
+        let kind = t.column("kind").unwrap();
+        let texts: Vec<Option<&str>> = (0..5).map(|r| kind.text(r)).collect();
+        assert_eq!(
+            texts,
+            vec![
+                Some("visual"),
+                Some("physical"),
+                Some("physical"),
+                None,
+                Some("mental")
+            ]
+        );
+        assert!(matches!(kind, ColumnData::Dict(v, _) if v.len() == 3));
+        let income = t.column("income").unwrap();
+        assert!(matches!(income, ColumnData::Decimal(_)));
+        let got: Vec<Option<Decimal>> = (0..5).map(|r| income.decimal(r)).collect();
+        let want: Vec<Option<Decimal>> = [1, 2, 3, wide, 5]
+            .iter()
+            .map(|u| Decimal::try_from_i128_with_scale(*u, 2).ok())
+            .collect();
+        assert_eq!(got, want);
     }
 
     #[test]

@@ -28,6 +28,9 @@ pub struct AmountType {
 /// The unscaled integer of `d` at `scale`, if it fits.
 pub fn unscaled(d: Decimal, scale: i8) -> Option<i128> {
     let up = u32::try_from(scale).ok()?.checked_sub(d.scale())?;
+    if up == 0 {
+        return Some(d.mantissa());
+    }
     d.mantissa().checked_mul(10_i128.checked_pow(up)?)
 }
 
@@ -37,7 +40,14 @@ pub fn amount_type(values: &[Option<Decimal>], money: bool) -> AmountType {
     let scale = values
         .iter()
         .flatten()
-        .map(|d| d.normalize().scale())
+        // Trailing zeros do not count; a scale within the base needs no look.
+        .map(|d| {
+            if d.scale() <= base {
+                d.scale()
+            } else {
+                d.normalize().scale()
+            }
+        })
         .max()
         .unwrap_or(0)
         .max(base);
@@ -128,9 +138,9 @@ pub fn table_batch(table: &Table) -> Result<RecordBatch, ArrowError> {
                 let v: Vec<Option<Decimal>> = (0..data.len()).map(|r| data.decimal(r)).collect();
                 decimal_array(v.iter().copied(), amount_type(&v, true))?
             }
-            ColumnData::Text(v) => Arc::new(
-                v.iter()
-                    .map(Option::as_deref)
+            ColumnData::Text(_) | ColumnData::Dict(..) => Arc::new(
+                (0..data.len())
+                    .map(|r| data.text(r))
                     .collect::<DictionaryArray<Int32Type>>(),
             ),
         };

@@ -370,7 +370,7 @@ impl District {
         let mut m_id = Vec::with_capacity(cap);
         let mut m_birth = Vec::with_capacity(cap);
         let mut m_income = Vec::with_capacity(cap);
-        let mut m_kind: Vec<Option<String>> = Vec::with_capacity(cap);
+        let mut m_kind: Vec<Option<u32>> = Vec::with_capacity(cap);
         let mut m_grade = Vec::with_capacity(cap);
         let mut m_support = Vec::with_capacity(cap);
         let mut meals = Vec::with_capacity(cap);
@@ -389,7 +389,7 @@ impl District {
                 m_income.push(Some(fen(p.monthly_income_fen)));
                 m_kind.push(match p.disability_kind {
                     0 => None,
-                    k => DISABILITY_KINDS.get(k).map(|s| (*s).to_string()),
+                    k => u32::try_from(k).ok(),
                 });
                 m_grade.push(Some(p.disability_grade));
                 m_support.push(Some(p.has_able_supporter));
@@ -412,7 +412,13 @@ impl District {
                     (KEY.into(), ColumnData::Int(m_id)),
                     ("birth_date".into(), ColumnData::Date(m_birth)),
                     ("monthly_income".into(), ColumnData::Decimal(m_income)),
-                    ("disability_kind".into(), ColumnData::Text(m_kind)),
+                    (
+                        "disability_kind".into(),
+                        ColumnData::Dict(
+                            DISABILITY_KINDS.iter().map(|s| (*s).to_string()).collect(),
+                            m_kind,
+                        ),
+                    ),
                     ("disability_grade".into(), ColumnData::Int(m_grade)),
                     ("has_able_supporter".into(), ColumnData::Bool(m_support)),
                 ],
@@ -526,7 +532,7 @@ fn cell_json(col: &ColumnData, row: usize) -> Option<Json> {
         ColumnData::Int(v) => json!(v.get(row).copied().flatten()?),
         ColumnData::Bool(v) => json!(v.get(row).copied().flatten()?),
         ColumnData::Date(v) => json!(date_text(v.get(row).copied().flatten()?)),
-        ColumnData::Text(v) => json!(v.get(row).cloned().flatten()?),
+        ColumnData::Text(_) | ColumnData::Dict(..) => json!(col.text(row)?),
     })
 }
 
@@ -544,7 +550,7 @@ pub fn cell_text(col: &ColumnData, row: usize) -> Option<String> {
         ColumnData::Int(v) => v.get(row).copied().flatten().map(|i| i.to_string()),
         ColumnData::Bool(v) => v.get(row).copied().flatten().map(|b| b.to_string()),
         ColumnData::Date(v) => v.get(row).copied().flatten().map(date_text),
-        ColumnData::Text(v) => v.get(row).cloned().flatten(),
+        ColumnData::Text(_) | ColumnData::Dict(..) => col.text(row).map(str::to_string),
     }
 }
 
@@ -598,6 +604,13 @@ pub fn table_bytes(table: &Table) -> usize {
                 v.len() * size_of::<Option<String>>()
                     + v.iter().flatten().map(String::capacity).sum::<usize>()
             }
+            ColumnData::Dict(values, keys) => {
+                keys.len() * size_of::<Option<u32>>()
+                    + values
+                        .iter()
+                        .map(|s| s.capacity() + size_of::<String>())
+                        .sum::<usize>()
+            }
         })
         .sum()
 }
@@ -623,6 +636,9 @@ pub fn arrow_bytes(table: &Table) -> usize {
                         distinct.sort_unstable();
                         distinct.dedup();
                         n * 4 + distinct.iter().map(|s| s.len() + 4).sum::<usize>()
+                    }
+                    ColumnData::Dict(values, _) => {
+                        n * 4 + values.iter().map(|s| s.len() + 4).sum::<usize>()
                     }
                 }
         })

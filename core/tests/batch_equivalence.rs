@@ -275,6 +275,7 @@ fn take(col: &ColumnData, idx: &[usize]) -> ColumnData {
         ColumnData::Bool(v) => ColumnData::Bool(pick(v, idx)),
         ColumnData::Date(v) => ColumnData::Date(pick(v, idx)),
         ColumnData::Text(v) => ColumnData::Text(pick(v, idx)),
+        ColumnData::Dict(d, k) => ColumnData::Dict(d.clone(), pick(k, idx)),
     }
 }
 

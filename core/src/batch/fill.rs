@@ -91,30 +91,47 @@ impl Fast {
     }
 }
 
-/// A filled part of a column: the integers, wide numbers and problems, by
-/// destination row.
-pub(super) struct Part {
-    pub(super) values: Vec<i64>,
-    pub(super) wide: Vec<(usize, Decimal)>,
-    pub(super) errors: Vec<(usize, &'static str, String)>,
+/// Which source row fills each destination row.
+#[derive(Clone, Copy)]
+pub(super) enum Source<'a> {
+    /// The same row.
+    Same,
+    /// `order[d]` for destination row `d`.
+    Order(&'a [usize]),
 }
 
-/// Fills destination rows `dst` of `input`'s column, reading source row
-/// `src(d)` of `col` for destination row `d`.
+impl Source<'_> {
+    #[inline]
+    pub(super) fn row(self, d: usize) -> usize {
+        match self {
+            Source::Same => d,
+            Source::Order(o) => o.get(d).copied().unwrap_or(usize::MAX),
+        }
+    }
+}
+
+/// What filling a part of a column found: wide numbers and problems, by
+/// destination row.
+#[derive(Default)]
+struct Part {
+    wide: Vec<(usize, Decimal)>,
+    errors: Vec<(usize, &'static str, String)>,
+}
+
+/// Fills `out`, destination rows `first..first + out.len()` of `input`'s
+/// column, reading source row `src.row(d)` of `col` for destination row `d`.
+#[allow(clippy::too_many_arguments)]
 fn fill_part(
     plan: &Plan,
     input: &InputPlan,
     col: Option<&ColumnData>,
     as_of: Date,
-    dst: std::ops::Range<usize>,
-    src: &(dyn Fn(usize) -> usize + Sync),
+    first: usize,
+    out: &mut [i64],
+    src: Source<'_>,
 ) -> Part {
     let fast = Fast::new(input, as_of);
-    let mut part = Part {
-        values: Vec::with_capacity(dst.len()),
-        wide: Vec::new(),
-        errors: Vec::new(),
-    };
+    let mut part = Part::default();
     let scale = fast.scale;
     let rescale = |x: i64, s: u32| -> Option<i64> {
         if s <= scale {
@@ -124,8 +141,22 @@ fn fill_part(
             (x % f == 0).then(|| x / f)
         }
     };
-    for d in dst {
-        let r = src(d);
+    // Enum choices by their id; for a dictionary, the choice of each value.
+    let variants: &[(String, crate::plan::Text)] = match input.ty {
+        Type::Enum(e) => plan.enums.get(e).map_or(&[], |e| e.variants.as_slice()),
+        _ => &[],
+    };
+    let choice = |t: &str| -> Option<i64> {
+        let i = variants.iter().position(|(id, _)| id == t)?;
+        i64::try_from(i).ok()
+    };
+    let dict_choice: Vec<Option<i64>> = match col {
+        Some(ColumnData::Dict(values, _)) => values.iter().map(|v| choice(v)).collect(),
+        _ => Vec::new(),
+    };
+    for (k, slot) in out.iter_mut().enumerate() {
+        let d = first + k;
+        let r = src.row(d);
         let quick = match (col, &input.ty) {
             (Some(ColumnData::Decimal(v)), Type::Money | Type::Number(_)) => v
                 .get(r)
@@ -146,18 +177,18 @@ fn fill_part(
             (Some(ColumnData::Date(v)), Type::Date) => {
                 v.get(r).copied().flatten().and_then(|x| fast.day(x))
             }
-            (Some(ColumnData::Text(v)), Type::Enum(e)) => {
-                let text = v.get(r).and_then(|t| t.as_deref());
-                text.and_then(|t| {
-                    let variants = plan.enums.get(*e)?;
-                    let i = variants.variants.iter().position(|(id, _)| id == t)?;
-                    i64::try_from(i).ok()
-                })
+            (Some(ColumnData::Text(v)), Type::Enum(_)) => {
+                v.get(r).and_then(|t| t.as_deref()).and_then(&choice)
             }
+            (Some(ColumnData::Dict(_, keys)), Type::Enum(_)) => keys
+                .get(r)
+                .copied()
+                .flatten()
+                .and_then(|k| dict_choice.get(k as usize).copied().flatten()),
             _ => None,
         };
         if let Some(x) = quick {
-            part.values.push(x);
+            *slot = x;
             continue;
         }
         let got = match col {
@@ -165,18 +196,20 @@ fn fill_part(
             None => Ok(input.default),
         };
         match required(input, got) {
-            Ok(v) => part.values.push(match v {
-                Value::Num(n) => to_fixed(n, scale).unwrap_or_else(|| {
-                    part.wide.push((d, n));
-                    WIDE
-                }),
-                Value::Bool(b) => i64::from(b),
-                Value::Date(day) => i64::from(day.days()),
-                Value::Enum(e) => i64::from(e),
-                Value::Missing => 0,
-            }),
+            Ok(v) => {
+                *slot = match v {
+                    Value::Num(n) => to_fixed(n, scale).unwrap_or_else(|| {
+                        part.wide.push((d, n));
+                        WIDE
+                    }),
+                    Value::Bool(b) => i64::from(b),
+                    Value::Date(day) => i64::from(day.days()),
+                    Value::Enum(e) => i64::from(e),
+                    Value::Missing => 0,
+                }
+            }
             Err((code, msg)) => {
-                part.values.push(0);
+                *slot = 0;
                 part.errors.push((d, code, msg));
             }
         }
@@ -193,7 +226,7 @@ pub(super) fn fill(
     as_of: Date,
     rows: usize,
     threads: usize,
-    src: &(dyn Fn(usize) -> usize + Sync),
+    src: Source<'_>,
 ) -> (Column, Vec<(usize, &'static str, String)>) {
     let threads = if rows >= super::PARALLEL_THRESHOLD {
         threads.clamp(1, 64)
@@ -201,23 +234,22 @@ pub(super) fn fill(
         1
     };
     let chunk = rows.div_ceil(threads).max(1);
-    let ranges: Vec<std::ops::Range<usize>> = (0..rows)
-        .step_by(chunk)
-        .map(|a| a..(a + chunk).min(rows))
-        .collect();
-    let parts: Vec<Part> = if ranges.len() <= 1 {
-        vec![fill_part(plan, input, col, as_of, 0..rows, src)]
+    let mut values = vec![0i64; rows];
+    let parts: Vec<Part> = if threads <= 1 {
+        vec![fill_part(plan, input, col, as_of, 0, &mut values, src)]
     } else {
         std::thread::scope(|s| {
-            let handles: Vec<_> = ranges
-                .into_iter()
-                .map(|r| s.spawn(move || fill_part(plan, input, col, as_of, r, src)))
+            let handles: Vec<_> = values
+                .chunks_mut(chunk)
+                .enumerate()
+                .map(|(k, out)| {
+                    s.spawn(move || fill_part(plan, input, col, as_of, k * chunk, out, src))
+                })
                 .collect();
             handles
                 .into_iter()
                 .map(|h| {
                     h.join().unwrap_or_else(|_| Part {
-                        values: Vec::new(),
                         wide: Vec::new(),
                         errors: vec![(0, "internal_error", "a thread stopped".into())],
                     })
@@ -225,15 +257,12 @@ pub(super) fn fill(
                 .collect()
         })
     };
-    let mut values = Vec::with_capacity(rows);
     let mut wide = Vec::new();
     let mut errors = Vec::new();
     for p in parts {
-        values.extend(p.values);
         wide.extend(p.wide);
         errors.extend(p.errors);
     }
-    values.resize(rows, 0);
     let column = match input.ty {
         Type::Money | Type::Number(_) => Column::Num {
             scale: scale_for(input),

@@ -39,6 +39,10 @@ pub enum ColumnData {
     Date(Vec<Option<i32>>),
     /// Text: enum choices, or dates and decimals written as text.
     Text(Vec<Option<String>>),
+    /// Text stored once per distinct value: the values, and per row the
+    /// index of its value (Arrow dictionaries, pandas and polars
+    /// categoricals).
+    Dict(Vec<String>, Vec<Option<u32>>),
 }
 
 impl ColumnData {
@@ -51,12 +55,27 @@ impl ColumnData {
             ColumnData::Bool(v) => v.len(),
             ColumnData::Date(v) => v.len(),
             ColumnData::Text(v) => v.len(),
+            ColumnData::Dict(_, k) => k.len(),
         }
     }
 
     /// Whether the column is empty.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+
+    /// The text at row `row` of a `Text` or `Dict` column.
+    pub fn text(&self, row: usize) -> Option<&str> {
+        match self {
+            ColumnData::Text(v) => v.get(row).and_then(|s| s.as_deref()),
+            ColumnData::Dict(values, keys) => keys
+                .get(row)
+                .copied()
+                .flatten()
+                .and_then(|k| values.get(k as usize))
+                .map(String::as_str),
+            _ => None,
+        }
     }
 
     /// The number at row `row` of a `Decimal` or `Fixed` column.
@@ -77,7 +96,7 @@ impl ColumnData {
     pub fn key(&self, row: usize) -> Option<String> {
         match self {
             ColumnData::Int(v) => v.get(row).copied().flatten().map(|i| i.to_string()),
-            ColumnData::Text(v) => v.get(row).cloned().flatten(),
+            ColumnData::Text(_) | ColumnData::Dict(..) => self.text(row).map(str::to_string),
             ColumnData::Decimal(_) | ColumnData::Fixed(..) => {
                 self.decimal(row).map(|d| d.normalize().to_string())
             }
@@ -237,7 +256,7 @@ fn cell(
                 Some(Value::Date(d))
             }
         },
-        (ColumnData::Text(v), ty) => match v.get(row).and_then(|s| s.as_deref()) {
+        (ColumnData::Text(_) | ColumnData::Dict(..), ty) => match col.text(row) {
             None => None,
             Some(s) => Some(match ty {
                 Type::Enum(e) => choice(plan, *e, s).map_err(|m| ("unknown_choice", m))?,
@@ -336,7 +355,7 @@ impl Population {
                 as_of,
                 n,
                 threads,
-                &|r| r,
+                fill::Source::Same,
             );
             for (row, code, msg) in errs {
                 if let Some(v) = valid.get_mut(row) {
@@ -378,7 +397,9 @@ impl Population {
             let member = &plan.entities[coll.entity];
             // The case of each member row, then the rows of each case in
             // table order (a counting sort).
-            let mut case_of: Vec<Option<usize>> = Vec::new();
+            // (`NONE` for a member that names no case.)
+            const NONE: usize = usize::MAX;
+            let mut case_of: Vec<usize> = Vec::new();
             if let Some(mt) = members {
                 let (ints, text);
                 let index = match (cases.column(key), mt.column(key)) {
@@ -456,26 +477,38 @@ impl Population {
                             ),
                         });
                     }
-                    case_of.push(found);
+                    case_of.push(found.unwrap_or(NONE));
                 }
             }
             let mut counts = vec![0usize; n + 1];
-            for &h in case_of.iter().flatten() {
-                counts[h + 1] += 1;
+            for &h in case_of.iter().filter(|&&h| h != NONE) {
+                if let Some(c) = counts.get_mut(h + 1) {
+                    *c += 1;
+                }
             }
             for h in 0..n {
                 counts[h + 1] += counts[h];
             }
-            let mut next = counts.clone();
-            let mut order = vec![0usize; counts[n]];
-            for (row, &h) in case_of.iter().enumerate() {
-                if let Some(h) = h {
-                    order[next[h]] = row;
-                    next[h] += 1;
+            // Members already in case order (as most tables are) are read
+            // where they lie; otherwise a counting sort gives the order.
+            let in_order = case_of.windows(2).all(|w| w[0] <= w[1])
+                && case_of.last().is_none_or(|&h| h != NONE);
+            let order: Option<Vec<usize>> = if in_order {
+                None
+            } else {
+                let mut next = counts.clone();
+                let mut order = vec![0usize; counts[n]];
+                for (row, &h) in case_of.iter().enumerate() {
+                    if let Some(at) = next.get_mut(h) {
+                        if let Some(o) = order.get_mut(*at) {
+                            *o = row;
+                        }
+                        *at += 1;
+                    }
                 }
-            }
+                Some(order)
+            };
             drop(case_of);
-            drop(next);
             // Problems of this collection, in the order one case at a
             // time would meet them: by household, its count first, then by
             // member and input.
@@ -506,13 +539,16 @@ impl Population {
                 }
             }
             let mut data: Vec<Column> = Vec::with_capacity(member.inputs.len());
-            let src = |d: usize| order.get(d).copied().unwrap_or(usize::MAX);
+            let src = match &order {
+                None => fill::Source::Same,
+                Some(o) => fill::Source::Order(o),
+            };
             for (j, input) in member.inputs.iter().enumerate() {
                 let col = members.and_then(|m| m.column(&input.name));
-                let (column, errs) = fill::fill(plan, input, col, as_of, counts[n], threads, &src);
+                let (column, errs) = fill::fill(plan, input, col, as_of, counts[n], threads, src);
                 for (d, code, msg) in errs {
                     let h = counts.partition_point(|&c| c <= d).saturating_sub(1);
-                    let row = src(d);
+                    let row = src.row(d);
                     found.push((
                         (h, 1, d, j),
                         RowError {
