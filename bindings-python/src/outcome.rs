@@ -52,8 +52,8 @@ fn assumptions<'py>(py: Python<'py>, list: &[Assumption]) -> PyResult<Bound<'py,
     for a in list {
         let d = PyDict::new(py);
         d.set_item("kind", a.kind)?;
-        d.set_item("name", &a.name)?;
-        d.set_item("note", &a.note)?;
+        d.set_item("name", &*a.name)?;
+        d.set_item("note", &*a.note)?;
         out.append(d)?;
     }
     Ok(out)
@@ -174,9 +174,9 @@ impl PyOutcome {
     #[getter]
     fn ruleset<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let d = PyDict::new(py);
-        d.set_item("id", &self.inner.ruleset.id)?;
-        d.set_item("version", &self.inner.ruleset.version)?;
-        d.set_item("hash", &self.inner.ruleset.hash)?;
+        d.set_item("id", &*self.inner.ruleset.id)?;
+        d.set_item("version", &*self.inner.ruleset.version)?;
+        d.set_item("hash", &*self.inner.ruleset.hash)?;
         Ok(d)
     }
 

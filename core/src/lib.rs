@@ -153,8 +153,8 @@ impl RuleSet {
                     )
                     .map(|s| s.content_hash())
                     .unwrap_or_default();
-                    plan.header.hash = with;
-                    plan.header.version = format!("{}+reform", plan.header.version);
+                    plan.header.hash = with.into();
+                    plan.header.version = format!("{}+reform", plan.header.version).into();
                 }
                 Ok(RuleSet {
                     plan,

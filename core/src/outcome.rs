@@ -115,15 +115,19 @@ pub struct ConditionOutcome {
     /// The explanation template that applies (pass or fail), zh and en,
     /// shared with the plan; rendered only when asked for.
     template: [Arc<[TemplatePart]>; 2],
-    /// The values of the template's placeholders, in order, zh and en.
-    filled: [Vec<OutValue>; 2],
+    /// The values of the template's placeholders, in order: those of the
+    /// Chinese template, then those of the English one.
+    filled: Vec<OutValue>,
+    /// How many of `filled` are the Chinese template's.
+    filled_zh: usize,
 }
 
 impl ConditionOutcome {
     /// The explanation in `lang`: "家庭人均月收入 800 元低于低保标准 1045 元".
     pub fn explanation_in(&self, lang: Lang) -> String {
         let i = usize::from(lang == Lang::En);
-        let mut values = self.filled[i].iter();
+        let (zh, en) = self.filled.split_at(self.filled_zh.min(self.filled.len()));
+        let mut values = if lang == Lang::En { en.iter() } else { zh.iter() };
         self.template[i]
             .iter()
             .map(|part| match part {
@@ -196,20 +200,20 @@ pub struct Assumption {
     /// `parameter` or `formula`.
     pub kind: &'static str,
     /// Parameter name, or `program.value`.
-    pub name: String,
+    pub name: Arc<str>,
     /// Why it was chosen.
-    pub note: String,
+    pub note: Arc<str>,
 }
 
 /// The identity of the rule set that decided.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RuleSetStamp {
     /// Id.
-    pub id: String,
+    pub id: Arc<str>,
     /// Version.
-    pub version: String,
+    pub version: Arc<str>,
     /// Content hash.
-    pub hash: String,
+    pub hash: Arc<str>,
 }
 
 /// The outcome of one case on one date.
@@ -238,20 +242,25 @@ fn ref_value(r: &Ref, frame: &[Value], params: &[Value], as_of: Date, plan: &Pla
     OutValue::of(v, &r.ty, plan)
 }
 
-fn fill(
-    parts: &[TemplatePart],
-    frame: &[Value],
-    params: &[Value],
+fn fill<'a>(
+    parts: &'a [TemplatePart],
+    frame: &'a [Value],
+    params: &'a [Value],
     as_of: Date,
-    plan: &Plan,
-) -> Vec<OutValue> {
+    plan: &'a Plan,
+) -> impl Iterator<Item = OutValue> + 'a {
+    parts.iter().filter_map(move |p| match p {
+        TemplatePart::Lit(_) => None,
+        TemplatePart::Ref(r) => Some(ref_value(r, frame, params, as_of, plan)),
+    })
+}
+
+/// Number of placeholders of a template.
+fn refs(parts: &[TemplatePart]) -> usize {
     parts
         .iter()
-        .filter_map(|p| match p {
-            TemplatePart::Lit(_) => None,
-            TemplatePart::Ref(r) => Some(ref_value(r, frame, params, as_of, plan)),
-        })
-        .collect()
+        .filter(|p| matches!(p, TemplatePart::Ref(_)))
+        .count()
 }
 
 impl Outcome {
@@ -302,10 +311,10 @@ impl Outcome {
                         passed,
                         reject: cond.reject.clone(),
                         template: parts.clone(),
-                        filled: [
-                            fill(&parts[0], frame, params, as_of, plan),
-                            fill(&parts[1], frame, params, as_of, plan),
-                        ],
+                        filled_zh: refs(&parts[0]),
+                        filled: fill(&parts[0], frame, params, as_of, plan)
+                            .chain(fill(&parts[1], frame, params, as_of, plan))
+                            .collect(),
                         compared: cond
                             .refs
                             .iter()
@@ -326,13 +335,8 @@ impl Outcome {
                     let version = plan.params[q].versions.get(v as usize)?;
                     (version.status == Status::Assumption).then(|| Assumption {
                         kind: "parameter",
-                        name: plan.params[q].name.clone(),
-                        note: version
-                            .citation
-                            .note
-                            .as_deref()
-                            .unwrap_or_default()
-                            .to_string(),
+                        name: plan.params[q].name.as_str().into(),
+                        note: version.citation.note.clone().unwrap_or_else(|| "".into()),
                     })
                 })
                 .collect();
@@ -345,7 +349,7 @@ impl Outcome {
                     );
                     assumptions.push(Assumption {
                         kind: "formula",
-                        name: format!("{owner}.{}", comp.name),
+                        name: format!("{owner}.{}", comp.name).into(),
                         note: note.clone(),
                     });
                 }

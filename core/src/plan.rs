@@ -95,13 +95,13 @@ pub struct Citation {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Header {
     /// Stable id.
-    pub id: String,
+    pub id: Arc<str>,
     /// Version.
-    pub version: String,
+    pub version: Arc<str>,
     /// Name.
     pub label: Text,
     /// Content hash of the files (`sha256:…`).
-    pub hash: String,
+    pub hash: Arc<str>,
 }
 
 /// An enum.
@@ -305,7 +305,7 @@ pub struct Computed {
     /// Entity values of members read (computed before the case's values).
     pub member_computed_deps: Vec<usize>,
     /// Note when the formula itself is an assumption.
-    pub assumption: Option<String>,
+    pub assumption: Option<Arc<str>>,
 }
 
 /// A formula in force between dates.

@@ -349,18 +349,18 @@ pub(crate) fn compile(
                 diags,
             );
             Header {
-                id: h.id.clone(),
-                version: h.version.clone(),
+                id: h.id.as_str().into(),
+                version: h.version.as_str().into(),
                 label: text_of(h.label.as_ref(), &h.id),
-                hash,
+                hash: hash.into(),
             }
         }
         // Reported already; check the rest all the same.
         None => Header {
-            id: String::new(),
-            version: String::new(),
+            id: "".into(),
+            version: "".into(),
             label: Text::default(),
-            hash,
+            hash: hash.into(),
         },
     };
     if merged.parameters.len() + merged.programs.len() * 8 > MAX_ITEMS {
@@ -1160,7 +1160,7 @@ impl Compiler<'_, '_> {
                         input_deps: Vec::new(),
                         member_input_deps: Vec::new(),
                         member_computed_deps: Vec::new(),
-                        assumption: cd.assumption.clone(),
+                        assumption: cd.assumption.as_deref().map(Into::into),
                     },
                     ComputedSrc {
                         file: p.file,
@@ -1358,7 +1358,7 @@ impl Compiler<'_, '_> {
                 input_deps: Vec::new(),
                 member_input_deps: Vec::new(),
                 member_computed_deps: Vec::new(),
-                assumption: vd.assumption.clone(),
+                assumption: vd.assumption.as_deref().map(Into::into),
             },
             ComputedSrc {
                 file,
