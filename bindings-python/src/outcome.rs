@@ -31,16 +31,16 @@ fn text<'py>(py: Python<'py>, t: &Text) -> PyResult<Bound<'py, PyDict>> {
 fn named<'py>(py: Python<'py>, values: &[NamedValue]) -> PyResult<Bound<'py, PyDict>> {
     let d = PyDict::new(py);
     for v in values {
-        d.set_item(&v.name, out_value(py, &v.value)?)?;
+        d.set_item(&*v.name, out_value(py, &v.value)?)?;
     }
     Ok(d)
 }
 
 fn condition<'py>(py: Python<'py>, c: &ConditionOutcome) -> PyResult<Bound<'py, PyDict>> {
     let d = PyDict::new(py);
-    d.set_item("id", &c.id)?;
+    d.set_item("id", &*c.id)?;
     d.set_item("passed", c.passed)?;
-    d.set_item("reject", (!c.passed).then_some(&c.reject))?;
+    d.set_item("reject", (!c.passed).then_some(&*c.reject))?;
     d.set_item("label", text(py, &c.label)?)?;
     d.set_item("explanation", text(py, &c.explanation())?)?;
     d.set_item("compared", named(py, &c.compared)?)?;
@@ -63,11 +63,11 @@ fn parameter<'py>(py: Python<'py>, u: &ParameterUse) -> PyResult<Bound<'py, PyDi
     let d = PyDict::new(py);
     d.set_item("label", text(py, &u.label)?)?;
     d.set_item("value", out_value(py, &u.value)?)?;
-    d.set_item("unit", &u.unit)?;
+    d.set_item("unit", u.unit.as_deref())?;
     d.set_item("status", u.status.name())?;
     d.set_item("from", py_date(py, u.from)?)?;
     d.set_item("until", u.until.map(|x| py_date(py, x)).transpose()?)?;
-    d.set_item("formula", &u.formula)?;
+    d.set_item("formula", u.formula.as_deref())?;
     let c = &u.citation;
     let source = PyDict::new(py);
     source.set_item("source", c.source_id.as_deref())?;
@@ -93,7 +93,10 @@ fn program<'py>(py: Python<'py>, p: &ProgramOutcome) -> PyResult<Bound<'py, PyDi
         conditions.append(condition(py, c)?)?;
     }
     d.set_item("conditions", conditions)?;
-    d.set_item("parameters", PyList::new(py, &p.parameters)?)?;
+    d.set_item(
+        "parameters",
+        PyList::new(py, p.parameters.iter().map(|s| &**s))?,
+    )?;
     d.set_item("assumptions", assumptions(py, &p.assumptions)?)?;
     Ok(d)
 }
@@ -101,12 +104,7 @@ fn program<'py>(py: Python<'py>, p: &ProgramOutcome) -> PyResult<Bound<'py, PyDi
 impl PyOutcome {
     fn program(&self, name: &str) -> PyResult<&ProgramOutcome> {
         self.inner.program(name).ok_or_else(|| {
-            let evaluated: Vec<&str> = self
-                .inner
-                .programs
-                .iter()
-                .map(|p| p.program.as_str())
-                .collect();
+            let evaluated: Vec<&str> = self.inner.programs.iter().map(|p| &*p.program).collect();
             PyKeyError::new_err(format!(
                 "`{name}` was not evaluated; the outcome has {}",
                 evaluated.join(", ")
@@ -154,7 +152,7 @@ impl PyOutcome {
         self.inner
             .programs
             .iter()
-            .map(|p| p.program.clone())
+            .map(|p| p.program.to_string())
             .collect()
     }
 
@@ -187,7 +185,7 @@ impl PyOutcome {
         guard(py, || {
             let d = PyDict::new(py);
             for p in &self.inner.programs {
-                d.set_item(&p.program, named(py, &p.values)?)?;
+                d.set_item(&*p.program, named(py, &p.values)?)?;
             }
             Ok(d)
         })
@@ -204,7 +202,7 @@ impl PyOutcome {
                 for c in &p.conditions {
                     list.append(condition(py, c)?)?;
                 }
-                d.set_item(&p.program, list)?;
+                d.set_item(&*p.program, list)?;
             }
             Ok(d)
         })
@@ -217,7 +215,7 @@ impl PyOutcome {
         guard(py, || {
             let d = PyDict::new(py);
             for u in &self.inner.parameters {
-                d.set_item(&u.name, parameter(py, u)?)?;
+                d.set_item(&*u.name, parameter(py, u)?)?;
             }
             Ok(d)
         })
@@ -250,7 +248,7 @@ impl PyOutcome {
             d.set_item("entity", &o.entity)?;
             let programs = PyDict::new(py);
             for p in &o.programs {
-                programs.set_item(&p.program, program(py, p)?)?;
+                programs.set_item(&*p.program, program(py, p)?)?;
             }
             d.set_item("programs", programs)?;
             d.set_item("parameters", self.parameters(py)?)?;

@@ -118,7 +118,7 @@ impl PyRuleSet {
                 .programs
                 .iter()
                 .filter(|p| e.is_none_or(|e| p.entity == e))
-                .map(|p| p.name.clone())
+                .map(|p| p.name.to_string())
                 .collect())
         })
     }

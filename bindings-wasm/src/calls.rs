@@ -196,7 +196,7 @@ fn program_index(rules: &RuleSet, program: &str) -> Result<usize, Failure> {
 
 fn unknown_program(rules: &RuleSet, name: &str) -> Failure {
     let plan = rules.plan();
-    let programs: Vec<&str> = plan.programs.iter().map(|p| p.name.as_str()).collect();
+    let programs: Vec<&str> = plan.programs.iter().map(|p| &*p.name).collect();
     let entities: Vec<&str> = plan.entities.iter().map(|e| e.name.as_str()).collect();
     Failure::at(
         "unknown_program",

@@ -660,7 +660,7 @@ fn diff(dir: &Path, from: &str, to: &str, format: Format) -> Result<String, Fail
             };
             let owner = c.program.map_or_else(
                 || plan.entities[c.entity].name.clone(),
-                |p| plan.programs[p].name.clone(),
+                |p| plan.programs[p].name.to_string(),
             );
             changes.push(json!({"kind": "formula", "name": format!("{owner}.{}", c.name), "from": text(ca), "to": text(cb)}));
         }
@@ -710,7 +710,7 @@ fn settle_cmd(
                 .programs
                 .iter()
                 .filter(|p| p.settlement.is_some())
-                .map(|p| p.name.as_str())
+                .map(|p| &*p.name)
                 .collect();
             match settled.as_slice() {
                 [one] => one.to_string(),

@@ -166,7 +166,7 @@ impl<'p> Runner<'p> {
         let Some(segment) = segment else {
             let name = wanted
                 .first()
-                .map_or(ent.name.clone(), |&p| plan.programs[p].name.clone());
+                .map_or(ent.name.clone(), |&p| plan.programs[p].name.to_string());
             return Err(no_rules(
                 &name,
                 "the rule set has no rules in force on or before this date".into(),
@@ -183,7 +183,7 @@ impl<'p> Runner<'p> {
         if in_force.is_empty() {
             let (name, reason) = match wanted.first() {
                 Some(&p) => (
-                    plan.programs[p].name.clone(),
+                    plan.programs[p].name.to_string(),
                     segment.program_status[p]
                         .clone()
                         .err()
@@ -335,12 +335,12 @@ impl<'p> Runner<'p> {
         let comp = &plan.computeds[c];
         let owner = comp.program.map_or_else(
             || plan.entities[comp.entity].name.clone(),
-            |p| plan.programs[p].name.clone(),
+            |p| plan.programs[p].name.to_string(),
         );
         match f {
             EvalFault::Overflow | EvalFault::Unset => EvalError::Overflow {
                 program: owner,
-                value: comp.name.clone(),
+                value: comp.name.to_string(),
             },
         }
     }

@@ -92,7 +92,7 @@ impl OutValue {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NamedValue {
     /// Name as in the rules.
-    pub name: String,
+    pub name: Arc<str>,
     /// Label.
     pub label: Text,
     /// Value.
@@ -103,13 +103,13 @@ pub struct NamedValue {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConditionOutcome {
     /// Id.
-    pub id: String,
+    pub id: Arc<str>,
     /// Label.
     pub label: Text,
     /// Whether it holds.
     pub passed: bool,
     /// Rejection code (when it fails).
-    pub reject: String,
+    pub reject: Arc<str>,
     /// The values it compared.
     pub compared: Vec<NamedValue>,
     /// The explanation template that applies (pass or fail), zh and en,
@@ -127,7 +127,11 @@ impl ConditionOutcome {
     pub fn explanation_in(&self, lang: Lang) -> String {
         let i = usize::from(lang == Lang::En);
         let (zh, en) = self.filled.split_at(self.filled_zh.min(self.filled.len()));
-        let mut values = if lang == Lang::En { en.iter() } else { zh.iter() };
+        let mut values = if lang == Lang::En {
+            en.iter()
+        } else {
+            zh.iter()
+        };
         self.template[i]
             .iter()
             .map(|part| match part {
@@ -152,7 +156,7 @@ impl ConditionOutcome {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProgramOutcome {
     /// Program id.
-    pub program: String,
+    pub program: Arc<str>,
     /// Label.
     pub label: Text,
     /// Whether every condition holds.
@@ -164,7 +168,7 @@ pub struct ProgramOutcome {
     /// Conditions.
     pub conditions: Vec<ConditionOutcome>,
     /// Names of the parameters used.
-    pub parameters: Vec<String>,
+    pub parameters: Vec<Arc<str>>,
     /// Assumptions this program's answer rests on.
     pub assumptions: Vec<Assumption>,
 }
@@ -173,13 +177,13 @@ pub struct ProgramOutcome {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ParameterUse {
     /// Name.
-    pub name: String,
+    pub name: Arc<str>,
     /// Label.
     pub label: Text,
     /// Value in force.
     pub value: OutValue,
     /// Unit.
-    pub unit: Option<String>,
+    pub unit: Option<Arc<str>>,
     /// How the unit reads, in both languages.
     pub unit_label: Option<Text>,
     /// Status.
@@ -189,7 +193,7 @@ pub struct ParameterUse {
     /// Last day of the version, if bounded.
     pub until: Option<Date>,
     /// Formula of a derived version.
-    pub formula: Option<String>,
+    pub formula: Option<Arc<str>>,
     /// Source.
     pub citation: Citation,
 }
@@ -335,7 +339,7 @@ impl Outcome {
                     let version = plan.params[q].versions.get(v as usize)?;
                     (version.status == Status::Assumption).then(|| Assumption {
                         kind: "parameter",
-                        name: plan.params[q].name.as_str().into(),
+                        name: plan.params[q].name.clone(),
                         note: version.citation.note.clone().unwrap_or_else(|| "".into()),
                     })
                 })
@@ -345,7 +349,7 @@ impl Outcome {
                     let comp = &plan.computeds[c];
                     let owner = comp.program.map_or_else(
                         || plan.entities[comp.entity].name.clone(),
-                        |o| plan.programs[o].name.clone(),
+                        |o| plan.programs[o].name.to_string(),
                     );
                     assumptions.push(Assumption {
                         kind: "formula",
@@ -387,10 +391,7 @@ impl Outcome {
                     label: param.label.clone(),
                     value: OutValue::of(params[q], &param.ty, plan),
                     unit: param.unit.clone(),
-                    unit_label: param.unit.as_deref().map(|u| Text {
-                        zh: plan.unit_label(u, Lang::Zh).into(),
-                        en: plan.unit_label(u, Lang::En).into(),
-                    }),
+                    unit_label: param.unit.as_ref().map(|u| plan.unit_text(u)),
                     status: version.status,
                     from: version.from,
                     until: version.until.or_else(|| {
@@ -423,7 +424,7 @@ impl Outcome {
 
     /// The outcome of one program.
     pub fn program(&self, name: &str) -> Option<&ProgramOutcome> {
-        self.programs.iter().find(|p| p.program == name)
+        self.programs.iter().find(|p| &*p.program == name)
     }
 
     /// Looks up an output by key: `program.eligible`, `program.amount`,
@@ -439,12 +440,12 @@ impl Outcome {
                     return p
                         .conditions
                         .iter()
-                        .find(|c| c.id == cond)
+                        .find(|c| &*c.id == cond)
                         .map(|c| OutValue::Bool(c.passed));
                 }
                 p.values
                     .iter()
-                    .find(|v| v.name == rest)
+                    .find(|v| &*v.name == rest)
                     .map(|v| v.value.clone())
             }
         }
@@ -458,17 +459,17 @@ impl Outcome {
             let values: Map<String, Json> = p
                 .values
                 .iter()
-                .map(|v| (v.name.clone(), v.value.to_json()))
+                .map(|v| (v.name.to_string(), v.value.to_json()))
                 .collect();
             let conditions: Vec<Json> = p
                 .conditions
                 .iter()
                 .map(|c| {
-                    let compared: Map<String, Json> = c.compared.iter().map(|v| (v.name.clone(), v.value.to_json())).collect();
+                    let compared: Map<String, Json> = c.compared.iter().map(|v| (v.name.to_string(), v.value.to_json())).collect();
                     json!({
                         "id": c.id,
                         "passed": c.passed,
-                        "reject": if c.passed { Json::Null } else { Json::String(c.reject.clone()) },
+                        "reject": if c.passed { Json::Null } else { Json::String(c.reject.to_string()) },
                         "label": text(&c.label),
                         "explanation": text(&c.explanation()),
                         "compared": compared,
@@ -476,7 +477,7 @@ impl Outcome {
                 })
                 .collect();
             programs.insert(
-                p.program.clone(),
+                p.program.to_string(),
                 json!({
                     "label": text(&p.label),
                     "eligible": p.eligible,
@@ -491,7 +492,7 @@ impl Outcome {
         let mut parameters = Map::new();
         for u in &self.parameters {
             parameters.insert(
-                u.name.clone(),
+                u.name.to_string(),
                 json!({
                     "label": text(&u.label),
                     "value": u.value.to_json(),

@@ -119,11 +119,11 @@ pub struct EnumPlan {
 #[derive(Debug, Clone)]
 pub struct ParamPlan {
     /// Name.
-    pub name: String,
+    pub name: Arc<str>,
     /// Type.
     pub ty: Type,
     /// Unit for display.
-    pub unit: Option<String>,
+    pub unit: Option<Arc<str>>,
     /// Label.
     pub label: Text,
     /// Versions in date order.
@@ -153,7 +153,7 @@ pub enum ParamRule {
     /// A fixed value.
     Fixed(Value),
     /// A formula, with its text for display.
-    Derived(Node, String),
+    Derived(Node, Arc<str>),
 }
 
 /// A decision table.
@@ -279,7 +279,7 @@ pub enum ComputedKind {
 #[derive(Debug, Clone)]
 pub struct Computed {
     /// Name (`per_capita_income`; `eligible`; a condition id).
-    pub name: String,
+    pub name: Arc<str>,
     /// Entity index.
     pub entity: usize,
     /// Program index, for program values.
@@ -325,7 +325,7 @@ pub struct FormulaPlan {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Ref {
     /// The name as written.
-    pub name: String,
+    pub name: Arc<str>,
     /// Its label.
     pub label: Text,
     /// Where its value is.
@@ -358,11 +358,11 @@ pub enum TemplatePart {
 #[derive(Debug, Clone)]
 pub struct ConditionPlan {
     /// Id.
-    pub id: String,
+    pub id: Arc<str>,
     /// The computed boolean.
     pub computed: usize,
     /// Rejection code.
-    pub reject: String,
+    pub reject: Arc<str>,
     /// Label.
     pub label: Text,
     /// Explanation when it holds: zh, en.
@@ -388,7 +388,7 @@ pub struct SettlementPlan {
 #[derive(Debug, Clone)]
 pub struct ProgramPlan {
     /// Id.
-    pub name: String,
+    pub name: Arc<str>,
     /// Entity index.
     pub entity: usize,
     /// Label.
@@ -570,12 +570,24 @@ impl Plan {
 
     /// Index of the program named `name`.
     pub fn program_index(&self, name: &str) -> Option<usize> {
-        self.programs.iter().position(|p| p.name == name)
+        self.programs.iter().position(|p| &*p.name == name)
     }
 
     /// Index of the entity named `name`.
     pub fn entity_index(&self, name: &str) -> Option<usize> {
         self.entities.iter().position(|e| e.name == name)
+    }
+
+    /// How `unit` reads in both languages (the unit itself when the rule
+    /// set does not label it).
+    pub fn unit_text(&self, unit: &Arc<str>) -> Text {
+        self.units.iter().find(|(u, _)| **u == **unit).map_or_else(
+            || Text {
+                zh: unit.clone(),
+                en: unit.clone(),
+            },
+            |(_, t)| t.clone(),
+        )
     }
 
     /// How `unit` reads in `lang` (the unit itself when the rule set does
@@ -589,6 +601,6 @@ impl Plan {
 
     /// Index of the parameter named `name`.
     pub fn param_index(&self, name: &str) -> Option<usize> {
-        self.params.iter().position(|p| p.name == name)
+        self.params.iter().position(|p| &*p.name == name)
     }
 }

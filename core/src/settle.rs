@@ -276,7 +276,7 @@ pub fn settle(
                 };
                 for cond in &p.conditions {
                     if slot(cond.computed) != Value::Bool(true) {
-                        reasons.push(cond.reject.clone());
+                        reasons.push(cond.reject.to_string());
                     }
                 }
                 if reasons.is_empty() {

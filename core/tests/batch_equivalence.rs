@@ -122,7 +122,10 @@ fn compare(
         assert_eq!(decisions.len(), result.programs.len());
         let mut any = false;
         for (d, col) in decisions.iter().zip(&result.programs) {
-            assert_eq!(rules.plan().programs[d.program].name, col.program);
+            assert_eq!(
+                &*rules.plan().programs[d.program].name,
+                col.program.as_str()
+            );
             assert_eq!(
                 d.eligible, col.eligible[h],
                 "{} eligible, household {h}",
@@ -144,7 +147,7 @@ fn compare(
                 .evaluate(&case, on, programs)
                 .unwrap_or_else(|e| panic!("household {h}: {e}"));
             for (p, col) in outcome.programs.iter().zip(&result.programs) {
-                assert_eq!(p.program, col.program);
+                assert_eq!(&*p.program, col.program.as_str());
                 assert_eq!(p.eligible, col.eligible[h]);
                 let amount = p.amount.as_ref().and_then(|v| match v {
                     bangfu::outcome::OutValue::Money(d)

@@ -391,7 +391,7 @@ fn conformance_suite_covers_every_program() {
         let rules = sets.get(ruleset).expect("the rule set loads");
         for p in &rules.plan().programs {
             assert!(
-                covered.contains(&p.name),
+                covered.contains(&*p.name),
                 "no conformance case expects an output of `{}` ({ruleset})",
                 p.name
             );

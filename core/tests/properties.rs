@@ -202,7 +202,7 @@ fn one_by_one(
         .iter()
         .map(|p| {
             (
-                p.program.clone(),
+                p.program.to_string(),
                 p.eligible,
                 p.amount.as_ref().and_then(|a| a.decimal()),
             )

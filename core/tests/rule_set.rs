@@ -129,7 +129,7 @@ fn the_dibao_standard_has_its_history() {
                     .as_num()
                     .map(|d| d.normalize().to_string())
                     .unwrap_or_default(),
-                bangfu::plan::ParamRule::Derived(_, f) => f.clone(),
+                bangfu::plan::ParamRule::Derived(_, f) => f.to_string(),
             };
             (v.from.to_string(), value)
         })

@@ -44,7 +44,7 @@ fn every_program_has_a_schema_with_labels() {
     let plan = rules.plan();
     for (i, p) in plan.programs.iter().enumerate() {
         let schema = program_schema(plan, i).unwrap_or_else(|| panic!("no schema for {}", p.name));
-        assert_eq!(schema["program"], p.name.as_str());
+        assert_eq!(schema["program"], &*p.name);
         let entity = &plan.entities[p.entity];
         assert_eq!(schema["entity"], entity.name.as_str());
         let fields = schema["fields"].as_array().expect("fields");
@@ -97,7 +97,7 @@ fn a_form_filled_from_the_schema_evaluates() {
             &entity,
             &Json::Object(case.clone()),
             on,
-            Some(std::slice::from_ref(&p.name)),
+            Some(&[p.name.to_string()]),
         ) {
             Ok(_) => {}
             Err(Error::Input(errors)) => {

@@ -756,7 +756,7 @@ pub fn evaluate_with(
             .programs()
             .iter()
             .map(|&p| ProgramColumn {
-                program: plan.programs[p].name.clone(),
+                program: plan.programs[p].name.to_string(),
                 eligible: vec![false; n],
                 amount: plan.programs[p].amount.map(|_| vec![None; n]),
             })

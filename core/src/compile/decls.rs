@@ -844,7 +844,7 @@ impl Compiler<'_, '_> {
             );
             let rule = match (status, &vd.value, &vd.formula) {
                 (Status::Derived, None, Some(f)) => {
-                    ParamRule::Derived(Node::Const(Value::Missing), f.get_ref().clone())
+                    ParamRule::Derived(Node::Const(Value::Missing), f.get_ref().as_str().into())
                 }
                 (Status::Derived, _, _) => {
                     self.diags.help(
@@ -914,9 +914,9 @@ impl Compiler<'_, '_> {
         }
         versions.sort_by_key(|v| v.from);
         ParamPlan {
-            name: p.name.clone(),
+            name: p.name.as_str().into(),
             ty,
-            unit: d.unit.clone(),
+            unit: d.unit.as_deref().map(Into::into),
             label: text_of(d.label.as_ref(), &p.name),
             versions,
             deps: Vec::new(),
@@ -961,7 +961,7 @@ impl Compiler<'_, '_> {
                             );
                         }
                         if let Some(ver) = self.params[pi].versions.get_mut(vi) {
-                            ver.rule = ParamRule::Derived(node, f.get_ref().clone());
+                            ver.rule = ParamRule::Derived(node, f.get_ref().as_str().into());
                         }
                     }
                     all_deps.extend(deps.params);
@@ -997,8 +997,8 @@ impl Compiler<'_, '_> {
                         Some(1) => {
                             let cycle: Vec<String> = stack
                                 .iter()
-                                .map(|(i, _)| self.params[*i].name.clone())
-                                .skip_while(|name| *name != self.params[dep].name)
+                                .map(|(i, _)| self.params[*i].name.to_string())
+                                .skip_while(|name| **name != *self.params[dep].name)
                                 .collect();
                             let item = &merged.parameters[dep];
                             self.diags.help(
@@ -1136,7 +1136,7 @@ impl Compiler<'_, '_> {
                 };
                 if conditions
                     .iter()
-                    .any(|c: &ConditionPlan| c.id == *cd.id.get_ref())
+                    .any(|c: &ConditionPlan| *c.id == **cd.id.get_ref())
                 {
                     self.diags.push(
                         p.file,
@@ -1147,7 +1147,7 @@ impl Compiler<'_, '_> {
                 }
                 let id = self.push_computed(
                     Computed {
-                        name: cd.id.get_ref().clone(),
+                        name: cd.id.get_ref().as_str().into(),
                         entity,
                         program: Some(pi),
                         slot: 0,
@@ -1194,9 +1194,9 @@ impl Compiler<'_, '_> {
                     }
                 }
                 conditions.push(ConditionPlan {
-                    id: cd.id.get_ref().clone(),
+                    id: cd.id.get_ref().as_str().into(),
                     computed: id,
-                    reject: cd.reject.clone().unwrap_or_else(|| cd.id.get_ref().clone()),
+                    reject: cd.reject.as_deref().unwrap_or(cd.id.get_ref()).into(),
                     label: text_of(cd.label.as_ref(), cd.id.get_ref()),
                     pass: Default::default(),
                     fail: Default::default(),
@@ -1253,7 +1253,7 @@ impl Compiler<'_, '_> {
                 }
             });
             self.programs.push(ProgramPlan {
-                name: p.name.clone(),
+                name: p.name.as_str().into(),
                 entity,
                 label: text_of(d.label.as_ref(), &p.name),
                 description: text_of(d.description.as_ref(), ""),
@@ -1345,7 +1345,7 @@ impl Compiler<'_, '_> {
         }
         self.push_computed(
             Computed {
-                name: name.to_string(),
+                name: name.into(),
                 entity,
                 program,
                 slot: 0,

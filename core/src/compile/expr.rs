@@ -1351,7 +1351,7 @@ impl Compiler<'_, '_> {
             _ => return None,
         };
         Some(Ref {
-            name: name.to_string(),
+            name: name.into(),
             label,
             target,
             ty,
@@ -1367,7 +1367,7 @@ impl Compiler<'_, '_> {
         collect_names(&e, &mut names);
         let mut out: Vec<Ref> = Vec::new();
         for n in names {
-            if out.iter().any(|r| r.name == n) {
+            if out.iter().any(|r| *r.name == *n) {
                 continue;
             }
             if let Some(r) = self.reference(&n, entity, program) {

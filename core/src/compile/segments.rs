@@ -88,13 +88,13 @@ pub(crate) fn build(plan: &mut Plan, diags: &mut Diags<'_>) {
             for &c in entity_values.chain(others) {
                 let comp = &plan.computeds[c];
                 let status = if choice[c].is_none() {
-                    Err(NotInForce::Formula(comp.name.clone()))
+                    Err(NotInForce::Formula(comp.name.to_string()))
                 } else if let Some(&p) = comp
                     .param_deps
                     .iter()
                     .find(|&&p| params[p] == Value::Missing)
                 {
-                    Err(NotInForce::Parameter(plan.params[p].name.clone()))
+                    Err(NotInForce::Parameter(plan.params[p].name.to_string()))
                 } else if let Some(reason) = comp
                     .computed_deps
                     .iter()
