@@ -231,8 +231,8 @@ pub struct Outcome {
     pub entity: String,
     /// Each program evaluated.
     pub programs: Vec<ProgramOutcome>,
-    /// Every parameter used.
-    pub parameters: Vec<ParameterUse>,
+    /// Every parameter used (shared by the outcomes of one segment).
+    pub parameters: Vec<Arc<ParameterUse>>,
     /// Every assumption used.
     pub assumptions: Vec<Assumption>,
 }
@@ -265,6 +265,38 @@ fn refs(parts: &[TemplatePart]) -> usize {
         .iter()
         .filter(|p| matches!(p, TemplatePart::Ref(_)))
         .count()
+}
+
+/// How outcomes report each parameter in force in `segment`.
+fn parameter_uses(plan: &Plan, segment: &Segment) -> Vec<Option<Arc<ParameterUse>>> {
+    let params = &segment.params;
+    (0..plan.params.len())
+        .map(|q| {
+            let param = &plan.params[q];
+            let v = segment.param_version[q]?;
+            let version = param.versions.get(v as usize)?;
+            Some(Arc::new(ParameterUse {
+                name: param.name.clone(),
+                label: param.label.clone(),
+                value: OutValue::of(params[q], &param.ty, plan),
+                unit: param.unit.clone(),
+                unit_label: param.unit.as_ref().map(|u| plan.unit_text(u)),
+                status: version.status,
+                from: version.from,
+                until: version.until.or_else(|| {
+                    param
+                        .versions
+                        .get(v as usize + 1)
+                        .and_then(|n| n.from.add_days(-1))
+                }),
+                formula: match &version.rule {
+                    ParamRule::Derived(_, text) => Some(text.clone()),
+                    ParamRule::Fixed(_) => None,
+                },
+                citation: version.citation.clone(),
+            }))
+        })
+        .collect()
 }
 
 impl Outcome {
@@ -380,33 +412,10 @@ impl Outcome {
         all_params.dedup();
         all_assumptions.sort();
         all_assumptions.dedup();
+        let uses = segment.uses.get_or_init(|| parameter_uses(plan, segment));
         let parameters = all_params
             .into_iter()
-            .filter_map(|q| {
-                let param = &plan.params[q];
-                let v = segment.param_version[q]?;
-                let version = param.versions.get(v as usize)?;
-                Some(ParameterUse {
-                    name: param.name.clone(),
-                    label: param.label.clone(),
-                    value: OutValue::of(params[q], &param.ty, plan),
-                    unit: param.unit.clone(),
-                    unit_label: param.unit.as_ref().map(|u| plan.unit_text(u)),
-                    status: version.status,
-                    from: version.from,
-                    until: version.until.or_else(|| {
-                        param
-                            .versions
-                            .get(v as usize + 1)
-                            .and_then(|n| n.from.add_days(-1))
-                    }),
-                    formula: match &version.rule {
-                        ParamRule::Derived(_, text) => Some(text.clone()),
-                        ParamRule::Fixed(_) => None,
-                    },
-                    citation: version.citation.clone(),
-                })
-            })
+            .filter_map(|q| uses.get(q).cloned().flatten())
             .collect();
         Outcome {
             ruleset: RuleSetStamp {

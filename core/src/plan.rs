@@ -442,6 +442,9 @@ pub struct Segment {
     /// Per program: parameters it reads (directly, through tables or derived
     /// parameters), sorted.
     pub program_params: Vec<Vec<usize>>,
+    /// Per parameter: how outcomes report it in this segment (value,
+    /// version, source), built on first use and shared by every outcome.
+    pub(crate) uses: std::sync::OnceLock<Vec<Option<Arc<crate::outcome::ParameterUse>>>>,
 }
 
 /// Built-in aggregations over a collection.
