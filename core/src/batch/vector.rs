@@ -1348,6 +1348,57 @@ impl Program {
                     put(regs, *dst, out);
                     return;
                 }
+                // The commonest shape: a fraction against a number (a
+                // per-capita amount against a standard), decided in i64
+                // where the products fit, else by the general loop below.
+                if let (Some(ad), None, Some(m), Ok(fa), Ok(fb)) = (
+                    a.den,
+                    b.den,
+                    margin,
+                    i64::try_from(a.factor),
+                    i64::try_from(b.factor),
+                ) {
+                    if let Ok(p) = i64::try_from(*m) {
+                        let (xa, da, xb) = (
+                            get(regs, views, a.reg),
+                            get(regs, views, ad),
+                            get(regs, views, b.reg),
+                        );
+                        if xa.len() == len && da.len() == len && xb.len() == len {
+                            let mut slow = false;
+                            for (i, ((&n, &d), &y)) in xa.iter().zip(da).zip(xb).enumerate() {
+                                let fast = (|| {
+                                    let delta = n
+                                        .checked_mul(fa)?
+                                        .checked_sub(y.checked_mul(fb)?.checked_mul(d)?)?;
+                                    let room = d.checked_mul(p)?;
+                                    Some(
+                                        (delta.checked_abs()?.checked_mul(MARGIN_64)? > room)
+                                            .then(|| delta.cmp(&0)),
+                                    )
+                                })();
+                                match fast {
+                                    Some(Some(ord)) => out.push(i64::from(test(ord))),
+                                    Some(None) => {
+                                        bad.push(i);
+                                        out.push(0);
+                                    }
+                                    None => {
+                                        slow = true;
+                                        break;
+                                    }
+                                }
+                            }
+                            if !slow {
+                                put(regs, *dst, out);
+                                return;
+                            }
+                            // Start again with the general loop.
+                            bad.clear();
+                            out.clear();
+                        }
+                    }
+                }
                 let slice = |r: Option<usize>| r.map(|r| get(regs, views, r));
                 let (xa, da, xb, db) = (
                     slice(Some(a.reg)),
