@@ -7,7 +7,7 @@
 
 use crate::date::Date;
 use crate::money::round_to;
-use crate::plan::{AggKind, Arith, Cmp, Node, TablePlan};
+use crate::plan::{AggKind, Arith, Node, TablePlan};
 use crate::value::Value;
 use rust_decimal::Decimal;
 use std::cmp::Ordering;
@@ -153,14 +153,7 @@ pub fn eval_node(node: &Node, env: &Env<'_>) -> Result<Value, EvalFault> {
         }
         Node::Cmp(op, a, b) => {
             let ord = compare(operand(a, env)?, operand(b, env)?).ok_or(EvalFault::Unset)?;
-            Value::Bool(match op {
-                Cmp::Lt => ord.is_lt(),
-                Cmp::Le => ord.is_le(),
-                Cmp::Gt => ord.is_gt(),
-                Cmp::Ge => ord.is_ge(),
-                Cmp::Eq => ord.is_eq(),
-                Cmp::Ne => ord.is_ne(),
-            })
+            Value::Bool(op.holds(ord))
         }
         Node::And(a, b) => Value::Bool(boolean(operand(a, env)?)? && boolean(operand(b, env)?)?),
         Node::Or(a, b) => Value::Bool(boolean(operand(a, env)?)? || boolean(operand(b, env)?)?),

@@ -494,6 +494,20 @@ pub enum Cmp {
     Ne,
 }
 
+impl Cmp {
+    /// Whether two values whose ordering is `ord` satisfy the comparison.
+    pub fn holds(self, ord: std::cmp::Ordering) -> bool {
+        match self {
+            Cmp::Lt => ord.is_lt(),
+            Cmp::Le => ord.is_le(),
+            Cmp::Gt => ord.is_gt(),
+            Cmp::Ge => ord.is_ge(),
+            Cmp::Eq => ord.is_eq(),
+            Cmp::Ne => ord.is_ne(),
+        }
+    }
+}
+
 /// A compiled expression.
 #[derive(Debug, Clone)]
 pub enum Node {

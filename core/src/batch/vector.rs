@@ -1324,14 +1324,7 @@ impl Program {
                 dst,
             } => {
                 let mut out = take(regs, *dst);
-                let test = |ord: std::cmp::Ordering| match op {
-                    Cmp::Lt => ord.is_lt(),
-                    Cmp::Le => ord.is_le(),
-                    Cmp::Gt => ord.is_gt(),
-                    Cmp::Ge => ord.is_ge(),
-                    Cmp::Eq => ord.is_eq(),
-                    Cmp::Ne => ord.is_ne(),
-                };
+                let test = |ord: std::cmp::Ordering| op.holds(ord);
                 if a.den.is_none() && b.den.is_none() {
                     // Integers at one scale: no fraction, no margin. Factors
                     // are at most 10^18, so the products fit in an i128.
