@@ -185,18 +185,24 @@ pub struct RowPlan {
 impl RowPlan {
     /// Whether `key` falls in the band.
     pub fn contains(&self, key: Decimal) -> bool {
-        let lo_ok = match self.lo {
-            None => true,
-            Some((b, true)) => key >= b,
-            Some((b, false)) => key > b,
-        };
-        let hi_ok = match self.hi {
-            None => true,
-            Some((b, true)) => key <= b,
-            Some((b, false)) => key < b,
-        };
-        lo_ok && hi_ok
+        within(key, self.lo, self.hi)
     }
+}
+
+/// Whether `key` lies between the bounds (each with whether it is
+/// included; none: unbounded).
+pub fn within<T: Ord>(key: T, lo: Option<(T, bool)>, hi: Option<(T, bool)>) -> bool {
+    let lo_ok = match lo {
+        None => true,
+        Some((b, true)) => key >= b,
+        Some((b, false)) => key > b,
+    };
+    let hi_ok = match hi {
+        None => true,
+        Some((b, true)) => key <= b,
+        Some((b, false)) => key < b,
+    };
+    lo_ok && hi_ok
 }
 
 /// An input of an entity, with its validation rules.
@@ -306,6 +312,8 @@ pub struct Computed {
     pub member_computed_deps: Vec<usize>,
     /// Note when the formula itself is an assumption.
     pub assumption: Option<Arc<str>>,
+    /// The rounding the rules declare for the result (mode and unit).
+    pub rounding: Option<(RoundingMode, Decimal)>,
 }
 
 /// A formula in force between dates.

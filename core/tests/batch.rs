@@ -6,14 +6,11 @@
 #![allow(clippy::expect_used, clippy::panic, clippy::unwrap_used)]
 
 use bangfu::batch::{self, ColumnData, Population, RowError, Table};
-use bangfu::{Date, Decimal, RuleSet};
+use bangfu::{Date, Decimal};
 use serde_json::json;
-use std::path::Path;
 
-fn chengyang() -> RuleSet {
-    RuleSet::load_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("../rules/cn-qingdao-chengyang"))
-        .unwrap_or_else(|e| panic!("{}", e.render()))
-}
+mod common;
+use common::chengyang;
 
 fn day(s: &str) -> Date {
     Date::parse(s).expect("a date")
@@ -85,7 +82,7 @@ fn members_are_linked_by_key_and_evaluated() {
     let on = day("2023-09-06");
     let (cases, members) = tables();
     let (population, errors) = Population::build(
-        &rules,
+        rules,
         "household",
         &cases,
         Some(&members),
@@ -98,7 +95,7 @@ fn members_are_linked_by_key_and_evaluated() {
     assert_eq!(population.member_count(0), 3);
     assert_eq!(population.member_count(1), 1);
     let result =
-        batch::evaluate(&rules, &population, on, Some(&["dibao".into()]), 1).expect("evaluates");
+        batch::evaluate(rules, &population, on, Some(&["dibao".into()]), 1).expect("evaluates");
     let dibao = column(&result, "dibao");
     assert_eq!(dibao.eligible, vec![true, false]);
     let amounts = dibao.amount.as_ref().expect("dibao pays an amount");
@@ -113,7 +110,7 @@ fn invalid_cells_invalidate_their_household_only() {
     let (cases, mut members) = tables();
     members.columns[2].1 = ColumnData::Decimal(vec![dec("800"), dec("-1"), dec("800"), dec("800")]);
     let (population, errors) = Population::build(
-        &rules,
+        rules,
         "household",
         &cases,
         Some(&members),
@@ -128,7 +125,7 @@ fn invalid_cells_invalidate_their_household_only() {
         ("members", 1, Some(1), "too_small")
     );
     assert_eq!(e.loc, "members[1].monthly_income");
-    let result = batch::evaluate(&rules, &population, on, None, 1).expect("evaluates");
+    let result = batch::evaluate(rules, &population, on, None, 1).expect("evaluates");
     assert_eq!(result.evaluated, vec![true, false]);
     assert_eq!(
         column(&result, "dibao").amount.as_ref().expect("amount")[1],
@@ -143,7 +140,7 @@ fn a_household_without_members_is_invalid() {
     let (mut cases, members) = tables();
     cases.columns[0].1 = ColumnData::Text(vec![Some("a".into()), Some("c".into())]);
     let (population, errors) = Population::build(
-        &rules,
+        rules,
         "household",
         &cases,
         Some(&members),
@@ -176,7 +173,7 @@ fn unknown_household_columns_are_reported() {
         ColumnData::Int(vec![Some(3), Some(1)]),
     ));
     let (_, errors) = Population::build(
-        &rules,
+        rules,
         "household",
         &cases,
         Some(&members),
@@ -205,7 +202,7 @@ fn unknown_member_columns_are_reported() {
         ColumnData::Decimal(vec![dec("1"), dec("1"), dec("1"), dec("1")]),
     ));
     let (_, errors) = Population::build(
-        &rules,
+        rules,
         "household",
         &cases,
         Some(&members),
@@ -257,7 +254,7 @@ fn a_population_evaluated_on_another_date_agrees_with_one_by_one() {
         Some("2010-03-01".into()),
     ]);
     let (population, errors) = Population::build(
-        &rules,
+        rules,
         "household",
         &cases,
         Some(&members),
@@ -266,7 +263,7 @@ fn a_population_evaluated_on_another_date_agrees_with_one_by_one() {
     )
     .expect("builds");
     assert!(errors.is_empty(), "valid on {built}: {errors:?}");
-    match batch::evaluate(&rules, &population, on, None, 1) {
+    match batch::evaluate(rules, &population, on, None, 1) {
         Err(_) => {} // refusing the other date is fine
         Ok(result) => assert!(
             !result.evaluated[1],

@@ -17,18 +17,9 @@ use bangfu::synthetic::{self, District, KEY};
 use bangfu::{Date, Decimal, Override, RuleSet};
 use proptest::prelude::*;
 use proptest::test_runner::Config;
-use std::path::Path;
-use std::sync::OnceLock;
 
-fn chengyang() -> &'static RuleSet {
-    static RULES: OnceLock<RuleSet> = OnceLock::new();
-    RULES.get_or_init(|| {
-        RuleSet::load_dir(
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("../rules/cn-qingdao-chengyang"),
-        )
-        .unwrap_or_else(|e| panic!("{}", e.render()))
-    })
-}
+mod common;
+use common::chengyang;
 
 fn reform(rules: &RuleSet, standard: &str) -> RuleSet {
     rules

@@ -6,12 +6,9 @@
 
 use bangfu::{Date, Error, RuleSet};
 use serde_json::{json, Value as Json};
-use std::path::Path;
 
-fn chengyang() -> RuleSet {
-    RuleSet::load_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("../rules/cn-qingdao-chengyang"))
-        .unwrap_or_else(|e| panic!("{}", e.render()))
-}
+mod common;
+use common::chengyang;
 
 fn on() -> Date {
     Date::parse("2023-09-06").expect("a date")
@@ -45,7 +42,7 @@ fn every_input_error_is_collected_with_its_path() {
             "not a member"
         ]
     });
-    let mut got = errors(&rules, "household", &case);
+    let mut got = errors(rules, "household", &case);
     got.sort();
     let want = [
         (

@@ -31,20 +31,10 @@ use bangfu::{settle, Date, Decimal, Error, EvalError, Override, RuleSet};
 use proptest::prelude::*;
 use proptest::test_runner::Config;
 use serde_json::{json, Map, Value as Json};
-use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-fn chengyang() -> &'static RuleSet {
-    static RULES: OnceLock<RuleSet> = OnceLock::new();
-    RULES.get_or_init(|| {
-        RuleSet::load_dir(repo().join("rules/cn-qingdao-chengyang"))
-            .unwrap_or_else(|e| panic!("the Chengyang rule set does not load:\n{}", e.render()))
-    })
-}
+mod common;
+use common::{chengyang, repo};
 
 /// The Chengyang rule files as `(path, text)`, in path order.
 fn chengyang_files() -> &'static Vec<(String, String)> {

@@ -4,14 +4,11 @@
 #![allow(clippy::expect_used, clippy::panic, clippy::unwrap_used)]
 
 use bangfu::schema::program_schema;
-use bangfu::{Date, Error, RuleSet};
+use bangfu::{Date, Error};
 use serde_json::{json, Map, Value as Json};
-use std::path::Path;
 
-fn chengyang() -> RuleSet {
-    RuleSet::load_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("../rules/cn-qingdao-chengyang"))
-        .unwrap_or_else(|e| panic!("{}", e.render()))
-}
+mod common;
+use common::chengyang;
 
 /// A plausible value for a schema field: what a person filling in the form
 /// might enter.

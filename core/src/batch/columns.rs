@@ -26,12 +26,16 @@ pub(crate) fn scale_for(input: &InputPlan) -> u32 {
 
 /// `d` as an integer count of `10^-scale`, if exact and in range.
 pub(crate) fn to_fixed(d: Decimal, scale: u32) -> Option<i64> {
-    let s = d.scale();
-    let m = d.mantissa();
-    let m = if s <= scale {
-        m.checked_mul(10i128.checked_pow(scale - s)?)?
+    rescale(d.mantissa(), d.scale(), scale)
+}
+
+/// `m × 10^-from` as an integer count of `10^-to`, if exact and in range
+/// (never the `WIDE` mark).
+pub(crate) fn rescale(m: i128, from: u32, to: u32) -> Option<i64> {
+    let m = if from <= to {
+        m.checked_mul(10i128.checked_pow(to - from)?)?
     } else {
-        let f = 10i128.checked_pow(s - scale)?;
+        let f = 10i128.checked_pow(from - to)?;
         if m % f != 0 {
             return None;
         }

@@ -7,9 +7,10 @@
 //! as a single case ([`super::cell`]), which accepts it or says why not. The
 //! rows are split between threads.
 
-use super::columns::{scale_for, to_fixed, Column, IntKind, WIDE};
+use super::columns::{rescale, scale_for, to_fixed, Column, IntKind, WIDE};
 use super::{cell, required, ColumnData};
 use crate::date::{Date, YEAR_RANGE};
+use crate::evaluate::EvalError;
 use crate::plan::{InputPlan, Plan};
 use crate::value::{Type, Value};
 use crate::Decimal;
@@ -110,12 +111,15 @@ impl Source<'_> {
     }
 }
 
+/// A problem with a cell: destination row, code and message.
+pub(super) type Problem = (usize, &'static str, String);
+
 /// What filling a part of a column found: wide numbers and problems, by
 /// destination row.
 #[derive(Default)]
 struct Part {
     wide: Vec<(usize, Decimal)>,
-    errors: Vec<(usize, &'static str, String)>,
+    errors: Vec<Problem>,
 }
 
 /// Fills `out`, destination rows `first..first + out.len()` of `input`'s
@@ -133,14 +137,6 @@ fn fill_part(
     let fast = Fast::new(input, as_of);
     let mut part = Part::default();
     let scale = fast.scale;
-    let rescale = |x: i64, s: u32| -> Option<i64> {
-        if s <= scale {
-            x.checked_mul(10i64.checked_pow(scale - s)?)
-        } else {
-            let f = 10i64.checked_pow(s - scale)?;
-            (x % f == 0).then(|| x / f)
-        }
-    };
     // Enum choices by their id; for a dictionary, the choice of each value.
     let variants: &[(String, crate::plan::Text)] = match input.ty {
         Type::Enum(e) => plan.enums.get(e).map_or(&[], |e| e.variants.as_slice()),
@@ -167,12 +163,12 @@ fn fill_part(
                 .get(r)
                 .copied()
                 .flatten()
-                .and_then(|x| fast.number(rescale(x, *s)?)),
+                .and_then(|x| fast.number(rescale(x.into(), *s, scale)?)),
             (Some(ColumnData::Int(v)), Type::Money | Type::Number(_)) => v
                 .get(r)
                 .copied()
                 .flatten()
-                .and_then(|x| fast.number(rescale(x, 0)?)),
+                .and_then(|x| fast.number(rescale(x.into(), 0, scale)?)),
             (Some(ColumnData::Bool(v)), Type::Bool) => v.get(r).copied().flatten().map(i64::from),
             (Some(ColumnData::Date(v)), Type::Date) => {
                 v.get(r).copied().flatten().and_then(|x| fast.day(x))
@@ -219,6 +215,9 @@ fn fill_part(
 
 /// Fills `rows` destination rows of `input`'s column on up to `threads`
 /// threads; the column, and the problems by destination row in order.
+///
+/// # Errors
+/// [`EvalError::Internal`] when a thread stopped before finishing.
 pub(super) fn fill(
     plan: &Plan,
     input: &InputPlan,
@@ -227,36 +226,13 @@ pub(super) fn fill(
     rows: usize,
     threads: usize,
     src: Source<'_>,
-) -> (Column, Vec<(usize, &'static str, String)>) {
-    let threads = if rows >= super::PARALLEL_THRESHOLD {
-        threads.clamp(1, 64)
-    } else {
-        1
-    };
-    let chunk = rows.div_ceil(threads).max(1);
+) -> Result<(Column, Vec<Problem>), EvalError> {
+    let chunk = super::chunk_rows(rows, threads);
     let mut values = vec![0i64; rows];
-    let parts: Vec<Part> = if threads <= 1 {
-        vec![fill_part(plan, input, col, as_of, 0, &mut values, src)]
-    } else {
-        std::thread::scope(|s| {
-            let handles: Vec<_> = values
-                .chunks_mut(chunk)
-                .enumerate()
-                .map(|(k, out)| {
-                    s.spawn(move || fill_part(plan, input, col, as_of, k * chunk, out, src))
-                })
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| {
-                    h.join().unwrap_or_else(|_| Part {
-                        wide: Vec::new(),
-                        errors: vec![(0, "internal_error", "a thread stopped".into())],
-                    })
-                })
-                .collect()
-        })
-    };
+    let parts = super::on_threads(
+        values.chunks_mut(chunk).enumerate().collect(),
+        |(k, out)| fill_part(plan, input, col, as_of, k * chunk, out, src),
+    )?;
     let mut wide = Vec::new();
     let mut errors = Vec::new();
     for p in parts {
@@ -282,5 +258,5 @@ pub(super) fn fill(
             values,
         },
     };
-    (column, errors)
+    Ok((column, errors))
 }

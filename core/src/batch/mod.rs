@@ -13,7 +13,7 @@
 use crate::date::Date;
 use crate::evaluate::{EvalError, Runner};
 use crate::input::{check_value, choice};
-use crate::plan::{InputPlan, Node, Plan};
+use crate::plan::{InputPlan, Plan};
 use crate::value::{Type, Value};
 use crate::{money, Decimal, RuleSet};
 use columns::Column;
@@ -325,7 +325,8 @@ impl Population {
         let e = rules.entity(entity)?;
         let ent = &plan.entities[e];
         let n = cases.rows();
-        let threads = 2;
+        // Cells are checked on every core (up to 8).
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
         let mut case_columns: Vec<Column> = Vec::with_capacity(ent.inputs.len());
         let mut valid = vec![true; n];
         let mut errors = Vec::new();
@@ -356,7 +357,7 @@ impl Population {
                 n,
                 threads,
                 fill::Source::Same,
-            );
+            )?;
             for (row, code, msg) in errs {
                 if let Some(v) = valid.get_mut(row) {
                     *v = false;
@@ -545,7 +546,7 @@ impl Population {
             };
             for (j, input) in member.inputs.iter().enumerate() {
                 let col = members.and_then(|m| m.column(&input.name));
-                let (column, errs) = fill::fill(plan, input, col, as_of, counts[n], threads, src);
+                let (column, errs) = fill::fill(plan, input, col, as_of, counts[n], threads, src)?;
                 for (d, code, msg) in errs {
                     let h = counts.partition_point(|&c| c <= d).saturating_sub(1);
                     let row = src.row(d);
@@ -744,12 +745,7 @@ pub fn evaluate_with(
         });
     }
     let n = population.len();
-    let threads = if n >= PARALLEL_THRESHOLD {
-        threads.clamp(1, 64)
-    } else {
-        1
-    };
-    let chunk = n.div_ceil(threads.max(1)).max(1);
+    let chunk = chunk_rows(n, threads);
     // Results are written in place: each thread fills its own rows.
     let mut result = BatchResult {
         programs: runner
@@ -795,37 +791,56 @@ pub fn evaluate_with(
         None
     };
     let scales = amount_scales(&runner);
-    let reports: Vec<Report> = if parts.len() <= 1 {
-        parts
-            .into_iter()
-            .map(|part| run_rows(&runner, program.as_ref(), &scales, population, part))
-            .collect()
-    } else {
-        std::thread::scope(|scope| {
-            let handles: Vec<_> = parts
-                .into_iter()
-                .map(|part| {
-                    scope.spawn({
-                        let (runner, program, scales) = (&runner, program.as_ref(), &scales);
-                        move || run_rows(runner, program, scales, population, part)
-                    })
-                })
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| {
-                    h.join().map_err(|_| EvalError::Internal {
-                        reason: "a thread stopped before finishing its rows".into(),
-                    })
-                })
-                .collect::<Result<Vec<_>, _>>()
-        })?
-    };
+    let (runner, program, scales) = (&runner, program.as_ref(), &scales);
+    let reports = on_threads(parts, |part| {
+        run_rows(runner, program, scales, population, part)
+    })?;
     for (errors, slow) in reports {
         result.errors.extend(errors);
         result.one_by_one += slow;
     }
     Ok(result)
+}
+
+/// Rows per thread for `rows` rows on up to `threads` threads: all on one
+/// below [`PARALLEL_THRESHOLD`].
+fn chunk_rows(rows: usize, threads: usize) -> usize {
+    let threads = if rows >= PARALLEL_THRESHOLD {
+        threads.clamp(1, 64)
+    } else {
+        1
+    };
+    rows.div_ceil(threads).max(1)
+}
+
+/// Runs `work` on each part, each on its own scoped thread when there is
+/// more than one, and returns the results in order.
+///
+/// # Errors
+/// [`EvalError::Internal`] when a thread stopped before finishing (no
+/// partial result is returned).
+fn on_threads<P: Send, T: Send>(
+    parts: Vec<P>,
+    work: impl Fn(P) -> T + Sync,
+) -> Result<Vec<T>, EvalError> {
+    if parts.len() <= 1 {
+        return Ok(parts.into_iter().map(work).collect());
+    }
+    let work = &work;
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = parts
+            .into_iter()
+            .map(|part| scope.spawn(move || work(part)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join().map_err(|_| EvalError::Internal {
+                    reason: "a thread stopped before finishing its rows".into(),
+                })
+            })
+            .collect()
+    })
 }
 
 /// The rows of the result one thread fills: `start..start + evaluated.len()`.
@@ -863,16 +878,7 @@ fn amount_scales(runner: &Runner<'_>) -> Vec<Option<u32>> {
         .iter()
         .map(|&p| {
             let a = plan.programs[p].amount?;
-            let v = runner.segment.choice.get(a).copied().flatten()?;
-            let f = plan.computeds[a].versions.get(v as usize)?;
-            match &f.node {
-                Node::IfEligible(_, inner) => match inner.as_ref() {
-                    Node::Round(_, unit, _) => Some(unit.scale()),
-                    _ => None,
-                },
-                Node::Round(_, unit, _) => Some(unit.scale()),
-                _ => None,
-            }
+            plan.computeds[a].rounding.map(|(_, unit)| unit.scale())
         })
         .collect()
 }

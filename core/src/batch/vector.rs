@@ -21,9 +21,9 @@
 //! - a minimum or maximum over no members, a table with no row and no
 //!   default (errors in the decimal path).
 //!
-//! Formulas the compiler does not handle (say, a rounding unit other than a
-//! power of ten) make [`Program::compile`] return `None`, and the whole batch
-//! runs one case at a time.
+//! Formulas the compiler does not handle (say, a rounding unit other than
+//! 1, 0.1, 0.01, …, or a product of two fractions) make [`Program::compile`]
+//! return `None`, and the whole batch runs one case at a time.
 
 use super::columns::{Column, IntKind};
 use super::Population;
@@ -31,7 +31,7 @@ use crate::date::Date;
 use crate::eval::{eval_node, Env};
 use crate::evaluate::Runner;
 use crate::money::RoundingMode;
-use crate::plan::{AggKind, Arith, Cmp, Node, Plan};
+use crate::plan::{within, AggKind, Arith, Cmp, Node, Plan};
 use crate::value::Value;
 use std::collections::HashMap;
 
@@ -49,8 +49,8 @@ const MAX_DEN: i128 = 10_000;
 const MAX_VALUE: i128 = 1_000_000_000_000;
 /// A fraction compared within `1 / MARGIN` of the other side is decided by
 /// the decimal path.
-const MARGIN: i128 = 1_000_000;
 const MARGIN_64: i64 = 1_000_000;
+const MARGIN: i128 = MARGIN_64 as i128;
 /// Largest factor a fraction may be multiplied by (so that the rounding
 /// error of the decimal path stays small).
 const MAX_FACTOR: i128 = 100;
@@ -291,6 +291,28 @@ fn ratio(n: i128, d: i128, limit: i128) -> Option<(i64, i64)> {
     Some((i64::try_from(n).ok()?, i64::try_from(d).ok()?))
 }
 
+/// A constant as a register's kind and integer (a number at its own
+/// scale, at most `MAX_SCALE`).
+fn encode(v: Value) -> Option<(Kind, i64)> {
+    Some(match v {
+        Value::Num(d) => {
+            let d = if d.scale() > MAX_SCALE {
+                d.normalize()
+            } else {
+                d
+            };
+            if d.scale() > MAX_SCALE {
+                return None;
+            }
+            (Kind::Fixed(d.scale()), i64::try_from(d.mantissa()).ok()?)
+        }
+        Value::Bool(b) => (Kind::Bool, i64::from(b)),
+        Value::Date(d) => (Kind::Date, i64::from(d.days())),
+        Value::Enum(e) => (Kind::Enum, i64::from(e)),
+        Value::Missing => return None,
+    })
+}
+
 fn is_row_free(node: &Node) -> bool {
     match node {
         Node::Const(_) | Node::Param(_) | Node::AsOf => true,
@@ -327,9 +349,8 @@ struct Compiler<'a> {
     regs: usize,
     case_slots: HashMap<usize, R>,
     member_slots: Vec<HashMap<usize, R>>,
+    /// Input columns read, by level and column: read where they lie.
     loads: HashMap<(Level, usize), R>,
-    /// Registers that are input columns, read where they lie.
-    inputs: Vec<(usize, Level, usize)>,
     spreads: HashMap<(usize, usize), R>,
     /// Formulas already compiled, by their text and context: one register
     /// for `count(members)` however often it is written.
@@ -357,23 +378,7 @@ impl Compiler<'_> {
     }
 
     fn constant(&mut self, v: Value, level: Level) -> Option<R> {
-        let (kind, x) = match v {
-            Value::Num(d) => {
-                let d = if d.scale() > MAX_SCALE {
-                    d.normalize()
-                } else {
-                    d
-                };
-                (Kind::Fixed(d.scale()), i64::try_from(d.mantissa()).ok()?)
-            }
-            Value::Bool(b) => (Kind::Bool, i64::from(b)),
-            Value::Date(d) => (Kind::Date, i64::from(d.days())),
-            Value::Enum(e) => (Kind::Enum, i64::from(e)),
-            Value::Missing => return None,
-        };
-        if matches!(kind, Kind::Fixed(s) if s > MAX_SCALE) {
-            return None;
-        }
+        let (kind, x) = encode(v)?;
         let r = self.new_r(kind, level);
         self.push(level, Op::Fill { x, dst: r.reg });
         Some(r)
@@ -408,7 +413,6 @@ impl Compiler<'_> {
             },
         };
         let r = self.new_r(kind, level);
-        self.inputs.push((r.reg, level, col));
         self.loads.insert((level, col), r);
         Some(r)
     }
@@ -943,44 +947,40 @@ impl Compiler<'_> {
             Some(d) => Some(self.fold(d)?),
             None => None,
         };
-        let kind_of = |v: &Value| match v {
-            Value::Num(d) => Some(Kind::Fixed(d.scale())),
-            Value::Bool(_) => Some(Kind::Bool),
-            Value::Date(_) => Some(Kind::Date),
-            Value::Enum(_) => Some(Kind::Enum),
-            Value::Missing => None,
-        };
-        let all: Vec<&Value> = outs.iter().chain(default.as_ref()).collect();
-        let mut kind = kind_of(all.first()?)?;
-        for v in &all {
-            kind = match (kind, kind_of(v)?) {
+        // Outputs at one scale (numbers) or of one kind.
+        let encoded: Vec<(Kind, i64)> = outs
+            .iter()
+            .chain(default.as_ref())
+            .map(|v| encode(*v))
+            .collect::<Option<_>>()?;
+        let mut kind = encoded.first()?.0;
+        for &(k, _) in &encoded {
+            kind = match (kind, k) {
                 (Kind::Fixed(a), Kind::Fixed(b)) => Kind::Fixed(a.max(b)),
                 (a, b) if a == b => a,
                 _ => return None,
             };
         }
-        if matches!(kind, Kind::Fixed(so) if so > MAX_SCALE) {
-            return None;
-        }
-        let int = |v: &Value| -> Option<i64> {
-            match (v, kind) {
-                (Value::Num(d), Kind::Fixed(so)) => {
-                    i64::try_from(d.mantissa().checked_mul(pow10(so - d.scale())?)?).ok()
+        let mut values = Vec::with_capacity(encoded.len());
+        for (k, x) in encoded {
+            values.push(match (k, kind) {
+                (Kind::Fixed(s), Kind::Fixed(so)) => {
+                    i64::try_from(i128::from(x).checked_mul(pow10(so - s)?)?).ok()?
                 }
-                (Value::Bool(b), _) => Some(i64::from(*b)),
-                (Value::Date(d), _) => Some(i64::from(d.days())),
-                (Value::Enum(e), _) => Some(i64::from(*e)),
-                _ => None,
-            }
-        };
-        let mut rows = Vec::with_capacity(table.rows.len());
-        for (row, out) in table.rows.iter().zip(&outs) {
-            rows.push((at(row.lo)?, at(row.hi)?, int(out)?));
+                _ => x,
+            });
         }
-        let default = match &default {
-            Some(v) => Some(int(v)?),
-            None => None,
+        let default = if default.is_some() {
+            values.pop()
+        } else {
+            None
         };
+        let rows = table
+            .rows
+            .iter()
+            .zip(values)
+            .map(|(row, out)| Some((at(row.lo)?, at(row.hi)?, out)))
+            .collect::<Option<Vec<TableRow>>>()?;
         let r = self.new_r(kind, ctx.level);
         let op = Op::Table {
             key,
@@ -1008,7 +1008,6 @@ impl Program {
             case_slots: HashMap::new(),
             member_slots: vec![HashMap::new(); pop.collections.len()],
             loads: HashMap::new(),
-            inputs: Vec::new(),
             spreads: HashMap::new(),
             seen: HashMap::new(),
         };
@@ -1050,15 +1049,20 @@ impl Program {
             };
             outputs.push((e.reg, amount));
         }
+        let inputs: Vec<(usize, Level, usize)> = c
+            .loads
+            .iter()
+            .map(|(&(level, col), r)| (r.reg, level, col))
+            .collect();
         // Outputs are read from the state: computed registers only.
-        let computed = |r: usize| !c.inputs.iter().any(|&(i, _, _)| i == r);
+        let computed = |r: usize| !inputs.iter().any(|&(i, _, _)| i == r);
         for (e, a) in &outputs {
             if !computed(*e) || a.is_some_and(|(r, _)| !computed(r)) {
                 return None;
             }
         }
         Some(Program {
-            inputs: c.inputs,
+            inputs,
             ops: c.ops,
             regs: c.regs,
             outputs,
@@ -1341,113 +1345,44 @@ impl Program {
                     put(regs, *dst, out);
                     return;
                 }
-                // The commonest shape: a fraction against a number (a
-                // per-capita amount against a standard), decided in i64
-                // where the products fit, else by the general loop below.
-                if let (Some(ad), None, Some(m), Ok(fa), Ok(fb)) = (
-                    a.den,
-                    b.den,
-                    margin,
-                    i64::try_from(a.factor),
-                    i64::try_from(b.factor),
+                let decide = |an: i64, ad: i64, bn: i64, bd: i64| {
+                    compare_fractions((an, ad, a.factor), (bn, bd, b.factor), *margin)
+                };
+                let mut push = |i: usize, ord: Option<std::cmp::Ordering>| {
+                    out.push(ord.map_or_else(
+                        || {
+                            bad.push(i);
+                            0
+                        },
+                        |o| i64::from(test(o)),
+                    ));
+                };
+                let (xa, xb) = (get(regs, views, a.reg), get(regs, views, b.reg));
+                match (
+                    a.den.map(|d| get(regs, views, d)),
+                    b.den.map(|d| get(regs, views, d)),
                 ) {
-                    if let Ok(p) = i64::try_from(*m) {
-                        let (xa, da, xb) = (
-                            get(regs, views, a.reg),
-                            get(regs, views, ad),
-                            get(regs, views, b.reg),
-                        );
-                        if xa.len() == len && da.len() == len && xb.len() == len {
-                            let mut slow = false;
-                            for (i, ((&n, &d), &y)) in xa.iter().zip(da).zip(xb).enumerate() {
-                                let fast = (|| {
-                                    let delta = n
-                                        .checked_mul(fa)?
-                                        .checked_sub(y.checked_mul(fb)?.checked_mul(d)?)?;
-                                    let room = d.checked_mul(p)?;
-                                    Some(
-                                        (delta.checked_abs()?.checked_mul(MARGIN_64)? > room)
-                                            .then(|| delta.cmp(&0)),
-                                    )
-                                })();
-                                match fast {
-                                    Some(Some(ord)) => out.push(i64::from(test(ord))),
-                                    Some(None) => {
-                                        bad.push(i);
-                                        out.push(0);
-                                    }
-                                    None => {
-                                        slow = true;
-                                        break;
-                                    }
-                                }
-                            }
-                            if !slow {
-                                put(regs, *dst, out);
-                                return;
-                            }
-                            // Start again with the general loop.
-                            bad.clear();
-                            out.clear();
+                    // The commonest shape: a fraction against a number (a
+                    // per-capita amount against a standard), read in step.
+                    (Some(da), None) if xa.len() == len && da.len() == len && xb.len() == len => {
+                        for (i, ((&n, &d), &y)) in xa.iter().zip(da).zip(xb).enumerate() {
+                            push(i, decide(n, d, y, 1));
                         }
                     }
-                }
-                let slice = |r: Option<usize>| r.map(|r| get(regs, views, r));
-                let (xa, da, xb, db) = (
-                    slice(Some(a.reg)),
-                    slice(a.den),
-                    slice(Some(b.reg)),
-                    slice(b.den),
-                );
-                let at = |v: Option<&[i64]>, i: usize, none: i64| {
-                    v.map_or(none, |v| v.get(i).copied().unwrap_or(0))
-                };
-                let (fa, fb) = (i64::try_from(a.factor).ok(), i64::try_from(b.factor).ok());
-                let p = margin.and_then(|m| i64::try_from(m).ok());
-                for i in 0..len {
-                    let (an, ad) = (at(xa, i, 0), at(da, i, 1));
-                    let (bn, bd) = (at(xb, i, 0), at(db, i, 1));
-                    // In i64 first; where that overflows, in i128.
-                    let fast = (|| {
-                        let x = an.checked_mul(fa?)?.checked_mul(bd)?;
-                        let y = bn.checked_mul(fb?)?.checked_mul(ad)?;
-                        let delta = x.checked_sub(y)?;
-                        Some(match margin {
-                            None => Some(delta.cmp(&0)),
-                            Some(_) => {
-                                let room = ad.checked_mul(bd)?.checked_mul(p?)?;
-                                let far = delta.checked_abs()?.checked_mul(MARGIN_64)? > room;
-                                far.then(|| delta.cmp(&0))
-                            }
-                        })
-                    })();
-                    let diff = fast.unwrap_or_else(|| {
-                        let (an, ad, bn, bd) = (
-                            i128::from(an),
-                            i128::from(ad),
-                            i128::from(bn),
-                            i128::from(bd),
-                        );
-                        let x = an.checked_mul(a.factor)?.checked_mul(bd)?;
-                        let y = bn.checked_mul(b.factor)?.checked_mul(ad)?;
-                        let delta = x.checked_sub(y)?;
-                        if let Some(scale) = margin {
-                            // |delta| / (ad · bd · 10^scale) must exceed 1/MARGIN.
-                            let room = ad.checked_mul(bd)?.checked_mul(*scale)?;
-                            if delta.checked_abs()?.checked_mul(MARGIN)? <= room {
-                                return None;
-                            }
+                    (da, db) => {
+                        let at = |v: Option<&[i64]>, i: usize, none: i64| {
+                            v.map_or(none, |v| v.get(i).copied().unwrap_or(0))
+                        };
+                        for i in 0..len {
+                            let ord = decide(
+                                at(Some(xa), i, 0),
+                                at(da, i, 1),
+                                at(Some(xb), i, 0),
+                                at(db, i, 1),
+                            );
+                            push(i, ord);
                         }
-                        Some(delta.cmp(&0))
-                    });
-                    let v = match diff {
-                        Some(ord) => test(ord),
-                        None => {
-                            bad.push(i);
-                            false
-                        }
-                    };
-                    out.push(i64::from(v));
+                    }
                 }
                 put(regs, *dst, out);
             }
@@ -1511,21 +1446,8 @@ impl Program {
                 let mut out = take(regs, *dst);
                 map1(get(regs, views, *key), &mut out, bad, |x| {
                     let k = i128::from(x).checked_mul(*f)?;
-                    let inside = |lo: &Option<(i128, bool)>, hi: &Option<(i128, bool)>| {
-                        let lo_ok = match lo {
-                            None => true,
-                            Some((b, true)) => k >= *b,
-                            Some((b, false)) => k > *b,
-                        };
-                        let hi_ok = match hi {
-                            None => true,
-                            Some((b, true)) => k <= *b,
-                            Some((b, false)) => k < *b,
-                        };
-                        lo_ok && hi_ok
-                    };
                     rows.iter()
-                        .find(|(lo, hi, _)| inside(lo, hi))
+                        .find(|(lo, hi, _)| within(k, *lo, *hi))
                         .map(|r| r.2)
                         .or(*default)
                 });
@@ -1606,6 +1528,51 @@ fn push_ratio(
     });
     num.push(n);
     den.push(d);
+}
+
+/// How `an / ad` compares with `bn / bd`, both scaled by their factor to a
+/// common scale `S`: the sign of `an × fa × bd − bn × fb × ad` (denominators
+/// are positive). With `margin` (`10^S`, when a side is a fraction), `None`
+/// when the two are within `1 / MARGIN` of each other; `None` too when the
+/// products overflow an i128. Computed in i64 where it fits.
+#[inline]
+fn compare_fractions(
+    (an, ad, fa): (i64, i64, i128),
+    (bn, bd, fb): (i64, i64, i128),
+    margin: Option<i128>,
+) -> Option<std::cmp::Ordering> {
+    macro_rules! decide {
+        ($t:ty, $an:expr, $ad:expr, $fa:expr, $bn:expr, $bd:expr, $fb:expr, $p:expr, $m:expr) => {
+            (|| -> Option<Option<std::cmp::Ordering>> {
+                let x = $an.checked_mul($fa)?.checked_mul($bd)?;
+                let y = $bn.checked_mul($fb)?.checked_mul($ad)?;
+                let delta: $t = x.checked_sub(y)?;
+                if let Some(p) = $p {
+                    // |delta| / (ad · bd · 10^S) must exceed 1 / MARGIN.
+                    let room = $ad.checked_mul($bd)?.checked_mul(p)?;
+                    if delta.checked_abs()?.checked_mul($m)? <= room {
+                        return Some(None);
+                    }
+                }
+                Some(Some(delta.cmp(&0)))
+            })()
+        };
+    }
+    let small = (i64::try_from(fa), i64::try_from(fb));
+    let p64 = margin.map(i64::try_from);
+    if let ((Ok(fa), Ok(fb)), None | Some(Ok(_))) = (small, p64) {
+        let p = p64.and_then(Result::ok);
+        if let Some(ord) = decide!(i64, an, ad, fa, bn, bd, fb, p, MARGIN_64) {
+            return ord;
+        }
+    }
+    let (an, ad, bn, bd) = (
+        i128::from(an),
+        i128::from(ad),
+        i128::from(bn),
+        i128::from(bd),
+    );
+    decide!(i128, an, ad, fa, bn, bd, fb, margin, MARGIN).flatten()
 }
 
 /// [`ratio`] in i64.

@@ -1161,6 +1161,7 @@ impl Compiler<'_, '_> {
                         member_input_deps: Vec::new(),
                         member_computed_deps: Vec::new(),
                         assumption: cd.assumption.as_deref().map(Into::into),
+                        rounding: None,
                     },
                     ComputedSrc {
                         file: p.file,
@@ -1224,6 +1225,7 @@ impl Compiler<'_, '_> {
                     member_input_deps: Vec::new(),
                     member_computed_deps: Vec::new(),
                     assumption: None,
+                    rounding: None,
                 },
                 ComputedSrc {
                     file: p.file,
@@ -1359,6 +1361,7 @@ impl Compiler<'_, '_> {
                 member_input_deps: Vec::new(),
                 member_computed_deps: Vec::new(),
                 assumption: vd.assumption.as_deref().map(Into::into),
+                rounding: None,
             },
             ComputedSrc {
                 file,

@@ -305,6 +305,7 @@ impl Compiler<'_, '_> {
                 return None;
             }
             self.computeds[id].versions = plans;
+            self.computeds[id].rounding = rounding;
             result_ty = ty?;
         }
         // Close the dependencies over the values read.
