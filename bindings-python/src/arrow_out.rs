@@ -10,9 +10,12 @@
 
 use arrow_array::builder::{BooleanBuilder, Decimal128Builder, StringBuilder};
 use arrow_array::types::Int32Type;
-use arrow_array::{ArrayRef, BooleanArray, Date32Array, DictionaryArray, Int64Array, RecordBatch};
+use arrow_array::{
+    ArrayRef, BooleanArray, Date32Array, Decimal128Array, DictionaryArray, Int64Array, RecordBatch,
+};
+use arrow_buffer::NullBuffer;
 use arrow_schema::{ArrowError, DataType, Field, Schema, SchemaRef};
-use bangfu::batch::{BatchResult, ColumnData, Table};
+use bangfu::batch::{Amounts, BatchResult, ColumnData, Table};
 use bangfu::Decimal;
 use std::sync::Arc;
 
@@ -52,14 +55,36 @@ pub fn amount_type(values: &[Option<Decimal>], money: bool) -> AmountType {
         .unwrap_or(0)
         .max(base);
     let scale = i8::try_from(scale).unwrap_or(28);
-    let limit = 10_i128.pow(18);
     let wide = values
         .iter()
         .flatten()
-        .any(|d| unscaled(*d, scale).is_none_or(|u| u.abs() >= limit));
+        .any(|d| unscaled(*d, scale).is_none_or(|u| u.abs() >= DECIMAL18));
     AmountType {
         precision: if wide { 38 } else { 18 },
         scale,
+    }
+}
+
+/// Unscaled values from here need `decimal128(38, _)`.
+const DECIMAL18: i128 = 1_000_000_000_000_000_000;
+
+/// The decimal type of a program's amounts: the scale of the rounding unit
+/// (at least 2 for money) when the rules round them, so the type does not
+/// depend on the values; else as [`amount_type`].
+pub fn amounts_type(amounts: &Amounts, money: bool) -> AmountType {
+    let Some(units) = amounts.fixed(0..amounts.len()) else {
+        return amount_type(&amounts.iter().collect::<Vec<_>>(), money);
+    };
+    let scale = amounts.scale().max(if money { 2 } else { 0 });
+    let f = 10_i128.pow(scale - amounts.scale());
+    let wide = units.flatten().any(|u| {
+        i128::from(u)
+            .checked_mul(f)
+            .is_none_or(|u| u.abs() >= DECIMAL18)
+    });
+    AmountType {
+        precision: if wide { 38 } else { 18 },
+        scale: i8::try_from(scale).unwrap_or(28),
     }
 }
 
@@ -83,6 +108,47 @@ pub fn decimal_array(
     }
     Ok(Arc::new(
         b.finish().with_precision_and_scale(t.precision, t.scale)?,
+    ))
+}
+
+/// A decimal128 array typed `t` of the amounts of cases `start..` (one per
+/// element of `evaluated`), null where a case was not evaluated: the
+/// integers copied as they lie when [`Amounts::fixed`] gives them.
+///
+/// # Errors
+/// When a value does not fit `t`.
+pub fn amounts_array(
+    amounts: &Amounts,
+    start: usize,
+    evaluated: &[bool],
+    t: AmountType,
+) -> Result<ArrayRef, ArrowError> {
+    let rows = start..start + evaluated.len();
+    let up = u32::try_from(t.scale)
+        .ok()
+        .and_then(|s| s.checked_sub(amounts.scale()))
+        .and_then(|up| 10_i128.checked_pow(up));
+    let (Some(units), Some(f)) = (amounts.fixed(rows.clone()), up) else {
+        let values = rows
+            .zip(evaluated)
+            .map(|(row, &ok)| amounts.get(row).filter(|_| ok));
+        return decimal_array(values, t);
+    };
+    let mut values = Vec::with_capacity(evaluated.len());
+    let mut valid = Vec::with_capacity(evaluated.len());
+    for (u, &ok) in units.zip(evaluated) {
+        let v = match u.filter(|_| ok) {
+            Some(u) => i128::from(u).checked_mul(f).ok_or_else(|| {
+                ArrowError::InvalidArgumentError(format!("{u} does not fit {t:?}"))
+            })?,
+            None => 0,
+        };
+        values.push(v);
+        valid.push(ok && u.is_some());
+    }
+    let array = Decimal128Array::new(values.into(), Some(NullBuffer::from(valid)));
+    Ok(Arc::new(
+        array.with_precision_and_scale(t.precision, t.scale)?,
     ))
 }
 
@@ -185,7 +251,7 @@ pub fn result_batches(
         .programs
         .iter()
         .zip(money.iter().chain(std::iter::repeat(&true)))
-        .map(|(p, &m)| p.amount.as_ref().map(|a| amount_type(a, m)))
+        .map(|(p, &m)| p.amount.as_ref().map(|a| amounts_type(a, m)))
         .collect();
 
     let mut fields = vec![first_field(key)];
@@ -222,13 +288,7 @@ pub fn result_batches(
             }
             columns.push(Arc::new(b.finish()));
             if let (Some(t), Some(amounts)) = (t, &p.amount) {
-                columns.push(decimal_array(
-                    amounts[start..end]
-                        .iter()
-                        .zip(evaluated)
-                        .map(|(a, ok)| a.filter(|_| *ok)),
-                    *t,
-                )?);
+                columns.push(amounts_array(amounts, start, evaluated, *t)?);
             }
         }
         batches.push(RecordBatch::try_new(schema.clone(), columns)?);
@@ -239,6 +299,7 @@ pub fn result_batches(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use arrow_array::Array;
 
     fn d(s: &str) -> Decimal {
         s.parse().unwrap()
@@ -246,7 +307,10 @@ mod tests {
 
     #[test]
     fn money_is_exact_at_two_decimals_or_more() {
-        let t = amount_type(&[Some(d("735.00")), Some(d("0")), None], true);
+        let a = |rounded: bool, v: &[Option<&str>]| {
+            Amounts::from_values(2, rounded, v.iter().map(|x| x.map(d)))
+        };
+        let t = amounts_type(&a(true, &[Some("735.00"), Some("0"), None]), true);
         assert_eq!(
             t,
             AmountType {
@@ -255,9 +319,9 @@ mod tests {
             }
         );
         assert_eq!(unscaled(d("735"), 2), Some(73500));
-        let t = amount_type(&[Some(d("1.125"))], true);
+        let t = amounts_type(&a(false, &[Some("1.125")]), true);
         assert_eq!(t.scale, 3);
-        let t = amount_type(&[Some(d("2"))], false);
+        let t = amounts_type(&Amounts::from_values(0, false, [Some(d("2"))]), false);
         assert_eq!(
             t,
             AmountType {
@@ -265,7 +329,33 @@ mod tests {
                 scale: 0
             }
         );
-        let t = amount_type(&[Some(d("79228162514264337593543950335"))], true);
+        let t = amounts_type(&a(true, &[Some("79228162514264337593543950335")]), true);
         assert_eq!(t.precision, 38);
+        // Fen that need 19 digits fit an i64 but not decimal128(18, 2).
+        let t = amounts_type(&a(true, &[Some("12345678901234567.89")]), true);
+        assert_eq!(t.precision, 38);
+    }
+
+    #[test]
+    fn rounded_amounts_are_typed_by_their_unit_and_copied_as_integers() {
+        let yuan = Amounts::from_values(0, true, [Some(d("12")), None, Some(d("3"))]);
+        let t = amounts_type(&yuan, true);
+        assert_eq!(
+            t,
+            AmountType {
+                precision: 18,
+                scale: 2
+            }
+        );
+        let array = amounts_array(&yuan, 0, &[true, true, false], t).unwrap();
+        let array = array.as_any().downcast_ref::<Decimal128Array>().unwrap();
+        assert_eq!(array.value(0), 1200);
+        assert!(array.is_null(1) && array.is_null(2));
+        let wide = Amounts::from_values(2, true, [Some(d("0.001")), Some(d("4"))]);
+        let t = amounts_type(&wide, true);
+        assert_eq!(t.scale, 3);
+        let array = amounts_array(&wide, 1, &[true], t).unwrap();
+        let array = array.as_any().downcast_ref::<Decimal128Array>().unwrap();
+        assert_eq!((array.len(), array.value(0)), (1, 4000));
     }
 }

@@ -191,8 +191,8 @@ fn same_as_batch(hand: &HandOut, batch: &BatchResult) -> Res<usize> {
     if hand.eligible != col.eligible {
         return Err("hand-written eligibility differs from the batch".into());
     }
-    for (h, (a, b)) in hand.amount_fen.iter().zip(amounts).enumerate() {
-        if Some(Decimal::new(*a, 2)) != *b {
+    for (h, (a, b)) in hand.amount_fen.iter().zip(amounts.iter()).enumerate() {
+        if Some(Decimal::new(*a, 2)) != b {
             return Err(format!("household {h}: hand-written {a} fen, batch {b:?}").into());
         }
     }

@@ -137,7 +137,7 @@ fn read(result: &BatchResult, p: Option<usize>, money: bool, i: usize) -> (bool,
     let amount = if money {
         col.amount
             .as_ref()
-            .and_then(|a| a.get(i).copied().flatten())
+            .and_then(|a| a.get(i))
             .unwrap_or(Decimal::ZERO)
     } else {
         Decimal::ZERO
@@ -269,7 +269,7 @@ pub fn caseload(
             count += 1;
             *seen = true;
             if money(&p.program) {
-                if let Some(a) = p.amount.as_ref().and_then(|a| a.get(i).copied().flatten()) {
+                if let Some(a) = p.amount.as_ref().and_then(|a| a.get(i)) {
                     add(&mut cost, a, &p.program)?;
                 }
             }
@@ -295,7 +295,11 @@ mod tests {
             programs: vec![ProgramColumn {
                 program: "dibao".into(),
                 eligible: eligible.to_vec(),
-                amount: Some(amounts.iter().map(|a| Some(d(a))).collect()),
+                amount: Some(crate::batch::Amounts::from_values(
+                    2,
+                    true,
+                    amounts.iter().map(|a| Some(d(a))),
+                )),
             }],
             evaluated: vec![true; eligible.len()],
             errors: Vec::new(),

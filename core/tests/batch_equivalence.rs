@@ -122,7 +122,7 @@ fn compare(
                 "{} eligible, household {h}",
                 col.program
             );
-            let amount = col.amount.as_ref().and_then(|a| a[h]);
+            let amount = col.amount.as_ref().and_then(|a| a.get(h));
             assert_eq!(d.amount, amount, "{} amount, household {h}", col.program,);
             if let Some(a) = amount {
                 if ROUNDED.contains(&col.program.as_str()) {
@@ -145,7 +145,7 @@ fn compare(
                     | bangfu::outcome::OutValue::Number(d, _) => Some(*d),
                     _ => None,
                 });
-                assert_eq!(amount, col.amount.as_ref().and_then(|a| a[h]));
+                assert_eq!(amount, col.amount.as_ref().and_then(|a| a.get(h)));
             }
         }
         eligible += usize::from(any);

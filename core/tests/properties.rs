@@ -331,7 +331,7 @@ fn check_batch(
                         name,
                         i
                     );
-                    let batch_amount = column.amount.as_ref().and_then(|a| a[i]);
+                    let batch_amount = column.amount.as_ref().and_then(|a| a.get(i));
                     prop_assert_eq!(*amount, batch_amount, "{} amount, household {}", name, i);
                 }
             }
@@ -1027,7 +1027,7 @@ fn large_batch_equals_one_by_one_on_two_threads() {
             assert_eq!(*eligible, column.eligible[i], "{name}, household {i}");
             assert_eq!(
                 *amount,
-                column.amount.as_ref().and_then(|a| a[i]),
+                column.amount.as_ref().and_then(|a| a.get(i)),
                 "{name}, household {i}"
             );
         }

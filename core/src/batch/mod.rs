@@ -16,9 +16,11 @@ use crate::input::{check_value, choice};
 use crate::plan::{InputPlan, Plan};
 use crate::value::{Type, Value};
 use crate::{money, Decimal, RuleSet};
+pub use amounts::Amounts;
 use columns::Column;
 use std::collections::HashMap;
 
+mod amounts;
 mod columns;
 mod fill;
 mod vector;
@@ -656,8 +658,9 @@ pub struct ProgramColumn {
     pub program: String,
     /// Eligibility per case (false for invalid cases).
     pub eligible: Vec<bool>,
-    /// Amount per case, for programs that pay one (`None` for invalid cases).
-    pub amount: Option<Vec<Option<Decimal>>>,
+    /// Amount per case, for programs that pay one (none for cases not
+    /// evaluated).
+    pub amount: Option<Amounts>,
 }
 
 /// Results over a population.
@@ -754,7 +757,10 @@ pub fn evaluate_with(
             .map(|&p| ProgramColumn {
                 program: plan.programs[p].name.to_string(),
                 eligible: vec![false; n],
-                amount: plan.programs[p].amount.map(|_| vec![None; n]),
+                amount: plan.programs[p].amount.map(|a| {
+                    let (scale, rounded) = amount_scale(&plan.computeds[a]);
+                    Amounts::new(n, scale, rounded)
+                }),
             })
             .collect(),
         evaluated: vec![false; n],
@@ -778,7 +784,7 @@ pub fn evaluate_with(
         }
         match col.amount.as_mut() {
             Some(amounts) => {
-                for (part, rows) in parts.iter_mut().zip(amounts.chunks_mut(chunk)) {
+                for (part, rows) in parts.iter_mut().zip(amounts.writers(chunk)) {
                     part.amount.push(Some(rows));
                 }
             }
@@ -790,14 +796,20 @@ pub fn evaluate_with(
     } else {
         None
     };
-    let scales = amount_scales(&runner);
-    let (runner, program, scales) = (&runner, program.as_ref(), &scales);
-    let reports = on_threads(parts, |part| {
-        run_rows(runner, program, scales, population, part)
-    })?;
-    for (errors, slow) in reports {
+    let (runner, program) = (&runner, program.as_ref());
+    let reports = on_threads(parts, |part| run_rows(runner, program, population, part))?;
+    let mut wide: Vec<Vec<(usize, Decimal)>> = result.programs.iter().map(|_| Vec::new()).collect();
+    for (errors, slow, kept) in reports {
         result.errors.extend(errors);
         result.one_by_one += slow;
+        for (w, k) in wide.iter_mut().zip(kept) {
+            w.extend(k);
+        }
+    }
+    for (col, w) in result.programs.iter_mut().zip(wide) {
+        if let Some(a) = col.amount.as_mut() {
+            a.merge_wide(w);
+        }
     }
     Ok(result)
 }
@@ -848,10 +860,18 @@ struct Rows<'a> {
     start: usize,
     evaluated: &'a mut [bool],
     eligible: Vec<&'a mut [bool]>,
-    amount: Vec<Option<&'a mut [Option<Decimal>]>>,
+    amount: Vec<Option<amounts::Writer<'a>>>,
 }
 
 impl Rows<'_> {
+    /// Per program, the amounts too wide for the integers.
+    fn into_wide(self) -> Vec<Vec<(usize, Decimal)>> {
+        self.amount
+            .into_iter()
+            .map(|w| w.map(amounts::Writer::into_wide).unwrap_or_default())
+            .collect()
+    }
+
     /// No result at row `k` (not evaluated).
     fn clear(&mut self, k: usize) {
         for c in &mut self.eligible {
@@ -860,38 +880,21 @@ impl Rows<'_> {
             }
         }
         for c in self.amount.iter_mut().flatten() {
-            if let Some(cell) = c.get_mut(k) {
-                *cell = None;
-            }
+            c.set(k, None);
         }
     }
 }
 
-/// The scale of each program's amount in a batch result: that of its
-/// rounding unit when the amount is rounded (so `0.00` for a household
-/// that gets nothing, as for one that gets `12.30`), else none (amounts
-/// are normalized).
-fn amount_scales(runner: &Runner<'_>) -> Vec<Option<u32>> {
-    let plan = runner.plan;
-    runner
-        .programs()
-        .iter()
-        .map(|&p| {
-            let a = plan.programs[p].amount?;
-            plan.computeds[a].rounding.map(|(_, unit)| unit.scale())
-        })
-        .collect()
-}
-
-/// An amount as a batch reports it (see [`amount_scales`]).
-fn canonical(d: Decimal, scale: Option<u32>) -> Decimal {
-    match scale {
-        Some(s) if d.scale() <= s || d.round_dp(s) == d => {
-            let mut d = d;
-            d.rescale(s);
-            d
-        }
-        _ => d.normalize(),
+/// The scale a program's amounts are held at in a batch result, and
+/// whether they are given at it: the rounding unit's when the amount is
+/// rounded (so `0.00` for a household that gets nothing, as for one that
+/// gets `12.30`); else the scale its type is stored at, the amounts given
+/// normalized.
+fn amount_scale(amount: &crate::plan::Computed) -> (u32, bool) {
+    match (&amount.rounding, &amount.ty) {
+        (Some((_, unit)), _) => (unit.scale(), true),
+        (None, Type::Money) => (2, false),
+        (None, _) => (4, false),
     }
 }
 
@@ -902,8 +905,6 @@ struct OneByOne<'a> {
     pop: &'a Population,
     /// Eligibility and amount slot of each program.
     outputs: Vec<(usize, Option<usize>)>,
-    /// Amount scale of each program.
-    scales: &'a [Option<u32>],
     n_slots: usize,
     member_slots: Vec<usize>,
     frame: Vec<Value>,
@@ -911,7 +912,7 @@ struct OneByOne<'a> {
 }
 
 impl<'a> OneByOne<'a> {
-    fn new(runner: &'a Runner<'a>, pop: &'a Population, scales: &'a [Option<u32>]) -> Self {
+    fn new(runner: &'a Runner<'a>, pop: &'a Population) -> Self {
         let plan = runner.plan;
         let outputs = runner
             .programs()
@@ -941,7 +942,6 @@ impl<'a> OneByOne<'a> {
             runner,
             pop,
             outputs,
-            scales,
             n_slots,
             member_slots,
             frame: vec![Value::Missing; n_slots],
@@ -985,16 +985,10 @@ impl<'a> OneByOne<'a> {
                     .as_bool()
                     .unwrap_or(false);
             }
-            if let Some(cell) = rows
-                .amount
-                .get_mut(p)
-                .and_then(Option::as_mut)
-                .and_then(|c| c.get_mut(k))
-            {
-                let scale = self.scales.get(p).copied().flatten();
-                *cell = a_slot
-                    .and_then(|s| self.frame.get(s).copied().unwrap_or_default().as_num())
-                    .map(|d| canonical(d, scale));
+            if let Some(w) = rows.amount.get_mut(p).and_then(Option::as_mut) {
+                let amount =
+                    a_slot.and_then(|s| self.frame.get(s).copied().unwrap_or_default().as_num());
+                w.set(k, amount);
             }
         }
         Ok(())
@@ -1003,7 +997,9 @@ impl<'a> OneByOne<'a> {
 
 /// What one thread reports: errors, and how many cases it evaluated one
 /// by one.
-type Report = (Vec<(usize, EvalError)>, usize);
+/// What one thread reports: errors, how many cases it evaluated one by
+/// one, and per program the amounts too wide for the integers.
+type Report = (Vec<(usize, EvalError)>, usize, Vec<Vec<(usize, Decimal)>>);
 
 /// Evaluates the cases of `rows` into it: chunk by chunk with the columnar
 /// program when there is one, case by case for the rows it flags and for
@@ -1011,12 +1007,11 @@ type Report = (Vec<(usize, EvalError)>, usize);
 fn run_rows(
     runner: &Runner<'_>,
     program: Option<&vector::Program>,
-    scales: &[Option<u32>],
     pop: &Population,
     mut rows: Rows<'_>,
 ) -> Report {
     let mut errors = Vec::new();
-    let mut one = OneByOne::new(runner, pop, scales);
+    let mut one = OneByOne::new(runner, pop);
     let mut slow = 0usize;
     let n = rows.evaluated.len();
     let start = rows.start;
@@ -1041,7 +1036,7 @@ fn run_rows(
                 single(i, k, &mut rows, &mut slow);
             }
         }
-        return (errors, slow);
+        return (errors, slow, rows.into_wide());
     };
     let mut st = program.state(pop.collections.len());
     let mut lo = 0;
@@ -1060,25 +1055,10 @@ fn run_rows(
                     *cell = x != 0;
                 }
             }
-            let cells = rows
-                .amount
-                .get_mut(p)
-                .and_then(Option::as_mut)
-                .and_then(|c| c.get_mut(chunk.clone()));
-            if let (Some(cells), Some((a_reg, a_scale))) = (cells, amount) {
+            let writer = rows.amount.get_mut(p).and_then(Option::as_mut);
+            if let (Some(w), Some((a_reg, a_scale))) = (writer, amount) {
                 let a = program.reg(&st, a_reg);
-                match scales.get(p).copied().flatten() {
-                    Some(s) if s == a_scale => {
-                        for (cell, &x) in cells.iter_mut().zip(a) {
-                            *cell = Some(Decimal::new(x, s));
-                        }
-                    }
-                    scale => {
-                        for (cell, &x) in cells.iter_mut().zip(a) {
-                            *cell = Some(canonical(Decimal::new(x, a_scale), scale));
-                        }
-                    }
-                }
+                w.set_units(lo, a.get(..len).unwrap_or(a), a_scale);
             }
         }
         for k in chunk {
@@ -1097,5 +1077,5 @@ fn run_rows(
         }
         lo += len;
     }
-    (errors, slow)
+    (errors, slow, rows.into_wide())
 }

@@ -238,11 +238,11 @@ pub(crate) struct State {
     regs: Vec<Vec<i64>>,
     /// Cases of the chunk to evaluate one by one.
     pub(crate) flag: Vec<bool>,
-    /// Per collection: member offsets within the chunk, and the case of
-    /// each member row.
+    /// Per collection: member offsets within the chunk.
     offs: Vec<Vec<usize>>,
-    owner: Vec<Vec<usize>>,
     bad: Vec<usize>,
+    /// Running sums of a member register.
+    prefix: Vec<i64>,
 }
 
 fn pow10(k: u32) -> Option<i128> {
@@ -1075,8 +1075,8 @@ impl Program {
             regs: vec![Vec::new(); self.regs],
             flag: Vec::with_capacity(CHUNK),
             offs: vec![Vec::new(); collections],
-            owner: vec![Vec::new(); collections],
             bad: Vec::new(),
+            prefix: Vec::new(),
         }
     }
 
@@ -1091,17 +1091,13 @@ impl Program {
         st.flag.clear();
         st.flag.resize(n, false);
         for (c, coll) in pop.collections.iter().enumerate() {
-            let (Some(offs), Some(owner)) = (st.offs.get_mut(c), st.owner.get_mut(c)) else {
+            let Some(offs) = st.offs.get_mut(c) else {
                 continue;
             };
             let window = coll.offsets.get(lo..=lo + n).unwrap_or(&[]);
             let base = window.first().copied().unwrap_or(0);
             offs.clear();
             offs.extend(window.iter().map(|o| o - base));
-            owner.clear();
-            for (k, w) in offs.windows(2).enumerate() {
-                owner.extend(std::iter::repeat_n(k, w[1] - w[0]));
-            }
         }
         let mut views: Vec<Option<&[i64]>> = vec![None; self.regs];
         for &(reg, level, col) in &self.inputs {
@@ -1132,7 +1128,11 @@ impl Program {
                 for &i in &bad {
                     let case = match level {
                         Level::Case => Some(i),
-                        Level::Member(c) => st.owner.get(*c).and_then(|o| o.get(i)).copied(),
+                        // The case whose members span row `i`.
+                        Level::Member(c) => st
+                            .offs
+                            .get(*c)
+                            .and_then(|o| o.partition_point(|&m| m <= i).checked_sub(1)),
                     };
                     if let Some(f) = case.and_then(|k| st.flag.get_mut(k)) {
                         *f = true;
@@ -1151,7 +1151,11 @@ impl Program {
 
     fn exec(&self, op: &Op, views: &[Option<&[i64]>], st: &mut State, len: usize) {
         let State {
-            regs, offs, bad, ..
+            regs,
+            offs,
+            bad,
+            prefix,
+            ..
         } = st;
         // Takes the destination out so that sources can be read beside it.
         fn take(regs: &mut [Vec<i64>], dst: usize) -> Vec<i64> {
@@ -1365,8 +1369,15 @@ impl Program {
                     // The commonest shape: a fraction against a number (a
                     // per-capita amount against a standard), read in step.
                     (Some(da), None) if xa.len() == len && da.len() == len && xb.len() == len => {
-                        for (i, ((&n, &d), &y)) in xa.iter().zip(da).zip(xb).enumerate() {
-                            push(i, decide(n, d, y, 1));
+                        if let Some(k) = Bounded::of(xa, a.factor, xb, b.factor, *margin) {
+                            for (i, ((&n, &d), &y)) in xa.iter().zip(da).zip(xb).enumerate() {
+                                let (ord, near) = k.compare(n, d, y);
+                                push(i, (!near).then_some(ord));
+                            }
+                        } else {
+                            for (i, ((&n, &d), &y)) in xa.iter().zip(da).zip(xb).enumerate() {
+                                push(i, decide(n, d, y, 1));
+                            }
                         }
                     }
                     (da, db) => {
@@ -1461,7 +1472,14 @@ impl Program {
             } => {
                 let mut out = take(regs, *dst);
                 let s = src.map_or(&[][..], |r| get(regs, views, r));
-                if let Some(o) = offs.get(*coll) {
+                let o = offs.get(*coll).map_or(&[][..], Vec::as_slice);
+                if *kind == AggKind::Sum && sum_by_prefix(s, o, prefix) {
+                    // Each case's sum is a difference of running sums.
+                    out.extend(o.windows(2).map(|w| {
+                        let at = |m: usize| prefix.get(m).copied().unwrap_or(0);
+                        at(w[1]).wrapping_sub(at(w[0]))
+                    }));
+                } else {
                     for (k, w) in o.windows(2).enumerate() {
                         let part = s.get(w[0]..w[1]).unwrap_or(&[]);
                         let count = w[1] - w[0];
@@ -1470,7 +1488,7 @@ impl Program {
                             AggKind::Count => {
                                 i64::try_from(part.iter().filter(|&&x| x != 0).count()).ok()
                             }
-                            AggKind::Sum => part.iter().try_fold(0i64, |t, &x| t.checked_add(x)),
+                            AggKind::Sum => sum(part),
                             AggKind::Any => Some(i64::from(part.iter().any(|&x| x != 0))),
                             AggKind::All => Some(i64::from(part.iter().all(|&x| x != 0))),
                             AggKind::Min => part.iter().copied().min(),
@@ -1487,6 +1505,49 @@ impl Program {
             }
         }
     }
+}
+
+/// Fills `prefix` with the running sums of the members `xs` that the
+/// offsets `o` group, when no group's sum can overflow (the widest group
+/// times the largest magnitude fits an `i64`): then every group's sum is
+/// the difference of two running sums, even where these wrap. Without a
+/// loop per case, whose length varies from case to case, it runs at the
+/// speed of memory.
+fn sum_by_prefix(xs: &[i64], o: &[usize], prefix: &mut Vec<i64>) -> bool {
+    let total = o.last().copied().unwrap_or(0);
+    let Some(xs) = xs.get(..total) else {
+        return false;
+    };
+    let widest = o.windows(2).map(|w| w[1] - w[0]).max().unwrap_or(0);
+    let largest = xs.iter().map(|x| x.unsigned_abs()).max().unwrap_or(0);
+    let bounded = u64::try_from(widest)
+        .ok()
+        .and_then(|w| w.checked_mul(largest))
+        .is_some_and(|m| m <= i64::MAX.unsigned_abs());
+    if !bounded {
+        return false;
+    }
+    prefix.clear();
+    prefix.push(0);
+    let mut acc = 0i64;
+    prefix.extend(xs.iter().map(|&x| {
+        acc = acc.wrapping_add(x);
+        acc
+    }));
+    true
+}
+
+/// The sum of `xs`, if it fits: overflow is noted, not branched on, per
+/// element.
+#[inline]
+fn sum(xs: &[i64]) -> Option<i64> {
+    let (mut total, mut over) = (0i64, false);
+    for &x in xs {
+        let (t, o) = total.overflowing_add(x);
+        total = t;
+        over |= o;
+    }
+    (!over).then_some(total)
 }
 
 /// `out[i] = f(a[i])`, rows where `f` fails noted in `bad`.
@@ -1575,6 +1636,54 @@ fn compare_fractions(
     decide!(i128, an, ad, fa, bn, bd, fb, margin, MARGIN).flatten()
 }
 
+/// [`compare_fractions`] of a fraction `n / d` with a number `y`, for a
+/// chunk whose magnitudes leave no product able to overflow an `i64`: no
+/// check per case, and so no branch.
+#[derive(Clone, Copy)]
+struct Bounded {
+    fa: i64,
+    fb: i64,
+    /// `10^S` with a margin; `-1` without one (then no case is near).
+    p: i64,
+}
+
+impl Bounded {
+    /// Each side's products under 2^40 (denominators are at most
+    /// `MAX_DEN`), so a difference is under 2^41, and times `MARGIN_64`
+    /// (under 2^20) under 2^61.
+    fn of(ns: &[i64], fa: i128, ys: &[i64], fb: i128, margin: Option<i128>) -> Option<Bounded> {
+        const BOUND: u128 = 1 << 40;
+        let largest = |v: &[i64]| u128::from(v.iter().map(|x| x.unsigned_abs()).max().unwrap_or(0));
+        let fa64 = i64::try_from(fa).ok().filter(|&f| f > 0)?;
+        let fb64 = i64::try_from(fb).ok().filter(|&f| f > 0)?;
+        let x = largest(ns).checked_mul(u128::try_from(fa).ok()?)?;
+        let y = largest(ys)
+            .checked_mul(u128::try_from(fb).ok()?)?
+            .checked_mul(u128::try_from(MAX_DEN).ok()?)?;
+        let p = match margin {
+            None => -1,
+            // Room `d × p` under 2^62.
+            Some(p) => i64::try_from(p)
+                .ok()
+                .filter(|&p| p > 0 && i128::from(p) * MAX_DEN < 1 << 62)?,
+        };
+        (x < BOUND && y < BOUND && MARGIN_64 < 1 << 20).then_some(Bounded {
+            fa: fa64,
+            fb: fb64,
+            p,
+        })
+    }
+
+    /// The sign of `n × fa − y × fb × d` and whether the two are within the
+    /// margin (`d` in `1..=MAX_DEN`).
+    #[inline]
+    fn compare(self, n: i64, d: i64, y: i64) -> (std::cmp::Ordering, bool) {
+        let delta = n * self.fa - y * self.fb * d;
+        let near = delta.abs() * MARGIN_64 <= d * self.p;
+        (delta.cmp(&0), near)
+    }
+}
+
 /// [`ratio`] in i64.
 #[inline]
 fn ratio64(n: i64, d: i64, limit: i64) -> Option<(i64, i64)> {
@@ -1653,6 +1762,52 @@ mod tests {
             (-7, 3),
         ] {
             assert_eq!(ratio64(n, d, l64), ratio(n.into(), d.into(), l), "{n}/{d}");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn bounded_comparison_is_compare_fractions(
+            ns in proptest::collection::vec(-(1i64 << 39)..(1i64 << 39), 1..20),
+            ds in proptest::collection::vec(1i64..=10_000, 20),
+            ys in proptest::collection::vec(-100_000i64..100_000, 20),
+            fb in proptest::sample::select(vec![1i128, 10, 100, 1000]),
+            margin in proptest::sample::select(vec![None, Some(1i128), Some(100), Some(10_000)]),
+        ) {
+            let ys = &ys[..ns.len()];
+            let k = Bounded::of(&ns, 1, ys, fb, margin).expect("within bounds");
+            for ((&n, &d), &y) in ns.iter().zip(&ds).zip(ys) {
+                let (ord, near) = k.compare(n, d, y);
+                let want = compare_fractions((n, d, 1), (y, 1, fb), margin);
+                proptest::prop_assert_eq!((!near).then_some(ord), want, "{}/{} vs {}", n, d, y);
+            }
+        }
+
+        #[test]
+        fn sums_by_running_sums_are_the_sums(
+            sizes in proptest::collection::vec(0usize..7, 0..40),
+            big in proptest::bool::ANY,
+            seed in proptest::num::i64::ANY,
+        ) {
+            let mut o = vec![0usize];
+            for s in &sizes {
+                o.push(o.last().copied().unwrap_or(0) + s);
+            }
+            let total = o.last().copied().unwrap_or(0);
+            let scale = if big { i64::MAX / 3 } else { 1_000_000 };
+            let xs: Vec<i64> = (0..total)
+                .map(|i| seed.wrapping_mul(i as i64 + 7).wrapping_add(i as i64) % scale)
+                .collect();
+            let mut prefix = Vec::new();
+            if sum_by_prefix(&xs, &o, &mut prefix) {
+                for w in o.windows(2) {
+                    let got = prefix[w[1]].wrapping_sub(prefix[w[0]]);
+                    proptest::prop_assert_eq!(Some(got), sum(&xs[w[0]..w[1]]));
+                }
+            } else {
+                // Refused only when a group could overflow.
+                proptest::prop_assert!(big);
+            }
         }
     }
 }

@@ -1,0 +1,315 @@
+//! A program's amounts over a batch, held as integers at one scale.
+//!
+//! An amount is a count of `10^-scale` in an `i64`: the scale of the
+//! program's rounding unit when the rules round it (fen for money rounded to
+//! the fen), else the scale its type is stored at (money 2, whole numbers 0,
+//! other numbers 4). An amount that does not fit (finer than the scale, or
+//! too large) is kept exactly beside the integers. Either way [`Amounts::get`]
+//! gives the exact decimal, in one form whichever engine computed it: at the
+//! rounding unit's scale (`0.00`, `735.00`), or normalized when the rules do
+//! not round.
+
+use super::columns::rescale;
+use crate::Decimal;
+
+/// No amount (the case was not evaluated).
+const NONE: i64 = i64::MIN;
+/// The amount is in `wide`.
+const WIDE: i64 = i64::MIN + 1;
+
+/// Amounts of one program, one per case.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Amounts {
+    scale: u32,
+    rounded: bool,
+    units: Vec<i64>,
+    /// Amounts that do not fit `units`, by row, rows in order.
+    wide: Vec<(usize, Decimal)>,
+}
+
+impl Amounts {
+    /// `rows` cases without amounts. With `rounded`, amounts are given at
+    /// `scale` decimals; otherwise normalized. Scales above 28 (more than a
+    /// decimal holds) are taken as 28.
+    pub fn new(rows: usize, scale: u32, rounded: bool) -> Self {
+        Amounts {
+            scale: scale.min(28),
+            rounded,
+            units: vec![NONE; rows],
+            wide: Vec::new(),
+        }
+    }
+
+    /// Amounts of the values given, as [`Amounts::new`] describes.
+    pub fn from_values(
+        scale: u32,
+        rounded: bool,
+        values: impl IntoIterator<Item = Option<Decimal>>,
+    ) -> Self {
+        let mut a = Amounts::new(0, scale, rounded);
+        for v in values {
+            let row = a.units.len();
+            a.units.push(NONE);
+            a.set(row, v);
+        }
+        a
+    }
+
+    /// Number of cases.
+    pub fn len(&self) -> usize {
+        self.units.len()
+    }
+
+    /// Whether there are no cases.
+    pub fn is_empty(&self) -> bool {
+        self.units.is_empty()
+    }
+
+    /// Decimals of the integers (see [`Amounts::fixed`]).
+    pub fn scale(&self) -> u32 {
+        self.scale
+    }
+
+    /// The amount of case `row`: `None` when it has none (not evaluated) or
+    /// `row` is out of range.
+    pub fn get(&self, row: usize) -> Option<Decimal> {
+        match *self.units.get(row)? {
+            NONE => None,
+            WIDE => self
+                .wide
+                .binary_search_by_key(&row, |w| w.0)
+                .ok()
+                .map(|k| self.wide[k].1),
+            u => Some(self.decimal(u)),
+        }
+    }
+
+    /// Every case's amount, in order.
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = Option<Decimal>> + '_ {
+        (0..self.len()).map(|row| self.get(row))
+    }
+
+    /// The amounts of cases `rows` as counts of `10^-scale` (`None` for no
+    /// amount), when every amount is held so and given at that scale (the
+    /// amounts are rounded and none is wider than an `i64` at the scale)
+    /// and `rows` is in range. Lets a caller copy the integers (into Arrow
+    /// `decimal128`, for one) without a decimal per case.
+    pub fn fixed(
+        &self,
+        rows: std::ops::Range<usize>,
+    ) -> Option<impl ExactSizeIterator<Item = Option<i64>> + '_> {
+        let units = self.units.get(rows)?;
+        (self.rounded && self.wide.is_empty())
+            .then(|| units.iter().map(|&u| (u != NONE).then_some(u)))
+    }
+
+    /// Sets the amount of case `row` (ignored out of range).
+    pub fn set(&mut self, row: usize, value: Option<Decimal>) {
+        let Some(cell) = self.units.get_mut(row) else {
+            return;
+        };
+        let was_wide = *cell == WIDE;
+        let (unit, wide) = match value {
+            None => (NONE, None),
+            Some(d) => encode(d, self.scale, self.rounded),
+        };
+        *cell = unit;
+        match (self.wide.binary_search_by_key(&row, |w| w.0), wide) {
+            (Ok(k), Some(d)) => self.wide[k].1 = d,
+            (Ok(k), None) => {
+                self.wide.remove(k);
+            }
+            (Err(k), Some(d)) => self.wide.insert(k, (row, d)),
+            (Err(_), None) => debug_assert!(!was_wide),
+        }
+    }
+
+    fn decimal(&self, u: i64) -> Decimal {
+        let d = Decimal::new(u, self.scale);
+        if self.rounded {
+            d
+        } else {
+            d.normalize()
+        }
+    }
+
+    /// Splits the integers into writers of `chunk` rows each, in order.
+    pub(super) fn writers(&mut self, chunk: usize) -> Vec<Writer<'_>> {
+        let (scale, rounded) = (self.scale, self.rounded);
+        self.units
+            .chunks_mut(chunk.max(1))
+            .enumerate()
+            .map(|(k, units)| Writer {
+                start: k * chunk.max(1),
+                scale,
+                rounded,
+                units,
+                wide: Vec::new(),
+            })
+            .collect()
+    }
+
+    /// Takes back the wide amounts the writers of [`Amounts::writers`]
+    /// kept, by row.
+    pub(super) fn merge_wide(&mut self, wide: Vec<(usize, Decimal)>) {
+        self.wide.extend(wide);
+        self.wide.sort_by_key(|w| w.0);
+        self.wide.dedup_by_key(|w| w.0);
+    }
+}
+
+/// The integer for `d` at `scale`, or [`WIDE`] and the decimal to keep.
+fn encode(d: Decimal, scale: u32, rounded: bool) -> (i64, Option<Decimal>) {
+    let d = if rounded { d } else { d.normalize() };
+    match fit(d.mantissa(), d.scale(), scale) {
+        Some(u) => (u, None),
+        // Given at its own scale (finer than the rounding unit: only a
+        // rounding to a unit such as 0.05 leaves none), or normalized.
+        None => (WIDE, Some(if rounded { d.normalize() } else { d })),
+    }
+}
+
+/// `m × 10^-from` at `to` decimals, when exact and not a mark.
+fn fit(m: i128, from: u32, to: u32) -> Option<i64> {
+    rescale(m, from, to).filter(|&u| u > WIDE)
+}
+
+/// One thread's rows of a program's amounts.
+pub(super) struct Writer<'a> {
+    start: usize,
+    scale: u32,
+    rounded: bool,
+    units: &'a mut [i64],
+    wide: Vec<(usize, Decimal)>,
+}
+
+impl Writer<'_> {
+    /// Sets the amount at row `k` of this writer.
+    pub(super) fn set(&mut self, k: usize, value: Option<Decimal>) {
+        let Some(cell) = self.units.get_mut(k) else {
+            return;
+        };
+        self.wide.retain(|w| w.0 != self.start + k);
+        *cell = match value {
+            None => NONE,
+            Some(d) => match encode(d, self.scale, self.rounded) {
+                (u, None) => u,
+                (u, Some(d)) => {
+                    self.wide.push((self.start + k, d));
+                    u
+                }
+            },
+        };
+    }
+
+    /// Sets rows `from..` to the integers `xs` at `scale` decimals (a
+    /// columnar register).
+    pub(super) fn set_units(&mut self, from: usize, xs: &[i64], scale: u32) {
+        let Some(cells) = self.units.get_mut(from..from + xs.len()) else {
+            return;
+        };
+        if scale == self.scale && xs.iter().all(|&x| x > WIDE) {
+            cells.copy_from_slice(xs);
+            return;
+        }
+        for (k, &x) in xs.iter().enumerate() {
+            match fit(i128::from(x), scale, self.scale) {
+                Some(u) if self.wide.is_empty() => self.units[from + k] = u,
+                _ => self.set(from + k, Some(Decimal::new(x, scale))),
+            }
+        }
+    }
+
+    /// The wide amounts kept, by row of the whole column.
+    pub(super) fn into_wide(self) -> Vec<(usize, Decimal)> {
+        self.wide
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> Decimal {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn rounded_amounts_keep_the_unit_scale_and_wide_ones_their_value() {
+        let huge = d("79228162514264337593543950335");
+        let a = Amounts::from_values(
+            2,
+            true,
+            [
+                Some(d("735")),
+                Some(d("0")),
+                None,
+                Some(huge),
+                Some(d("0.005")),
+            ],
+        );
+        let shown: Vec<String> = a
+            .iter()
+            .map(|v| v.map_or("-".into(), |v| v.to_string()))
+            .collect();
+        assert_eq!(
+            shown,
+            [
+                "735.00",
+                "0.00",
+                "-",
+                "79228162514264337593543950335",
+                "0.005"
+            ]
+        );
+        assert!(a.fixed(0..a.len()).is_none());
+        let a = Amounts::from_values(2, true, [Some(d("1.5")), None]);
+        let fixed: Vec<_> = a.fixed(0..2).unwrap().collect();
+        assert!(a.fixed(1..3).is_none());
+        assert_eq!(fixed, [Some(150), None]);
+    }
+
+    #[test]
+    fn unrounded_amounts_are_normalized() {
+        let a = Amounts::from_values(4, false, [Some(d("2.5000")), Some(d("0.333333333"))]);
+        assert_eq!(a.get(0).unwrap().to_string(), "2.5");
+        assert_eq!(a.get(1).unwrap().to_string(), "0.333333333");
+        assert!(a.fixed(0..a.len()).is_none());
+    }
+
+    #[test]
+    fn setting_over_a_wide_amount_replaces_it() {
+        let mut a = Amounts::from_values(2, true, [Some(d("0.001")), Some(d("1"))]);
+        a.set(0, Some(d("2")));
+        assert_eq!(
+            a,
+            Amounts::from_values(2, true, [Some(d("2")), Some(d("1"))])
+        );
+        a.set(1, None);
+        assert_eq!(a.get(1), None);
+        assert_eq!(a.get(9), None);
+    }
+
+    #[test]
+    fn writers_fill_their_rows_and_give_back_wide_amounts() {
+        let mut a = Amounts::new(4, 2, true);
+        let mut wide = Vec::new();
+        for mut w in a.writers(2) {
+            w.set_units(0, &[i64::MIN, 7], 2);
+            w.set(1, Some(d("0.125")));
+            wide.extend(w.into_wide());
+        }
+        a.merge_wide(wide);
+        let expect = Amounts::from_values(
+            2,
+            true,
+            [
+                Some(Decimal::new(i64::MIN, 2)),
+                Some(d("0.125")),
+                Some(Decimal::new(i64::MIN, 2)),
+                Some(d("0.125")),
+            ],
+        );
+        assert_eq!(a, expect);
+    }
+}
