@@ -249,15 +249,11 @@ fn fixed(array: &dyn Array, out: &mut Vec<Option<i64>>) -> bool {
             let start = out.len();
             let fits = |v| i64::try_from(v).ok();
             if a.null_count() == 0 {
-                for &v in a.values().iter() {
-                    match fits(v) {
-                        Some(x) => out.push(Some(x)),
-                        None => {
-                            out.truncate(start);
-                            return false;
-                        }
-                    }
+                // Checked first, then copied without a branch per value.
+                if a.values().iter().any(|&v| fits(v).is_none()) {
+                    return false;
                 }
+                out.extend(a.values().iter().map(|&v| fits(v)));
             } else {
                 for v in a.iter() {
                     match v.map(fits) {
@@ -293,7 +289,13 @@ fn ints(
 ) -> Result<(), ColumnProblem> {
     macro_rules! push {
         ($ty:ty) => {{
-            for (i, v) in array.as_primitive::<$ty>().iter().enumerate() {
+            let a = array.as_primitive::<$ty>();
+            let fits = |v| i64::try_from(v).ok();
+            if a.null_count() == 0 && a.values().iter().all(|&v| fits(v).is_some()) {
+                out.extend(a.values().iter().map(|&v| fits(v)));
+                return Ok(());
+            }
+            for (i, v) in a.iter().enumerate() {
                 match v.map(i64::try_from) {
                     None => out.push(None),
                     Some(Ok(v)) => out.push(Some(v)),
@@ -308,7 +310,7 @@ fn ints(
         DataType::Int8 => push!(Int8Type),
         DataType::Int16 => push!(Int16Type),
         DataType::Int32 => push!(Int32Type),
-        DataType::Int64 => out.extend(array.as_primitive::<Int64Type>().iter()),
+        DataType::Int64 => push!(Int64Type),
         DataType::UInt8 => push!(UInt8Type),
         DataType::UInt16 => push!(UInt16Type),
         DataType::UInt32 => push!(UInt32Type),
@@ -330,7 +332,12 @@ fn days(
     };
     let (values, per_day): (Vec<Option<i64>>, i64) = match array.data_type() {
         DataType::Date32 => {
-            out.extend(array.as_primitive::<Date32Type>().iter());
+            let a = array.as_primitive::<Date32Type>();
+            if a.null_count() == 0 {
+                out.extend(a.values().iter().map(|&d| Some(d)));
+            } else {
+                out.extend(a.iter());
+            }
             return Ok(());
         }
         DataType::Date64 => (
@@ -441,13 +448,17 @@ fn dictionary(array: &dyn Array, values: &mut Vec<String>, keys: &mut Vec<Option
         })
         .collect();
     let key_nulls = dict.keys().logical_nulls();
-    for (i, k) in dict.normalized_keys().into_iter().enumerate() {
-        let null = key_nulls.as_ref().is_some_and(|n| n.is_null(i));
-        keys.push(if null {
-            None
-        } else {
-            map.get(k).copied().flatten()
-        });
+    let normalized = dict.normalized_keys();
+    let key = |k: usize| map.get(k).copied().flatten();
+    match key_nulls {
+        None => keys.extend(normalized.into_iter().map(key)),
+        Some(nulls) => keys.extend(normalized.into_iter().zip(nulls.iter()).map(|(k, valid)| {
+            if valid {
+                key(k)
+            } else {
+                None
+            }
+        })),
     }
 }
 
@@ -507,6 +518,9 @@ fn append(
     }
 }
 
+/// A column's name and, for columns read, its values.
+type Slot = (String, Option<ColumnData>);
+
 /// Reads a stream of record batches into the core's columns. `want` names
 /// what each input column must hold (`None` for columns the entity does not
 /// read); `key` is the linking column, kept as given when `keep_key`.
@@ -557,18 +571,71 @@ pub fn import(
         key_field: key_index.and_then(|i| fields.get(i)).cloned(),
         ..Imported::default()
     };
-    for batch in batches {
-        let batch = batch.map_err(ImportError::Arrow)?;
-        for (i, (name, out)) in columns.iter_mut().enumerate() {
-            if let (Some(out), Some(array)) = (out.as_mut(), batch.columns().get(i)) {
-                append(name, array.as_ref(), imported.rows, out)
-                    .map_err(|p| ImportError::Columns(vec![p]))?;
-            }
-        }
+    let batches = batches
+        .collect::<Result<Vec<RecordBatch>, ArrowError>>()
+        .map_err(ImportError::Arrow)?;
+    for batch in &batches {
         if let Some(array) = key_index.and_then(|i| batch.columns().get(i)) {
             imported.key_chunks.push(array.clone());
         }
         imported.rows += batch.num_rows();
+    }
+    // Each column is read on its own, the columns shared between threads.
+    let read = |i: usize, (name, out): &mut Slot| {
+        let Some(out) = out.as_mut() else {
+            return Ok(());
+        };
+        let mut offset = 0;
+        for batch in &batches {
+            if let Some(array) = batch.columns().get(i) {
+                append(name, array.as_ref(), offset, out)?;
+            }
+            offset += batch.num_rows();
+        }
+        Ok(())
+    };
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
+    let mut groups: Vec<Vec<(usize, &mut Slot)>> = (0..threads).map(|_| Vec::new()).collect();
+    for (k, c) in columns.iter_mut().enumerate() {
+        if let Some(g) = groups.get_mut(k % threads) {
+            g.push((k, c));
+        }
+    }
+    let results: Vec<(usize, Result<(), ColumnProblem>)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = groups
+            .into_iter()
+            .map(|g| {
+                scope.spawn(|| {
+                    g.into_iter()
+                        .map(|(k, c)| (k, read(k, c)))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| {
+                h.join().unwrap_or_else(|_| {
+                    vec![(
+                        0,
+                        Err(ColumnProblem {
+                            column: String::new(),
+                            code: "internal_error",
+                            msg: "a thread stopped before reading its columns".into(),
+                            input: None,
+                        }),
+                    )]
+                })
+            })
+            .collect()
+    });
+    let mut failed: Vec<(usize, ColumnProblem)> = results
+        .into_iter()
+        .filter_map(|(k, r)| r.err().map(|p| (k, p)))
+        .collect();
+    failed.sort_by_key(|f| f.0);
+    if let Some((_, p)) = failed.into_iter().next() {
+        return Err(ImportError::Columns(vec![p]));
     }
     let rows = imported.rows;
     imported.table = Table {

@@ -8,12 +8,13 @@
 //! not evaluated has nulls, never `false` or zero. Batches follow the input's
 //! chunks, so the key column is passed through without a copy.
 
-use arrow_array::builder::{BooleanBuilder, Decimal128Builder, StringBuilder};
+use arrow_array::builder::{Decimal128Builder, StringBuilder};
+use arrow_array::new_null_array;
 use arrow_array::types::Int32Type;
 use arrow_array::{
     ArrayRef, BooleanArray, Date32Array, Decimal128Array, DictionaryArray, Int64Array, RecordBatch,
 };
-use arrow_buffer::NullBuffer;
+use arrow_buffer::{BooleanBuffer, NullBuffer};
 use arrow_schema::{ArrowError, DataType, Field, Schema, SchemaRef};
 use bangfu::batch::{Amounts, BatchResult, ColumnData, Table};
 use bangfu::Decimal;
@@ -275,18 +276,22 @@ pub fn result_batches(
     let mut batches = Vec::new();
     for (start, end, first) in spans(key, n) {
         let mut columns: Vec<ArrayRef> = vec![first];
-        let mut err = StringBuilder::new();
-        for c in &codes[start..end] {
-            err.append_option(*c);
-        }
-        columns.push(Arc::new(err.finish()));
-        let evaluated = &result.evaluated[start..end];
-        for (p, t) in result.programs.iter().zip(&types) {
-            let mut b = BooleanBuilder::with_capacity(end - start);
-            for (e, ok) in p.eligible[start..end].iter().zip(evaluated) {
-                b.append_option(ok.then_some(*e));
+        let codes = &codes[start..end];
+        if codes.iter().all(Option::is_none) {
+            columns.push(new_null_array(&DataType::Utf8, end - start));
+        } else {
+            let mut err = StringBuilder::new();
+            for c in codes {
+                err.append_option(*c);
             }
-            columns.push(Arc::new(b.finish()));
+            columns.push(Arc::new(err.finish()));
+        }
+        let evaluated = &result.evaluated[start..end];
+        // Evaluated cases are valid: bits packed from the slices as they lie.
+        let valid = NullBuffer::from(evaluated);
+        for (p, t) in result.programs.iter().zip(&types) {
+            let bits = BooleanBuffer::from(&p.eligible[start..end]);
+            columns.push(Arc::new(BooleanArray::new(bits, Some(valid.clone()))));
             if let (Some(t), Some(amounts)) = (t, &p.amount) {
                 columns.push(amounts_array(amounts, start, evaluated, *t)?);
             }

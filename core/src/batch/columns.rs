@@ -32,7 +32,9 @@ pub(crate) fn to_fixed(d: Decimal, scale: u32) -> Option<i64> {
 /// `m × 10^-from` as an integer count of `10^-to`, if exact and in range
 /// (never the `WIDE` mark).
 pub(crate) fn rescale(m: i128, from: u32, to: u32) -> Option<i64> {
-    let m = if from <= to {
+    let m = if from == to {
+        m
+    } else if from < to {
         m.checked_mul(10i128.checked_pow(to - from)?)?
     } else {
         let f = 10i128.checked_pow(from - to)?;

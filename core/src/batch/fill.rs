@@ -11,6 +11,7 @@ use super::columns::{rescale, scale_for, to_fixed, Column, IntKind, WIDE};
 use super::{cell, required, ColumnData};
 use crate::date::{Date, YEAR_RANGE};
 use crate::evaluate::EvalError;
+use crate::input::check_value;
 use crate::plan::{InputPlan, Plan};
 use crate::value::{Type, Value};
 use crate::Decimal;
@@ -82,7 +83,9 @@ impl Fast {
     #[inline]
     fn number(&self, x: i64) -> Option<i64> {
         let (lo, hi) = self.num?;
-        (x >= lo && x <= hi && x % self.unit == 0 && x != WIDE).then_some(x)
+        // A division only for whole numbers kept with decimals.
+        let whole = self.unit == 1 || x % self.unit == 0;
+        (x >= lo && x <= hi && whole && x != WIDE).then_some(x)
     }
 
     #[inline]
@@ -150,43 +153,18 @@ fn fill_part(
         Some(ColumnData::Dict(values, _)) => values.iter().map(|v| choice(v)).collect(),
         _ => Vec::new(),
     };
-    for (k, slot) in out.iter_mut().enumerate() {
-        let d = first + k;
-        let r = src.row(d);
-        let quick = match (col, &input.ty) {
-            (Some(ColumnData::Decimal(v)), Type::Money | Type::Number(_)) => v
-                .get(r)
-                .copied()
-                .flatten()
-                .and_then(|x| fast.number(to_fixed(x, scale)?)),
-            (Some(ColumnData::Fixed(s, v)), Type::Money | Type::Number(_)) => v
-                .get(r)
-                .copied()
-                .flatten()
-                .and_then(|x| fast.number(rescale(x.into(), *s, scale)?)),
-            (Some(ColumnData::Int(v)), Type::Money | Type::Number(_)) => v
-                .get(r)
-                .copied()
-                .flatten()
-                .and_then(|x| fast.number(rescale(x.into(), 0, scale)?)),
-            (Some(ColumnData::Bool(v)), Type::Bool) => v.get(r).copied().flatten().map(i64::from),
-            (Some(ColumnData::Date(v)), Type::Date) => {
-                v.get(r).copied().flatten().and_then(|x| fast.day(x))
-            }
-            (Some(ColumnData::Text(v)), Type::Enum(_)) => {
-                v.get(r).and_then(|t| t.as_deref()).and_then(&choice)
-            }
-            (Some(ColumnData::Dict(_, keys)), Type::Enum(_)) => keys
-                .get(r)
-                .copied()
-                .flatten()
-                .and_then(|k| dict_choice.get(k as usize).copied().flatten()),
-            _ => None,
-        };
-        if let Some(x) = quick {
-            *slot = x;
-            continue;
-        }
+    // An empty cell takes the input's default, when it has a valid one.
+    let null = input
+        .default
+        .filter(|&v| check_value(input, v, as_of).is_ok())
+        .and_then(|v| match v {
+            Value::Num(n) => fast.number(to_fixed(n, scale)?),
+            Value::Bool(b) => Some(i64::from(b)),
+            Value::Date(day) => fast.day(day.days()),
+            Value::Enum(e) => Some(i64::from(e)),
+            Value::Missing => None,
+        });
+    let mut slow = |d: usize, r: usize, slot: &mut i64| {
         let got = match col {
             Some(c) => cell(plan, input, c, r, as_of),
             None => Ok(input.default),
@@ -209,8 +187,94 @@ fn fill_part(
                 part.errors.push((d, code, msg));
             }
         }
+    };
+    let (out, slow) = (Rows { out, first, src }, &mut slow);
+    // One loop per kind of column, so that no row asks which kind it is.
+    match (col, &input.ty) {
+        (Some(ColumnData::Decimal(v)), Type::Money | Type::Number(_)) => out.each(
+            |r| or_null(v.get(r), null, |x| fast.number(to_fixed(*x, scale)?)),
+            slow,
+        ),
+        (Some(ColumnData::Fixed(s, v)), Type::Money | Type::Number(_)) if *s == scale => {
+            out.each(|r| or_null(v.get(r), null, |x| fast.number(*x)), slow)
+        }
+        (Some(ColumnData::Fixed(s, v)), Type::Money | Type::Number(_)) => out.each(
+            |r| {
+                or_null(v.get(r), null, |x| {
+                    fast.number(rescale((*x).into(), *s, scale)?)
+                })
+            },
+            slow,
+        ),
+        (Some(ColumnData::Int(v)), Type::Money | Type::Number(_)) => out.each(
+            |r| {
+                or_null(v.get(r), null, |x| {
+                    fast.number(rescale((*x).into(), 0, scale)?)
+                })
+            },
+            slow,
+        ),
+        (Some(ColumnData::Bool(v)), Type::Bool) => {
+            out.each(|r| or_null(v.get(r), null, |x| Some(i64::from(*x))), slow)
+        }
+        (Some(ColumnData::Date(v)), Type::Date) => {
+            out.each(|r| or_null(v.get(r), null, |x| fast.day(*x)), slow)
+        }
+        (Some(ColumnData::Text(v)), Type::Enum(_)) => {
+            out.each(|r| or_null(v.get(r), null, |t| choice(t)), slow)
+        }
+        (Some(ColumnData::Dict(_, keys)), Type::Enum(_)) => out.each(
+            |r| {
+                or_null(keys.get(r), null, |k| {
+                    dict_choice.get(*k as usize).copied().flatten()
+                })
+            },
+            slow,
+        ),
+        _ => out.each(|_| None, slow),
     }
     part
+}
+
+/// The quick value of a cell read at a row: `null` when it is empty, `f`
+/// of its value otherwise, none when the row is out of range.
+#[inline]
+fn or_null<T>(
+    cell: Option<&Option<T>>,
+    null: Option<i64>,
+    f: impl FnOnce(&T) -> Option<i64>,
+) -> Option<i64> {
+    match cell? {
+        Some(x) => f(x),
+        None => null,
+    }
+}
+
+/// Destination rows `first..first + out.len()` and where they come from.
+struct Rows<'o, 's> {
+    out: &'o mut [i64],
+    first: usize,
+    src: Source<'s>,
+}
+
+impl Rows<'_, '_> {
+    /// Stores each row's `quick` value, or lets `slow` check it (destination
+    /// row, source row, cell).
+    #[inline]
+    fn each(
+        self,
+        quick: impl Fn(usize) -> Option<i64>,
+        slow: &mut impl FnMut(usize, usize, &mut i64),
+    ) {
+        for (k, slot) in self.out.iter_mut().enumerate() {
+            let d = self.first + k;
+            let r = self.src.row(d);
+            match quick(r) {
+                Some(x) => *slot = x,
+                None => slow(d, r, slot),
+            }
+        }
+    }
 }
 
 /// Fills `rows` destination rows of `input`'s column on up to `threads`
