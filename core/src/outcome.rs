@@ -267,6 +267,47 @@ fn refs(parts: &[TemplatePart]) -> usize {
         .count()
 }
 
+/// The assumptions program `pi` rests on in `segment`: parameters in force
+/// whose version is an assumption, and formulas it needs that are, sorted.
+fn program_assumptions(plan: &Plan, segment: &Segment, pi: usize) -> Vec<Assumption> {
+    let Some(p) = plan.programs.get(pi) else {
+        return Vec::new();
+    };
+    let used = segment
+        .program_params
+        .get(pi)
+        .map_or(&[][..], Vec::as_slice);
+    let mut assumptions: Vec<Assumption> = used
+        .iter()
+        .filter_map(|&q| {
+            let v = segment.param_version[q]?;
+            let version = plan.params[q].versions.get(v as usize)?;
+            (version.status == Status::Assumption).then(|| Assumption {
+                kind: "parameter",
+                name: plan.params[q].name.clone(),
+                note: version.citation.note.clone().unwrap_or_else(|| "".into()),
+            })
+        })
+        .collect();
+    for &c in &p.needed {
+        if let Some(note) = &plan.computeds[c].assumption {
+            let comp = &plan.computeds[c];
+            let owner = comp.program.map_or_else(
+                || plan.entities[comp.entity].name.clone(),
+                |o| plan.programs[o].name.to_string(),
+            );
+            assumptions.push(Assumption {
+                kind: "formula",
+                name: format!("{owner}.{}", comp.name).into(),
+                note: note.clone(),
+            });
+        }
+    }
+    assumptions.sort();
+    assumptions.dedup();
+    assumptions
+}
+
 /// How outcomes report each parameter in force in `segment`.
 fn parameter_uses(plan: &Plan, segment: &Segment) -> Vec<Option<Arc<ParameterUse>>> {
     let params = &segment.params;
@@ -310,9 +351,15 @@ impl Outcome {
         as_of: Date,
     ) -> Outcome {
         let params = &segment.params;
-        let mut all_params: Vec<usize> = Vec::new();
+        let mut all_params: Vec<usize> = Vec::with_capacity(
+            programs
+                .iter()
+                .filter_map(|&p| segment.program_params.get(p))
+                .map(Vec::len)
+                .sum(),
+        );
         let mut all_assumptions: Vec<Assumption> = Vec::new();
-        let mut outs = Vec::new();
+        let mut outs = Vec::with_capacity(programs.len());
         for &pi in programs {
             let p = &plan.programs[pi];
             let get = |c: usize| {
@@ -348,9 +395,12 @@ impl Outcome {
                         reject: cond.reject.clone(),
                         template: parts.clone(),
                         filled_zh: refs(&parts[0]),
-                        filled: fill(&parts[0], frame, params, as_of, plan)
-                            .chain(fill(&parts[1], frame, params, as_of, plan))
-                            .collect(),
+                        filled: {
+                            let mut v = Vec::with_capacity(refs(&parts[0]) + refs(&parts[1]));
+                            v.extend(fill(&parts[0], frame, params, as_of, plan));
+                            v.extend(fill(&parts[1], frame, params, as_of, plan));
+                            v
+                        },
                         compared: cond
                             .refs
                             .iter()
@@ -364,34 +414,12 @@ impl Outcome {
                 })
                 .collect();
             let used = &segment.program_params[pi];
-            let mut assumptions: Vec<Assumption> = used
-                .iter()
-                .filter_map(|&q| {
-                    let v = segment.param_version[q]?;
-                    let version = plan.params[q].versions.get(v as usize)?;
-                    (version.status == Status::Assumption).then(|| Assumption {
-                        kind: "parameter",
-                        name: plan.params[q].name.clone(),
-                        note: version.citation.note.clone().unwrap_or_else(|| "".into()),
-                    })
-                })
-                .collect();
-            for &c in &p.needed {
-                if let Some(note) = &plan.computeds[c].assumption {
-                    let comp = &plan.computeds[c];
-                    let owner = comp.program.map_or_else(
-                        || plan.entities[comp.entity].name.clone(),
-                        |o| plan.programs[o].name.to_string(),
-                    );
-                    assumptions.push(Assumption {
-                        kind: "formula",
-                        name: format!("{owner}.{}", comp.name).into(),
-                        note: note.clone(),
-                    });
-                }
-            }
-            assumptions.sort();
-            assumptions.dedup();
+            let notes = segment.notes.get_or_init(|| {
+                (0..plan.programs.len())
+                    .map(|pi| program_assumptions(plan, segment, pi))
+                    .collect()
+            });
+            let assumptions = notes.get(pi).cloned().unwrap_or_default();
             all_params.extend(used.iter().copied());
             all_assumptions.extend(assumptions.iter().cloned());
             outs.push(ProgramOutcome {

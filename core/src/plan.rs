@@ -453,6 +453,9 @@ pub struct Segment {
     /// Per parameter: how outcomes report it in this segment (value,
     /// version, source), built on first use and shared by every outcome.
     pub(crate) uses: std::sync::OnceLock<Vec<Option<Arc<crate::outcome::ParameterUse>>>>,
+    /// Per program: the assumptions it rests on in this segment, built on
+    /// first use.
+    pub(crate) notes: std::sync::OnceLock<Vec<Vec<crate::outcome::Assumption>>>,
 }
 
 /// Built-in aggregations over a collection.

@@ -153,6 +153,7 @@ pub(crate) fn build(plan: &mut Plan, diags: &mut Diags<'_>) {
             program_status,
             program_params,
             uses: std::sync::OnceLock::new(),
+            notes: std::sync::OnceLock::new(),
         });
     }
     plan.segments = segments;
