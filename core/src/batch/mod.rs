@@ -1061,6 +1061,21 @@ fn run_rows(
                 w.set_units(lo, a.get(..len).unwrap_or(a), a_scale);
             }
         }
+        let cases = start + lo..start + lo + len;
+        let clean = !st.flag.iter().take(len).any(|&f| f)
+            && pop
+                .valid
+                .get(cases.clone())
+                .is_some_and(|v| v.iter().all(|&x| x))
+            && pop.wide.get(cases).is_some_and(|w| w.iter().all(|&x| !x));
+        if clean {
+            // Every case valid and shown exact by the columnar program.
+            if let Some(done) = rows.evaluated.get_mut(chunk) {
+                done.fill(true);
+            }
+            lo += len;
+            continue;
+        }
         for k in chunk {
             let i = start + k;
             if !pop.valid.get(i).copied().unwrap_or(false) {

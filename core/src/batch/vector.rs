@@ -1370,9 +1370,28 @@ impl Program {
                     // per-capita amount against a standard), read in step.
                     (Some(da), None) if xa.len() == len && da.len() == len && xb.len() == len => {
                         if let Some(k) = Bounded::of(xa, a.factor, xb, b.factor, *margin) {
-                            for (i, ((&n, &d), &y)) in xa.iter().zip(da).zip(xb).enumerate() {
-                                let (ord, near) = k.compare(n, d, y);
-                                push(i, (!near).then_some(ord));
+                            // Whether the test holds, by the sign of the
+                            // difference: no branch per case.
+                            use std::cmp::Ordering::{Equal, Greater, Less};
+                            let holds = [Less, Equal, Greater].map(|o| i64::from(op.holds(o)));
+                            let rows = || {
+                                xa.iter()
+                                    .zip(da)
+                                    .zip(xb)
+                                    .map(|((&n, &d), &y)| k.compare(n, d, y))
+                            };
+                            let mut any_near = false;
+                            out.extend(rows().map(|(ord, near)| {
+                                any_near |= near;
+                                holds[(ord as i8 + 1) as usize] & i64::from(!near)
+                            }));
+                            if any_near {
+                                bad.extend(
+                                    rows()
+                                        .enumerate()
+                                        .filter(|(_, (_, near))| *near)
+                                        .map(|(i, _)| i),
+                                );
                             }
                         } else {
                             for (i, ((&n, &d), &y)) in xa.iter().zip(da).zip(xb).enumerate() {
