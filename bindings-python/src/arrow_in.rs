@@ -22,7 +22,7 @@ use arrow_array::types::{
 };
 use arrow_array::{Array, ArrayRef, RecordBatch};
 use arrow_schema::{ArrowError, DataType, Field, TimeUnit};
-use bangfu::batch::{ColumnData, Table};
+use bangfu::batch::{ColumnData, Ints, Table};
 use bangfu::value::Type;
 use bangfu::Decimal;
 
@@ -152,7 +152,7 @@ fn empty_like(dt: &DataType) -> ColumnData {
         // Decimals are kept as integers at their scale while they fit 64
         // bits (the core reads those without building decimals).
         D::Decimal32(_, s) | D::Decimal64(_, s) | D::Decimal128(_, s) if (0..=18).contains(s) => {
-            ColumnData::Fixed(u32::from(s.unsigned_abs()), Vec::new())
+            ColumnData::Fixed(u32::from(s.unsigned_abs()), Ints::default())
         }
         D::Decimal32(..) | D::Decimal64(..) | D::Decimal128(..) | D::Decimal256(..) => {
             ColumnData::Decimal(Vec::new())
@@ -162,7 +162,7 @@ fn empty_like(dt: &DataType) -> ColumnData {
         D::Dictionary(_, v) if matches!(**v, D::Utf8 | D::LargeUtf8 | D::Utf8View) => {
             ColumnData::Dict(Vec::new(), Vec::new())
         }
-        d if d.is_integer() => ColumnData::Int(Vec::new()),
+        d if d.is_integer() => ColumnData::Int(Ints::default()),
         _ => ColumnData::Text(Vec::new()),
     }
 }
@@ -242,7 +242,7 @@ fn decimals(
 /// Appends a decimal chunk's unscaled values as they are (the column's
 /// scale is the chunk's), or returns `false`, appending nothing, when one
 /// does not fit an `i64`.
-fn fixed(array: &dyn Array, out: &mut Vec<Option<i64>>) -> bool {
+fn fixed(array: &dyn Array, out: &mut Ints) -> bool {
     macro_rules! push {
         ($ty:ty) => {{
             let a = array.as_primitive::<$ty>();
@@ -253,7 +253,7 @@ fn fixed(array: &dyn Array, out: &mut Vec<Option<i64>>) -> bool {
                 if a.values().iter().any(|&v| fits(v).is_none()) {
                     return false;
                 }
-                out.extend(a.values().iter().map(|&v| fits(v)));
+                out.extend_values(a.values().iter().map(|&v| fits(v).unwrap_or(0)));
             } else {
                 for v in a.iter() {
                     match v.map(fits) {
@@ -281,18 +281,13 @@ fn fixed(array: &dyn Array, out: &mut Vec<Option<i64>>) -> bool {
     }
 }
 
-fn ints(
-    name: &str,
-    array: &dyn Array,
-    offset: usize,
-    out: &mut Vec<Option<i64>>,
-) -> Result<(), ColumnProblem> {
+fn ints(name: &str, array: &dyn Array, offset: usize, out: &mut Ints) -> Result<(), ColumnProblem> {
     macro_rules! push {
         ($ty:ty) => {{
             let a = array.as_primitive::<$ty>();
             let fits = |v| i64::try_from(v).ok();
             if a.null_count() == 0 && a.values().iter().all(|&v| fits(v).is_some()) {
-                out.extend(a.values().iter().map(|&v| fits(v)));
+                out.extend_values(a.values().iter().map(|&v| fits(v).unwrap_or(0)));
                 return Ok(());
             }
             for (i, v) in a.iter().enumerate() {
@@ -722,12 +717,14 @@ mod tests {
             t.column("income"),
             Some(&ColumnData::Fixed(
                 2,
-                vec![Some(80000), None, Some(80000), None]
+                vec![Some(80000), None, Some(80000), None].into()
             ))
         );
         assert_eq!(
             t.column("id"),
-            Some(&ColumnData::Int(vec![Some(1), Some(2), Some(1), Some(2)]))
+            Some(&ColumnData::Int(
+                vec![Some(1), Some(2), Some(1), Some(2)].into()
+            ))
         );
         assert_eq!(
             t.column("born"),

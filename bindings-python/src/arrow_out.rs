@@ -197,7 +197,7 @@ pub fn table_batch(table: &Table) -> Result<RecordBatch, ArrowError> {
     let mut columns: Vec<(String, ArrayRef)> = Vec::new();
     for (name, data) in &table.columns {
         let array: ArrayRef = match data {
-            ColumnData::Int(v) => Arc::new(Int64Array::from(v.clone())),
+            ColumnData::Int(v) => Arc::new(v.iter().collect::<Int64Array>()),
             ColumnData::Bool(v) => Arc::new(BooleanArray::from(v.clone())),
             ColumnData::Date(v) => Arc::new(Date32Array::from(v.clone())),
             ColumnData::Decimal(v) => decimal_array(v.iter().copied(), amount_type(v, true))?,

@@ -399,7 +399,7 @@ impl District {
         District {
             households: Table {
                 columns: vec![
-                    (KEY.into(), ColumnData::Int(h_id)),
+                    (KEY.into(), ColumnData::Int(h_id.into())),
                     ("registered_locally".into(), ColumnData::Bool(h_reg)),
                     ("financial_assets".into(), ColumnData::Decimal(h_assets)),
                     ("emergency_hardship".into(), ColumnData::Bool(h_emerg)),
@@ -409,7 +409,7 @@ impl District {
             },
             members: Table {
                 columns: vec![
-                    (KEY.into(), ColumnData::Int(m_id)),
+                    (KEY.into(), ColumnData::Int(m_id.into())),
                     ("birth_date".into(), ColumnData::Date(m_birth)),
                     ("monthly_income".into(), ColumnData::Decimal(m_income)),
                     (
@@ -419,7 +419,7 @@ impl District {
                             m_kind,
                         ),
                     ),
-                    ("disability_grade".into(), ColumnData::Int(m_grade)),
+                    ("disability_grade".into(), ColumnData::Int(m_grade.into())),
                     ("has_able_supporter".into(), ColumnData::Bool(m_support)),
                 ],
             },
@@ -475,7 +475,7 @@ impl District {
             let mut row = 0;
             for h in 0..n {
                 let id = Some(h as i64 + 1);
-                while ids.get(row).is_some_and(|&k| k == id) {
+                while ids.get(row) == id {
                     row += 1;
                 }
                 offsets.push(row);
@@ -495,7 +495,8 @@ impl District {
         let Some(ColumnData::Int(ids)) = self.members.column(KEY) else {
             return None;
         };
-        let id = Some(h as i64 + 1);
+        let id = h as i64 + 1;
+        let ids = ids.values();
         let (a, b) = (
             ids.partition_point(|&k| k < id),
             ids.partition_point(|&k| k <= id),
@@ -529,7 +530,7 @@ impl District {
 fn cell_json(col: &ColumnData, row: usize) -> Option<Json> {
     Some(match col {
         ColumnData::Decimal(_) | ColumnData::Fixed(..) => json!(col.decimal(row)?.to_string()),
-        ColumnData::Int(v) => json!(v.get(row).copied().flatten()?),
+        ColumnData::Int(v) => json!(v.get(row)?),
         ColumnData::Bool(v) => json!(v.get(row).copied().flatten()?),
         ColumnData::Date(v) => json!(date_text(v.get(row).copied().flatten()?)),
         ColumnData::Text(_) | ColumnData::Dict(..) => json!(col.text(row)?),
@@ -547,7 +548,7 @@ fn date_text(days: i32) -> String {
 pub fn cell_text(col: &ColumnData, row: usize) -> Option<String> {
     match col {
         ColumnData::Decimal(_) | ColumnData::Fixed(..) => col.decimal(row).map(|d| d.to_string()),
-        ColumnData::Int(v) => v.get(row).copied().flatten().map(|i| i.to_string()),
+        ColumnData::Int(v) => v.get(row).map(|i| i.to_string()),
         ColumnData::Bool(v) => v.get(row).copied().flatten().map(|b| b.to_string()),
         ColumnData::Date(v) => v.get(row).copied().flatten().map(date_text),
         ColumnData::Text(_) | ColumnData::Dict(..) => col.text(row).map(str::to_string),
@@ -589,7 +590,8 @@ pub fn to_csv(table: &Table) -> String {
 }
 
 /// Approximate bytes of a table's columns as held in memory
-/// (`Vec<Option<T>>`, plus the text of text cells).
+/// (`Vec<Option<T>>`, integers as [`crate::batch::Ints`], plus the text of
+/// text cells).
 pub fn table_bytes(table: &Table) -> usize {
     use std::mem::size_of;
     table
@@ -597,7 +599,7 @@ pub fn table_bytes(table: &Table) -> usize {
         .iter()
         .map(|(_, c)| match c {
             ColumnData::Decimal(v) => v.len() * size_of::<Option<Decimal>>(),
-            ColumnData::Fixed(_, v) | ColumnData::Int(v) => v.len() * size_of::<Option<i64>>(),
+            ColumnData::Fixed(_, v) | ColumnData::Int(v) => v.bytes(),
             ColumnData::Bool(v) => v.len() * size_of::<Option<bool>>(),
             ColumnData::Date(v) => v.len() * size_of::<Option<i32>>(),
             ColumnData::Text(v) => {

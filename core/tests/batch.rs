@@ -174,7 +174,7 @@ fn unknown_household_columns_are_reported() {
     let (mut cases, members) = tables();
     cases.columns.push((
         "household_size".into(),
-        ColumnData::Int(vec![Some(3), Some(1)]),
+        ColumnData::Int(vec![Some(3), Some(1)].into()),
     ));
     let (_, errors) = Population::build(
         rules,

@@ -264,8 +264,8 @@ fn take(col: &ColumnData, idx: &[usize]) -> ColumnData {
     }
     match col {
         ColumnData::Decimal(v) => ColumnData::Decimal(pick(v, idx)),
-        ColumnData::Fixed(s, v) => ColumnData::Fixed(*s, pick(v, idx)),
-        ColumnData::Int(v) => ColumnData::Int(pick(v, idx)),
+        ColumnData::Fixed(s, v) => ColumnData::Fixed(*s, idx.iter().map(|&i| v.get(i)).collect()),
+        ColumnData::Int(v) => ColumnData::Int(idx.iter().map(|&i| v.get(i)).collect()),
         ColumnData::Bool(v) => ColumnData::Bool(pick(v, idx)),
         ColumnData::Date(v) => ColumnData::Date(pick(v, idx)),
         ColumnData::Text(v) => ColumnData::Text(pick(v, idx)),
@@ -333,14 +333,18 @@ fn integer_keys_link_members_as_text_keys_do() {
             if let Some((_, ColumnData::Int(v))) =
                 households.columns.iter_mut().find(|(c, _)| c == KEY)
             {
-                v[5] = v[4];
-                v[9] = None;
+                let mut keys: Vec<Option<i64>> = v.iter().collect();
+                keys[5] = keys[4];
+                keys[9] = None;
+                *v = keys.into();
             }
             if let Some((_, ColumnData::Int(v))) =
                 members.columns.iter_mut().find(|(c, _)| c == KEY)
             {
-                v[7] = Some(999_999);
-                v[8] = None;
+                let mut keys: Vec<Option<i64>> = v.iter().collect();
+                keys[7] = Some(999_999);
+                keys[8] = None;
+                *v = keys.into();
             }
         }
         let run = |h: &Table, m: &Table| {

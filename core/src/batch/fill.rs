@@ -8,7 +8,7 @@
 //! rows are split between threads.
 
 use super::columns::{rescale, scale_for, to_fixed, Column, IntKind, WIDE};
-use super::{cell, required, ColumnData};
+use super::{cell, required, ColumnData, Ints};
 use crate::date::{Date, YEAR_RANGE};
 use crate::evaluate::EvalError;
 use crate::input::check_value;
@@ -196,22 +196,14 @@ fn fill_part(
             slow,
         ),
         (Some(ColumnData::Fixed(s, v)), Type::Money | Type::Number(_)) if *s == scale => {
-            out.each(|r| or_null(v.get(r), null, |x| fast.number(*x)), slow)
+            out.each(|r| ints_or_null(v, r, null, |x| fast.number(x)), slow)
         }
         (Some(ColumnData::Fixed(s, v)), Type::Money | Type::Number(_)) => out.each(
-            |r| {
-                or_null(v.get(r), null, |x| {
-                    fast.number(rescale((*x).into(), *s, scale)?)
-                })
-            },
+            |r| ints_or_null(v, r, null, |x| fast.number(rescale(x.into(), *s, scale)?)),
             slow,
         ),
         (Some(ColumnData::Int(v)), Type::Money | Type::Number(_)) => out.each(
-            |r| {
-                or_null(v.get(r), null, |x| {
-                    fast.number(rescale((*x).into(), 0, scale)?)
-                })
-            },
+            |r| ints_or_null(v, r, null, |x| fast.number(rescale(x.into(), 0, scale)?)),
             slow,
         ),
         (Some(ColumnData::Bool(v)), Type::Bool) => {
@@ -245,6 +237,20 @@ fn or_null<T>(
     f: impl FnOnce(&T) -> Option<i64>,
 ) -> Option<i64> {
     match cell? {
+        Some(x) => f(x),
+        None => null,
+    }
+}
+
+/// [`or_null`] for a column of [`Ints`].
+#[inline]
+fn ints_or_null(
+    v: &Ints,
+    row: usize,
+    null: Option<i64>,
+    f: impl FnOnce(i64) -> Option<i64>,
+) -> Option<i64> {
+    match v.cell(row)? {
         Some(x) => f(x),
         None => null,
     }

@@ -18,11 +18,13 @@ use crate::value::{Type, Value};
 use crate::{money, Decimal, RuleSet};
 pub use amounts::Amounts;
 use columns::Column;
+pub use ints::Ints;
 use std::collections::HashMap;
 
 mod amounts;
 mod columns;
 mod fill;
+mod ints;
 mod vector;
 
 /// A column of values, as it arrives from a table (Arrow, pandas, polars).
@@ -32,9 +34,9 @@ pub enum ColumnData {
     Decimal(Vec<Option<Decimal>>),
     /// Exact decimals as integers at a number of decimals (`Fixed(2, …)`
     /// holds fen): Arrow `decimal128` values that fit in 64 bits.
-    Fixed(u32, Vec<Option<i64>>),
+    Fixed(u32, Ints),
     /// Integers.
-    Int(Vec<Option<i64>>),
+    Int(Ints),
     /// Booleans.
     Bool(Vec<Option<bool>>),
     /// Dates as days since 1970-01-01 (Arrow `date32`).
@@ -84,11 +86,7 @@ impl ColumnData {
     pub fn decimal(&self, row: usize) -> Option<Decimal> {
         match self {
             ColumnData::Decimal(v) => v.get(row).copied().flatten(),
-            ColumnData::Fixed(s, v) => v
-                .get(row)
-                .copied()
-                .flatten()
-                .and_then(|x| fixed_decimal(x, *s)),
+            ColumnData::Fixed(s, v) => v.get(row).and_then(|x| fixed_decimal(x, *s)),
             _ => None,
         }
     }
@@ -97,7 +95,7 @@ impl ColumnData {
     /// matched (integers, text and decimals; `None` for null or other kinds).
     pub fn key(&self, row: usize) -> Option<String> {
         match self {
-            ColumnData::Int(v) => v.get(row).copied().flatten().map(|i| i.to_string()),
+            ColumnData::Int(v) => v.get(row).map(|i| i.to_string()),
             ColumnData::Text(_) | ColumnData::Dict(..) => self.text(row).map(str::to_string),
             ColumnData::Decimal(_) | ColumnData::Fixed(..) => {
                 self.decimal(row).map(|d| d.normalize().to_string())
@@ -192,7 +190,7 @@ enum KeyIndex<'a> {
     /// Integer keys of the cases, strictly increasing (so unique): found by
     /// a cursor that follows members stored in case order, else by binary
     /// search.
-    Sorted(&'a [Option<i64>]),
+    Sorted(&'a [i64]),
     /// Any other integer keys (the last row of a duplicated key wins).
     Ints(&'a HashMap<i64, usize>),
     /// Keys as text.
@@ -227,22 +225,18 @@ fn cell(
         (ColumnData::Decimal(v), Type::Money | Type::Number(_)) => {
             v.get(row).copied().flatten().map(Value::Num)
         }
-        (ColumnData::Fixed(s, v), Type::Money | Type::Number(_)) => {
-            match v.get(row).copied().flatten() {
-                None => None,
-                Some(x) => Some(Value::Num(fixed_decimal(x, *s).ok_or_else(|| {
-                    (
-                        "invalid_money",
-                        format!("{x} with {s} decimals is not an exact decimal"),
-                    )
-                })?)),
-            }
+        (ColumnData::Fixed(s, v), Type::Money | Type::Number(_)) => match v.get(row) {
+            None => None,
+            Some(x) => Some(Value::Num(fixed_decimal(x, *s).ok_or_else(|| {
+                (
+                    "invalid_money",
+                    format!("{x} with {s} decimals is not an exact decimal"),
+                )
+            })?)),
+        },
+        (ColumnData::Int(v), Type::Money | Type::Number(_)) => {
+            v.get(row).map(|i| Value::Num(Decimal::from(i)))
         }
-        (ColumnData::Int(v), Type::Money | Type::Number(_)) => v
-            .get(row)
-            .copied()
-            .flatten()
-            .map(|i| Value::Num(Decimal::from(i))),
         (ColumnData::Bool(v), Type::Bool) => v.get(row).copied().flatten().map(Value::Bool),
         (ColumnData::Date(v), Type::Date) => match v.get(row).copied().flatten() {
             None => None,
@@ -407,16 +401,13 @@ impl Population {
                 let (ints, text);
                 let index = match (cases.column(key), mt.column(key)) {
                     (Some(ColumnData::Int(hk)), Some(ColumnData::Int(_)))
-                        if hk
-                            .windows(2)
-                            .all(|w| matches!((w[0], w[1]), (Some(a), Some(b)) if a < b))
-                            && hk.first().is_none_or(Option::is_some) =>
+                        if hk.valid().is_none() && hk.values().windows(2).all(|w| w[0] < w[1]) =>
                     {
-                        Some(KeyIndex::Sorted(hk))
+                        Some(KeyIndex::Sorted(hk.values()))
                     }
                     (Some(ColumnData::Int(hk)), Some(ColumnData::Int(_))) => {
                         ints = (0..n)
-                            .filter_map(|r| hk.get(r).copied().flatten().map(|k| (k, r)))
+                            .filter_map(|r| hk.get(r).map(|k| (k, r)))
                             .collect::<HashMap<i64, usize>>();
                         Some(KeyIndex::Ints(&ints))
                     }
@@ -444,25 +435,23 @@ impl Population {
                 for row in 0..mt.rows() {
                     let found = match (index, mkey) {
                         (Some(KeyIndex::Sorted(hk)), Some(ColumnData::Int(mk))) => {
-                            mk.get(row).copied().flatten().and_then(|k| {
-                                let at = |h: usize| hk.get(h).copied().flatten() == Some(k);
+                            mk.get(row).and_then(|k| {
+                                let at = |h: usize| hk.get(h) == Some(&k);
                                 if at(cursor) {
                                     Some(cursor)
                                 } else if at(cursor + 1) {
                                     cursor += 1;
                                     Some(cursor)
                                 } else {
-                                    let h = hk.binary_search(&Some(k)).ok()?;
+                                    let h = hk.binary_search(&k).ok()?;
                                     cursor = h;
                                     Some(h)
                                 }
                             })
                         }
-                        (Some(KeyIndex::Ints(map)), Some(ColumnData::Int(mk))) => mk
-                            .get(row)
-                            .copied()
-                            .flatten()
-                            .and_then(|k| map.get(&k).copied()),
+                        (Some(KeyIndex::Ints(map)), Some(ColumnData::Int(mk))) => {
+                            mk.get(row).and_then(|k| map.get(&k).copied())
+                        }
                         (Some(KeyIndex::Text(map)), Some(c)) => {
                             c.key(row).and_then(|k| map.get(&k).copied())
                         }
