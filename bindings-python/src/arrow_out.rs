@@ -71,12 +71,17 @@ const DECIMAL18: i128 = 1_000_000_000_000_000_000;
 
 /// The decimal type of a program's amounts: the scale of the rounding unit
 /// (at least 2 for money) when the rules round them, so the type does not
-/// depend on the values; else as [`amount_type`].
+/// depend on the values; else as [`amount_type`] (which for unrounded money
+/// held in fen is two decimals too).
 pub fn amounts_type(amounts: &Amounts, money: bool) -> AmountType {
-    let Some(units) = amounts.fixed(0..amounts.len()) else {
+    let base: u32 = if money { 2 } else { 0 };
+    let units = amounts
+        .fixed(0..amounts.len())
+        .filter(|_| amounts.rounded() || amounts.scale() <= base);
+    let Some(units) = units else {
         return amount_type(&amounts.iter().collect::<Vec<_>>(), money);
     };
-    let scale = amounts.scale().max(if money { 2 } else { 0 });
+    let scale = amounts.scale().max(base);
     let f = 10_i128.pow(scale - amounts.scale());
     let wide = units.flatten().any(|u| {
         i128::from(u)
@@ -326,6 +331,12 @@ mod tests {
         assert_eq!(unscaled(d("735"), 2), Some(73500));
         let t = amounts_type(&a(false, &[Some("1.125")]), true);
         assert_eq!(t.scale, 3);
+        let unrounded = a(false, &[Some("1.5"), Some("2")]);
+        let t = amounts_type(&unrounded, true);
+        assert_eq!(t.scale, 2);
+        let array = amounts_array(&unrounded, 0, &[true, true], t).unwrap();
+        let array = array.as_any().downcast_ref::<Decimal128Array>().unwrap();
+        assert_eq!((array.value(0), array.value(1)), (150, 200));
         let t = amounts_type(&Amounts::from_values(0, false, [Some(d("2"))]), false);
         assert_eq!(
             t,

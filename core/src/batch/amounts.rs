@@ -89,17 +89,23 @@ impl Amounts {
         (0..self.len()).map(|row| self.get(row))
     }
 
-    /// The amounts of cases `rows` as counts of `10^-scale` (`None` for no
-    /// amount), when every amount is held so and given at that scale (the
-    /// amounts are rounded and none is wider than an `i64` at the scale)
-    /// and `rows` is in range. Lets a caller copy the integers (into Arrow
+    /// Whether amounts are given at [`Amounts::scale`] (the rules round
+    /// them), rather than normalized.
+    pub fn rounded(&self) -> bool {
+        self.rounded
+    }
+
+    /// The amounts of cases `rows` as exact counts of `10^-scale` (`None`
+    /// for no amount), when none is too wide for the integers and `rows`
+    /// is in range. Lets a caller copy the integers (into Arrow
     /// `decimal128`, for one) without a decimal per case.
     pub fn fixed(
         &self,
         rows: std::ops::Range<usize>,
     ) -> Option<impl ExactSizeIterator<Item = Option<i64>> + '_> {
         let units = self.units.get(rows)?;
-        (self.rounded && self.wide.is_empty())
+        self.wide
+            .is_empty()
             .then(|| units.iter().map(|&u| (u != NONE).then_some(u)))
     }
 
@@ -275,6 +281,12 @@ mod tests {
         assert_eq!(a.get(0).unwrap().to_string(), "2.5");
         assert_eq!(a.get(1).unwrap().to_string(), "0.333333333");
         assert!(a.fixed(0..a.len()).is_none());
+        let a = Amounts::from_values(2, false, [Some(d("1.50")), None]);
+        assert_eq!(a.get(0).unwrap().to_string(), "1.5");
+        assert_eq!(
+            a.fixed(0..2).unwrap().collect::<Vec<_>>(),
+            [Some(150), None]
+        );
     }
 
     #[test]
