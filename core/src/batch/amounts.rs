@@ -95,6 +95,12 @@ impl Amounts {
         self.rounded
     }
 
+    /// Whether every amount is held as an integer at [`Amounts::scale`]
+    /// (none too wide for one).
+    pub fn is_fixed(&self) -> bool {
+        self.wide.is_empty()
+    }
+
     /// The amounts of cases `rows` as exact counts of `10^-scale` (`None`
     /// for no amount), when none is too wide for the integers and `rows`
     /// is in range. Lets a caller copy the integers (into Arrow
@@ -104,9 +110,14 @@ impl Amounts {
         rows: std::ops::Range<usize>,
     ) -> Option<impl ExactSizeIterator<Item = Option<i64>> + '_> {
         let units = self.units.get(rows)?;
-        self.wide
-            .is_empty()
+        self.is_fixed()
             .then(|| units.iter().map(|&u| (u != NONE).then_some(u)))
+    }
+
+    /// The amount of case `row` as a count of `10^-scale`, when it is held
+    /// so (not too wide; `None` too for no amount).
+    pub fn units(&self, row: usize) -> Option<i64> {
+        self.units.get(row).copied().filter(|&u| u > WIDE)
     }
 
     /// Sets the amount of case `row` (ignored out of range).
