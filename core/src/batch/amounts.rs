@@ -225,7 +225,7 @@ impl Writer<'_> {
         let Some(cells) = self.units.get_mut(from..from + xs.len()) else {
             return;
         };
-        if scale == self.scale && xs.iter().all(|&x| x > WIDE) {
+        if scale == self.scale && xs.iter().fold(true, |ok, &x| ok & (x > WIDE)) {
             cells.copy_from_slice(xs);
             return;
         }

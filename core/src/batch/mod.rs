@@ -1051,12 +1051,12 @@ fn run_rows(
             }
         }
         let cases = start + lo..start + lo + len;
-        let clean = !st.flag.iter().take(len).any(|&f| f)
-            && pop
-                .valid
-                .get(cases.clone())
-                .is_some_and(|v| v.iter().all(|&x| x))
-            && pop.wide.get(cases).is_some_and(|w| w.iter().all(|&x| !x));
+        // Folds rather than short-circuits: they run on vectors.
+        let any = |v: &[bool]| v.iter().fold(false, |a, &x| a | x);
+        let all = |v: &[bool]| v.iter().fold(true, |a, &x| a & x);
+        let clean = !any(st.flag.get(..len).unwrap_or(&st.flag))
+            && pop.valid.get(cases.clone()).is_some_and(all)
+            && pop.wide.get(cases).is_some_and(|w| !any(w));
         if clean {
             // Every case valid and shown exact by the columnar program.
             if let Some(done) = rows.evaluated.get_mut(chunk) {

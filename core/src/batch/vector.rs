@@ -1087,6 +1087,7 @@ impl Program {
 
     /// Runs every operation over cases `lo..lo + n`; afterwards
     /// `st.flag[k]` marks cases to evaluate one by one.
+    #[inline(never)]
     pub(crate) fn run_chunk(&self, pop: &Population, st: &mut State, lo: usize, n: usize) {
         st.flag.clear();
         st.flag.resize(n, false);
@@ -1238,13 +1239,25 @@ impl Program {
                 // anyway, so this runs in i64.
                 let lim = i64::try_from(limit(*scale)).unwrap_or(i64::MAX);
                 let fa = i64::try_from(*fa).unwrap_or(i64::MAX);
-                for (i, (&x, &y)) in get(regs, views, *a)
+                let (xs, ys) = (get(regs, views, *a), get(regs, views, *b));
+                // Denominators in 1..=MAX_DEN and numerators within the
+                // limit (so within it times any denominator): every row is
+                // a fraction as it stands, and none needs a check.
+                let dens = ys
                     .iter()
-                    .zip(get(regs, views, *b))
-                    .enumerate()
-                {
-                    let r = x.checked_mul(fa).and_then(|n| ratio64(n, y, lim));
-                    push_ratio(&mut on, &mut od, bad, i, r);
+                    .fold(true, |ok, &y| ok & (y >= 1) & (i128::from(y) <= MAX_DEN));
+                let nums = u64::try_from(fa)
+                    .ok()
+                    .and_then(|f| magnitude(xs).checked_mul(f))
+                    .is_some_and(|m| m <= lim.unsigned_abs());
+                if dens && nums && xs.len() == ys.len() {
+                    on.extend(xs.iter().map(|&x| x.wrapping_mul(fa)));
+                    od.extend_from_slice(ys);
+                } else {
+                    for (i, (&x, &y)) in xs.iter().zip(ys).enumerate() {
+                        let r = x.checked_mul(fa).and_then(|n| ratio64(n, y, lim));
+                        push_ratio(&mut on, &mut od, bad, i, r);
+                    }
                 }
                 put(regs, *num, on);
                 put(regs, *den, od);
@@ -1370,21 +1383,23 @@ impl Program {
                     // per-capita amount against a standard), read in step.
                     (Some(da), None) if xa.len() == len && da.len() == len && xb.len() == len => {
                         if let Some(k) = Bounded::of(xa, a.factor, xb, b.factor, *margin) {
-                            // Whether the test holds, by the sign of the
+                            // One loop per test, on the sign of the
                             // difference: no branch per case.
-                            use std::cmp::Ordering::{Equal, Greater, Less};
-                            let holds = [Less, Equal, Greater].map(|o| i64::from(op.holds(o)));
                             let rows = || {
                                 xa.iter()
                                     .zip(da)
                                     .zip(xb)
                                     .map(|((&n, &d), &y)| k.compare(n, d, y))
                             };
-                            let mut any_near = false;
-                            out.extend(rows().map(|(ord, near)| {
-                                any_near |= near;
-                                holds[(ord as i8 + 1) as usize] & i64::from(!near)
-                            }));
+                            let o = &mut out;
+                            let any_near = match op {
+                                Cmp::Lt => signs(o, rows(), |d| d < 0),
+                                Cmp::Le => signs(o, rows(), |d| d <= 0),
+                                Cmp::Gt => signs(o, rows(), |d| d > 0),
+                                Cmp::Ge => signs(o, rows(), |d| d >= 0),
+                                Cmp::Eq => signs(o, rows(), |d| d == 0),
+                                Cmp::Ne => signs(o, rows(), |d| d != 0),
+                            };
                             if any_near {
                                 bad.extend(
                                     rows()
@@ -1492,7 +1507,10 @@ impl Program {
                 let mut out = take(regs, *dst);
                 let s = src.map_or(&[][..], |r| get(regs, views, r));
                 let o = offs.get(*coll).map_or(&[][..], Vec::as_slice);
-                if *kind == AggKind::Sum && sum_by_prefix(s, o, prefix) {
+                if *kind == AggKind::Count && src.is_none() {
+                    // Members per case: differences of the offsets.
+                    out.extend(o.windows(2).map(|w| (w[1] - w[0]) as i64));
+                } else if *kind == AggKind::Sum && sum_by_prefix(s, o, prefix) {
                     // Each case's sum is a difference of running sums.
                     out.extend(o.windows(2).map(|w| {
                         let at = |m: usize| prefix.get(m).copied().unwrap_or(0);
@@ -1665,6 +1683,22 @@ fn compare_fractions(
     decide!(i128, an, ad, fa, bn, bd, fb, margin, MARGIN).flatten()
 }
 
+/// Appends whether `test` holds of each difference (false where it is
+/// near), and says whether any was near.
+#[inline]
+fn signs(
+    out: &mut Vec<i64>,
+    rows: impl Iterator<Item = (i64, bool)>,
+    test: impl Fn(i64) -> bool,
+) -> bool {
+    let mut any_near = false;
+    out.extend(rows.map(|(delta, near)| {
+        any_near |= near;
+        i64::from(test(delta) & !near)
+    }));
+    any_near
+}
+
 /// [`compare_fractions`] of a fraction `n / d` with a number `y`, for a
 /// chunk whose magnitudes leave no product able to overflow an `i64`: no
 /// check per case, and so no branch.
@@ -1703,13 +1737,13 @@ impl Bounded {
         })
     }
 
-    /// The sign of `n × fa − y × fb × d` and whether the two are within the
-    /// margin (`d` in `1..=MAX_DEN`).
+    /// `n × fa − y × fb × d` (its sign is the comparison's) and whether
+    /// the two are within the margin (`d` in `1..=MAX_DEN`).
     #[inline]
-    fn compare(self, n: i64, d: i64, y: i64) -> (std::cmp::Ordering, bool) {
+    fn compare(self, n: i64, d: i64, y: i64) -> (i64, bool) {
         let delta = n * self.fa - y * self.fb * d;
         let near = delta.abs() * MARGIN_64 <= d * self.p;
-        (delta.cmp(&0), near)
+        (delta, near)
     }
 }
 
@@ -1806,9 +1840,9 @@ mod tests {
             let ys = &ys[..ns.len()];
             let k = Bounded::of(&ns, 1, ys, fb, margin).expect("within bounds");
             for ((&n, &d), &y) in ns.iter().zip(&ds).zip(ys) {
-                let (ord, near) = k.compare(n, d, y);
+                let (delta, near) = k.compare(n, d, y);
                 let want = compare_fractions((n, d, 1), (y, 1, fb), margin);
-                proptest::prop_assert_eq!((!near).then_some(ord), want, "{}/{} vs {}", n, d, y);
+                proptest::prop_assert_eq!((!near).then_some(delta.cmp(&0)), want, "{}/{} vs {}", n, d, y);
             }
         }
 
