@@ -2,12 +2,14 @@
 //!
 //! A [`Population`] is built once from typed columns (households, and members
 //! linked to them by a key column), validated cell by cell with the same
-//! rules as a single case, and stored as input frames. Evaluating it runs
-//! the one-case code of [`Runner`] on every case, over both cores when the
-//! batch is large, with one frame per thread and members read where they
-//! lie when no member value has to be computed: results are identical to
-//! evaluating the cases one by one. A population can be
-//! evaluated against any rule set whose entity has the same inputs, so a
+//! rules as a single case, and stored as typed integer columns. Evaluating it
+//! runs the rules compiled to operations over columns (`vector`), a chunk of
+//! cases at a time, over both cores when the batch is large; a case the
+//! columnar program cannot show exact is evaluated by [`Runner::run`], the
+//! one-case code, and [`Engine::OneByOne`] runs that for every case. Results
+//! are identical to evaluating the cases one by one. Amounts come back as
+//! [`Amounts`], integers at the scale of the rounding unit. A population can
+//! be evaluated against any rule set whose entity has the same inputs, so a
 //! reform never rebuilds it.
 
 use crate::date::Date;
