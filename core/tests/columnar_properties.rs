@@ -79,6 +79,11 @@ fn money(depth: u32) -> BoxedStrategy<String> {
         1 => (m(), m()).prop_map(|(a, b)| format!("({a} - {b})")),
         1 => (m(), number(depth - 1)).prop_map(|(a, b)| format!("({a} * {b})")),
         1 => (m(), divisor()).prop_map(|(a, b)| format!("({a} / {b})")),
+        // Guarded divisors, zero for some households and negative for
+        // others: the columnar path computes both branches, so those rows
+        // leave it for the one-by-one path.
+        1 => (m(), one_of(&["count(members, age >= 60)", "(2 - count(members))"]))
+            .prop_map(|(a, d)| format!("(if {d} != 0 then {a} / {d} else 0 CNY)")),
         1 => (boolean(depth - 1), m(), m()).prop_map(|(c, a, b)| format!("(if {c} then {a} else {b})")),
         1 => (m(), m()).prop_map(|(a, b)| format!("min({a}, {b})")),
         1 => (m(), m()).prop_map(|(a, b)| format!("max({a}, {b})")),

@@ -144,6 +144,14 @@ enum Op {
         num: usize,
         den: usize,
     },
+    /// `a / b` as a fraction read from `a` and `b` themselves: flags the
+    /// rows where it is not one as it stands (a denominator outside
+    /// `1..=MAX_DEN`, a numerator out of bounds).
+    Check {
+        a: usize,
+        b: usize,
+        scale: u32,
+    },
     /// `(an × fa × bd ± bn × fb × ad) / (ad × bd)`.
     RatioAdd {
         a: Side,
@@ -636,6 +644,22 @@ impl Compiler<'_> {
             (Arith::Div, Kind::Fixed(sa), Kind::Fixed(sb)) => {
                 if sa > RATIO_SCALE {
                     return None;
+                }
+                if sb == 0 {
+                    // A whole-number divisor: the fraction is the two
+                    // registers as they are, once checked.
+                    let op = Op::Check {
+                        a: a.reg,
+                        b: b.reg,
+                        scale: sa,
+                    };
+                    self.push(level, op);
+                    return Some(R {
+                        kind: Kind::Ratio(sa, 1),
+                        reg: a.reg,
+                        den: b.reg,
+                        level,
+                    });
                 }
                 let num = self.reg();
                 let den = self.reg();
@@ -1240,17 +1264,7 @@ impl Program {
                 let lim = i64::try_from(limit(*scale)).unwrap_or(i64::MAX);
                 let fa = i64::try_from(*fa).unwrap_or(i64::MAX);
                 let (xs, ys) = (get(regs, views, *a), get(regs, views, *b));
-                // Denominators in 1..=MAX_DEN and numerators within the
-                // limit (so within it times any denominator): every row is
-                // a fraction as it stands, and none needs a check.
-                let dens = ys
-                    .iter()
-                    .fold(true, |ok, &y| ok & (y >= 1) & (i128::from(y) <= MAX_DEN));
-                let nums = u64::try_from(fa)
-                    .ok()
-                    .and_then(|f| magnitude(xs).checked_mul(f))
-                    .is_some_and(|m| m <= lim.unsigned_abs());
-                if dens && nums && xs.len() == ys.len() {
+                if fractions_in_bounds(xs, fa, ys, lim) {
                     on.extend(xs.iter().map(|&x| x.wrapping_mul(fa)));
                     od.extend_from_slice(ys);
                 } else {
@@ -1261,6 +1275,21 @@ impl Program {
                 }
                 put(regs, *num, on);
                 put(regs, *den, od);
+            }
+            Op::Check { a, b, scale } => {
+                let lim = i64::try_from(limit(*scale)).unwrap_or(i64::MAX);
+                let (xs, ys) = (get(regs, views, *a), get(regs, views, *b));
+                if !fractions_in_bounds(xs, 1, ys, lim) {
+                    for i in 0..len {
+                        let ok = match (xs.get(i), ys.get(i)) {
+                            (Some(&x), Some(&y)) => y >= 1 && ratio64(x, y, lim) == Some((x, y)),
+                            _ => false,
+                        };
+                        if !ok {
+                            bad.push(i);
+                        }
+                    }
+                }
             }
             Op::RatioAdd {
                 a,
@@ -1333,7 +1362,7 @@ impl Program {
                     get(regs, views, *d),
                     &mut out,
                     bad,
-                    |x, y| (y != 0 && x % y == 0).then(|| x / y),
+                    |x, y| (x.checked_rem(y)? == 0).then(|| x.checked_div(y)).flatten(),
                 );
                 put(regs, *dst, out);
             }
@@ -1683,6 +1712,20 @@ fn compare_fractions(
     decide!(i128, an, ad, fa, bn, bd, fb, margin, MARGIN).flatten()
 }
 
+/// Whether every row of `xs × fa / ys` is a fraction as it stands: the
+/// lengths agree, denominators are in `1..=MAX_DEN` and numerators within
+/// `lim` (so within it times any denominator). Then no row needs a check.
+fn fractions_in_bounds(xs: &[i64], fa: i64, ys: &[i64], lim: i64) -> bool {
+    let dens = ys
+        .iter()
+        .fold(true, |ok, &y| ok & (y >= 1) & (i128::from(y) <= MAX_DEN));
+    let nums = u64::try_from(fa)
+        .ok()
+        .and_then(|f| magnitude(xs).checked_mul(f))
+        .is_some_and(|m| m <= lim.unsigned_abs());
+    dens && nums && xs.len() == ys.len()
+}
+
 /// Appends whether `test` holds of each difference (false where it is
 /// near), and says whether any was near.
 #[inline]
@@ -1741,8 +1784,12 @@ impl Bounded {
     /// the two are within the margin (`d` in `1..=MAX_DEN`).
     #[inline]
     fn compare(self, n: i64, d: i64, y: i64) -> (i64, bool) {
-        let delta = n * self.fa - y * self.fb * d;
-        let near = delta.abs() * MARGIN_64 <= d * self.p;
+        // Wrapping only on rows already flagged (a denominator out of
+        // range): elsewhere the bounds make every product exact.
+        let delta = n
+            .wrapping_mul(self.fa)
+            .wrapping_sub(y.wrapping_mul(self.fb).wrapping_mul(d));
+        let near = delta.wrapping_abs().wrapping_mul(MARGIN_64) <= d.wrapping_mul(self.p);
         (delta, near)
     }
 }
