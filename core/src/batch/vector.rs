@@ -1584,23 +1584,26 @@ fn sum_by_prefix(xs: &[i64], o: &[usize], prefix: &mut Vec<i64>) -> bool {
     let Some(xs) = xs.get(..total) else {
         return false;
     };
-    let widest = o.windows(2).map(|w| w[1] - w[0]).max().unwrap_or(0);
-    let largest = magnitude(xs);
-    let bounded = u64::try_from(widest)
-        .ok()
-        .and_then(|w| w.checked_mul(largest))
-        .is_some_and(|m| m <= i64::MAX.unsigned_abs());
-    if !bounded {
-        return false;
-    }
+    // The running sums and the magnitudes' bits in one pass over the
+    // members; the bound is checked after (the sums are thrown away when
+    // it fails). Or-ing the group sizes bounds the widest, as for
+    // magnitudes.
     prefix.clear();
     prefix.push(0);
-    let mut acc = 0i64;
+    let (mut acc, mut bits) = (0i64, 0u64);
     prefix.extend(xs.iter().map(|&x| {
+        bits |= (x ^ (x >> 63)) as u64;
         acc = acc.wrapping_add(x);
         acc
     }));
-    true
+    let largest = bits.saturating_add(u64::from(!xs.is_empty()));
+    let widest = o
+        .windows(2)
+        .fold(0usize, |a, w| a | w[1].saturating_sub(w[0]));
+    u64::try_from(widest)
+        .ok()
+        .and_then(|w| w.checked_mul(largest))
+        .is_some_and(|m| m <= i64::MAX.unsigned_abs())
 }
 
 /// At least the largest magnitude in `xs`, at most twice it: the bits of
