@@ -261,7 +261,7 @@ impl PyOutcome {
     /// prints it.
     fn to_json(&self, py: Python<'_>) -> PyResult<String> {
         guard(py, || {
-            serde_json::to_string_pretty(&self.inner.to_json())
+            serde_json::to_string_pretty(&self.inner)
                 .map_err(|e| PyValueError::new_err(e.to_string()))
         })
     }

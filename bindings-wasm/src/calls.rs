@@ -140,14 +140,26 @@ pub fn evaluate(
     Ok(rules.evaluate_json(&target.entity, input, on, target.programs.as_deref())?)
 }
 
-/// The outcome as JSON; with a language, also its explanation as text under
+/// The outcome as JSON text, written straight from it (no tree of
+/// values); with a language, also its explanation as text under
 /// `explanation`.
-pub fn outcome_json(outcome: &Outcome, lang: Option<Lang>) -> Json {
-    let mut json = outcome.to_json();
-    if let (Some(lang), Json::Object(map)) = (lang, &mut json) {
-        map.insert("explanation".into(), Json::String(outcome.explain(lang)));
+///
+/// # Errors
+/// `internal_error` if it cannot be written (not expected).
+pub fn outcome_text(outcome: &Outcome, lang: Option<Lang>) -> Result<String, Failure> {
+    let failed = |e: serde_json::Error| Failure::at("internal_error", "outcome", e.to_string());
+    let mut text = serde_json::to_string(outcome).map_err(failed)?;
+    if let Some(lang) = lang {
+        // The outcome is one object with keys: the explanation is its last.
+        let explanation = serde_json::to_string(&outcome.explain(lang)).map_err(failed)?;
+        if text.ends_with('}') {
+            text.pop();
+            text.push_str(",\"explanation\":");
+            text.push_str(&explanation);
+            text.push('}');
+        }
     }
-    json
+    Ok(text)
 }
 
 /// The rule set with parameter overrides (a reform), given as an object
@@ -235,7 +247,15 @@ mod tests {
         let dibao = target_named(&rules, "dibao").unwrap();
         assert_eq!(dibao.entity, "household");
         let outcome = evaluate(&rules, &dibao, &case, on).unwrap();
-        let json = outcome_json(&outcome, Some(Lang::En));
+        let json: Json =
+            serde_json::from_str(&outcome_text(&outcome, Some(Lang::En)).unwrap()).unwrap();
+        assert_eq!(
+            json.as_object()
+                .and_then(|m| m.keys().next_back())
+                .map(String::as_str),
+            Some("explanation")
+        );
+        assert_eq!(json["ruleset"], outcome.to_json()["ruleset"]);
         assert_eq!(json["programs"]["dibao"]["amount"], "735.00");
         assert!(json["explanation"].as_str().unwrap().contains("eligible"));
         assert!(json["programs"].get("low_income_edge").is_none());

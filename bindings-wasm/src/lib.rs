@@ -261,9 +261,9 @@ impl RuleSet {
         let run = || {
             let lang = lang_of(lang)?;
             let outcome = self.outcome(&target, &input, date)?;
-            Ok(calls::outcome_json(&outcome, lang))
+            calls::outcome_text(&outcome, lang)
         };
-        to_js(&run().map_err(throw)?)
+        json_parse(&run().map_err(throw)?)
     }
 
     /// Evaluates a case as `evaluate` does and explains the answer for

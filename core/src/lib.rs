@@ -36,6 +36,7 @@ pub mod expr;
 pub mod input;
 pub mod money;
 pub mod outcome;
+mod outcome_json;
 pub mod plan;
 pub mod schema;
 pub mod settle;

@@ -11,7 +11,7 @@ use crate::money;
 use crate::plan::*;
 use crate::value::{Type, Value};
 use rust_decimal::Decimal;
-use serde_json::{json, Map, Value as Json};
+use serde_json::Value as Json;
 use std::sync::Arc;
 
 /// A value as reported in an outcome.
@@ -54,13 +54,7 @@ impl OutValue {
 
     /// The value as JSON: money and numbers as exact decimal strings.
     pub fn to_json(&self) -> Json {
-        match self {
-            OutValue::Money(d) | OutValue::Number(d, _) => Json::String(money::exact(*d)),
-            OutValue::Bool(b) => Json::Bool(*b),
-            OutValue::Date(d) => Json::String(d.to_string()),
-            OutValue::Choice(id, _) => Json::String(id.clone()),
-            OutValue::Missing => Json::Null,
-        }
+        serde_json::to_value(self).unwrap_or(Json::Null)
     }
 
     /// The value for people, in `lang`.
@@ -488,69 +482,10 @@ impl Outcome {
         }
     }
 
-    /// The outcome as JSON.
+    /// The outcome as JSON (what [`serde::Serialize`] writes; to write
+    /// text, `serde_json::to_string(&outcome)` skips the tree).
     pub fn to_json(&self) -> Json {
-        let text = |t: &Text| json!({"zh": t.zh, "en": t.en});
-        let mut programs = Map::new();
-        for p in &self.programs {
-            let values: Map<String, Json> = p
-                .values
-                .iter()
-                .map(|v| (v.name.to_string(), v.value.to_json()))
-                .collect();
-            let conditions: Vec<Json> = p
-                .conditions
-                .iter()
-                .map(|c| {
-                    let compared: Map<String, Json> = c.compared.iter().map(|v| (v.name.to_string(), v.value.to_json())).collect();
-                    json!({
-                        "id": c.id,
-                        "passed": c.passed,
-                        "reject": if c.passed { Json::Null } else { Json::String(c.reject.to_string()) },
-                        "label": text(&c.label),
-                        "explanation": text(&c.explanation()),
-                        "compared": compared,
-                    })
-                })
-                .collect();
-            programs.insert(
-                p.program.to_string(),
-                json!({
-                    "label": text(&p.label),
-                    "eligible": p.eligible,
-                    "amount": p.amount.as_ref().map_or(Json::Null, OutValue::to_json),
-                    "values": values,
-                    "conditions": conditions,
-                    "parameters": p.parameters,
-                    "assumptions": p.assumptions.iter().map(assumption_json).collect::<Vec<_>>(),
-                }),
-            );
-        }
-        let mut parameters = Map::new();
-        for u in &self.parameters {
-            parameters.insert(
-                u.name.to_string(),
-                json!({
-                    "label": text(&u.label),
-                    "value": u.value.to_json(),
-                    "unit": u.unit,
-                    "unit_label": u.unit_label.as_ref().map(text),
-                    "status": u.status.name(),
-                    "from": u.from.to_string(),
-                    "until": u.until.map(|d| d.to_string()),
-                    "formula": u.formula,
-                    "source": citation_json(&u.citation),
-                }),
-            );
-        }
-        json!({
-            "ruleset": {"id": self.ruleset.id, "version": self.ruleset.version, "hash": self.ruleset.hash},
-            "as_of": self.as_of.to_string(),
-            "entity": self.entity,
-            "programs": programs,
-            "parameters": parameters,
-            "assumptions": self.assumptions.iter().map(assumption_json).collect::<Vec<_>>(),
-        })
+        serde_json::to_value(self).unwrap_or(Json::Null)
     }
 
     /// The outcome explained for people, in Chinese or English.
@@ -666,19 +601,9 @@ impl Outcome {
     }
 }
 
-fn assumption_json(a: &Assumption) -> Json {
-    json!({"kind": a.kind, "name": a.name, "note": a.note})
-}
-
-/// A citation as JSON.
+/// A citation as JSON: source id, document, date, quote, note.
 pub fn citation_json(c: &Citation) -> Json {
-    json!({
-        "source": c.source_id,
-        "document": c.document,
-        "date": c.date.map(|d| d.to_string()),
-        "quote": c.quote,
-        "note": c.note,
-    })
+    serde_json::to_value(crate::outcome_json::Cited(c)).unwrap_or(Json::Null)
 }
 
 impl OutValue {

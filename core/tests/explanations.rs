@@ -151,3 +151,75 @@ fail = { zh = "否", en = "No" }
     assert_eq!(text(&all), "Per capita 700 yuan");
     assert_eq!(text(&alone), "Per capita 700 yuan");
 }
+
+/// The outcome's JSON has its documented shape, keys in a fixed order, and
+/// the text `serde_json` writes straight from the outcome is the text of
+/// `Outcome::to_json`.
+#[test]
+fn outcome_json_has_its_shape_in_order() {
+    let rules = RuleSet::load_dir(repo().join("rules/cn-qingdao-chengyang")).expect("loads");
+    let outcome = rules
+        .evaluate_json("household", &household_800(), day("2023-09-06"), None)
+        .expect("evaluates");
+    let json = outcome.to_json();
+    let keys = |v: &serde_json::Value| -> Vec<String> {
+        v.as_object().expect("an object").keys().cloned().collect()
+    };
+    assert_eq!(
+        keys(&json),
+        [
+            "ruleset",
+            "as_of",
+            "entity",
+            "programs",
+            "parameters",
+            "assumptions"
+        ]
+    );
+    assert_eq!(keys(&json["ruleset"]), ["id", "version", "hash"]);
+    let dibao = &json["programs"]["dibao"];
+    assert_eq!(
+        keys(dibao),
+        [
+            "label",
+            "eligible",
+            "amount",
+            "values",
+            "conditions",
+            "parameters",
+            "assumptions"
+        ]
+    );
+    assert_eq!(dibao["amount"], "735.00");
+    assert_eq!(dibao["values"]["member_count"], "3");
+    let condition = &dibao["conditions"][1];
+    assert_eq!(
+        keys(condition),
+        ["id", "passed", "reject", "label", "explanation", "compared"]
+    );
+    assert_eq!(condition["reject"], serde_json::Value::Null);
+    assert_eq!(keys(&condition["explanation"]), ["zh", "en"]);
+    let standard = &json["parameters"]["dibao_standard"];
+    assert_eq!(
+        keys(standard),
+        [
+            "label",
+            "value",
+            "unit",
+            "unit_label",
+            "status",
+            "from",
+            "until",
+            "formula",
+            "source"
+        ]
+    );
+    assert_eq!(
+        keys(&standard["source"]),
+        ["source", "document", "date", "quote", "note"]
+    );
+    let assumption = &json["assumptions"][0];
+    assert_eq!(keys(assumption), ["kind", "name", "note"]);
+    let text = serde_json::to_string(&outcome).expect("serializes");
+    assert_eq!(text, serde_json::to_string(&json).expect("serializes"));
+}

@@ -1,0 +1,181 @@
+//! Outcomes as JSON, written straight to a serializer.
+//!
+//! [`Outcome`] implements [`serde::Serialize`]: `serde_json::to_string`
+//! writes the JSON text without building a `serde_json::Value` tree (an
+//! ordered map per object), and [`Outcome::to_json`] is the same through
+//! `serde_json::to_value`. Money and numbers are exact decimal strings;
+//! keys come in a fixed order.
+
+use crate::outcome::{Assumption, ConditionOutcome, NamedValue, OutValue, Outcome, ParameterUse};
+use crate::outcome::{ProgramOutcome, RuleSetStamp};
+use crate::plan::{Citation, Text};
+use serde::ser::{SerializeMap, SerializeSeq, Serializer};
+use serde::Serialize;
+
+impl Serialize for OutValue {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            OutValue::Money(d) | OutValue::Number(d, _) => s.collect_str(d),
+            OutValue::Bool(b) => s.serialize_bool(*b),
+            OutValue::Date(d) => s.collect_str(d),
+            OutValue::Choice(id, _) => s.serialize_str(id),
+            OutValue::Missing => s.serialize_none(),
+        }
+    }
+}
+
+/// `{"zh": …, "en": …}`.
+struct Texts<'a>(&'a Text);
+
+impl Serialize for Texts<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(Some(2))?;
+        m.serialize_entry("zh", &*self.0.zh)?;
+        m.serialize_entry("en", &*self.0.en)?;
+        m.end()
+    }
+}
+
+/// Named values as an object, name to value.
+struct Values<'a>(&'a [NamedValue]);
+
+impl Serialize for Values<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(Some(self.0.len()))?;
+        for v in self.0 {
+            m.serialize_entry(&*v.name, &v.value)?;
+        }
+        m.end()
+    }
+}
+
+impl Serialize for ConditionOutcome {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(Some(6))?;
+        m.serialize_entry("id", &*self.id)?;
+        m.serialize_entry("passed", &self.passed)?;
+        m.serialize_entry("reject", &(!self.passed).then_some(&*self.reject))?;
+        m.serialize_entry("label", &Texts(&self.label))?;
+        m.serialize_entry("explanation", &Texts(&self.explanation()))?;
+        m.serialize_entry("compared", &Values(&self.compared))?;
+        m.end()
+    }
+}
+
+impl Serialize for Assumption {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(Some(3))?;
+        m.serialize_entry("kind", self.kind)?;
+        m.serialize_entry("name", &*self.name)?;
+        m.serialize_entry("note", &*self.note)?;
+        m.end()
+    }
+}
+
+impl Serialize for ProgramOutcome {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(Some(7))?;
+        m.serialize_entry("label", &Texts(&self.label))?;
+        m.serialize_entry("eligible", &self.eligible)?;
+        m.serialize_entry("amount", &self.amount)?;
+        m.serialize_entry("values", &Values(&self.values))?;
+        m.serialize_entry("conditions", &self.conditions)?;
+        m.serialize_entry("parameters", &Names(&self.parameters))?;
+        m.serialize_entry("assumptions", &self.assumptions)?;
+        m.end()
+    }
+}
+
+/// Names as an array of strings.
+struct Names<'a>(&'a [std::sync::Arc<str>]);
+
+impl Serialize for Names<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut q = s.serialize_seq(Some(self.0.len()))?;
+        for n in self.0 {
+            q.serialize_element(&**n)?;
+        }
+        q.end()
+    }
+}
+
+/// A citation as JSON: source id, document, date, quote, note.
+pub(crate) struct Cited<'a>(pub(crate) &'a Citation);
+
+impl Serialize for Cited<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let c = self.0;
+        let mut m = s.serialize_map(Some(5))?;
+        m.serialize_entry("source", &c.source_id.as_deref())?;
+        m.serialize_entry("document", &*c.document)?;
+        m.serialize_entry("date", &c.date.map(|d| d.to_string()))?;
+        m.serialize_entry("quote", &c.quote.as_deref())?;
+        m.serialize_entry("note", &c.note.as_deref())?;
+        m.end()
+    }
+}
+
+impl Serialize for ParameterUse {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(Some(9))?;
+        m.serialize_entry("label", &Texts(&self.label))?;
+        m.serialize_entry("value", &self.value)?;
+        m.serialize_entry("unit", &self.unit.as_deref())?;
+        m.serialize_entry("unit_label", &self.unit_label.as_ref().map(Texts))?;
+        m.serialize_entry("status", self.status.name())?;
+        m.serialize_entry("from", &self.from.to_string())?;
+        m.serialize_entry("until", &self.until.map(|d| d.to_string()))?;
+        m.serialize_entry("formula", &self.formula.as_deref())?;
+        m.serialize_entry("source", &Cited(&self.citation))?;
+        m.end()
+    }
+}
+
+impl Serialize for RuleSetStamp {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(Some(3))?;
+        m.serialize_entry("id", &*self.id)?;
+        m.serialize_entry("version", &*self.version)?;
+        m.serialize_entry("hash", &*self.hash)?;
+        m.end()
+    }
+}
+
+impl Serialize for Outcome {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(Some(6))?;
+        m.serialize_entry("ruleset", &self.ruleset)?;
+        m.serialize_entry("as_of", &self.as_of.to_string())?;
+        m.serialize_entry("entity", &self.entity)?;
+        m.serialize_entry("programs", &Programs(&self.programs))?;
+        m.serialize_entry("parameters", &Parameters(&self.parameters))?;
+        m.serialize_entry("assumptions", &self.assumptions)?;
+        m.end()
+    }
+}
+
+/// Programs as an object, id to outcome.
+struct Programs<'a>(&'a [ProgramOutcome]);
+
+impl Serialize for Programs<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(Some(self.0.len()))?;
+        for p in self.0 {
+            m.serialize_entry(&*p.program, p)?;
+        }
+        m.end()
+    }
+}
+
+/// Parameter uses as an object, name to use.
+struct Parameters<'a>(&'a [std::sync::Arc<ParameterUse>]);
+
+impl Serialize for Parameters<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(Some(self.0.len()))?;
+        for u in self.0 {
+            m.serialize_entry(&*u.name, &**u)?;
+        }
+        m.end()
+    }
+}
