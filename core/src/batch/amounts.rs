@@ -180,9 +180,15 @@ fn encode(d: Decimal, scale: u32, rounded: bool) -> (i64, Option<Decimal>) {
     let d = if rounded { d } else { d.normalize() };
     match fit(d.mantissa(), d.scale(), scale) {
         Some(u) => (u, None),
-        // Given at its own scale (finer than the rounding unit: only a
-        // rounding to a unit such as 0.05 leaves none), or normalized.
-        None => (WIDE, Some(if rounded { d.normalize() } else { d })),
+        // Too large for the integers: at the unit's scale all the same when
+        // it is a multiple of the unit; finer than the unit (a rounding to
+        // a unit such as 0.05 leaves none), or not rounded, normalized.
+        None if rounded && (d.scale() <= scale || d.round_dp(scale) == d) => {
+            let mut at = d;
+            at.rescale(scale);
+            (WIDE, Some(at))
+        }
+        None => (WIDE, Some(d.normalize())),
     }
 }
 
@@ -201,12 +207,13 @@ pub(super) struct Writer<'a> {
 }
 
 impl Writer<'_> {
-    /// Sets the amount at row `k` of this writer.
+    /// Sets the amount at row `k` of this writer. A wide amount is noted
+    /// beside the integers; one it replaces is dropped by
+    /// [`Writer::into_wide`] (no search here, so writing stays linear).
     pub(super) fn set(&mut self, k: usize, value: Option<Decimal>) {
         let Some(cell) = self.units.get_mut(k) else {
             return;
         };
-        self.wide.retain(|w| w.0 != self.start + k);
         *cell = match value {
             None => NONE,
             Some(d) => match encode(d, self.scale, self.rounded) {
@@ -231,15 +238,27 @@ impl Writer<'_> {
         }
         for (k, &x) in xs.iter().enumerate() {
             match fit(i128::from(x), scale, self.scale) {
-                Some(u) if self.wide.is_empty() => self.units[from + k] = u,
-                _ => self.set(from + k, Some(Decimal::new(x, scale))),
+                Some(u) => self.units[from + k] = u,
+                None => self.set(from + k, Some(Decimal::new(x, scale))),
             }
         }
     }
 
-    /// The wide amounts kept, by row of the whole column.
-    pub(super) fn into_wide(self) -> Vec<(usize, Decimal)> {
-        self.wide
+    /// The wide amounts kept, by row of the whole column: for each row the
+    /// last noted, and only where the row still holds a wide amount.
+    pub(super) fn into_wide(mut self) -> Vec<(usize, Decimal)> {
+        // A stable sort keeps the notes of one row in the order written.
+        self.wide.sort_by_key(|w| w.0);
+        let mut out: Vec<(usize, Decimal)> = Vec::with_capacity(self.wide.len());
+        for w in self.wide {
+            match out.last_mut() {
+                Some(last) if last.0 == w.0 => *last = w,
+                _ => out.push(w),
+            }
+        }
+        let (start, units) = (self.start, &*self.units);
+        out.retain(|w| w.0.checked_sub(start).and_then(|k| units.get(k)) == Some(&WIDE));
+        out
     }
 }
 
@@ -334,5 +353,39 @@ mod tests {
             ],
         );
         assert_eq!(a, expect);
+    }
+
+    #[test]
+    fn a_wide_amount_overwritten_in_a_writer_is_dropped_and_the_last_kept() {
+        let mut a = Amounts::new(6, 2, true);
+        let mut wide = Vec::new();
+        for mut w in a.writers(3) {
+            w.set(0, Some(d("0.001")));
+            w.set(1, Some(d("0.002")));
+            w.set(2, Some(d("0.003")));
+            w.set(0, Some(d("4")));
+            w.set(1, Some(d("0.005")));
+            w.set(2, None);
+            wide.extend(w.into_wide());
+        }
+        a.merge_wide(wide);
+        let one = [Some(d("4")), Some(d("0.005")), None];
+        let expect = Amounts::from_values(2, true, one.iter().chain(&one).copied());
+        assert_eq!(a, expect);
+    }
+
+    #[test]
+    fn rounded_amounts_too_large_for_the_integers_keep_the_unit_scale() {
+        let huge = d("100000000000000000000");
+        let a = Amounts::from_values(2, true, [Some(huge)]);
+        assert_eq!(
+            a.get(0).map(|x| x.to_string()),
+            Some("100000000000000000000.00".into())
+        );
+        let b = Amounts::from_values(2, false, [Some(huge)]);
+        assert_eq!(
+            b.get(0).map(|x| x.to_string()),
+            Some("100000000000000000000".into())
+        );
     }
 }

@@ -107,6 +107,10 @@ impl Ints {
         self.values.truncate(rows);
         if let Some(valid) = &mut self.valid {
             valid.truncate(rows);
+            if !valid.contains(&false) {
+                // No null left: validity is kept only beside nulls.
+                self.valid = None;
+            }
         }
     }
 
@@ -174,6 +178,7 @@ mod tests {
         assert_eq!(a.cell(9), None);
         a.truncate(2);
         assert_eq!(a, Ints::from(vec![Some(1), Some(2)]));
+        assert_eq!(a.valid(), None);
         assert_ne!(a, Ints::from(vec![Some(1), None]));
         assert_eq!(Ints::with_valid(vec![1], vec![true, false]), None);
         assert_eq!(
