@@ -566,71 +566,63 @@ pub fn import(
         key_field: key_index.and_then(|i| fields.get(i)).cloned(),
         ..Imported::default()
     };
-    let batches = batches
-        .collect::<Result<Vec<RecordBatch>, ArrowError>>()
-        .map_err(ImportError::Arrow)?;
-    for batch in &batches {
+    // Batch by batch as the stream gives them (a batch is dropped once
+    // read), the columns of each shared between threads.
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
+    for batch in batches {
+        let batch = batch.map_err(ImportError::Arrow)?;
+        let offset = imported.rows;
+        let read = |i: usize, (name, out): &mut Slot| match (out.as_mut(), batch.columns().get(i)) {
+            (Some(out), Some(array)) => append(name, array.as_ref(), offset, out),
+            _ => Ok(()),
+        };
+        let mut groups: Vec<Vec<(usize, &mut Slot)>> = (0..threads).map(|_| Vec::new()).collect();
+        for (k, c) in columns.iter_mut().enumerate() {
+            if let Some(g) = groups.get_mut(k % threads) {
+                g.push((k, c));
+            }
+        }
+        let read = &read;
+        let results: Vec<(usize, Result<(), ColumnProblem>)> = std::thread::scope(|scope| {
+            let handles: Vec<_> = groups
+                .into_iter()
+                .map(|g| {
+                    scope.spawn(move || {
+                        g.into_iter()
+                            .map(|(k, c)| (k, read(k, c)))
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .flat_map(|h| {
+                    h.join().unwrap_or_else(|_| {
+                        vec![(
+                            0,
+                            Err(ColumnProblem {
+                                column: String::new(),
+                                code: "internal_error",
+                                msg: "a thread stopped before reading its columns".into(),
+                                input: None,
+                            }),
+                        )]
+                    })
+                })
+                .collect()
+        });
+        // The first problem in column order, as a single thread would meet it.
+        if let Some((_, p)) = results
+            .into_iter()
+            .filter_map(|(k, r)| r.err().map(|p| (k, p)))
+            .min_by_key(|f| f.0)
+        {
+            return Err(ImportError::Columns(vec![p]));
+        }
         if let Some(array) = key_index.and_then(|i| batch.columns().get(i)) {
             imported.key_chunks.push(array.clone());
         }
         imported.rows += batch.num_rows();
-    }
-    // Each column is read on its own, the columns shared between threads.
-    let read = |i: usize, (name, out): &mut Slot| {
-        let Some(out) = out.as_mut() else {
-            return Ok(());
-        };
-        let mut offset = 0;
-        for batch in &batches {
-            if let Some(array) = batch.columns().get(i) {
-                append(name, array.as_ref(), offset, out)?;
-            }
-            offset += batch.num_rows();
-        }
-        Ok(())
-    };
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
-    let mut groups: Vec<Vec<(usize, &mut Slot)>> = (0..threads).map(|_| Vec::new()).collect();
-    for (k, c) in columns.iter_mut().enumerate() {
-        if let Some(g) = groups.get_mut(k % threads) {
-            g.push((k, c));
-        }
-    }
-    let results: Vec<(usize, Result<(), ColumnProblem>)> = std::thread::scope(|scope| {
-        let handles: Vec<_> = groups
-            .into_iter()
-            .map(|g| {
-                scope.spawn(|| {
-                    g.into_iter()
-                        .map(|(k, c)| (k, read(k, c)))
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| {
-                h.join().unwrap_or_else(|_| {
-                    vec![(
-                        0,
-                        Err(ColumnProblem {
-                            column: String::new(),
-                            code: "internal_error",
-                            msg: "a thread stopped before reading its columns".into(),
-                            input: None,
-                        }),
-                    )]
-                })
-            })
-            .collect()
-    });
-    let mut failed: Vec<(usize, ColumnProblem)> = results
-        .into_iter()
-        .filter_map(|(k, r)| r.err().map(|p| (k, p)))
-        .collect();
-    failed.sort_by_key(|f| f.0);
-    if let Some((_, p)) = failed.into_iter().next() {
-        return Err(ImportError::Columns(vec![p]));
     }
     let rows = imported.rows;
     imported.table = Table {
