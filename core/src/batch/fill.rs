@@ -8,7 +8,7 @@
 //! rows are split between threads.
 
 use super::columns::{rescale, scale_for, to_fixed, Column, IntKind, WIDE};
-use super::{cell, required, ColumnData, Ints};
+use super::{cell, required, ColumnData};
 use crate::date::{Date, YEAR_RANGE};
 use crate::evaluate::EvalError;
 use crate::input::check_value;
@@ -192,33 +192,44 @@ fn fill_part(
     // One loop per kind of column, so that no row asks which kind it is.
     match (col, &input.ty) {
         (Some(ColumnData::Decimal(v)), Type::Money | Type::Number(_)) => out.each(
-            |r| or_null(v.get(r), null, |x| fast.number(to_fixed(*x, scale)?)),
+            |r| {
+                or_null(v.get(r).copied(), null, |x| {
+                    fast.number(to_fixed(x, scale)?)
+                })
+            },
             slow,
         ),
-        (Some(ColumnData::Fixed(s, v)), Type::Money | Type::Number(_)) if *s == scale => {
-            out.each(|r| ints_or_null(v, r, null, |x| fast.number(x)), slow)
-        }
         (Some(ColumnData::Fixed(s, v)), Type::Money | Type::Number(_)) => out.each(
-            |r| ints_or_null(v, r, null, |x| fast.number(rescale(x.into(), *s, scale)?)),
+            |r| {
+                or_null(v.cell(r), null, |x| {
+                    fast.number(rescale(x.into(), *s, scale)?)
+                })
+            },
             slow,
         ),
         (Some(ColumnData::Int(v)), Type::Money | Type::Number(_)) => out.each(
-            |r| ints_or_null(v, r, null, |x| fast.number(rescale(x.into(), 0, scale)?)),
+            |r| {
+                or_null(v.cell(r), null, |x| {
+                    fast.number(rescale(x.into(), 0, scale)?)
+                })
+            },
             slow,
         ),
-        (Some(ColumnData::Bool(v)), Type::Bool) => {
-            out.each(|r| or_null(v.get(r), null, |x| Some(i64::from(*x))), slow)
-        }
+        (Some(ColumnData::Bool(v)), Type::Bool) => out.each(
+            |r| or_null(v.get(r).copied(), null, |x| Some(i64::from(x))),
+            slow,
+        ),
         (Some(ColumnData::Date(v)), Type::Date) => {
-            out.each(|r| or_null(v.get(r), null, |x| fast.day(*x)), slow)
+            out.each(|r| or_null(v.get(r).copied(), null, |x| fast.day(x)), slow)
         }
-        (Some(ColumnData::Text(v)), Type::Enum(_)) => {
-            out.each(|r| or_null(v.get(r), null, |t| choice(t)), slow)
-        }
+        (Some(ColumnData::Text(v)), Type::Enum(_)) => out.each(
+            |r| or_null(v.get(r).map(Option::as_deref), null, choice),
+            slow,
+        ),
         (Some(ColumnData::Dict(_, keys)), Type::Enum(_)) => out.each(
             |r| {
-                or_null(keys.get(r), null, |k| {
-                    dict_choice.get(*k as usize).copied().flatten()
+                or_null(keys.get(r).copied(), null, |k| {
+                    dict_choice.get(k as usize).copied().flatten()
                 })
             },
             slow,
@@ -228,29 +239,15 @@ fn fill_part(
     part
 }
 
-/// The quick value of a cell read at a row: `null` when it is empty, `f`
-/// of its value otherwise, none when the row is out of range.
+/// The quick value of a cell read at a row (`None` out of range,
+/// `Some(None)` empty): `null` when it is empty, `f` of its value otherwise.
 #[inline]
 fn or_null<T>(
-    cell: Option<&Option<T>>,
+    cell: Option<Option<T>>,
     null: Option<i64>,
-    f: impl FnOnce(&T) -> Option<i64>,
+    f: impl FnOnce(T) -> Option<i64>,
 ) -> Option<i64> {
     match cell? {
-        Some(x) => f(x),
-        None => null,
-    }
-}
-
-/// [`or_null`] for a column of [`Ints`].
-#[inline]
-fn ints_or_null(
-    v: &Ints,
-    row: usize,
-    null: Option<i64>,
-    f: impl FnOnce(i64) -> Option<i64>,
-) -> Option<i64> {
-    match v.cell(row)? {
         Some(x) => f(x),
         None => null,
     }

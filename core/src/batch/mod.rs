@@ -291,6 +291,28 @@ fn cell(
     Ok(Some(v))
 }
 
+/// An `unknown_field` error for each column of `table` not named in
+/// `known` (`whose`: what the columns would be inputs of).
+fn unknown_columns<'t>(
+    table_name: &'static str,
+    table: &'t Table,
+    known: &'t [&str],
+    whose: &'t str,
+) -> impl Iterator<Item = RowError> + 't {
+    table
+        .columns
+        .iter()
+        .filter(|(name, _)| !known.contains(&name.as_str()))
+        .map(move |(name, _)| RowError {
+            table: table_name,
+            row: 0,
+            household: None,
+            loc: name.clone(),
+            code: "unknown_field",
+            msg: format!("column `{name}` is not an input of {whose}"),
+        })
+}
+
 /// A cell's value, or the `missing` error when it is empty and the input
 /// has no default.
 fn required(
@@ -334,18 +356,7 @@ impl Population {
             .map(|i| i.name.as_str())
             .chain([key])
             .collect();
-        for (name, _) in &cases.columns {
-            if !known.contains(&name.as_str()) {
-                errors.push(RowError {
-                    table: "households",
-                    row: 0,
-                    household: None,
-                    loc: name.clone(),
-                    code: "unknown_field",
-                    msg: format!("column `{name}` is not an input of {entity}"),
-                });
-            }
-        }
+        errors.extend(unknown_columns("households", cases, &known, entity));
         for input in &ent.inputs {
             let (column, errs) = fill::fill(
                 plan,
@@ -378,18 +389,8 @@ impl Population {
                     known.extend(m.inputs.iter().map(|i| i.name.as_str()));
                 }
             }
-            for (name, _) in &mt.columns {
-                if !known.contains(&name.as_str()) {
-                    errors.push(RowError {
-                        table: "members",
-                        row: 0,
-                        household: None,
-                        loc: name.clone(),
-                        code: "unknown_field",
-                        msg: format!("column `{name}` is not an input of the members of {entity}"),
-                    });
-                }
-            }
+            let whose = format!("the members of {entity}");
+            errors.extend(unknown_columns("members", mt, &known, &whose));
         }
         let mut collections = Vec::new();
         for coll in &ent.collections {
