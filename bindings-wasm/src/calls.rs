@@ -8,6 +8,7 @@
 
 use crate::failure::Failure;
 use bangfu::{schema, Date, Lang, Outcome, Override, RuleSet};
+use serde::Serialize;
 use serde_json::Value as Json;
 
 /// Loads a rule set from `(path, text)` pairs.
@@ -147,19 +148,22 @@ pub fn evaluate(
 /// # Errors
 /// `internal_error` if it cannot be written (not expected).
 pub fn outcome_text(outcome: &Outcome, lang: Option<Lang>) -> Result<String, Failure> {
-    let failed = |e: serde_json::Error| Failure::at("internal_error", "outcome", e.to_string());
-    let mut text = serde_json::to_string(outcome).map_err(failed)?;
-    if let Some(lang) = lang {
-        // The outcome is one object with keys: the explanation is its last.
-        let explanation = serde_json::to_string(&outcome.explain(lang)).map_err(failed)?;
-        if text.ends_with('}') {
-            text.pop();
-            text.push_str(",\"explanation\":");
-            text.push_str(&explanation);
-            text.push('}');
-        }
-    }
-    Ok(text)
+    let explained = Explained {
+        outcome,
+        explanation: lang.map(|l| outcome.explain(l)),
+    };
+    serde_json::to_string(&explained)
+        .map_err(|e| Failure::at("internal_error", "outcome", e.to_string()))
+}
+
+/// An outcome and, with a language, its explanation as text under
+/// `explanation`, as written to JSON.
+#[derive(Serialize)]
+struct Explained<'a> {
+    #[serde(flatten)]
+    outcome: &'a Outcome,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    explanation: Option<String>,
 }
 
 /// The rule set with parameter overrides (a reform), given as an object
