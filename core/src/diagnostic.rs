@@ -5,7 +5,7 @@
 //! rendered, against the [`Sources`] it came from. Loading collects every
 //! diagnostic it can rather than stopping at the first.
 
-use crate::source::Sources;
+use crate::syntax::sources::Sources;
 use serde::Serialize;
 use std::fmt;
 use std::ops::Range;

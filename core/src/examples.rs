@@ -7,7 +7,7 @@
 //! compared as exact decimals: `"245"` and `"245.00"` are equal, `"244.99"`
 //! is not.
 
-use crate::compile::Override;
+use crate::check::Override;
 use crate::outcome::OutValue;
 use crate::{money, Date, Error, RuleSet};
 use serde_json::Value as Json;

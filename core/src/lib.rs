@@ -24,36 +24,32 @@
 //! assert_eq!(outcome.get("dibao.amount").unwrap().decimal().unwrap().to_string(), "735.00");
 //! ```
 
+pub mod analysis;
 pub mod batch;
-pub mod compare;
-mod compile;
+mod check;
 pub mod date;
 pub mod diagnostic;
-pub mod eval;
-mod evaluate;
 pub mod examples;
-pub mod expr;
-pub mod input;
 pub mod money;
 pub mod outcome;
-mod outcome_json;
 pub mod plan;
+mod run;
 pub mod schema;
 pub mod settle;
-pub mod source;
 pub mod syntax;
 pub mod synthetic;
 pub mod value;
 
-pub use compile::{Override, OVERLAY_PREFIX};
+pub use check::{Override, OVERLAY_PREFIX};
 pub use date::Date;
 pub use diagnostic::{Code, Diagnostic, DiagnosticRecord, LoadError};
-pub use evaluate::{EvalError, Runner};
-pub use input::{Case, InputError};
+pub use run::runner::{EvalError, Runner};
+pub use run::input::{Case, InputError};
 pub use outcome::Outcome;
 pub use plan::Lang;
 pub use rust_decimal::Decimal;
-pub use source::Sources;
+pub use syntax::sources::{MAX_FILES, MAX_FILE_BYTES};
+pub use syntax::Sources;
 
 use std::path::Path;
 
@@ -88,7 +84,7 @@ impl Error {
 pub struct RuleSet {
     plan: plan::Plan,
     sources: Sources,
-    examples: Vec<compile::ExampleSource>,
+    examples: Vec<check::ExampleSource>,
     overrides: Vec<Override>,
 }
 
@@ -132,7 +128,7 @@ impl RuleSet {
     }
 
     fn build(sources: Sources, overrides: Vec<Override>) -> Result<RuleSet, Box<LoadError>> {
-        match compile::load(&sources, &overrides) {
+        match check::load(&sources, &overrides) {
             Ok((mut plan, examples)) => {
                 if !overrides.is_empty() {
                     let text: String = overrides
@@ -235,7 +231,7 @@ impl RuleSet {
         &self.overrides
     }
 
-    pub(crate) fn example_sources(&self) -> &[compile::ExampleSource] {
+    pub(crate) fn example_sources(&self) -> &[check::ExampleSource] {
         &self.examples
     }
 
@@ -285,7 +281,7 @@ impl RuleSet {
         as_of: Date,
     ) -> Result<Case, Error> {
         let e = self.entity(entity)?;
-        input::parse_case(&self.plan, e, json, as_of).map_err(Error::Input)
+        run::input::parse_case(&self.plan, e, json, as_of).map_err(Error::Input)
     }
 
     /// Evaluates a case as of a date, with the full explanation. `programs`

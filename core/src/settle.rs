@@ -8,8 +8,8 @@
 //! totalled per person and in all. Malformed records are input errors, all of
 //! them reported, and nothing is settled.
 
-use crate::evaluate::Runner;
-use crate::input::{self, InputError};
+use crate::run::runner::Runner;
+use crate::run::input::{self, InputError};
 use crate::plan::Plan;
 use crate::value::{Type, Value};
 use crate::{Date, Decimal, Error, EvalError, RuleSet};

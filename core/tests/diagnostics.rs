@@ -36,7 +36,7 @@
 
 use bangfu::diagnostic::{Code, LoadError};
 use bangfu::examples::run_examples;
-use bangfu::source::{MAX_FILES, MAX_FILE_BYTES};
+use bangfu::{MAX_FILES, MAX_FILE_BYTES};
 use bangfu::RuleSet;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};

@@ -13,8 +13,8 @@
 //! reform never rebuilds it.
 
 use crate::date::Date;
-use crate::evaluate::{EvalError, Runner};
-use crate::input::{check_value, choice};
+use crate::run::runner::{EvalError, Runner};
+use crate::run::input::{check_value, choice};
 use crate::plan::{InputPlan, Plan};
 use crate::value::{Type, Value};
 use crate::{money, Decimal, RuleSet};
@@ -27,7 +27,7 @@ mod amounts;
 mod columns;
 mod fill;
 mod ints;
-mod vector;
+mod columnar;
 
 /// A column of values, as it arrives from a table (Arrow, pandas, polars).
 #[derive(Debug, Clone, PartialEq)]
@@ -784,7 +784,7 @@ pub fn evaluate_with(
         }
     }
     let program = if columnar {
-        vector::Program::compile(&runner, population)
+        columnar::Program::compile(&runner, population)
     } else {
         None
     };
@@ -998,7 +998,7 @@ type Report = (Vec<(usize, EvalError)>, usize, Vec<Vec<(usize, Decimal)>>);
 /// every row otherwise.
 fn run_rows(
     runner: &Runner<'_>,
-    program: Option<&vector::Program>,
+    program: Option<&columnar::Program>,
     pop: &Population,
     mut rows: Rows<'_>,
 ) -> Report {
@@ -1033,7 +1033,7 @@ fn run_rows(
     let mut st = program.state(pop.collections.len());
     let mut lo = 0;
     while lo < n {
-        let len = vector::CHUNK.min(n - lo);
+        let len = columnar::CHUNK.min(n - lo);
         let chunk = lo..lo + len;
         program.run_chunk(pop, &mut st, start + lo, len);
         for (p, &(e_reg, amount)) in program.outputs().iter().enumerate() {

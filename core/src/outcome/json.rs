@@ -6,8 +6,8 @@
 //! `serde_json::to_value`. Money and numbers are exact decimal strings;
 //! keys come in a fixed order.
 
-use crate::outcome::{Assumption, ConditionOutcome, NamedValue, OutValue, Outcome, ParameterUse};
-use crate::outcome::{ProgramOutcome, RuleSetStamp};
+use super::{Assumption, ConditionOutcome, NamedValue, OutValue, Outcome, ParameterUse};
+use super::{ProgramOutcome, RuleSetStamp};
 use crate::plan::{Citation, Text};
 use serde::ser::{SerializeMap, SerializeSeq, Serializer};
 use serde::Serialize;

@@ -9,7 +9,7 @@
 //! `at_least = 70` are adjacent.
 
 use super::decls::{decimal_value, Compiler};
-use super::expr::{unify, Deps, Scope};
+use super::formulas::{unify, Deps, Scope};
 use super::{string_offset, text_of, type_of_name, Item};
 use crate::diagnostic::Code;
 use crate::plan::*;

@@ -5,7 +5,7 @@
 //! both call [`Runner::run`], so they cannot disagree.
 
 use crate::date::Date;
-use crate::eval::{eval_node, Env, EvalFault, Members};
+use crate::run::node::{eval_node, Env, EvalFault, Members};
 use crate::plan::{Node, NotInForce, Plan, Segment};
 use crate::value::Value;
 
@@ -287,7 +287,7 @@ impl<'p> Runner<'p> {
     ///
     /// # Errors
     /// As [`Runner::run`].
-    pub fn evaluate_case(&self, case: &crate::input::Case) -> Result<Vec<Value>, EvalError> {
+    pub fn evaluate_case(&self, case: &crate::run::input::Case) -> Result<Vec<Value>, EvalError> {
         let mut frame = case.frame.clone();
         let mut data = case.collections.clone();
         let mut members: Vec<(usize, &mut [Value])> = data

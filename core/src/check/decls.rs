@@ -4,7 +4,7 @@
 //! can be checked without formulas (types, ranges, dates, statuses, sources,
 //! labels) and allocating a frame slot for every input and computed value.
 
-use super::expr::{Deps, Scope};
+use super::formulas::{Deps, Scope};
 use super::{
     index_of, string_offset, text_of, type_of_name, Diags, Item, Merged, Override, MAX_ITEMS,
 };

@@ -9,7 +9,7 @@
 use super::Diags;
 use crate::date::Date;
 use crate::diagnostic::{Code, Diagnostic};
-use crate::eval::{eval_node, Env};
+use crate::run::node::{eval_node, Env};
 use crate::plan::*;
 use crate::value::Value;
 

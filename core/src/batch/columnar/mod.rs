@@ -9,7 +9,7 @@
 //! (numerator and denominator registers) until it is compared, rounded or
 //! converted back to a number.
 //!
-//! The columnar result of a case must equal what [`crate::evaluate::Runner`]
+//! The columnar result of a case must equal what [`crate::run::runner::Runner`]
 //! computes with decimals. Where that cannot be shown for a row, the row is
 //! flagged and evaluated one case at a time instead:
 //! - an integer operation overflows (decimals have 96 bits, `i64` 63);
@@ -25,11 +25,11 @@
 //! 1, 0.1, 0.01, …, or a product of two fractions) make [`Program::compile`]
 //! return `None`, and the whole batch runs one case at a time.
 
-use super::columns::{Column, IntKind};
-use super::Population;
+use crate::batch::columns::{Column, IntKind};
+use crate::batch::Population;
 use crate::date::Date;
-use crate::eval::{eval_node, Env};
-use crate::evaluate::Runner;
+use crate::run::node::{eval_node, Env};
+use crate::run::runner::Runner;
 use crate::money::RoundingMode;
 use crate::plan::{within, AggKind, Arith, Cmp, Node, Plan};
 use crate::value::Value;

@@ -9,13 +9,13 @@
 //! both orders the plan and finds cycles.
 
 mod decls;
-mod expr;
+mod formulas;
 mod segments;
 mod tables;
 
 use crate::diagnostic::{Code, Diagnostic};
 use crate::plan::*;
-use crate::source::Sources;
+use crate::syntax::sources::Sources;
 use crate::syntax::{self, ExampleDecl, Fragment};
 use crate::value::Type;
 use std::collections::HashMap;

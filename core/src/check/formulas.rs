@@ -9,7 +9,7 @@
 
 use super::decls::{types_fit, Compiler, State, Target};
 use crate::diagnostic::Code;
-use crate::expr::{self, BinOp, Expr, ExprKind, UnOp};
+use crate::syntax::formula::{self as formula, BinOp, Expr, ExprKind, UnOp};
 use crate::money::RoundingMode;
 use crate::plan::*;
 use crate::value::{Type, Value};
@@ -80,7 +80,7 @@ impl Compiler<'_, '_> {
         file: usize,
         scope: Scope,
     ) -> Option<(Node, Type)> {
-        let parsed = match expr::parse(text) {
+        let parsed = match formula::parse(text) {
             Ok(e) => e,
             Err(e) => {
                 let code = if e.too_complex {
@@ -1361,7 +1361,7 @@ impl Compiler<'_, '_> {
 
     /// The names a condition's test reads (outside aggregations), for the trace.
     pub(crate) fn condition_refs(&mut self, test: &str, entity: usize, program: usize) -> Vec<Ref> {
-        let Ok(e) = expr::parse(test) else {
+        let Ok(e) = formula::parse(test) else {
             return Vec::new();
         };
         let mut names = Vec::new();

@@ -6,6 +6,8 @@
 //! dates and source) and every assumption it rests on. It renders as JSON
 //! for machines and as text in Chinese or English for people.
 
+mod json;
+
 use crate::date::Date;
 use crate::money;
 use crate::plan::*;
@@ -603,7 +605,7 @@ impl Outcome {
 
 /// A citation as JSON: source id, document, date, quote, note.
 pub fn citation_json(c: &Citation) -> Json {
-    serde_json::to_value(crate::outcome_json::Cited(c)).unwrap_or(Json::Null)
+    serde_json::to_value(crate::outcome::json::Cited(c)).unwrap_or(Json::Null)
 }
 
 impl OutValue {

@@ -1,0 +1,3 @@
+//! Questions over populations and rule sets: a baseline against a reform.
+
+pub mod compare;
