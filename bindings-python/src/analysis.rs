@@ -1,6 +1,6 @@
 //! `compare`, `sweep` and the synthetic district, for Python.
 //!
-//! Evaluation and aggregation ([`crate::compare`]) run with the interpreter
+//! Evaluation and aggregation ([`crate::analysis::compare`]) run with the interpreter
 //! released; the results come back as pyarrow tables with exact decimals.
 
 use crate::arrow_out::{amount_type, decimal_array, first_field, spans, AmountType};
@@ -12,8 +12,8 @@ use crate::synthetic;
 use arrow_array::builder::{BooleanBuilder, Int64Builder, StringBuilder};
 use arrow_array::{ArrayRef, RecordBatch};
 use arrow_schema::{ArrowError, DataType, Field, Schema};
+use bangfu::analysis::compare::{caseload, compare as compare_results, Change, Comparison};
 use bangfu::batch::BatchResult;
-use bangfu::compare::{caseload, compare as compare_results, Change, Comparison};
 use bangfu::{Date, Decimal, RuleSet};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
@@ -96,7 +96,7 @@ fn households_batches(
 ) -> Result<(Arc<Schema>, Vec<RecordBatch>), ArrowError> {
     let key = pop.key();
     let n = c.cases.len();
-    let pick = |f: fn(&bangfu::compare::CaseChange) -> Decimal| -> Vec<Option<Decimal>> {
+    let pick = |f: fn(&bangfu::analysis::compare::CaseChange) -> Decimal| -> Vec<Option<Decimal>> {
         c.cases.iter().map(|x| x.as_ref().map(f)).collect()
     };
     let base = pick(|x| x.baseline);

@@ -8,9 +8,9 @@
 //! totalled per person and in all. Malformed records are input errors, all of
 //! them reported, and nothing is settled.
 
-use crate::run::runner::Runner;
-use crate::run::input::{self, InputError};
 use crate::plan::Plan;
+use crate::run::input::{self, InputError};
+use crate::run::runner::Runner;
 use crate::value::{Type, Value};
 use crate::{Date, Decimal, Error, EvalError, RuleSet};
 use serde_json::{json, Map, Value as Json};

@@ -36,8 +36,8 @@
 
 use bangfu::diagnostic::{Code, LoadError};
 use bangfu::examples::run_examples;
-use bangfu::{MAX_FILES, MAX_FILE_BYTES};
 use bangfu::RuleSet;
+use bangfu::{MAX_FILES, MAX_FILE_BYTES};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 

@@ -10,9 +10,9 @@
 use super::columns::{rescale, scale_for, to_fixed, Column, IntKind, WIDE};
 use super::{cell, required, ColumnData};
 use crate::date::{Date, YEAR_RANGE};
-use crate::run::runner::EvalError;
-use crate::run::input::check_value;
 use crate::plan::{InputPlan, Plan};
+use crate::run::input::check_value;
+use crate::run::runner::EvalError;
 use crate::value::{Type, Value};
 use crate::Decimal;
 

@@ -13,9 +13,9 @@
 //! reform never rebuilds it.
 
 use crate::date::Date;
-use crate::run::runner::{EvalError, Runner};
-use crate::run::input::{check_value, choice};
 use crate::plan::{InputPlan, Plan};
+use crate::run::input::{check_value, choice};
+use crate::run::runner::{EvalError, Runner};
 use crate::value::{Type, Value};
 use crate::{money, Decimal, RuleSet};
 pub use amounts::Amounts;
@@ -24,10 +24,10 @@ pub use ints::Ints;
 use std::collections::HashMap;
 
 mod amounts;
+mod columnar;
 mod columns;
 mod fill;
 mod ints;
-mod columnar;
 
 /// A column of values, as it arrives from a table (Arrow, pandas, polars).
 #[derive(Debug, Clone, PartialEq)]

@@ -9,9 +9,9 @@
 
 use super::decls::{types_fit, Compiler, State, Target};
 use crate::diagnostic::Code;
-use crate::syntax::formula::{self as formula, BinOp, Expr, ExprKind, UnOp};
 use crate::money::RoundingMode;
 use crate::plan::*;
+use crate::syntax::formula::{self as formula, BinOp, Expr, ExprKind, UnOp};
 use crate::value::{Type, Value};
 use rust_decimal::Decimal;
 use std::ops::Range;

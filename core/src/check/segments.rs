@@ -9,8 +9,8 @@
 use super::Diags;
 use crate::date::Date;
 use crate::diagnostic::{Code, Diagnostic};
-use crate::run::node::{eval_node, Env};
 use crate::plan::*;
+use crate::run::node::{eval_node, Env};
 use crate::value::Value;
 
 pub(crate) fn build(plan: &mut Plan, diags: &mut Diags<'_>) {

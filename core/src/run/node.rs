@@ -46,11 +46,6 @@ impl<'a> Members<'a> {
         self.data.len().checked_div(self.stride).unwrap_or(0)
     }
 
-    /// Whether there are no members.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
     /// The frame of member `i`.
     pub fn frame(&self, i: usize) -> &'a [Value] {
         self.data

@@ -5,8 +5,8 @@
 //! both call [`Runner::run`], so they cannot disagree.
 
 use crate::date::Date;
-use crate::run::node::{eval_node, Env, EvalFault, Members};
 use crate::plan::{Node, NotInForce, Plan, Segment};
+use crate::run::node::{eval_node, Env, EvalFault, Members};
 use crate::value::Value;
 
 /// An error evaluating a case.
