@@ -8,7 +8,8 @@
 //! rows are split between threads.
 
 use super::columns::{rescale, scale_for, to_fixed, Column, IntKind, WIDE};
-use super::{cell, required, ColumnData};
+use super::population::{cell, required};
+use super::ColumnData;
 use crate::date::{Date, YEAR_RANGE};
 use crate::plan::{InputPlan, Plan};
 use crate::run::input::check_value;
@@ -294,9 +295,9 @@ pub(super) fn fill(
     threads: usize,
     src: Source<'_>,
 ) -> Result<(Column, Vec<Problem>), EvalError> {
-    let chunk = super::chunk_rows(rows, threads);
+    let chunk = super::run::chunk_rows(rows, threads);
     let mut values = vec![0i64; rows];
-    let parts = super::on_threads(
+    let parts = super::run::on_threads(
         values.chunks_mut(chunk).enumerate().collect(),
         |(k, out)| fill_part(plan, input, col, as_of, k * chunk, out, src),
     )?;

@@ -1,0 +1,507 @@
+//! Building a population: columns validated cell by cell into typed columns,
+//! members linked to their households.
+
+use super::*;
+use crate::date::Date;
+use crate::plan::{InputPlan, Plan};
+use crate::run::input::{check_value, choice};
+use crate::run::runner::EvalError;
+use crate::value::{Type, Value};
+use crate::{money, Decimal, RuleSet};
+use columns::Column;
+use std::collections::HashMap;
+
+/// Households (or other cases) ready to evaluate.
+///
+/// Only inputs are stored, one typed column per input (numbers as integers
+/// at a fixed number of decimals); computed values live in per-thread
+/// scratch space while a batch runs, so a population takes no more memory
+/// than its inputs.
+#[derive(Debug, Clone)]
+pub struct Population {
+    pub(super) entity_name: String,
+    pub(super) signature: Vec<(String, Type)>,
+    /// One column per input of the entity.
+    pub(super) columns: Vec<Column>,
+    pub(super) collections: Vec<MemberColumns>,
+    pub(super) valid: Vec<bool>,
+    /// Cases with a number too wide for its column (theirs or a member's):
+    /// evaluated one by one.
+    pub(super) wide: Vec<bool>,
+    pub(super) as_of: Date,
+}
+
+#[derive(Debug, Clone)]
+pub(super) struct MemberColumns {
+    /// One column per input of the member entity.
+    pub(super) columns: Vec<Column>,
+    /// `offsets[h]..offsets[h + 1]` are household `h`'s members.
+    pub(super) offsets: Vec<usize>,
+}
+
+impl MemberColumns {
+    /// Rows of case `i`'s members.
+    pub(super) fn rows(&self, i: usize) -> std::ops::Range<usize> {
+        let a = self.offsets.get(i).copied().unwrap_or(0);
+        let b = self.offsets.get(i + 1).copied().unwrap_or(a);
+        a..b.max(a)
+    }
+}
+
+/// Key of a row, compared as the text `ColumnData::key` gives, without
+/// building text when both key columns hold integers.
+#[derive(Clone, Copy)]
+pub(super) enum KeyIndex<'a> {
+    /// Integer keys of the cases, strictly increasing (so unique): found by
+    /// a cursor that follows members stored in case order, else by binary
+    /// search.
+    Sorted(&'a [i64]),
+    /// Any other integer keys (the last row of a duplicated key wins).
+    Ints(&'a HashMap<i64, usize>),
+    /// Keys as text.
+    Text(&'a HashMap<String, usize>),
+}
+
+pub(super) fn signature(plan: &Plan, entity: usize) -> Vec<(String, Type)> {
+    let mut sig = Vec::new();
+    if let Some(e) = plan.entities.get(entity) {
+        sig.extend(e.inputs.iter().map(|i| (i.name.clone(), i.ty.clone())));
+        sig.push((String::new(), Type::Bool));
+        sig.push((e.n_slots.to_string(), Type::Bool));
+        for c in &e.collections {
+            sig.push((format!("{}:", c.name), Type::Bool));
+            if let Some(m) = plan.entities.get(c.entity) {
+                sig.extend(m.inputs.iter().map(|i| (i.name.clone(), i.ty.clone())));
+                sig.push((m.n_slots.to_string(), Type::Bool));
+            }
+        }
+    }
+    sig
+}
+
+pub(super) fn cell(
+    plan: &Plan,
+    input: &InputPlan,
+    col: &ColumnData,
+    row: usize,
+    as_of: Date,
+) -> Result<Option<Value>, (&'static str, String)> {
+    let v = match (col, &input.ty) {
+        (ColumnData::Decimal(v), Type::Money | Type::Number(_)) => {
+            v.get(row).copied().flatten().map(Value::Num)
+        }
+        (ColumnData::Fixed(s, v), Type::Money | Type::Number(_)) => match v.get(row) {
+            None => None,
+            Some(x) => Some(Value::Num(fixed_decimal(x, *s).ok_or_else(|| {
+                (
+                    "invalid_money",
+                    format!("{x} with {s} decimals is not an exact decimal"),
+                )
+            })?)),
+        },
+        (ColumnData::Int(v), Type::Money | Type::Number(_)) => {
+            v.get(row).map(|i| Value::Num(Decimal::from(i)))
+        }
+        (ColumnData::Bool(v), Type::Bool) => v.get(row).copied().flatten().map(Value::Bool),
+        (ColumnData::Date(v), Type::Date) => match v.get(row).copied().flatten() {
+            None => None,
+            Some(days) => {
+                let d = Date::from_ymd(1970, 1, 1)
+                    .and_then(|e| e.add_days(days))
+                    .ok_or_else(|| {
+                        (
+                            "invalid_date",
+                            format!("day {days} is outside the years 1800–2200"),
+                        )
+                    })?;
+                Some(Value::Date(d))
+            }
+        },
+        (ColumnData::Text(_) | ColumnData::Dict(..), ty) => match col.text(row) {
+            None => None,
+            Some(s) => Some(match ty {
+                Type::Enum(e) => choice(plan, *e, s).map_err(|m| ("unknown_choice", m))?,
+                Type::Date => Value::Date(Date::parse(s.trim()).ok_or_else(|| {
+                    ("invalid_date", format!("`{s}` is not a date (YYYY-MM-DD)"))
+                })?),
+                Type::Money | Type::Number(_) => {
+                    Value::Num(money::parse_decimal(s).ok_or_else(|| {
+                        ("invalid_money", format!("`{s}` is not a decimal number"))
+                    })?)
+                }
+                Type::Bool => match s.trim() {
+                    "true" | "1" => Value::Bool(true),
+                    "false" | "0" => Value::Bool(false),
+                    _ => return Err(("wrong_type", format!("`{s}` is not true or false"))),
+                },
+            }),
+        },
+        _ => {
+            return Err((
+                "wrong_type",
+                format!("a column of this kind cannot hold {}", input.name),
+            ))
+        }
+    };
+    let v = match v {
+        Some(v) => v,
+        None => match input.default {
+            Some(d) => d,
+            None => return Ok(None),
+        },
+    };
+    check_value(input, v, as_of)?;
+    Ok(Some(v))
+}
+
+/// An `unknown_field` error for each column of `table` not named in
+/// `known` (`whose`: what the columns would be inputs of).
+pub(super) fn unknown_columns<'t>(
+    table_name: &'static str,
+    table: &'t Table,
+    known: &'t [&str],
+    whose: &'t str,
+) -> impl Iterator<Item = RowError> + 't {
+    table
+        .columns
+        .iter()
+        .filter(|(name, _)| !known.contains(&name.as_str()))
+        .map(move |(name, _)| RowError {
+            table: table_name,
+            row: 0,
+            household: None,
+            loc: name.clone(),
+            code: "unknown_field",
+            msg: format!("column `{name}` is not an input of {whose}"),
+        })
+}
+
+/// A cell's value, or the `missing` error when it is empty and the input
+/// has no default.
+pub(super) fn required(
+    input: &InputPlan,
+    got: Result<Option<Value>, (&'static str, String)>,
+) -> Result<Value, (&'static str, String)> {
+    got?.ok_or_else(|| ("missing", format!("{} is required", input.name)))
+}
+
+impl Population {
+    /// Builds a population of `entity` from a table of cases and, for
+    /// entities with members, a table of members whose `key` column links
+    /// each member to the case with the same value in the cases' `key`
+    /// column. Members keep their table order within a case.
+    ///
+    /// Rows with a problem are reported and marked invalid; their cases are
+    /// skipped at evaluation (never counted as zero).
+    ///
+    /// # Errors
+    /// [`EvalError::UnknownEntity`] for an unknown entity.
+    pub fn build(
+        rules: &RuleSet,
+        entity: &str,
+        cases: &Table,
+        members: Option<&Table>,
+        key: &str,
+        as_of: Date,
+    ) -> Result<(Population, Vec<RowError>), EvalError> {
+        let plan = rules.plan();
+        let e = rules.entity(entity)?;
+        let ent = &plan.entities[e];
+        let n = cases.rows();
+        // Cells are checked on every core (up to 8).
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
+        let mut case_columns: Vec<Column> = Vec::with_capacity(ent.inputs.len());
+        let mut valid = vec![true; n];
+        let mut errors = Vec::new();
+        let known: Vec<&str> = ent
+            .inputs
+            .iter()
+            .map(|i| i.name.as_str())
+            .chain([key])
+            .collect();
+        errors.extend(unknown_columns("households", cases, &known, entity));
+        for input in &ent.inputs {
+            let (column, errs) = fill::fill(
+                plan,
+                input,
+                cases.column(&input.name),
+                as_of,
+                n,
+                threads,
+                fill::Source::Same,
+            )?;
+            for (row, code, msg) in errs {
+                if let Some(v) = valid.get_mut(row) {
+                    *v = false;
+                }
+                errors.push(RowError {
+                    table: "households",
+                    row,
+                    household: Some(row),
+                    loc: input.name.clone(),
+                    code,
+                    msg,
+                });
+            }
+            case_columns.push(column);
+        }
+        if let Some(mt) = members {
+            let mut known: Vec<&str> = vec![key];
+            for coll in &ent.collections {
+                if let Some(m) = plan.entities.get(coll.entity) {
+                    known.extend(m.inputs.iter().map(|i| i.name.as_str()));
+                }
+            }
+            let whose = format!("the members of {entity}");
+            errors.extend(unknown_columns("members", mt, &known, &whose));
+        }
+        let mut collections = Vec::new();
+        for coll in &ent.collections {
+            let member = &plan.entities[coll.entity];
+            // The case of each member row, then the rows of each case in
+            // table order (a counting sort).
+            // (`NONE` for a member that names no case.)
+            const NONE: usize = usize::MAX;
+            let mut case_of: Vec<usize> = Vec::new();
+            if let Some(mt) = members {
+                let (ints, text);
+                let index = match (cases.column(key), mt.column(key)) {
+                    (Some(ColumnData::Int(hk)), Some(ColumnData::Int(_)))
+                        if hk.valid().is_none() && hk.values().windows(2).all(|w| w[0] < w[1]) =>
+                    {
+                        Some(KeyIndex::Sorted(hk.values()))
+                    }
+                    (Some(ColumnData::Int(hk)), Some(ColumnData::Int(_))) => {
+                        ints = (0..n)
+                            .filter_map(|r| hk.get(r).map(|k| (k, r)))
+                            .collect::<HashMap<i64, usize>>();
+                        Some(KeyIndex::Ints(&ints))
+                    }
+                    (Some(c), _) => {
+                        text = (0..n)
+                            .filter_map(|r| c.key(r).map(|k| (k, r)))
+                            .collect::<HashMap<String, usize>>();
+                        Some(KeyIndex::Text(&text))
+                    }
+                    (None, _) => {
+                        errors.push(RowError {
+                            table: "households",
+                            row: 0,
+                            household: None,
+                            loc: key.to_string(),
+                            code: "missing",
+                            msg: format!("the key column `{key}` is missing"),
+                        });
+                        None
+                    }
+                };
+                let mkey = mt.column(key);
+                let mut cursor = 0usize;
+                case_of.reserve(mt.rows());
+                for row in 0..mt.rows() {
+                    let found = match (index, mkey) {
+                        (Some(KeyIndex::Sorted(hk)), Some(ColumnData::Int(mk))) => {
+                            mk.get(row).and_then(|k| {
+                                let at = |h: usize| hk.get(h) == Some(&k);
+                                if at(cursor) {
+                                    Some(cursor)
+                                } else if at(cursor + 1) {
+                                    cursor += 1;
+                                    Some(cursor)
+                                } else {
+                                    let h = hk.binary_search(&k).ok()?;
+                                    cursor = h;
+                                    Some(h)
+                                }
+                            })
+                        }
+                        (Some(KeyIndex::Ints(map)), Some(ColumnData::Int(mk))) => {
+                            mk.get(row).and_then(|k| map.get(&k).copied())
+                        }
+                        (Some(KeyIndex::Text(map)), Some(c)) => {
+                            c.key(row).and_then(|k| map.get(&k).copied())
+                        }
+                        _ => None,
+                    };
+                    if found.is_none() {
+                        errors.push(RowError {
+                            table: "members",
+                            row,
+                            household: None,
+                            loc: key.to_string(),
+                            code: "unknown_household",
+                            msg: format!(
+                                "member row {row} names no household in the `{key}` column"
+                            ),
+                        });
+                    }
+                    case_of.push(found.unwrap_or(NONE));
+                }
+            }
+            let mut counts = vec![0usize; n + 1];
+            for &h in case_of.iter().filter(|&&h| h != NONE) {
+                if let Some(c) = counts.get_mut(h + 1) {
+                    *c += 1;
+                }
+            }
+            for h in 0..n {
+                counts[h + 1] += counts[h];
+            }
+            // Members already in case order (as most tables are) are read
+            // where they lie; otherwise a counting sort gives the order.
+            let in_order = case_of.windows(2).all(|w| w[0] <= w[1])
+                && case_of.last().is_none_or(|&h| h != NONE);
+            let order: Option<Vec<usize>> = if in_order {
+                None
+            } else {
+                let mut next = counts.clone();
+                let mut order = vec![0usize; counts[n]];
+                for (row, &h) in case_of.iter().enumerate() {
+                    if let Some(at) = next.get_mut(h) {
+                        if let Some(o) = order.get_mut(*at) {
+                            *o = row;
+                        }
+                        *at += 1;
+                    }
+                }
+                Some(order)
+            };
+            drop(case_of);
+            // Problems of this collection, in the order one case at a
+            // time would meet them: by household, its count first, then by
+            // member and input.
+            let mut found: Vec<((usize, usize, usize, usize), RowError)> = Vec::new();
+            for h in 0..n {
+                let count = counts[h + 1] - counts[h];
+                if count < coll.min as usize || count > coll.max as usize {
+                    let code = if count < coll.min as usize {
+                        "too_few_items"
+                    } else {
+                        "too_many_items"
+                    };
+                    let msg = format!(
+                        "{} has {count} members; {}–{} are accepted",
+                        coll.name, coll.min, coll.max
+                    );
+                    found.push((
+                        (h, 0, 0, 0),
+                        RowError {
+                            table: "households",
+                            row: h,
+                            household: Some(h),
+                            loc: coll.name.clone(),
+                            code,
+                            msg,
+                        },
+                    ));
+                }
+            }
+            let mut data: Vec<Column> = Vec::with_capacity(member.inputs.len());
+            let src = match &order {
+                None => fill::Source::Same,
+                Some(o) => fill::Source::Order(o),
+            };
+            for (j, input) in member.inputs.iter().enumerate() {
+                let col = members.and_then(|m| m.column(&input.name));
+                let (column, errs) = fill::fill(plan, input, col, as_of, counts[n], threads, src)?;
+                for (d, code, msg) in errs {
+                    let h = counts.partition_point(|&c| c <= d).saturating_sub(1);
+                    let row = src.row(d);
+                    found.push((
+                        (h, 1, d, j),
+                        RowError {
+                            table: "members",
+                            row,
+                            household: Some(h),
+                            loc: format!("{}[{row}].{}", coll.name, input.name),
+                            code,
+                            msg,
+                        },
+                    ));
+                }
+                data.push(column);
+            }
+            found.sort_by_key(|(k, _)| *k);
+            for ((h, ..), e) in found {
+                if let Some(v) = valid.get_mut(h) {
+                    *v = false;
+                }
+                errors.push(e);
+            }
+            collections.push(MemberColumns {
+                columns: data,
+                offsets: counts,
+            });
+        }
+        let mut wide = vec![false; n];
+        for c in &case_columns {
+            for h in c.wide_rows() {
+                if let Some(w) = wide.get_mut(h) {
+                    *w = true;
+                }
+            }
+        }
+        for coll in &collections {
+            for c in &coll.columns {
+                for m in c.wide_rows() {
+                    let h = coll.offsets.partition_point(|&o| o <= m).saturating_sub(1);
+                    if let Some(w) = wide.get_mut(h) {
+                        *w = true;
+                    }
+                }
+            }
+        }
+        Ok((
+            Population {
+                entity_name: entity.to_string(),
+                signature: signature(plan, e),
+                columns: case_columns,
+                collections,
+                valid,
+                wide,
+                as_of,
+            },
+            errors,
+        ))
+    }
+
+    /// Number of cases.
+    pub fn len(&self) -> usize {
+        self.valid.len()
+    }
+
+    /// Whether there are no cases.
+    pub fn is_empty(&self) -> bool {
+        self.valid.is_empty()
+    }
+
+    /// Whether each case is valid (invalid cases are not evaluated).
+    pub fn valid(&self) -> &[bool] {
+        &self.valid
+    }
+
+    /// The date the population was validated for.
+    pub fn as_of(&self) -> Date {
+        self.as_of
+    }
+
+    /// Number of members of case `i` in each collection.
+    pub fn member_count(&self, i: usize) -> usize {
+        self.collections.first().map_or(0, |c| c.rows(i).len())
+    }
+
+    /// Bytes held by the population's columns (inputs, member offsets,
+    /// validity).
+    pub fn bytes(&self) -> usize {
+        let cols: usize = self.columns.iter().map(Column::bytes).sum();
+        let members: usize = self
+            .collections
+            .iter()
+            .map(|c| {
+                c.columns.iter().map(Column::bytes).sum::<usize>()
+                    + c.offsets.len() * std::mem::size_of::<usize>()
+            })
+            .sum();
+        cols + members + self.valid.len() * 2
+    }
+}

@@ -1,0 +1,454 @@
+//! Evaluating a population: the columnar program a chunk at a time over the
+//! threads, rows it cannot show exact one by one, results as columns.
+
+use super::population::*;
+use super::*;
+use crate::date::Date;
+use crate::run::runner::{EvalError, Runner};
+use crate::value::{Type, Value};
+use crate::{Decimal, RuleSet};
+pub use amounts::Amounts;
+
+/// Results of one program over a population.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProgramColumn {
+    /// Program id.
+    pub program: String,
+    /// Eligibility per case (false for invalid cases).
+    pub eligible: Vec<bool>,
+    /// Amount per case, for programs that pay one (none for cases not
+    /// evaluated).
+    pub amount: Option<Amounts>,
+}
+
+/// Results over a population.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BatchResult {
+    /// Per program.
+    pub programs: Vec<ProgramColumn>,
+    /// Whether each case was evaluated.
+    pub evaluated: Vec<bool>,
+    /// Cases that failed to evaluate (overflow), with the error.
+    pub errors: Vec<(usize, EvalError)>,
+    /// Cases evaluated one at a time rather than by the columnar program
+    /// (numbers too wide for it, quotients it cannot show exact), for
+    /// diagnosing speed.
+    pub one_by_one: usize,
+}
+
+/// Batches at least this large are split over threads.
+pub const PARALLEL_THRESHOLD: usize = 4096;
+
+/// How a batch is evaluated. Both give the same results.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Engine {
+    /// The formulas compiled to operations over columns of integers, a
+    /// chunk of cases at a time; cases it cannot show exact are evaluated
+    /// one by one.
+    #[default]
+    Columnar,
+    /// Every case through [`Runner::run`], one at a time (the reference).
+    OneByOne,
+}
+
+/// Evaluates a population against a rule set as of a date, with the
+/// columnar engine.
+///
+/// # Errors
+/// [`EvalError`] when the programs are not in force or the rule set's entity
+/// does not have the inputs the population was built for.
+pub fn evaluate(
+    rules: &RuleSet,
+    population: &Population,
+    as_of: Date,
+    programs: Option<&[String]>,
+    threads: usize,
+) -> Result<BatchResult, EvalError> {
+    evaluate_with(
+        rules,
+        population,
+        as_of,
+        programs,
+        threads,
+        Engine::Columnar,
+    )
+}
+
+/// Evaluates a population with the engine given.
+///
+/// # Errors
+/// As [`evaluate`].
+pub fn evaluate_with(
+    rules: &RuleSet,
+    population: &Population,
+    as_of: Date,
+    programs: Option<&[String]>,
+    threads: usize,
+    engine: Engine,
+) -> Result<BatchResult, EvalError> {
+    let columnar = engine == Engine::Columnar;
+    let plan = rules.plan();
+    let e = rules.entity(&population.entity_name)?;
+    if signature(plan, e) != population.signature {
+        return Err(EvalError::PopulationMismatch {
+            reason: format!("it was built for a rule set whose `{}` has other inputs; build it again for this one", population.entity_name),
+        });
+    }
+    let runner = Runner::new(plan, e, programs, as_of)?;
+    if as_of != population.as_of {
+        // Dates were checked against the population's date (birth dates not
+        // after it, ages within limits); another date needs another check.
+        return Err(EvalError::PopulationMismatch {
+            reason: format!(
+                "it was validated for {}, not {as_of}; build it for {as_of}",
+                population.as_of
+            ),
+        });
+    }
+    let n = population.len();
+    let chunk = chunk_rows(n, threads);
+    // Results are written in place: each thread fills its own rows.
+    let mut result = BatchResult {
+        programs: runner
+            .programs()
+            .iter()
+            .map(|&p| ProgramColumn {
+                program: plan.programs[p].name.to_string(),
+                eligible: vec![false; n],
+                amount: plan.programs[p].amount.map(|a| {
+                    let (scale, rounded) = amount_scale(&plan.computeds[a]);
+                    Amounts::new(n, scale, rounded)
+                }),
+            })
+            .collect(),
+        evaluated: vec![false; n],
+        errors: Vec::new(),
+        one_by_one: 0,
+    };
+    let mut parts: Vec<Rows<'_>> = result
+        .evaluated
+        .chunks_mut(chunk)
+        .enumerate()
+        .map(|(k, evaluated)| Rows {
+            start: k * chunk,
+            evaluated,
+            eligible: Vec::new(),
+            amount: Vec::new(),
+        })
+        .collect();
+    for col in &mut result.programs {
+        for (part, rows) in parts.iter_mut().zip(col.eligible.chunks_mut(chunk)) {
+            part.eligible.push(rows);
+        }
+        match col.amount.as_mut() {
+            Some(amounts) => {
+                for (part, rows) in parts.iter_mut().zip(amounts.writers(chunk)) {
+                    part.amount.push(Some(rows));
+                }
+            }
+            None => parts.iter_mut().for_each(|part| part.amount.push(None)),
+        }
+    }
+    let program = if columnar {
+        columnar::Program::compile(&runner, population)
+    } else {
+        None
+    };
+    let (runner, program) = (&runner, program.as_ref());
+    let reports = on_threads(parts, |part| run_rows(runner, program, population, part))?;
+    let mut wide: Vec<Vec<(usize, Decimal)>> = result.programs.iter().map(|_| Vec::new()).collect();
+    for (errors, slow, kept) in reports {
+        result.errors.extend(errors);
+        result.one_by_one += slow;
+        for (w, k) in wide.iter_mut().zip(kept) {
+            w.extend(k);
+        }
+    }
+    for (col, w) in result.programs.iter_mut().zip(wide) {
+        if let Some(a) = col.amount.as_mut() {
+            a.merge_wide(w);
+        }
+    }
+    Ok(result)
+}
+
+/// Rows per thread for `rows` rows on up to `threads` threads: all on one
+/// below [`PARALLEL_THRESHOLD`].
+pub(super) fn chunk_rows(rows: usize, threads: usize) -> usize {
+    let threads = if rows >= PARALLEL_THRESHOLD {
+        threads.clamp(1, 64)
+    } else {
+        1
+    };
+    rows.div_ceil(threads).max(1)
+}
+
+/// Runs `work` on each part, each on its own scoped thread when there is
+/// more than one, and returns the results in order.
+///
+/// # Errors
+/// [`EvalError::Internal`] when a thread stopped before finishing (no
+/// partial result is returned).
+pub(super) fn on_threads<P: Send, T: Send>(
+    parts: Vec<P>,
+    work: impl Fn(P) -> T + Sync,
+) -> Result<Vec<T>, EvalError> {
+    if parts.len() <= 1 {
+        return Ok(parts.into_iter().map(work).collect());
+    }
+    let work = &work;
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = parts
+            .into_iter()
+            .map(|part| scope.spawn(move || work(part)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join().map_err(|_| EvalError::Internal {
+                    reason: "a thread stopped before finishing its rows".into(),
+                })
+            })
+            .collect()
+    })
+}
+
+/// The rows of the result one thread fills: `start..start + evaluated.len()`.
+struct Rows<'a> {
+    start: usize,
+    evaluated: &'a mut [bool],
+    eligible: Vec<&'a mut [bool]>,
+    amount: Vec<Option<amounts::Writer<'a>>>,
+}
+
+impl Rows<'_> {
+    /// Per program, the amounts too wide for the integers.
+    fn into_wide(self) -> Vec<Vec<(usize, Decimal)>> {
+        self.amount
+            .into_iter()
+            .map(|w| w.map(amounts::Writer::into_wide).unwrap_or_default())
+            .collect()
+    }
+
+    /// No result at row `k` (not evaluated).
+    fn clear(&mut self, k: usize) {
+        for c in &mut self.eligible {
+            if let Some(cell) = c.get_mut(k) {
+                *cell = false;
+            }
+        }
+        for c in self.amount.iter_mut().flatten() {
+            c.set(k, None);
+        }
+    }
+}
+
+/// The scale a program's amounts are held at in a batch result, and
+/// whether they are given at it: the rounding unit's when the amount is
+/// rounded (so `0.00` for a household that gets nothing, as for one that
+/// gets `12.30`); else the scale its type is stored at, the amounts given
+/// normalized.
+fn amount_scale(amount: &crate::plan::Computed) -> (u32, bool) {
+    match (&amount.rounding, &amount.ty) {
+        (Some((_, unit)), _) => (unit.scale(), true),
+        (None, Type::Money) => (2, false),
+        (None, _) => (4, false),
+    }
+}
+
+/// Evaluates cases one at a time from the population's columns, in frames
+/// reused from case to case.
+struct OneByOne<'a> {
+    runner: &'a Runner<'a>,
+    pop: &'a Population,
+    /// Eligibility and amount slot of each program.
+    outputs: Vec<(usize, Option<usize>)>,
+    n_slots: usize,
+    member_slots: Vec<usize>,
+    frame: Vec<Value>,
+    scratch: Vec<Vec<Value>>,
+}
+
+impl<'a> OneByOne<'a> {
+    fn new(runner: &'a Runner<'a>, pop: &'a Population) -> Self {
+        let plan = runner.plan;
+        let outputs = runner
+            .programs()
+            .iter()
+            .map(|&p| {
+                let program = &plan.programs[p];
+                (
+                    plan.computeds[program.eligible].slot,
+                    program.amount.map(|a| plan.computeds[a].slot),
+                )
+            })
+            .collect();
+        let ent = plan
+            .entity_index(&pop.entity_name)
+            .map(|e| &plan.entities[e]);
+        let n_slots = ent.map_or(0, |e| e.n_slots).max(pop.columns.len());
+        let member_slots = ent
+            .map(|e| {
+                e.collections
+                    .iter()
+                    .zip(&pop.collections)
+                    .map(|(c, m)| plan.entities[c.entity].n_slots.max(m.columns.len()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        OneByOne {
+            runner,
+            pop,
+            outputs,
+            n_slots,
+            member_slots,
+            frame: vec![Value::Missing; n_slots],
+            scratch: pop.collections.iter().map(|_| Vec::new()).collect(),
+        }
+    }
+
+    /// Evaluates case `i` and writes its results at row `k` of `rows`.
+    fn run(&mut self, i: usize, k: usize, rows: &mut Rows<'_>) -> Result<(), EvalError> {
+        let pop = self.pop;
+        self.frame.clear();
+        self.frame.extend(pop.columns.iter().map(|c| c.get(i)));
+        self.frame.resize(self.n_slots, Value::Missing);
+        for ((buf, coll), &slots) in self
+            .scratch
+            .iter_mut()
+            .zip(&pop.collections)
+            .zip(&self.member_slots)
+        {
+            buf.clear();
+            for m in coll.rows(i) {
+                let start = buf.len();
+                buf.extend(coll.columns.iter().map(|c| c.get(m)));
+                buf.resize(start + slots, Value::Missing);
+            }
+        }
+        let mut members: Vec<(usize, &mut [Value])> = self
+            .scratch
+            .iter_mut()
+            .zip(&self.member_slots)
+            .map(|(b, &slots)| (slots, b.as_mut_slice()))
+            .collect();
+        self.runner.run(&mut self.frame, &mut members)?;
+        for (p, &(e_slot, a_slot)) in self.outputs.iter().enumerate() {
+            if let Some(cell) = rows.eligible.get_mut(p).and_then(|c| c.get_mut(k)) {
+                *cell = self
+                    .frame
+                    .get(e_slot)
+                    .copied()
+                    .unwrap_or_default()
+                    .as_bool()
+                    .unwrap_or(false);
+            }
+            if let Some(w) = rows.amount.get_mut(p).and_then(Option::as_mut) {
+                let amount =
+                    a_slot.and_then(|s| self.frame.get(s).copied().unwrap_or_default().as_num());
+                w.set(k, amount);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// What one thread reports: errors, and how many cases it evaluated one
+/// by one.
+/// What one thread reports: errors, how many cases it evaluated one by
+/// one, and per program the amounts too wide for the integers.
+type Report = (Vec<(usize, EvalError)>, usize, Vec<Vec<(usize, Decimal)>>);
+
+/// Evaluates the cases of `rows` into it: chunk by chunk with the columnar
+/// program when there is one, case by case for the rows it flags and for
+/// every row otherwise.
+fn run_rows(
+    runner: &Runner<'_>,
+    program: Option<&columnar::Program>,
+    pop: &Population,
+    mut rows: Rows<'_>,
+) -> Report {
+    let mut errors = Vec::new();
+    let mut one = OneByOne::new(runner, pop);
+    let mut slow = 0usize;
+    let n = rows.evaluated.len();
+    let start = rows.start;
+    let mut single = |i: usize, k: usize, rows: &mut Rows<'_>, slow: &mut usize| {
+        *slow += 1;
+        match one.run(i, k, rows) {
+            Ok(()) => {
+                if let Some(done) = rows.evaluated.get_mut(k) {
+                    *done = true;
+                }
+            }
+            Err(e) => {
+                rows.clear(k);
+                errors.push((i, e));
+            }
+        }
+    };
+    let Some(program) = program else {
+        for k in 0..n {
+            let i = start + k;
+            if pop.valid.get(i).copied().unwrap_or(false) {
+                single(i, k, &mut rows, &mut slow);
+            }
+        }
+        return (errors, slow, rows.into_wide());
+    };
+    let mut st = program.state(pop.collections.len());
+    let mut lo = 0;
+    while lo < n {
+        let len = columnar::CHUNK.min(n - lo);
+        let chunk = lo..lo + len;
+        program.run_chunk(pop, &mut st, start + lo, len);
+        for (p, &(e_reg, amount)) in program.outputs().iter().enumerate() {
+            let e = program.reg(&st, e_reg);
+            if let Some(cells) = rows
+                .eligible
+                .get_mut(p)
+                .and_then(|c| c.get_mut(chunk.clone()))
+            {
+                for (cell, &x) in cells.iter_mut().zip(e) {
+                    *cell = x != 0;
+                }
+            }
+            let writer = rows.amount.get_mut(p).and_then(Option::as_mut);
+            if let (Some(w), Some((a_reg, a_scale))) = (writer, amount) {
+                let a = program.reg(&st, a_reg);
+                w.set_units(lo, a.get(..len).unwrap_or(a), a_scale);
+            }
+        }
+        let cases = start + lo..start + lo + len;
+        // Folds rather than short-circuits: they run on vectors.
+        let any = |v: &[bool]| v.iter().fold(false, |a, &x| a | x);
+        let all = |v: &[bool]| v.iter().fold(true, |a, &x| a & x);
+        let clean = !any(st.flag.get(..len).unwrap_or(&st.flag))
+            && pop.valid.get(cases.clone()).is_some_and(all)
+            && pop.wide.get(cases).is_some_and(|w| !any(w));
+        if clean {
+            // Every case valid and shown exact by the columnar program.
+            if let Some(done) = rows.evaluated.get_mut(chunk) {
+                done.fill(true);
+            }
+            lo += len;
+            continue;
+        }
+        for k in chunk {
+            let i = start + k;
+            if !pop.valid.get(i).copied().unwrap_or(false) {
+                rows.clear(k);
+                continue;
+            }
+            if st.flag.get(k - lo).copied().unwrap_or(true)
+                || pop.wide.get(i).copied().unwrap_or(true)
+            {
+                single(i, k, &mut rows, &mut slow);
+            } else if let Some(done) = rows.evaluated.get_mut(k) {
+                *done = true;
+            }
+        }
+        lo += len;
+    }
+    (errors, slow, rows.into_wide())
+}
