@@ -5,7 +5,6 @@
 //! rendered, against the [`Sources`] it came from. Loading collects every
 //! diagnostic it can rather than stopping at the first.
 
-use crate::syntax::sources::Sources;
 use serde::Serialize;
 use std::fmt;
 use std::ops::Range;
@@ -124,7 +123,7 @@ impl Diagnostic {
 
     /// Line and column (1-based, column counted in characters) and the text
     /// of the line, computed against the rule set's sources.
-    pub fn location(&self, sources: &Sources) -> Option<Location> {
+    pub fn location(&self, sources: &dyn FileTexts) -> Option<Location> {
         let text = sources.text(self.file.as_deref()?)?;
         let start = self.span.as_ref().map_or(0, |s| s.start).min(text.len());
         let before = text.get(..start)?;
@@ -155,7 +154,7 @@ impl Diagnostic {
 
     /// Renders the diagnostic as text: code, message, `file:line:col`, the
     /// source line with a caret under the span, and the help line.
-    pub fn render(&self, sources: &Sources) -> String {
+    pub fn render(&self, sources: &dyn FileTexts) -> String {
         let mut out = format!("error[{}]: {}\n", self.code, self.message);
         match (&self.file, self.location(sources)) {
             (Some(file), Some(loc)) if self.span.is_some() => {
@@ -181,7 +180,7 @@ impl Diagnostic {
     }
 
     /// The diagnostic as data, with its location resolved.
-    pub fn to_record(&self, sources: &Sources) -> DiagnosticRecord {
+    pub fn to_record(&self, sources: &dyn FileTexts) -> DiagnosticRecord {
         let loc = self.location(sources);
         DiagnosticRecord {
             code: self.code.code(),
@@ -197,6 +196,13 @@ impl Diagnostic {
             help: self.help.clone(),
         }
     }
+}
+
+/// The texts of a rule set's files, by path: what a diagnostic is rendered
+/// against ([`crate::Sources`] is one).
+pub trait FileTexts {
+    /// The text of the file at `path`, if there is one.
+    fn text(&self, path: &str) -> Option<&str>;
 }
 
 /// A resolved position in a rule file.
@@ -232,46 +238,3 @@ pub struct DiagnosticRecord {
     /// What to do about it.
     pub help: Option<String>,
 }
-
-/// The diagnostics of a rule set that failed to load, with the sources they
-/// point into.
-#[derive(Debug, Clone)]
-pub struct LoadError {
-    /// Every problem found, in file order.
-    pub diagnostics: Vec<Diagnostic>,
-    /// The files that were read, for rendering.
-    pub sources: Sources,
-}
-
-impl LoadError {
-    /// Renders every diagnostic as text.
-    pub fn render(&self) -> String {
-        let mut out = String::new();
-        for d in &self.diagnostics {
-            out.push_str(&d.render(&self.sources));
-            out.push('\n');
-        }
-        out.push_str(&format!(
-            "{} problem{} found\n",
-            self.diagnostics.len(),
-            if self.diagnostics.len() == 1 { "" } else { "s" }
-        ));
-        out
-    }
-
-    /// Every diagnostic as data.
-    pub fn records(&self) -> Vec<DiagnosticRecord> {
-        self.diagnostics
-            .iter()
-            .map(|d| d.to_record(&self.sources))
-            .collect()
-    }
-}
-
-impl fmt::Display for LoadError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.render())
-    }
-}
-
-impl std::error::Error for LoadError {}

@@ -29,6 +29,7 @@ pub mod batch;
 mod check;
 pub mod date;
 pub mod diagnostic;
+mod error;
 pub mod examples;
 pub mod money;
 pub mod outcome;
@@ -42,7 +43,8 @@ pub mod value;
 
 pub use check::{Override, OVERLAY_PREFIX};
 pub use date::Date;
-pub use diagnostic::{Code, Diagnostic, DiagnosticRecord, LoadError};
+pub use diagnostic::{Code, Diagnostic, DiagnosticRecord};
+pub use error::{Error, LoadError};
 pub use outcome::Outcome;
 pub use plan::Lang;
 pub use run::input::{Case, InputError};
@@ -53,36 +55,11 @@ pub use syntax::Sources;
 
 use std::path::Path;
 
-/// Any error bangfu reports.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum Error {
-    /// The rule set does not load.
-    #[error("the rule set does not load:\n{0}")]
-    Load(Box<LoadError>),
-    /// The case's input is invalid.
-    #[error("invalid input: {}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
-    Input(Vec<InputError>),
-    /// The case cannot be evaluated.
-    #[error(transparent)]
-    Eval(#[from] EvalError),
-}
-
-impl Error {
-    /// Stable snake-case code of the error (the first, for input errors).
-    pub fn code(&self) -> &'static str {
-        match self {
-            Error::Load(_) => "rule_set_invalid",
-            Error::Input(errors) => errors.first().map_or("invalid_input", |e| e.code),
-            Error::Eval(e) => e.code(),
-        }
-    }
-}
-
 /// A loaded, checked rule set.
 #[derive(Debug, Clone)]
 pub struct RuleSet {
     plan: plan::Plan,
+    reports: outcome::Reports,
     sources: Sources,
     examples: Vec<check::ExampleSource>,
     overrides: Vec<Override>,
@@ -154,6 +131,7 @@ impl RuleSet {
                     plan.header.version = format!("{}+reform", plan.header.version).into();
                 }
                 Ok(RuleSet {
+                    reports: outcome::Reports::new(&plan),
                     plan,
                     sources,
                     examples,
@@ -300,6 +278,7 @@ impl RuleSet {
         let frame = runner.evaluate_case(case)?;
         Ok(Outcome::build(
             &self.plan,
+            &self.reports,
             runner.segment,
             case.entity,
             &runner.programs,

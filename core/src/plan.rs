@@ -450,12 +450,8 @@ pub struct Segment {
     /// Per program: parameters it reads (directly, through tables or derived
     /// parameters), sorted.
     pub program_params: Vec<Vec<usize>>,
-    /// Per parameter: how outcomes report it in this segment (value,
-    /// version, source), built on first use and shared by every outcome.
-    pub(crate) uses: std::sync::OnceLock<Vec<Option<Arc<crate::outcome::ParameterUse>>>>,
-    /// Per program: the assumptions it rests on in this segment, built on
-    /// first use.
-    pub(crate) notes: std::sync::OnceLock<Vec<Vec<crate::outcome::Assumption>>>,
+    /// Position in [`Plan::segments`].
+    pub index: usize,
 }
 
 /// Built-in aggregations over a collection.

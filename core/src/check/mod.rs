@@ -8,10 +8,18 @@
 //! it can find. Formulas are compiled on demand, in dependency order, which
 //! both orders the plan and finds cycles.
 
-mod decls;
+mod compiler;
+mod declarations;
+mod expressions;
 mod formulas;
+mod names;
+mod overrides;
+mod parameters;
+mod programs;
 mod segments;
 mod tables;
+mod templates;
+mod values;
 
 use crate::diagnostic::{Code, Diagnostic};
 use crate::plan::*;
@@ -158,9 +166,9 @@ pub(crate) fn load(
             .help("add `[ruleset]` with `id` and `version` to ruleset.toml"),
         );
     }
-    decls::apply_overrides(&mut merged, overrides, &mut diags);
+    overrides::apply_overrides(&mut merged, overrides, &mut diags);
     let hash = sources.content_hash();
-    let plan = decls::compile(merged.header.take(), hash, &mut merged, &mut diags);
+    let plan = declarations::compile(merged.header.take(), hash, &mut merged, &mut diags);
     if unparsed {
         // A file that does not parse may define what others name.
         for d in diags.list.iter_mut().filter(|d| {

@@ -152,8 +152,7 @@ pub(crate) fn build(plan: &mut Plan, diags: &mut Diags<'_>) {
             choice,
             program_status,
             program_params,
-            uses: std::sync::OnceLock::new(),
-            notes: std::sync::OnceLock::new(),
+            index: segments.len(),
         });
     }
     plan.segments = segments;

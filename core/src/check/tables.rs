@@ -8,8 +8,9 @@
 //! `default`. For integer keys (ages in years), `at_most = 69` and
 //! `at_least = 70` are adjacent.
 
-use super::decls::{decimal_value, Compiler};
-use super::formulas::{unify, Deps, Scope};
+use super::compiler::*;
+use super::expressions::unify;
+use super::values::*;
 use super::{string_offset, text_of, type_of_name, Item};
 use crate::diagnostic::Code;
 use crate::plan::*;

@@ -6,11 +6,12 @@
 //! `serde_json::to_value`. Money and numbers are exact decimal strings;
 //! keys come in a fixed order.
 
-use super::{Assumption, ConditionOutcome, NamedValue, OutValue, Outcome, ParameterUse};
-use super::{ProgramOutcome, RuleSetStamp};
+use super::model::{Assumption, ConditionOutcome, NamedValue, OutValue, Outcome, ParameterUse};
+use super::model::{ProgramOutcome, RuleSetStamp};
 use crate::plan::{Citation, Text};
 use serde::ser::{SerializeMap, SerializeSeq, Serializer};
 use serde::Serialize;
+use serde_json::Value as Json;
 
 impl Serialize for OutValue {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -178,4 +179,9 @@ impl Serialize for Parameters<'_> {
         }
         m.end()
     }
+}
+
+/// A citation as JSON: source id, document, date, quote, note.
+pub fn citation_json(c: &Citation) -> Json {
+    serde_json::to_value(Cited(c)).unwrap_or(Json::Null)
 }

@@ -369,7 +369,7 @@ pub struct ExampleDecl {
     pub id: String,
     /// What it shows.
     pub description: Option<String>,
-    /// The `S` figures of the policy it reproduces.
+    /// The published figures it reproduces, in the words its parameters quote.
     #[serde(default)]
     pub reproduces: Vec<String>,
     /// The entity of the input.

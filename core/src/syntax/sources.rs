@@ -6,7 +6,7 @@
 //! only file-system access in the crate; browsers and bindings hand files in
 //! directly with [`Sources::from_files`].
 
-use crate::diagnostic::{Code, Diagnostic};
+use crate::diagnostic::{Code, Diagnostic, FileTexts};
 use sha2::{Digest, Sha256};
 use std::path::Path;
 
@@ -164,5 +164,11 @@ impl Sources {
         let digest = hasher.finalize();
         let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
         format!("sha256:{hex}")
+    }
+}
+
+impl FileTexts for Sources {
+    fn text(&self, path: &str) -> Option<&str> {
+        Sources::text(self, path)
     }
 }

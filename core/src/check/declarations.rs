@@ -1,0 +1,397 @@
+//! Declarations: the pass that turns merged declarations into a plan.
+//!
+//! It checks what can be checked without formulas (names, labels, enums,
+//! entities and their collections), calls the parameter, table and program
+//! passes, and allocates a frame slot for every input and computed value.
+
+use super::compiler::*;
+use super::values::*;
+use super::{index_of, text_of, type_of_name, Diags, Item, Merged, MAX_ITEMS};
+use crate::diagnostic::Code;
+use crate::plan::*;
+use crate::syntax;
+use crate::value::Type;
+use std::collections::HashMap;
+use std::ops::Range;
+use toml::Spanned;
+
+pub(super) fn check_labels(
+    t: Option<&syntax::Text>,
+    file: usize,
+    span: Range<usize>,
+    what: &str,
+    diags: &mut Diags<'_>,
+) {
+    let ok = t.is_some_and(|t| {
+        t.zh.as_deref().is_some_and(|s| !s.is_empty())
+            && t.en.as_deref().is_some_and(|s| !s.is_empty())
+    });
+    if !ok {
+        diags.help(
+            file,
+            span,
+            Code::MissingLabel,
+            format!("{what} needs a label in Chinese and English"),
+            "add `label = { zh = \"…\", en = \"…\" }`",
+        );
+    }
+}
+
+/// Compiles merged declarations into a plan.
+pub(crate) fn compile(
+    header: Option<(usize, Spanned<syntax::RulesetHeader>)>,
+    hash: String,
+    merged: &mut Merged,
+    diags: &mut Diags<'_>,
+) -> Option<Plan> {
+    let header_plan = match &header {
+        Some((hfile, header)) => {
+            let h = header.get_ref();
+            check_labels(
+                h.label.as_ref(),
+                *hfile,
+                header.span(),
+                "the rule set",
+                diags,
+            );
+            Header {
+                id: h.id.as_str().into(),
+                version: h.version.as_str().into(),
+                label: text_of(h.label.as_ref(), &h.id),
+                hash: hash.into(),
+            }
+        }
+        // Reported already; check the rest all the same.
+        None => Header {
+            id: "".into(),
+            version: "".into(),
+            label: Text::default(),
+            hash: hash.into(),
+        },
+    };
+    if merged.parameters.len() + merged.programs.len() * 8 > MAX_ITEMS {
+        diags.list.push(crate::diagnostic::Diagnostic::new(
+            Code::FileTooLarge,
+            format!("the rule set defines more than {MAX_ITEMS} items"),
+        ));
+        return None;
+    }
+    let mut c = Compiler {
+        diags,
+        enums: Vec::new(),
+        enum_index: index_of(&merged.enums),
+        params: Vec::new(),
+        param_index: index_of(&merged.parameters),
+        tables: Vec::new(),
+        table_index: index_of(&merged.tables),
+        table_types: Vec::new(),
+        table_key_types: Vec::new(),
+        table_deps: Vec::new(),
+        entities: Vec::new(),
+        entity_index: index_of(&merged.entities),
+        entity_names: Vec::new(),
+        programs: Vec::new(),
+        program_index: index_of(&merged.programs),
+        program_values: Vec::new(),
+        program_broken: Vec::new(),
+        computeds: Vec::new(),
+        computed_state: Vec::new(),
+        computed_src: Vec::new(),
+        deps: Vec::new(),
+        chain_depth: 0,
+    };
+    c.enums = merged.enums.iter().map(|e| c.enum_plan(e)).collect();
+    let sources: HashMap<String, (usize, &Spanned<syntax::SourceDecl>)> = merged
+        .sources
+        .iter()
+        .map(|s| (s.name.clone(), (s.file, &s.decl)))
+        .collect();
+    c.check_name_clashes(merged);
+    for e in &merged.entities {
+        let plan = c.entity_plan(e);
+        c.entities.push(plan);
+    }
+    c.link_collections(merged);
+    for p in &merged.parameters {
+        let plan = c.param_plan(p, &sources);
+        c.params.push(plan);
+    }
+    c.compile_derived(merged);
+    c.check_param_cycles(merged);
+    for t in &merged.tables {
+        c.table_plan(t);
+    }
+    c.declare_computeds(merged, &sources);
+    for id in 0..c.computeds.len() {
+        c.computed_type(id);
+    }
+    c.finish_programs(merged);
+    if !c.diags.list.is_empty() {
+        return None;
+    }
+    let mut plan = Plan {
+        header: header_plan,
+        enums: c.enums,
+        params: c.params,
+        tables: c.tables,
+        entities: c.entities,
+        computeds: c.computeds,
+        programs: c.programs,
+        segments: Vec::new(),
+        units: merged
+            .units
+            .iter()
+            .map(|(u, t)| (u.clone(), super::text_of(Some(t), u)))
+            .collect(),
+    };
+    super::segments::build(&mut plan, c.diags);
+    Some(plan)
+}
+
+impl Compiler<'_, '_> {
+    pub(super) fn enum_plan(&mut self, e: &Item<syntax::EnumDecl>) -> EnumPlan {
+        let d = e.decl.get_ref();
+        let mut variants: Vec<(String, Text)> = Vec::new();
+        for v in &d.variants {
+            let vd = v.get_ref();
+            if variants.iter().any(|(id, _)| *id == vd.id) {
+                self.diags.push(
+                    e.file,
+                    v.span(),
+                    Code::DuplicateDefinition,
+                    format!("enum choice `{}` is listed twice", vd.id),
+                );
+            }
+            if vd.zh.is_none() || vd.en.is_none() {
+                self.diags.help(
+                    e.file,
+                    v.span(),
+                    Code::MissingLabel,
+                    format!("enum choice `{}` needs `zh` and `en` labels", vd.id),
+                    "add zh = \"…\", en = \"…\"",
+                );
+            }
+            let label = syntax::Text {
+                zh: vd.zh.clone(),
+                en: vd.en.clone(),
+            };
+            variants.push((vd.id.clone(), text_of(Some(&label), &vd.id)));
+        }
+        if variants.is_empty() {
+            self.diags.push(
+                e.file,
+                e.name_span.clone(),
+                Code::InvalidValue,
+                format!("enum `{}` has no choices", e.name),
+            );
+        }
+        EnumPlan {
+            name: e.name.clone(),
+            label: text_of(d.label.as_ref(), &e.name),
+            variants,
+        }
+    }
+
+    pub(super) fn check_name_clashes(&mut self, merged: &Merged) {
+        for p in &merged.parameters {
+            if let Some(t) = merged.tables.iter().find(|t| t.name == p.name) {
+                let other = self.diags.path(t.file).to_string();
+                self.diags.push(
+                    p.file,
+                    p.name_span.clone(),
+                    Code::DuplicateDefinition,
+                    format!(
+                        "`{}` names both a parameter and a table (in {other})",
+                        p.name
+                    ),
+                );
+            }
+            for e in &merged.entities {
+                let ed = e.decl.get_ref();
+                let names = ed.inputs.keys().chain(ed.values.keys());
+                for k in names {
+                    if *k.get_ref() == p.name {
+                        self.diags.help(
+                            e.file,
+                            k.span(),
+                            Code::DuplicateDefinition,
+                            format!(
+                                "`{}` of entity `{}` has the name of a parameter",
+                                p.name, e.name
+                            ),
+                            "give inputs and values names that no parameter uses",
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    pub(super) fn entity_plan(&mut self, e: &Item<syntax::EntityDecl>) -> EntityPlan {
+        let d = e.decl.get_ref();
+        check_labels(
+            d.label.as_ref(),
+            e.file,
+            e.name_span.clone(),
+            &format!("entity `{}`", e.name),
+            self.diags,
+        );
+        let mut names = HashMap::new();
+        let mut inputs = Vec::new();
+        for (name, input) in &d.inputs {
+            let id = input.get_ref();
+            check_labels(
+                id.label.as_ref(),
+                e.file,
+                name.span(),
+                &format!("input `{}`", name.get_ref()),
+                self.diags,
+            );
+            let ty = match id.ty.get_ref().as_str() {
+                "enum" => match id.enumeration.as_ref() {
+                    Some(en) => match self.enum_index.get(en.get_ref()) {
+                        Some(&i) => Some((Type::Enum(i), false)),
+                        None => {
+                            self.diags.push(
+                                e.file,
+                                en.span(),
+                                Code::UnknownReference,
+                                format!("enum `{}` is not defined", en.get_ref()),
+                            );
+                            None
+                        }
+                    },
+                    None => {
+                        self.diags.help(
+                            e.file,
+                            id.ty.span(),
+                            Code::UnknownReference,
+                            "an enum input needs `enum = \"…\"`",
+                            "name one of the [enums]",
+                        );
+                        None
+                    }
+                },
+                other => {
+                    let t = type_of_name(other, id.unit.as_deref());
+                    if t.is_none() {
+                        self.diags.help(
+                            e.file,
+                            id.ty.span(),
+                            Code::InvalidValue,
+                            format!("`{other}` is not a type"),
+                            "use money, number, integer, bool, date or enum",
+                        );
+                    }
+                    t
+                }
+            };
+            let (ty, integer) = ty.unwrap_or((Type::Bool, false));
+            let what = format!("`{}`", name.get_ref());
+            let bound = |v: &Option<Spanned<toml::Value>>, c: &mut Self| {
+                v.as_ref()
+                    .and_then(|v| typed_value(v, &ty, integer, &c.enums, e.file, &what, c.diags))
+            };
+            let min = bound(&id.min, self);
+            let max = bound(&id.max, self);
+            let default = bound(&id.default, self);
+            if names
+                .insert(name.get_ref().clone(), Target::Input(inputs.len()))
+                .is_some()
+            {
+                self.diags.push(
+                    e.file,
+                    name.span(),
+                    Code::DuplicateDefinition,
+                    format!("input `{}` is defined twice", name.get_ref()),
+                );
+            }
+            inputs.push(InputPlan {
+                name: name.get_ref().clone(),
+                ty,
+                integer,
+                unit: id.unit.clone(),
+                min,
+                max,
+                not_after_as_of: id.not_after_as_of,
+                max_age: id
+                    .max_age
+                    .as_ref()
+                    .map(|m| (*m.get_ref()).clamp(0, 1000) as i32),
+                default,
+                label: text_of(id.label.as_ref(), name.get_ref()),
+                help: text_of(id.help.as_ref(), ""),
+            });
+        }
+        self.entity_names.push(names);
+        EntityPlan {
+            name: e.name.clone(),
+            label: text_of(d.label.as_ref(), &e.name),
+            n_slots: inputs.len(),
+            inputs,
+            collections: Vec::new(),
+            value_order: Vec::new(),
+            order: Vec::new(),
+        }
+    }
+
+    pub(super) fn link_collections(&mut self, merged: &Merged) {
+        for (ei, e) in merged.entities.iter().enumerate() {
+            for (name, coll) in &e.decl.get_ref().collections {
+                let cd = coll.get_ref();
+                let Some(&member) = self.entity_index.get(cd.entity.get_ref()) else {
+                    self.diags.push(
+                        e.file,
+                        cd.entity.span(),
+                        Code::UnknownReference,
+                        format!("entity `{}` is not defined", cd.entity.get_ref()),
+                    );
+                    continue;
+                };
+                if member == ei {
+                    self.diags.push(
+                        e.file,
+                        cd.entity.span(),
+                        Code::DependencyCycle,
+                        "an entity cannot contain itself",
+                    );
+                    continue;
+                }
+                let max = cd.max.unwrap_or(100).min(1000);
+                if cd.min > max {
+                    self.diags.push(
+                        e.file,
+                        coll.span(),
+                        Code::InvalidBand,
+                        format!(
+                            "collection `{}` has min {} above max {max}",
+                            name.get_ref(),
+                            cd.min
+                        ),
+                    );
+                }
+                let index = self.entities[ei].collections.len();
+                if let Some(names) = self.entity_names.get_mut(ei) {
+                    if names
+                        .insert(name.get_ref().clone(), Target::Collection(index))
+                        .is_some()
+                    {
+                        self.diags.push(
+                            e.file,
+                            name.span(),
+                            Code::DuplicateDefinition,
+                            format!("`{}` is already an input", name.get_ref()),
+                        );
+                    }
+                }
+                self.entities[ei].collections.push(CollectionPlan {
+                    name: name.get_ref().clone(),
+                    entity: member,
+                    min: cd.min,
+                    max,
+                    label: text_of(cd.label.as_ref(), name.get_ref()),
+                });
+            }
+        }
+    }
+}

@@ -1,0 +1,273 @@
+//! Building an outcome from an evaluated frame and the plan's metadata.
+
+use super::model::*;
+use crate::date::Date;
+use crate::plan::*;
+use crate::value::Value;
+use std::sync::{Arc, OnceLock};
+
+fn ref_value(r: &Ref, frame: &[Value], params: &[Value], as_of: Date, plan: &Plan) -> OutValue {
+    let v = match r.target {
+        RefTarget::Param(p) => params.get(p).copied().unwrap_or_default(),
+        RefTarget::Slot(s) => frame.get(s).copied().unwrap_or_default(),
+        RefTarget::AsOf => Value::Date(as_of),
+    };
+    OutValue::of(v, &r.ty, plan)
+}
+
+fn fill<'a>(
+    parts: &'a [TemplatePart],
+    frame: &'a [Value],
+    params: &'a [Value],
+    as_of: Date,
+    plan: &'a Plan,
+) -> impl Iterator<Item = OutValue> + 'a {
+    parts.iter().filter_map(move |p| match p {
+        TemplatePart::Lit(_) => None,
+        TemplatePart::Ref(r) => Some(ref_value(r, frame, params, as_of, plan)),
+    })
+}
+
+/// Number of placeholders of a template.
+fn refs(parts: &[TemplatePart]) -> usize {
+    parts
+        .iter()
+        .filter(|p| matches!(p, TemplatePart::Ref(_)))
+        .count()
+}
+
+/// The assumptions program `pi` rests on in `segment`: parameters in force
+/// whose version is an assumption, and formulas it needs that are, sorted.
+fn program_assumptions(plan: &Plan, segment: &Segment, pi: usize) -> Vec<Assumption> {
+    let Some(p) = plan.programs.get(pi) else {
+        return Vec::new();
+    };
+    let used = segment
+        .program_params
+        .get(pi)
+        .map_or(&[][..], Vec::as_slice);
+    let mut assumptions: Vec<Assumption> = used
+        .iter()
+        .filter_map(|&q| {
+            let v = segment.param_version[q]?;
+            let version = plan.params[q].versions.get(v as usize)?;
+            (version.status == Status::Assumption).then(|| Assumption {
+                kind: "parameter",
+                name: plan.params[q].name.clone(),
+                note: version.citation.note.clone().unwrap_or_else(|| "".into()),
+            })
+        })
+        .collect();
+    for &c in &p.needed {
+        if let Some(note) = &plan.computeds[c].assumption {
+            let comp = &plan.computeds[c];
+            let owner = comp.program.map_or_else(
+                || plan.entities[comp.entity].name.clone(),
+                |o| plan.programs[o].name.to_string(),
+            );
+            assumptions.push(Assumption {
+                kind: "formula",
+                name: format!("{owner}.{}", comp.name).into(),
+                note: note.clone(),
+            });
+        }
+    }
+    assumptions.sort();
+    assumptions.dedup();
+    assumptions
+}
+
+/// How outcomes report each parameter in force in `segment`.
+fn parameter_uses(plan: &Plan, segment: &Segment) -> Vec<Option<Arc<ParameterUse>>> {
+    let params = &segment.params;
+    (0..plan.params.len())
+        .map(|q| {
+            let param = &plan.params[q];
+            let v = segment.param_version[q]?;
+            let version = param.versions.get(v as usize)?;
+            Some(Arc::new(ParameterUse {
+                name: param.name.clone(),
+                label: param.label.clone(),
+                value: OutValue::of(params[q], &param.ty, plan),
+                unit: param.unit.clone(),
+                unit_label: param.unit.as_ref().map(|u| plan.unit_text(u)),
+                status: version.status,
+                from: version.from,
+                until: version.until.or_else(|| {
+                    param
+                        .versions
+                        .get(v as usize + 1)
+                        .and_then(|n| n.from.add_days(-1))
+                }),
+                formula: match &version.rule {
+                    ParamRule::Derived(_, text) => Some(text.clone()),
+                    ParamRule::Fixed(_) => None,
+                },
+                citation: version.citation.clone(),
+            }))
+        })
+        .collect()
+}
+
+/// What outcomes report of each segment, built on first use and shared by
+/// every outcome of the rule set: per parameter, how it is reported (value,
+/// version, source); per program, the assumptions it rests on.
+#[derive(Debug, Default)]
+pub(crate) struct Reports {
+    segments: Vec<SegmentReports>,
+}
+
+#[derive(Debug, Default)]
+struct SegmentReports {
+    uses: OnceLock<Vec<Option<Arc<ParameterUse>>>>,
+    notes: OnceLock<Vec<Vec<Assumption>>>,
+}
+
+impl Reports {
+    /// Empty reports for every segment of `plan`.
+    pub(crate) fn new(plan: &Plan) -> Reports {
+        Reports {
+            segments: plan
+                .segments
+                .iter()
+                .map(|_| SegmentReports::default())
+                .collect(),
+        }
+    }
+}
+
+impl Clone for Reports {
+    /// A clone starts empty (the reports are a cache).
+    fn clone(&self) -> Reports {
+        Reports {
+            segments: self
+                .segments
+                .iter()
+                .map(|_| SegmentReports::default())
+                .collect(),
+        }
+    }
+}
+
+impl Outcome {
+    /// Builds the outcome of an evaluated frame.
+    pub(crate) fn build(
+        plan: &Plan,
+        reports: &Reports,
+        segment: &Segment,
+        entity: usize,
+        programs: &[usize],
+        frame: &[Value],
+        as_of: Date,
+    ) -> Outcome {
+        let fallback = SegmentReports::default();
+        let cache = reports.segments.get(segment.index).unwrap_or(&fallback);
+        let params = &segment.params;
+        let mut all_params: Vec<usize> = Vec::with_capacity(
+            programs
+                .iter()
+                .filter_map(|&p| segment.program_params.get(p))
+                .map(Vec::len)
+                .sum(),
+        );
+        let mut all_assumptions: Vec<Assumption> = Vec::new();
+        let mut outs = Vec::with_capacity(programs.len());
+        for &pi in programs {
+            let p = &plan.programs[pi];
+            let get = |c: usize| {
+                let comp = &plan.computeds[c];
+                OutValue::of(
+                    frame.get(comp.slot).copied().unwrap_or_default(),
+                    &comp.ty,
+                    plan,
+                )
+            };
+            let values = p
+                .values
+                .iter()
+                .map(|&c| NamedValue {
+                    name: plan.computeds[c].name.clone(),
+                    label: plan.computeds[c].label.clone(),
+                    value: get(c),
+                })
+                .collect();
+            let conditions = p
+                .conditions
+                .iter()
+                .map(|cond| {
+                    let passed = frame
+                        .get(plan.computeds[cond.computed].slot)
+                        .and_then(|v| v.as_bool())
+                        .unwrap_or(false);
+                    let parts = if passed { &cond.pass } else { &cond.fail };
+                    ConditionOutcome {
+                        id: cond.id.clone(),
+                        label: cond.label.clone(),
+                        passed,
+                        reject: cond.reject.clone(),
+                        template: parts.clone(),
+                        filled_zh: refs(&parts[0]),
+                        filled: {
+                            let mut v = Vec::with_capacity(refs(&parts[0]) + refs(&parts[1]));
+                            v.extend(fill(&parts[0], frame, params, as_of, plan));
+                            v.extend(fill(&parts[1], frame, params, as_of, plan));
+                            v
+                        },
+                        compared: cond
+                            .refs
+                            .iter()
+                            .map(|r| NamedValue {
+                                name: r.name.clone(),
+                                label: r.label.clone(),
+                                value: ref_value(r, frame, params, as_of, plan),
+                            })
+                            .collect(),
+                    }
+                })
+                .collect();
+            let used = &segment.program_params[pi];
+            let notes = cache.notes.get_or_init(|| {
+                (0..plan.programs.len())
+                    .map(|pi| program_assumptions(plan, segment, pi))
+                    .collect()
+            });
+            let assumptions = notes.get(pi).cloned().unwrap_or_default();
+            all_params.extend(used.iter().copied());
+            all_assumptions.extend(assumptions.iter().cloned());
+            outs.push(ProgramOutcome {
+                program: p.name.clone(),
+                label: p.label.clone(),
+                eligible: frame
+                    .get(plan.computeds[p.eligible].slot)
+                    .and_then(|v| v.as_bool())
+                    .unwrap_or(false),
+                amount: p.amount.map(get),
+                values,
+                conditions,
+                parameters: used.iter().map(|&q| plan.params[q].name.clone()).collect(),
+                assumptions,
+            });
+        }
+        all_params.sort_unstable();
+        all_params.dedup();
+        all_assumptions.sort();
+        all_assumptions.dedup();
+        let uses = cache.uses.get_or_init(|| parameter_uses(plan, segment));
+        let parameters = all_params
+            .into_iter()
+            .filter_map(|q| uses.get(q).cloned().flatten())
+            .collect();
+        Outcome {
+            ruleset: RuleSetStamp {
+                id: plan.header.id.clone(),
+                version: plan.header.version.clone(),
+                hash: plan.header.hash.clone(),
+            },
+            as_of,
+            entity: plan.entities[entity].name.clone(),
+            programs: outs,
+            parameters,
+            assumptions: all_assumptions,
+        }
+    }
+}

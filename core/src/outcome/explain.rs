@@ -1,0 +1,118 @@
+//! An outcome as text for people, in Chinese or English.
+
+use super::model::*;
+use crate::plan::*;
+
+impl Outcome {
+    /// The outcome explained for people, in Chinese or English.
+    pub fn explain(&self, lang: Lang) -> String {
+        let zh = lang == Lang::Zh;
+        let mut out = String::new();
+        for p in &self.programs {
+            let verdict = match (zh, p.eligible) {
+                (true, true) => "符合条件",
+                (true, false) => "不符合条件",
+                (false, true) => "eligible",
+                (false, false) => "not eligible",
+            };
+            out.push_str(&format!("{} — {verdict}", p.label.get(lang)));
+            if let (true, Some(a)) = (p.eligible, &p.amount) {
+                let unit = match a {
+                    OutValue::Money(_) => {
+                        if zh {
+                            " 元"
+                        } else {
+                            " yuan"
+                        }
+                    }
+                    _ => "",
+                };
+                let shown = a.display(lang);
+                if zh {
+                    out.push_str(&format!("，金额 {shown}{unit}"));
+                } else {
+                    out.push_str(&format!(", amount {shown}{unit}"));
+                }
+            }
+            out.push('\n');
+            for c in &p.conditions {
+                out.push_str(&format!(
+                    "  {} {}\n",
+                    if c.passed { "✓" } else { "✗" },
+                    c.explanation_in(lang)
+                ));
+            }
+        }
+        if !self.parameters.is_empty() {
+            out.push_str(if zh {
+                "\n所用参数：\n"
+            } else {
+                "\nParameters used:\n"
+            });
+            for u in &self.parameters {
+                let status = match (zh, u.status) {
+                    (true, Status::Published) => "已公布",
+                    (true, Status::Derived) => "推算",
+                    (true, Status::Assumption) => "假设",
+                    (false, s) => s.name(),
+                };
+                let unit = u
+                    .unit_label
+                    .as_ref()
+                    .map(|t| t.get(lang))
+                    .map(|s| format!(" {s}"))
+                    .unwrap_or_default();
+                let span = match u.until {
+                    Some(until) => format!("{} – {until}", u.from),
+                    None => format!("{} –", u.from),
+                };
+                out.push_str(&format!(
+                    "  {} = {}{unit} [{status}; {span}]\n",
+                    u.label.get(lang),
+                    u.value.display(lang)
+                ));
+                let c = &u.citation;
+                let mut cite = format!(
+                    "    {}{}",
+                    if zh { "来源：" } else { "source: " },
+                    c.document
+                );
+                if let Some(d) = c.date {
+                    cite.push_str(&format!(" ({d})"));
+                }
+                if let Some(f) = &u.formula {
+                    cite.push_str(&if zh {
+                        format!("；公式 {f}")
+                    } else {
+                        format!("; formula {f}")
+                    });
+                }
+                if let Some(q) = &c.quote {
+                    cite.push_str(&format!(" “{q}”"));
+                }
+                out.push_str(&cite);
+                out.push('\n');
+            }
+        }
+        if !self.assumptions.is_empty() {
+            out.push_str(if zh {
+                "\n本结果依据以下假设（非公布数字）：\n"
+            } else {
+                "\nThis answer rests on assumptions (not published figures):\n"
+            });
+            for a in &self.assumptions {
+                out.push_str(&format!("  - {}: {}\n", a.name, a.note));
+            }
+        }
+        out.push_str(&format!(
+            "\n{} {} {} ({}), {} {}\n",
+            if zh { "规则集" } else { "Rule set" },
+            self.ruleset.id,
+            self.ruleset.version,
+            self.ruleset.hash,
+            if zh { "评估日期" } else { "as of" },
+            self.as_of
+        ));
+        out
+    }
+}

@@ -1,0 +1,273 @@
+//! What an outcome holds: values, conditions, programs, parameters used,
+//! assumptions, and the rule set that decided.
+
+use crate::date::Date;
+use crate::money;
+use crate::plan::*;
+use crate::value::{Type, Value};
+use rust_decimal::Decimal;
+use serde_json::Value as Json;
+use std::sync::Arc;
+
+/// A value as reported in an outcome.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OutValue {
+    /// Money, in yuan.
+    Money(Decimal),
+    /// A number, with its unit.
+    Number(Decimal, Option<String>),
+    /// True or false.
+    Bool(bool),
+    /// A date.
+    Date(Date),
+    /// An enum choice: id and label.
+    Choice(String, Text),
+    /// Not computed (rules not in force).
+    Missing,
+}
+
+impl OutValue {
+    pub(crate) fn of(v: Value, ty: &Type, plan: &Plan) -> OutValue {
+        match (v, ty) {
+            (Value::Num(d), Type::Money) => OutValue::Money(d),
+            (Value::Num(d), Type::Number(u)) => OutValue::Number(d, u.clone()),
+            (Value::Bool(b), _) => OutValue::Bool(b),
+            (Value::Date(d), _) => OutValue::Date(d),
+            (Value::Enum(i), Type::Enum(e)) => {
+                let (id, label) = plan
+                    .enums
+                    .get(*e)
+                    .and_then(|en| en.variants.get(i as usize))
+                    .cloned()
+                    .unwrap_or_default();
+                OutValue::Choice(id, label)
+            }
+            (Value::Num(d), _) => OutValue::Number(d, None),
+            _ => OutValue::Missing,
+        }
+    }
+
+    /// The value as JSON: money and numbers as exact decimal strings.
+    pub fn to_json(&self) -> Json {
+        serde_json::to_value(self).unwrap_or(Json::Null)
+    }
+
+    /// The value for people, in `lang`.
+    pub fn display(&self, lang: Lang) -> String {
+        match self {
+            OutValue::Money(d) | OutValue::Number(d, _) => money::display(*d),
+            OutValue::Bool(b) => match (lang, b) {
+                (Lang::Zh, true) => "是".into(),
+                (Lang::Zh, false) => "否".into(),
+                (Lang::En, true) => "yes".into(),
+                (Lang::En, false) => "no".into(),
+            },
+            OutValue::Date(d) => d.to_string(),
+            OutValue::Choice(_, label) => label.get(lang).to_string(),
+            OutValue::Missing => "-".into(),
+        }
+    }
+
+    /// The decimal, for money and numbers.
+    pub fn decimal(&self) -> Option<Decimal> {
+        match self {
+            OutValue::Money(d) | OutValue::Number(d, _) => Some(*d),
+            _ => None,
+        }
+    }
+}
+
+/// A named value with its label.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NamedValue {
+    /// Name as in the rules.
+    pub name: Arc<str>,
+    /// Label.
+    pub label: Text,
+    /// Value.
+    pub value: OutValue,
+}
+
+/// One condition's result.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConditionOutcome {
+    /// Id.
+    pub id: Arc<str>,
+    /// Label.
+    pub label: Text,
+    /// Whether it holds.
+    pub passed: bool,
+    /// Rejection code (when it fails).
+    pub reject: Arc<str>,
+    /// The values it compared.
+    pub compared: Vec<NamedValue>,
+    /// The explanation template that applies (pass or fail), zh and en,
+    /// shared with the plan; rendered only when asked for.
+    pub(super) template: [Arc<[TemplatePart]>; 2],
+    /// The values of the template's placeholders, in order: those of the
+    /// Chinese template, then those of the English one.
+    pub(super) filled: Vec<OutValue>,
+    /// How many of `filled` are the Chinese template's.
+    pub(super) filled_zh: usize,
+}
+
+impl ConditionOutcome {
+    /// The explanation in `lang`: "家庭人均月收入 800 元低于低保标准 1045 元".
+    pub fn explanation_in(&self, lang: Lang) -> String {
+        let i = usize::from(lang == Lang::En);
+        let (zh, en) = self.filled.split_at(self.filled_zh.min(self.filled.len()));
+        let mut values = if lang == Lang::En {
+            en.iter()
+        } else {
+            zh.iter()
+        };
+        self.template[i]
+            .iter()
+            .map(|part| match part {
+                TemplatePart::Lit(s) => s.clone(),
+                TemplatePart::Ref(_) => values
+                    .next()
+                    .map_or_else(|| "-".to_string(), |v| v.display(lang)),
+            })
+            .collect()
+    }
+
+    /// The explanation in both languages.
+    pub fn explanation(&self) -> Text {
+        Text {
+            zh: self.explanation_in(Lang::Zh).into(),
+            en: self.explanation_in(Lang::En).into(),
+        }
+    }
+}
+
+/// One program's result.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProgramOutcome {
+    /// Program id.
+    pub program: Arc<str>,
+    /// Label.
+    pub label: Text,
+    /// Whether every condition holds.
+    pub eligible: bool,
+    /// The amount (zero when not eligible), for programs that pay one.
+    pub amount: Option<OutValue>,
+    /// Intermediate values.
+    pub values: Vec<NamedValue>,
+    /// Conditions.
+    pub conditions: Vec<ConditionOutcome>,
+    /// Names of the parameters used.
+    pub parameters: Vec<Arc<str>>,
+    /// Assumptions this program's answer rests on.
+    pub assumptions: Vec<Assumption>,
+}
+
+/// A parameter used, with its provenance.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParameterUse {
+    /// Name.
+    pub name: Arc<str>,
+    /// Label.
+    pub label: Text,
+    /// Value in force.
+    pub value: OutValue,
+    /// Unit.
+    pub unit: Option<Arc<str>>,
+    /// How the unit reads, in both languages.
+    pub unit_label: Option<Text>,
+    /// Status.
+    pub status: Status,
+    /// First day of the version.
+    pub from: Date,
+    /// Last day of the version, if bounded.
+    pub until: Option<Date>,
+    /// Formula of a derived version.
+    pub formula: Option<Arc<str>>,
+    /// Source.
+    pub citation: Citation,
+}
+
+/// Something an answer rests on that no source states.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Assumption {
+    /// `parameter` or `formula`.
+    pub kind: &'static str,
+    /// Parameter name, or `program.value`.
+    pub name: Arc<str>,
+    /// Why it was chosen.
+    pub note: Arc<str>,
+}
+
+/// The identity of the rule set that decided.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleSetStamp {
+    /// Id.
+    pub id: Arc<str>,
+    /// Version.
+    pub version: Arc<str>,
+    /// Content hash.
+    pub hash: Arc<str>,
+}
+
+/// The outcome of one case on one date.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outcome {
+    /// Which rules decided.
+    pub ruleset: RuleSetStamp,
+    /// The evaluation date.
+    pub as_of: Date,
+    /// The case's entity.
+    pub entity: String,
+    /// Each program evaluated.
+    pub programs: Vec<ProgramOutcome>,
+    /// Every parameter used (shared by the outcomes of one segment).
+    pub parameters: Vec<Arc<ParameterUse>>,
+    /// Every assumption used.
+    pub assumptions: Vec<Assumption>,
+}
+
+impl OutValue {
+    /// The value of parameter `p`, typed.
+    pub fn of_param(plan: &Plan, p: usize, v: Value) -> OutValue {
+        plan.params
+            .get(p)
+            .map_or(OutValue::Missing, |param| OutValue::of(v, &param.ty, plan))
+    }
+}
+
+impl Outcome {
+    /// The outcome of one program.
+    pub fn program(&self, name: &str) -> Option<&ProgramOutcome> {
+        self.programs.iter().find(|p| &*p.program == name)
+    }
+
+    /// Looks up an output by key: `program.eligible`, `program.amount`,
+    /// `program.<value>`, `program.conditions.<id>`.
+    pub fn get(&self, key: &str) -> Option<OutValue> {
+        let (prog, rest) = key.split_once('.')?;
+        let p = self.program(prog)?;
+        match rest {
+            "eligible" => Some(OutValue::Bool(p.eligible)),
+            "amount" => p.amount.clone(),
+            _ => {
+                if let Some(cond) = rest.strip_prefix("conditions.") {
+                    return p
+                        .conditions
+                        .iter()
+                        .find(|c| &*c.id == cond)
+                        .map(|c| OutValue::Bool(c.passed));
+                }
+                p.values
+                    .iter()
+                    .find(|v| &*v.name == rest)
+                    .map(|v| v.value.clone())
+            }
+        }
+    }
+
+    /// The outcome as JSON (what [`serde::Serialize`] writes; to write
+    /// text, `serde_json::to_string(&outcome)` skips the tree).
+    pub fn to_json(&self) -> Json {
+        serde_json::to_value(self).unwrap_or(Json::Null)
+    }
+}
