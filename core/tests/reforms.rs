@@ -110,8 +110,8 @@ fn overrides_that_do_not_fit_are_refused() {
     }
 }
 
-/// "Move the upper band to start at 75" (POLICY.md): an overlay replaces
-/// the age table; 72-year-olds then get the lower rate.
+/// "Move the upper band to start at 75", an analyst's scenario: an overlay
+/// replaces the age table; 72-year-olds then get the lower rate.
 #[test]
 fn an_overlay_replaces_the_age_bands() {
     let rules = chengyang();
