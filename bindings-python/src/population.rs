@@ -99,7 +99,7 @@ fn build(
     key: &str,
     as_of: Date,
 ) -> Result<Built, BuildError> {
-    let plan = rules.plan();
+    let plan = rules.compiled_plan();
     let e = rules.entity(entity).map_err(BuildError::Eval)?;
     let ent = &plan.entities[e];
     let case_want = |name: &str| {
@@ -194,7 +194,7 @@ pub(crate) fn build_population(
 ) -> PyResult<PyPopulation> {
     if members.is_some() {
         let e = rules.entity(entity).map_err(|e| eval_error(py, &e))?;
-        if rules.plan().entities[e].collections.is_empty() {
+        if rules.compiled_plan().entities[e].collections.is_empty() {
             return Err(pyo3::exceptions::PyValueError::new_err(format!(
                 "`{entity}` cases have no members; pass members=None"
             )));
@@ -229,7 +229,7 @@ pub(crate) fn build_population(
 /// Which programs of a rule set pay money.
 pub(crate) fn money_programs(rules: &RuleSet) -> impl Fn(&str) -> bool + '_ {
     move |name: &str| {
-        let plan = rules.plan();
+        let plan = rules.compiled_plan();
         plan.program_index(name)
             .and_then(|p| plan.programs[p].amount)
             .and_then(|c| plan.computeds.get(c))

@@ -98,7 +98,7 @@ impl PyRuleSet {
     #[getter]
     fn entities(&self) -> Vec<String> {
         self.inner
-            .plan()
+            .compiled_plan()
             .entities
             .iter()
             .map(|e| e.name.clone())
@@ -109,7 +109,7 @@ impl PyRuleSet {
     #[pyo3(signature = (entity = None))]
     fn programs(&self, py: Python<'_>, entity: Option<&str>) -> PyResult<Vec<String>> {
         guard(py, || {
-            let plan = self.inner.plan();
+            let plan = self.inner.compiled_plan();
             let e = entity
                 .map(|name| self.inner.entity(name))
                 .transpose()
@@ -133,7 +133,7 @@ impl PyRuleSet {
     ) -> PyResult<Bound<'py, PyAny>> {
         guard(py, || {
             let as_of = date_arg(date)?;
-            let plan = self.inner.plan();
+            let plan = self.inner.compiled_plan();
             let q = plan.param_index(name).ok_or_else(|| {
                 pyo3::exceptions::PyKeyError::new_err(format!("`{name}` is not a parameter"))
             })?;

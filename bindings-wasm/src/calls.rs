@@ -21,7 +21,7 @@ pub fn load(files: Vec<(String, String)>) -> Result<RuleSet, Failure> {
 
 /// Every program with its entity, label and whether it pays an amount.
 pub fn programs(rules: &RuleSet) -> Json {
-    schema::programs(rules.plan())
+    schema::programs(rules.compiled_plan())
 }
 
 /// The input schema of a program, for generating a form.
@@ -30,7 +30,7 @@ pub fn programs(rules: &RuleSet) -> Json {
 /// `unknown_program`.
 pub fn program_schema(rules: &RuleSet, program: &str) -> Result<Json, Failure> {
     let i = program_index(rules, program)?;
-    schema::program_schema(rules.plan(), i).ok_or_else(|| unknown_program(rules, program))
+    schema::program_schema(rules.compiled_plan(), i).ok_or_else(|| unknown_program(rules, program))
 }
 
 /// Reads an evaluation date, `YYYY-MM-DD`.
@@ -77,7 +77,7 @@ pub struct Target {
 /// # Errors
 /// `unknown_program` when the name is neither.
 pub fn target_named(rules: &RuleSet, name: &str) -> Result<Target, Failure> {
-    let plan = rules.plan();
+    let plan = rules.compiled_plan();
     match plan.program_index(name) {
         Some(i) => Ok(Target {
             entity: plan
@@ -205,13 +205,13 @@ pub fn with_overrides(rules: &RuleSet, overrides: &Json) -> Result<RuleSet, Fail
 
 fn program_index(rules: &RuleSet, program: &str) -> Result<usize, Failure> {
     rules
-        .plan()
+        .compiled_plan()
         .program_index(program)
         .ok_or_else(|| unknown_program(rules, program))
 }
 
 fn unknown_program(rules: &RuleSet, name: &str) -> Failure {
-    let plan = rules.plan();
+    let plan = rules.compiled_plan();
     let programs: Vec<&str> = plan.programs.iter().map(|p| &*p.name).collect();
     let entities: Vec<&str> = plan.entities.iter().map(|e| e.name.as_str()).collect();
     Failure::at(

@@ -5,11 +5,8 @@
 //! 2 bad input or usage (the message names the field). Output is written only
 //! once the whole answer is known, so a failure never leaves half an answer.
 
-use bangfu::outcome::citation_json;
-use bangfu::plan::{ParamRule, Status};
-use bangfu::{
-    examples, schema, settle, Date, Diagnostic, Error, Lang, LoadError, Override, RuleSet,
-};
+use bangfu::outcome::NamedParameter;
+use bangfu::{examples, settle, Date, Error, Lang, Reform, RuleSet, Status};
 use clap::{Parser, Subcommand, ValueEnum};
 use serde_json::{json, Map, Value as Json};
 use std::io::Read;
@@ -251,15 +248,11 @@ fn run(command: Command) -> Result<String, Fail> {
         }
         Command::Schema { dir, program } => {
             let rules = load(&dir)?;
-            let plan = rules.plan();
             let out = match program {
-                None => schema::programs(plan),
-                Some(p) => {
-                    let i = plan
-                        .program_index(&p)
-                        .ok_or_else(|| usage(format!("--program: `{p}` is not a program")))?;
-                    schema::program_schema(plan, i).unwrap_or(Json::Null)
-                }
+                None => rules.schemas(),
+                Some(p) => rules
+                    .schema(&p)
+                    .map_err(|_| usage(format!("--program: `{p}` is not a program")))?,
             };
             Ok(pretty(&out))
         }
@@ -358,7 +351,7 @@ fn check(dir: &Path, format: Format) -> Result<String, Fail> {
     if format == Format::Json {
         let out = pretty(&json!({
             "ok": failed.is_empty(),
-            "ruleset": {"id": rules.id(), "version": rules.version(), "hash": rules.hash()},
+            "ruleset": stamp(&rules),
             "diagnostics": [],
             "examples": {"passed": results.len() - failed.len(), "failed": failed.iter().map(|r| json!({"id": r.id, "file": r.file, "failures": r.failures})).collect::<Vec<_>>()},
         }));
@@ -369,13 +362,10 @@ fn check(dir: &Path, format: Format) -> Result<String, Fail> {
         };
     }
     let mut out = format!("{} {} ({})\n", rules.id(), rules.version(), rules.hash());
-    let plan = rules.plan();
+    let n = rules.counts();
     out.push_str(&format!(
         "loaded: {} parameters, {} tables, {} programs, {} entities; no problems found\n",
-        plan.params.len(),
-        plan.tables.len(),
-        plan.programs.len(),
-        plan.entities.len()
+        n.parameters, n.tables, n.programs, n.entities
     ));
     for r in &failed {
         out.push_str(&format!("example `{}` ({}) FAILED:\n", r.id, r.file));
@@ -395,122 +385,52 @@ fn check(dir: &Path, format: Format) -> Result<String, Fail> {
     }
 }
 
+/// The reform asked for on the command line: a reform file, overlay files
+/// and `--set` pairs, read by the core's one reform reader and applied in
+/// that order.
 fn reform(
     rules: RuleSet,
     set: &[String],
     overlay: &[PathBuf],
     reform_file: Option<&Path>,
 ) -> Result<RuleSet, Fail> {
+    let located = |what: &str, errors: Vec<bangfu::ReformError>| {
+        let lines: Vec<String> = errors.iter().map(|e| format!("  {e}")).collect();
+        usage(format!("{what}: invalid reform\n{}", lines.join("\n")))
+    };
+    let apply = |rules: RuleSet, what: &str, reform: Reform| {
+        if reform.is_empty() {
+            return Ok(rules);
+        }
+        rules.reform(&reform).map_err(|e| match e {
+            Error::Reform(errors) => located(what, errors),
+            Error::Load(e) => usage(format!(
+                "{what}: the reformed rule set does not load\n{}",
+                e.render()
+            )),
+            other => usage(format!("{what}: {other}")),
+        })
+    };
     let mut rules = rules;
     if let Some(path) = reform_file {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| usage(format!("--reform {}: {e}", path.display())))?;
-        let table: toml::Table = toml::from_str(&text)
-            .map_err(|e| usage(format!("--reform {}: {}", path.display(), e.message())))?;
-        let mut overrides = Vec::new();
-        for (name, v) in &table {
-            let (value, from) = match v {
-                toml::Value::String(s) => (s.clone(), None),
-                toml::Value::Integer(i) => (i.to_string(), None),
-                toml::Value::Boolean(b) => (b.to_string(), None),
-                toml::Value::Table(t) => {
-                    let value = match t.get("value") {
-                        Some(toml::Value::String(s)) => s.clone(),
-                        Some(toml::Value::Integer(i)) => i.to_string(),
-                        Some(toml::Value::Boolean(b)) => b.to_string(),
-                        _ => {
-                            return Err(usage(format!(
-                                "--reform {}: {name}.value must be a string such as \"1100\"",
-                                path.display()
-                            )))
-                        }
-                    };
-                    let from = match t.get("from") {
-                        None => None,
-                        Some(d) => {
-                            Some(Date::parse(d.to_string().trim_matches('"')).ok_or_else(|| {
-                                usage(format!(
-                                    "--reform {}: {name}.from is not a date",
-                                    path.display()
-                                ))
-                            })?)
-                        }
-                    };
-                    (value, from)
-                }
-                toml::Value::Float(f) => {
-                    return Err(usage(format!(
-                        "--reform {}: {name} = {f} is a TOML float; write \"{f}\"",
-                        path.display()
-                    )))
-                }
-                _ => {
-                    return Err(usage(format!(
-                        "--reform {}: {name} must be a value or {{ value, from }}",
-                        path.display()
-                    )))
-                }
-            };
-            overrides.push(Override {
-                name: name.clone(),
-                value,
-                from,
-            });
-        }
-        rules = rules.with_overrides(&overrides).map_err(|e| {
-            usage(format!(
-                "--reform: the reform does not load\n{}",
-                render_plain(&e)
-            ))
-        })?;
+        let what = format!("--reform {}", path.display());
+        let text = std::fs::read_to_string(path).map_err(|e| usage(format!("{what}: {e}")))?;
+        let r = Reform::from_toml(&text).map_err(|e| located(&what, e))?;
+        rules = apply(rules, &what, r)?;
     }
-    if !overlay.is_empty() {
-        let mut files = Vec::new();
-        for p in overlay {
-            let text = std::fs::read_to_string(p)
-                .map_err(|e| usage(format!("--overlay {}: {e}", p.display())))?;
-            files.push((
-                p.file_name().map_or_else(
-                    || "overlay.toml".into(),
-                    |n| n.to_string_lossy().to_string(),
-                ),
-                text,
-            ));
-        }
-        rules = rules.with_overlay(files).map_err(|e| {
-            usage(format!(
-                "--overlay: the reformed rule set does not load\n{}",
-                e.render()
-            ))
-        })?;
+    let mut overlays = Reform::new();
+    for p in overlay {
+        let text = std::fs::read_to_string(p)
+            .map_err(|e| usage(format!("--overlay {}: {e}", p.display())))?;
+        let name = p.file_name().map_or_else(
+            || "overlay.toml".into(),
+            |n| n.to_string_lossy().to_string(),
+        );
+        overlays = overlays.overlay(name, text);
     }
-    if !set.is_empty() {
-        let mut overrides = Vec::new();
-        for s in set {
-            let (name, value) = s
-                .split_once('=')
-                .ok_or_else(|| usage(format!("--set: `{s}` is not NAME=VALUE")))?;
-            overrides.push(Override {
-                name: name.trim().into(),
-                value: value.trim().into(),
-                from: None,
-            });
-        }
-        rules = rules.with_overrides(&overrides).map_err(|e| {
-            usage(format!(
-                "--set: the reform does not load\n{}",
-                render_plain(&e)
-            ))
-        })?;
-    }
-    Ok(rules)
-}
-
-fn render_plain(e: &LoadError) -> String {
-    e.diagnostics
-        .iter()
-        .map(|d: &Diagnostic| d.render(&e.sources))
-        .collect()
+    rules = apply(rules, "--overlay", overlays)?;
+    let pairs = Reform::from_pairs(set).map_err(|e| located("--set", e))?;
+    apply(rules, "--set", pairs)
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -533,19 +453,18 @@ fn eval(
     let text = read_input(input)?;
     let json: Json =
         serde_json::from_str(&text).map_err(|e| usage(format!("{input}: not valid JSON: {e}")))?;
-    let plan = rules.plan();
-    let entity = match (entity, programs.first()) {
-        (Some(e), _) => e,
-        (None, Some(p)) => {
-            let i = plan.program_index(p).ok_or_else(|| usage(format!("--program: `{p}` is not a program of {}", rules.id())))?;
-            plan.entities[plan.programs[i].entity].name.clone()
-        }
-        (None, None) => match rules.entities_for(&json).as_slice() {
-            [one] => one.to_string(),
-            [] => return Err(usage(format!("{input}: its fields fit no entity of {}; say which entity the case is (--entity household) or which program to evaluate (--program dibao)", rules.id()))),
-            several => return Err(usage(format!("{input}: its fields fit {}; say which with --entity or --program", several.join(", ")))),
-        },
-    };
+    let entity = rules
+        .entity_for_case(
+            entity.as_deref(),
+            programs.first().map(String::as_str),
+            &json,
+        )
+        .map_err(|e| match e {
+            Error::Eval(e) => usage(format!("--program/--entity: {e}")),
+            e => usage(format!(
+                "{input}: {e} (--entity household or --program dibao)"
+            )),
+        })?;
     let filter = (!programs.is_empty()).then_some(programs.as_slice());
     match rules.evaluate_json(&entity, &json, as_of, filter) {
         Ok(outcome) => Ok(if explain {
@@ -571,118 +490,79 @@ fn eval(
 fn params(dir: &Path, on: &str, format: Format) -> Result<String, Fail> {
     let day = date(on, "--on")?;
     let rules = load(dir)?;
-    let plan = rules.plan();
-    let seg = plan.segment_at(day).ok_or_else(|| {
+    let params = rules.parameters_on(day).map_err(|_| {
         usage(format!(
             "--on: no rules of {} are in force on {day}",
             rules.id()
         ))
     })?;
-    let mut rows = Vec::new();
+    if format == Format::Json {
+        let rows: Vec<Json> = params
+            .iter()
+            .map(|p| serde_json::to_value(NamedParameter(p)).unwrap_or(Json::Null))
+            .collect();
+        return Ok(pretty(
+            &json!({"ruleset": stamp(&rules), "on": day.to_string(), "parameters": rows}),
+        ));
+    }
     let mut text = format!(
         "parameters of {} {} in force on {day}\n",
         rules.id(),
         rules.version()
     );
-    for (i, p) in plan.params.iter().enumerate() {
-        let Some(v) = seg.param_version[i] else {
-            continue;
-        };
-        let Some(version) = p.versions.get(v as usize) else {
-            continue;
-        };
-        let value = bangfu::outcome::OutValue::of_param(plan, i, seg.params[i]);
-        let formula = match &version.rule {
-            ParamRule::Derived(_, f) => Some(f.clone()),
-            ParamRule::Fixed(_) => None,
-        };
+    for p in &params {
         text.push_str(&format!(
             "{:<34} {:>10} {:<18} {:<11} from {}{}  {}\n",
             p.name,
-            value.display(Lang::En),
-            p.unit.clone().unwrap_or_default(),
-            version.status.name(),
-            version.from,
-            formula
+            p.value.display(Lang::En),
+            p.unit.as_deref().unwrap_or_default(),
+            p.status.name(),
+            p.from,
+            p.formula
                 .as_ref()
                 .map(|f| format!(" = {f}"))
                 .unwrap_or_default(),
-            version.citation.document
+            p.citation.document
         ));
-        rows.push(json!({
-            "name": p.name, "label": {"zh": p.label.zh, "en": p.label.en}, "value": value.to_json(), "unit": p.unit,
-            "status": version.status.name(), "from": version.from.to_string(), "until": version.until.map(|d| d.to_string()),
-            "formula": formula, "source": citation_json(&version.citation),
-        }));
     }
-    if format == Format::Json {
-        Ok(pretty(
-            &json!({"ruleset": {"id": rules.id(), "version": rules.version(), "hash": rules.hash()}, "on": day.to_string(), "parameters": rows}),
-        ))
-    } else {
-        let assumptions = rows
-            .iter()
-            .filter(|r| r["status"] == Status::Assumption.name())
-            .count();
-        text.push_str(&format!(
-            "{} parameters, {assumptions} of them assumptions\n",
-            rows.len()
-        ));
-        Ok(text)
-    }
+    let assumptions = params
+        .iter()
+        .filter(|p| p.status == Status::Assumption)
+        .count();
+    text.push_str(&format!(
+        "{} parameters, {assumptions} of them assumptions\n",
+        params.len()
+    ));
+    Ok(text)
+}
+
+fn stamp(rules: &RuleSet) -> Json {
+    json!({"id": rules.id(), "version": rules.version(), "hash": rules.hash()})
 }
 
 fn diff(dir: &Path, from: &str, to: &str, format: Format) -> Result<String, Fail> {
     let (a, b) = (date(from, "--from")?, date(to, "--to")?);
     let rules = load(dir)?;
-    let plan = rules.plan();
-    let (sa, sb) = (plan.segment_at(a), plan.segment_at(b));
-    let mut changes = Vec::new();
-    for (i, p) in plan.params.iter().enumerate() {
-        let va = sa.map(|s| bangfu::outcome::OutValue::of_param(plan, i, s.params[i]));
-        let vb = sb.map(|s| bangfu::outcome::OutValue::of_param(plan, i, s.params[i]));
-        let vera = sa.and_then(|s| s.param_version[i]);
-        let verb = sb.and_then(|s| s.param_version[i]);
-        if va != vb || vera != verb {
-            let status = verb
-                .and_then(|v| p.versions.get(v as usize))
-                .map(|v| v.status.name());
-            changes.push(json!({"kind": "parameter", "name": p.name, "from": va.as_ref().map(|v| v.to_json()), "to": vb.as_ref().map(|v| v.to_json()), "status": status}));
-        }
-    }
-    for (i, c) in plan.computeds.iter().enumerate() {
-        let ca = sa.and_then(|s| s.choice[i]);
-        let cb = sb.and_then(|s| s.choice[i]);
-        if ca != cb {
-            let text = |v: Option<u32>| {
-                v.and_then(|v| c.versions.get(v as usize))
-                    .map(|f| f.text.clone())
-            };
-            let owner = c.program.map_or_else(
-                || plan.entities[c.entity].name.clone(),
-                |p| plan.programs[p].name.to_string(),
-            );
-            changes.push(json!({"kind": "formula", "name": format!("{owner}.{}", c.name), "from": text(ca), "to": text(cb)}));
-        }
-    }
+    let changes = rules.diff(a, b);
     if format == Format::Json {
+        let changes: Vec<Json> = changes.iter().map(|c| c.to_json()).collect();
         return Ok(pretty(
-            &json!({"ruleset": {"id": rules.id(), "version": rules.version(), "hash": rules.hash()}, "from": a.to_string(), "to": b.to_string(), "changes": changes}),
+            &json!({"ruleset": stamp(&rules), "from": a.to_string(), "to": b.to_string(), "changes": changes}),
         ));
     }
+    let show = |v: &Json| match v {
+        Json::String(s) => s.clone(),
+        Json::Null => "(not in force)".into(),
+        other => other.to_string(),
+    };
     let mut out = format!("changes in {} between {a} and {b}\n", rules.id());
     for c in &changes {
-        let show = |v: &Json| match v {
-            Json::String(s) => s.clone(),
-            Json::Null => "(not in force)".into(),
-            other => other.to_string(),
-        };
         out.push_str(&format!(
             "  {} {}: {} -> {}\n",
-            c["kind"].as_str().unwrap_or(""),
-            c["name"].as_str().unwrap_or(""),
-            show(&c["from"]),
-            show(&c["to"])
+            c.kind.name(),
+            c.name,
+            show(&c.from),
+            show(&c.to)
         ));
     }
     out.push_str(&format!(
@@ -702,15 +582,14 @@ fn settle_cmd(
     records: &str,
 ) -> Result<String, Fail> {
     let rules = load(dir)?;
-    let plan = rules.plan();
     let program = match program {
         Some(p) => p,
         None => {
-            let settled: Vec<&str> = plan
-                .programs
-                .iter()
-                .filter(|p| p.settlement.is_some())
-                .map(|p| &*p.name)
+            let settled: Vec<String> = rules
+                .programs()
+                .into_iter()
+                .filter(|p| p.settles_records)
+                .map(|p| p.name.to_string())
                 .collect();
             match settled.as_slice() {
                 [one] => one.to_string(),

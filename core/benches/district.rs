@@ -15,8 +15,7 @@
 
 use bangfu::batch::{self, BatchResult, ColumnData, Population};
 use bangfu::synthetic::{self, District, KEY};
-use bangfu::value::Value;
-use bangfu::{Date, Decimal, Override, RuleSet};
+use bangfu::{Date, Decimal, Reform, RuleSet};
 use std::error::Error;
 use std::time::{Duration, Instant};
 
@@ -87,13 +86,13 @@ fn line(label: &str, times: &[Duration], rows: usize) {
 
 /// A parameter of the segment in force, as whole fen (money) or as itself.
 fn param(rules: &RuleSet, name: &str, as_of: Date) -> Res<Decimal> {
-    let plan = rules.plan();
-    let i = plan.param_index(name).ok_or("no such parameter")?;
-    let seg = plan.segment_at(as_of).ok_or("no segment")?;
-    match seg.params.get(i) {
-        Some(Value::Num(d)) => Ok(*d),
-        _ => Err(format!("{name} is not a number").into()),
-    }
+    let p = rules
+        .parameter_on(name, as_of)
+        .map_err(|e| e.to_string())?
+        .ok_or("not in force")?;
+    p.value
+        .decimal()
+        .ok_or_else(|| format!("{name} is not a number").into())
 }
 
 fn to_fen(d: Decimal) -> Option<i64> {
@@ -198,11 +197,7 @@ fn main() -> Res<()> {
     let rules = RuleSet::load_dir(root).map_err(|e| e.to_string())?;
     let as_of = synthetic::reference_date().ok_or("reference date")?;
     let reform = rules
-        .with_overrides(&[Override {
-            name: "dibao_standard".into(),
-            value: "1100".into(),
-            from: None,
-        }])
+        .reform(&Reform::new().set("dibao_standard", "1100"))
         .map_err(|e| e.to_string())?;
     println!(
         "district: {n} households, seed 2023, as of {as_of}, {threads} threads, {reps} repetitions"

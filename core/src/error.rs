@@ -2,6 +2,7 @@
 //! a case that cannot be evaluated.
 
 use crate::diagnostic::{Diagnostic, DiagnosticRecord};
+use crate::reform::ReformError;
 use crate::run::input::InputError;
 use crate::run::runner::EvalError;
 use crate::syntax::Sources;
@@ -17,6 +18,12 @@ pub enum Error {
     /// The case's input is invalid.
     #[error("invalid input: {}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
     Input(Vec<InputError>),
+    /// A reform does not fit the rule set: every problem, each with its place.
+    #[error("invalid reform: {}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
+    Reform(Vec<ReformError>),
+    /// What was asked does not say which case or program is meant.
+    #[error("{0}")]
+    Case(String),
     /// The case cannot be evaluated.
     #[error(transparent)]
     Eval(#[from] EvalError),
@@ -29,6 +36,8 @@ impl Error {
             Error::Load(_) => "rule_set_invalid",
             Error::Input(errors) => errors.first().map_or("invalid_input", |e| e.code),
             Error::Eval(e) => e.code(),
+            Error::Reform(_) => ReformError::CODE,
+            Error::Case(_) => "ambiguous_case",
         }
     }
 }

@@ -7,7 +7,6 @@
 //! compared as exact decimals: `"245"` and `"245.00"` are equal, `"244.99"`
 //! is not.
 
-use crate::check::Override;
 use crate::outcome::OutValue;
 use crate::{money, Date, Error, RuleSet};
 use serde_json::Value as Json;
@@ -121,23 +120,18 @@ fn run_one(rules: &RuleSet, file: &str, ex: &crate::syntax::ExampleDecl) -> Exam
     let reformed;
     let rules = match &ex.reform {
         Some(table) => {
-            let overrides: Vec<Override> = table
-                .iter()
-                .map(|(k, v)| Override {
-                    name: k.clone(),
-                    value: match v {
-                        toml::Value::String(s) => s.clone(),
-                        other => other.to_string(),
-                    },
-                    from: None,
-                })
-                .collect();
-            match rules.with_overrides(&overrides) {
+            let reform = match crate::Reform::from_toml_table(table) {
+                Ok(r) => r,
+                Err(errors) => {
+                    return result(errors.iter().map(|e| format!("reform: {e}")).collect())
+                }
+            };
+            match rules.reform(&reform) {
                 Ok(r) => {
                     reformed = r;
                     &reformed
                 }
-                Err(e) => return result(vec![format!("the reform does not load: {}", e.render())]),
+                Err(e) => return result(vec![format!("the reform does not load: {e}")]),
             }
         }
         None => rules,

@@ -100,8 +100,11 @@ pub struct Header {
     pub version: Arc<str>,
     /// Name.
     pub label: Text,
-    /// Content hash of the files (`sha256:…`).
+    /// Content hash of the files (`sha256:…`), combined with the reform's
+    /// when there is one.
     pub hash: Arc<str>,
+    /// Content hash of the reform applied, if any.
+    pub reform: Option<Arc<str>>,
 }
 
 /// An enum.

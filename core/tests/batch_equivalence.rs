@@ -14,7 +14,7 @@
 
 use bangfu::batch::{self, BatchResult, ColumnData, Engine, Population, Table};
 use bangfu::synthetic::{self, District, KEY};
-use bangfu::{Date, Decimal, Override, RuleSet};
+use bangfu::{Date, Decimal, RuleSet};
 use proptest::prelude::*;
 use proptest::test_runner::Config;
 
@@ -23,12 +23,8 @@ use common::chengyang;
 
 fn reform(rules: &RuleSet, standard: &str) -> RuleSet {
     rules
-        .with_overrides(&[Override {
-            name: "dibao_standard".into(),
-            value: standard.into(),
-            from: None,
-        }])
-        .unwrap_or_else(|e| panic!("{}", e.render()))
+        .reform(&bangfu::Reform::new().set("dibao_standard", standard))
+        .unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// Programs whose amounts are rounded to the fen.
@@ -113,10 +109,7 @@ fn compare(
         assert_eq!(decisions.len(), result.programs.len());
         let mut any = false;
         for (d, col) in decisions.iter().zip(&result.programs) {
-            assert_eq!(
-                &*rules.plan().programs[d.program].name,
-                col.program.as_str()
-            );
+            assert_eq!(&*d.program, col.program.as_str());
             assert_eq!(
                 d.eligible, col.eligible[h],
                 "{} eligible, household {h}",
@@ -243,8 +236,8 @@ formula = "elders * 100 CNY + sum(members, monthly_income) / 1000"
 label = { zh = "金额", en = "Amount" }
 "#;
     let rules = chengyang()
-        .with_overlay([("elder.toml", overlay)])
-        .unwrap_or_else(|e| panic!("{}", e.render()));
+        .reform(&bangfu::Reform::new().overlay("elder.toml", overlay))
+        .unwrap_or_else(|e| panic!("{e}"));
     let on = synthetic::reference_date().expect("reference date");
     let district = District::generate(batch::PARALLEL_THRESHOLD + 100, 14, on);
     let population = build(&rules, &district, on);

@@ -238,7 +238,7 @@ proptest! {
         every in 3usize..40,
         offset in 0usize..5,
     ) {
-        let loaded = chengyang().with_overlay([("random.toml", overlay.as_str())]);
+        let loaded = chengyang().reform(&bangfu::Reform::new().overlay("random.toml", overlay.as_str()));
         let Ok(rules) = loaded else {
             // Not every random formula type-checks (a unit clash, say).
             return Err(TestCaseError::reject("formula refused by the checker"));

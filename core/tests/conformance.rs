@@ -15,7 +15,7 @@
 #![allow(clippy::expect_used, clippy::panic, clippy::unwrap_used)]
 
 use bangfu::outcome::OutValue;
-use bangfu::{money, Date, Decimal, Error, Outcome, Override, RuleSet};
+use bangfu::{money, Date, Decimal, Error, Outcome, Reform, RuleSet};
 use serde_json::Value as Json;
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
@@ -90,24 +90,6 @@ fn matches(want: &Json, got: &OutValue) -> bool {
     }
 }
 
-fn overrides_of(reform: &Json) -> Vec<Override> {
-    reform
-        .as_object()
-        .map(|m| {
-            m.iter()
-                .map(|(name, value)| Override {
-                    name: name.clone(),
-                    value: match value {
-                        Json::String(s) => s.clone(),
-                        other => other.to_string(),
-                    },
-                    from: None,
-                })
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
 /// The rule sets of the suite, loaded once each.
 #[derive(Default)]
 struct RuleSets {
@@ -137,12 +119,15 @@ fn run_case(sets: &mut RuleSets, case: &Case) -> Vec<String> {
     };
     let reformed;
     let rules = match c.get("reform") {
-        Some(reform) => match base.with_overrides(&overrides_of(reform)) {
+        Some(reform) => match Reform::from_json(reform)
+            .map_err(Error::Reform)
+            .and_then(|r| base.reform(&r))
+        {
             Ok(r) => {
                 reformed = r;
                 &reformed
             }
-            Err(e) => return vec![format!("the reform does not load:\n{}", e.render())],
+            Err(e) => return vec![format!("the reform does not load:\n{e}")],
         },
         None => base,
     };
@@ -279,7 +264,7 @@ fn check_decide(
         Err(e) => return failures.push(format!("decide fails where evaluate did not: {e}")),
     };
     for d in decisions {
-        let name = &rules.plan().programs[d.program].name;
+        let name = &d.program;
         let Some(p) = outcome.program(name) else {
             failures.push(format!(
                 "decide evaluated `{name}`, the outcome has no such program"
@@ -389,7 +374,7 @@ fn conformance_suite_covers_every_program() {
     }
     for (ruleset, covered) in &by_ruleset {
         let rules = sets.get(ruleset).expect("the rule set loads");
-        for p in &rules.plan().programs {
+        for p in rules.programs() {
             assert!(
                 covered.contains(&*p.name),
                 "no conformance case expects an output of `{}` ({ruleset})",

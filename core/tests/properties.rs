@@ -27,7 +27,7 @@
 #![allow(clippy::expect_used, clippy::panic, clippy::unwrap_used)]
 
 use bangfu::batch::{self, ColumnData, Population, Table};
-use bangfu::{settle, Date, Decimal, Error, EvalError, Override, RuleSet};
+use bangfu::{settle, Date, Decimal, Error, EvalError, Reform, RuleSet};
 use proptest::prelude::*;
 use proptest::test_runner::Config;
 use serde_json::{json, Map, Value as Json};
@@ -69,12 +69,8 @@ fn with_standards() -> &'static Vec<(Decimal, RuleSet)> {
             .iter()
             .map(|s| {
                 let rules = chengyang()
-                    .with_overrides(&[Override {
-                        name: "dibao_standard".into(),
-                        value: s.to_string(),
-                        from: None,
-                    }])
-                    .unwrap_or_else(|e| panic!("reform {s}:\n{}", e.render()));
+                    .reform(&Reform::new().set("dibao_standard", *s))
+                    .unwrap_or_else(|e| panic!("reform {s}:\n{e}"));
                 (s.parse().expect("a decimal"), rules)
             })
             .collect()

@@ -4,7 +4,7 @@
 // Helpers outside #[test] functions fail the test the same way.
 #![allow(clippy::expect_used, clippy::panic, clippy::unwrap_used)]
 
-use bangfu::{Date, Override, RuleSet};
+use bangfu::{Date, Error, Reform, RuleSet};
 use serde_json::json;
 fn day(s: &str) -> Date {
     Date::parse(s).expect("a date")
@@ -29,20 +29,12 @@ fn meal(birth: &str) -> serde_json::Value {
 fn a_reform_is_stamped() {
     let rules = chengyang();
     let reform = rules
-        .with_overrides(&[Override {
-            name: "dibao_standard".into(),
-            value: "1100".into(),
-            from: None,
-        }])
+        .reform(&Reform::new().set("dibao_standard", "1100"))
         .expect("the reform loads");
     assert_ne!(reform.hash(), rules.hash());
     assert!(reform.version().contains("reform"), "{}", reform.version());
     let again = rules
-        .with_overrides(&[Override {
-            name: "dibao_standard".into(),
-            value: "1100".into(),
-            from: None,
-        }])
+        .reform(&Reform::new().set("dibao_standard", "1100"))
         .expect("the reform loads");
     assert_eq!(
         again.hash(),
@@ -50,11 +42,7 @@ fn a_reform_is_stamped() {
         "the same reform has the same hash"
     );
     let other = rules
-        .with_overrides(&[Override {
-            name: "dibao_standard".into(),
-            value: "1200".into(),
-            from: None,
-        }])
+        .reform(&Reform::new().set("dibao_standard", "1200"))
         .expect("the reform loads");
     assert_ne!(other.hash(), reform.hash());
 }
@@ -64,11 +52,7 @@ fn a_reform_is_stamped() {
 fn a_dated_reform_keeps_the_past() {
     let rules = chengyang();
     let reform = rules
-        .with_overrides(&[Override {
-            name: "dibao_standard".into(),
-            value: "1200".into(),
-            from: Some(day("2023-07-01")),
-        }])
+        .reform(&Reform::new().set_from("dibao_standard", "1200", day("2023-07-01")))
         .expect("the reform loads");
     let amount = |r: &RuleSet, on: &str| {
         r.evaluate_json(
@@ -99,14 +83,17 @@ fn overrides_that_do_not_fit_are_refused() {
         ("chain_min_canteens", "2.5"),
     ] {
         let err = rules
-            .with_overrides(&[Override {
-                name: name.into(),
-                value: value.into(),
-                from: None,
-            }])
+            .reform(&Reform::new().set(name, value))
             .expect_err("refused");
-        assert!(!err.diagnostics.is_empty(), "{name}={value}");
-        let _ = err.render();
+        match err {
+            Error::Reform(errors) => {
+                assert_eq!(errors.len(), 1, "{name}={value}");
+                assert_eq!(errors[0].loc, format!("overrides.{name}"));
+                assert!(errors[0].to_string().contains(name), "{}", errors[0]);
+            }
+            Error::Load(e) => assert!(!e.diagnostics.is_empty(), "{name}={value}"),
+            other => panic!("{name}={value}: {other}"),
+        }
     }
 }
 
@@ -127,8 +114,8 @@ rows = [
 ]
 "#;
     let reform = rules
-        .with_overlay([("band75.toml", overlay)])
-        .unwrap_or_else(|e| panic!("{}", e.render()));
+        .reform(&Reform::new().overlay("band75.toml", overlay))
+        .unwrap_or_else(|e| panic!("{e}"));
     assert_ne!(reform.hash(), rules.hash());
     let on = day("2023-09-06");
     let amount = |r: &RuleSet, birth: &str| {
@@ -160,9 +147,9 @@ rows = [
     );
     // An overlay is checked like any rule file: a gap is refused.
     let gapped = overlay.replace("at_most = 74", "at_most = 73");
-    let err = rules
-        .with_overlay([("band75.toml", gapped)])
-        .expect_err("a gap");
+    let Err(Error::Load(err)) = rules.reform(&Reform::new().overlay("band75.toml", gapped)) else {
+        panic!("a gap is refused");
+    };
     assert!(
         err.diagnostics
             .iter()
@@ -178,11 +165,7 @@ rows = [
 fn raising_the_70_plus_subsidy() {
     let rules = chengyang();
     let reform = rules
-        .with_overrides(&[Override {
-            name: "meal_subsidy_70_plus".into(),
-            value: "8".into(),
-            from: None,
-        }])
+        .reform(&Reform::new().set("meal_subsidy_70_plus", "8"))
         .expect("loads");
     let on = day("2023-09-06");
     let amount = |r: &RuleSet, birth: &str| {
@@ -195,4 +178,45 @@ fn raising_the_70_plus_subsidy() {
     assert_eq!(amount(&reform, "1950-01-01").as_deref(), Some("8"));
     assert_eq!(amount(&reform, "1960-01-01").as_deref(), Some("3"));
     assert_eq!(amount(rules, "1950-01-01").as_deref(), Some("6"));
+}
+
+/// A reform's hash is its own; the reformed rule set's hash combines it with
+/// the rule files', and every outcome carries both.
+#[test]
+fn outcomes_of_a_reform_carry_its_hash() {
+    let rules = chengyang();
+    let r = Reform::from_toml("dibao_standard = { value = \"1100\", from = 2023-01-01 }")
+        .expect("a reform file");
+    let reformed = rules.reform(&r).expect("loads");
+    assert_eq!(reformed.base_hash(), rules.hash());
+    assert_ne!(reformed.hash(), rules.hash());
+    assert_eq!(reformed.applied_reform(), &r);
+    let outcome = reformed
+        .evaluate_json("household", &household_800(), day("2023-09-06"), None)
+        .expect("evaluates")
+        .to_json();
+    assert_eq!(outcome["ruleset"]["reform"], json!(r.hash()));
+    assert_eq!(outcome["ruleset"]["hash"], json!(reformed.hash()));
+    let base = rules
+        .evaluate_json("household", &household_800(), day("2023-09-06"), None)
+        .expect("evaluates")
+        .to_json();
+    assert!(base["ruleset"].get("reform").is_none());
+    // Reforms accumulate, the later winning.
+    let twice = reformed
+        .reform(&Reform::new().set("dibao_standard", "1200"))
+        .expect("loads");
+    let amount = twice
+        .evaluate_json(
+            "household",
+            &household_800(),
+            day("2023-09-06"),
+            Some(&["dibao".into()]),
+        )
+        .expect("evaluates")
+        .get("dibao.amount")
+        .and_then(|v| v.decimal())
+        .map(|d| d.normalize().to_string());
+    assert_eq!(amount.as_deref(), Some("1200"));
+    assert_eq!(twice.base_hash(), rules.hash());
 }

@@ -6,8 +6,8 @@
 #![allow(clippy::expect_used, clippy::panic, clippy::unwrap_used)]
 
 use bangfu::examples::run_examples;
-use bangfu::plan::Status;
 use bangfu::RuleSet;
+use bangfu::Status;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
@@ -56,10 +56,9 @@ fn every_figure_of_the_source_is_reproduced_by_a_worked_example() {
     let rules = rules();
     let quotes = |source: Option<&str>| -> Vec<String> {
         rules
-            .plan()
-            .params
-            .iter()
-            .flat_map(|p| &p.versions)
+            .parameter_names()
+            .into_iter()
+            .flat_map(|p| rules.parameter_history(p).expect("a parameter"))
             .filter(|v| source.is_none() || v.citation.source_id.as_deref() == source)
             .filter_map(|v| v.citation.quote.as_deref().map(str::to_string))
             .collect()
@@ -118,14 +117,20 @@ fn every_figure_of_the_source_is_reproduced_by_a_worked_example() {
     }
 }
 
+struct Named<'a> {
+    name: &'a str,
+}
+
 /// Every version of every parameter names its source, and every assumption
 /// says why; derived versions show their formula.
 #[test]
 fn every_parameter_is_cited() {
     let rules = rules();
-    for p in &rules.plan().params {
-        assert!(!p.versions.is_empty(), "{} has no history", p.name);
-        for v in &p.versions {
+    for name in rules.parameter_names() {
+        let versions = rules.parameter_history(name).expect("a parameter");
+        let p = Named { name };
+        assert!(!versions.is_empty(), "{} has no history", p.name);
+        for v in &versions {
             assert!(
                 !v.citation.document.is_empty(),
                 "{} from {}: no document",
@@ -159,18 +164,19 @@ fn every_parameter_is_cited() {
 #[test]
 fn the_dibao_standard_has_its_history() {
     let rules = rules();
-    let plan = rules.plan();
-    let p = &plan.params[plan.param_index("dibao_standard").expect("dibao_standard")];
-    let history: Vec<(String, String)> = p
-        .versions
+    let versions = rules
+        .parameter_history("dibao_standard")
+        .expect("dibao_standard");
+    let history: Vec<(String, String)> = versions
         .iter()
         .map(|v| {
-            let value = match &v.rule {
-                bangfu::plan::ParamRule::Fixed(x) => x
-                    .as_num()
+            let value = match (&v.value, &v.formula) {
+                (Some(x), _) => x
+                    .decimal()
                     .map(|d| d.normalize().to_string())
                     .unwrap_or_default(),
-                bangfu::plan::ParamRule::Derived(_, f) => f.to_string(),
+                (None, Some(f)) => f.to_string(),
+                (None, None) => String::new(),
             };
             (v.from.to_string(), value)
         })
@@ -187,7 +193,7 @@ fn the_dibao_standard_has_its_history() {
     .map(|(d, v)| (d.to_string(), v.to_string()))
     .collect();
     assert_eq!(history, want);
-    let status: Vec<Status> = p.versions.iter().map(|v| v.status).collect();
+    let status: Vec<Status> = versions.iter().map(|v| v.status).collect();
     assert_eq!(
         status[2],
         Status::Assumption,
@@ -195,6 +201,8 @@ fn the_dibao_standard_has_its_history() {
     );
     assert_eq!(status[3], Status::Assumption, "the 2022 value is inferred");
     assert_eq!(status[4], Status::Published, "1045 is published");
-    let tekun = &plan.params[plan.param_index("tekun_standard").expect("tekun_standard")];
-    assert!(tekun.versions.iter().all(|v| v.status == Status::Derived));
+    let tekun = rules
+        .parameter_history("tekun_standard")
+        .expect("tekun_standard");
+    assert!(tekun.iter().all(|v| v.status == Status::Derived));
 }

@@ -3,7 +3,6 @@
 // Helpers outside #[test] functions fail the test the same way.
 #![allow(clippy::expect_used, clippy::panic, clippy::unwrap_used)]
 
-use bangfu::schema::program_schema;
 use bangfu::{Date, Error};
 use serde_json::{json, Map, Value as Json};
 
@@ -38,12 +37,12 @@ fn fill(fields: &Json) -> Map<String, Json> {
 #[test]
 fn every_program_has_a_schema_with_labels() {
     let rules = chengyang();
-    let plan = rules.plan();
-    for (i, p) in plan.programs.iter().enumerate() {
-        let schema = program_schema(plan, i).unwrap_or_else(|| panic!("no schema for {}", p.name));
+    for p in rules.programs() {
+        let schema = rules
+            .schema(&p.name)
+            .unwrap_or_else(|_| panic!("no schema for {}", p.name));
         assert_eq!(schema["program"], &*p.name);
-        let entity = &plan.entities[p.entity];
-        assert_eq!(schema["entity"], entity.name.as_str());
+        assert_eq!(schema["entity"], p.entity.as_str());
         let fields = schema["fields"].as_array().expect("fields");
         for f in fields.iter().chain(
             schema["collections"]
@@ -76,11 +75,10 @@ fn every_program_has_a_schema_with_labels() {
 #[test]
 fn a_form_filled_from_the_schema_evaluates() {
     let rules = chengyang();
-    let plan = rules.plan();
     let on = Date::parse("2023-09-06").expect("a date");
     let mut report = String::new();
-    for (i, p) in plan.programs.iter().enumerate() {
-        let schema = program_schema(plan, i).expect("a schema");
+    for p in rules.programs() {
+        let schema = rules.schema(&p.name).expect("a schema");
         let mut case = fill(&schema["fields"]);
         for c in schema["collections"].as_array().into_iter().flatten() {
             let member = Json::Object(fill(&c["fields"]));
@@ -89,7 +87,7 @@ fn a_form_filled_from_the_schema_evaluates() {
                 json!([member]),
             );
         }
-        let entity = plan.entities[p.entity].name.clone();
+        let entity = p.entity.clone();
         match rules.evaluate_json(
             &entity,
             &Json::Object(case.clone()),

@@ -59,6 +59,7 @@ pub(crate) fn compile(
                 version: h.version.as_str().into(),
                 label: text_of(h.label.as_ref(), &h.id),
                 hash: hash.into(),
+                reform: None,
             }
         }
         // Reported already; check the rest all the same.
@@ -67,6 +68,7 @@ pub(crate) fn compile(
             version: "".into(),
             label: Text::default(),
             hash: hash.into(),
+            reform: None,
         },
     };
     if merged.parameters.len() + merged.programs.len() * 8 > MAX_ITEMS {

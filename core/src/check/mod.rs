@@ -14,6 +14,7 @@ mod expressions;
 mod formulas;
 mod names;
 mod overrides;
+pub(crate) use overrides::check_override;
 mod parameters;
 mod programs;
 mod segments;
@@ -23,6 +24,7 @@ mod values;
 
 use crate::diagnostic::{Code, Diagnostic};
 use crate::plan::*;
+use crate::reform::Override;
 use crate::syntax::sources::Sources;
 use crate::syntax::{self, ExampleDecl, Fragment};
 use crate::value::Type;
@@ -44,18 +46,6 @@ pub struct ExampleSource {
     pub file: String,
     /// The example.
     pub decl: Spanned<ExampleDecl>,
-}
-
-/// A parameter override applied before compiling (a reform).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Override {
-    /// Parameter name.
-    pub name: String,
-    /// New value, as text (`"1100"`, `"true"`, `"2024-01-01"`).
-    pub value: String,
-    /// First day of the new value; when absent, the value replaces the whole
-    /// history.
-    pub from: Option<crate::date::Date>,
 }
 
 /// An item of a merged rule set: its declaration, name and file.

@@ -89,3 +89,41 @@ pub(crate) fn apply_overrides(merged: &mut Merged, overrides: &[Override], diags
         ));
     }
 }
+
+/// Checks an override against the plan it would change: the name must be a
+/// parameter, the value must fit its type. Returns what is wrong.
+pub(crate) fn check_override(plan: &crate::plan::Plan, o: &Override) -> Result<(), String> {
+    use crate::value::Type;
+    let Some(p) = plan.params.iter().find(|p| *p.name == o.name) else {
+        return Err(format!(
+            "`{}` is not a parameter of {} (`bangfu params` lists them)",
+            o.name, plan.header.id
+        ));
+    };
+    let value = match (&p.ty, o.value.as_str()) {
+        (Type::Bool, "true" | "false") => toml::Value::Boolean(o.value == "true"),
+        (Type::Bool, _) => return Err(format!("\"{}\" is not true or false", o.value)),
+        _ => toml::Value::String(o.value.clone()),
+    };
+    let mut diags = Diags {
+        files: Vec::new(),
+        list: Vec::new(),
+    };
+    let what = "the value";
+    typed_value(
+        &Spanned::new(0..0, value),
+        &p.ty,
+        false,
+        &plan.enums,
+        0,
+        what,
+        &mut diags,
+    )
+    .map(|_| ())
+    .ok_or_else(|| {
+        diags.list.first().map_or_else(
+            || format!("\"{}\" does not fit", o.value),
+            |d| d.message.clone(),
+        )
+    })
+}

@@ -124,6 +124,14 @@ struct SegmentReports {
 }
 
 impl Reports {
+    /// How outcomes report each parameter in `segment` (built on first use).
+    pub(crate) fn uses(&self, plan: &Plan, segment: &Segment) -> &[Option<Arc<ParameterUse>>] {
+        match self.segments.get(segment.index) {
+            Some(cache) => cache.uses.get_or_init(|| parameter_uses(plan, segment)),
+            None => &[],
+        }
+    }
+
     /// Empty reports for every segment of `plan`.
     pub(crate) fn new(plan: &Plan) -> Reports {
         Reports {
@@ -262,6 +270,7 @@ impl Outcome {
                 id: plan.header.id.clone(),
                 version: plan.header.version.clone(),
                 hash: plan.header.hash.clone(),
+                reform: plan.header.reform.clone(),
             },
             as_of,
             entity: plan.entities[entity].name.clone(),

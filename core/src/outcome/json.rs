@@ -119,17 +119,35 @@ impl Serialize for Cited<'_> {
 impl Serialize for ParameterUse {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_map(Some(9))?;
-        m.serialize_entry("label", &Texts(&self.label))?;
-        m.serialize_entry("value", &self.value)?;
-        m.serialize_entry("unit", &self.unit.as_deref())?;
-        m.serialize_entry("unit_label", &self.unit_label.as_ref().map(Texts))?;
-        m.serialize_entry("status", self.status.name())?;
-        m.serialize_entry("from", &self.from.to_string())?;
-        m.serialize_entry("until", &self.until.map(|d| d.to_string()))?;
-        m.serialize_entry("formula", &self.formula.as_deref())?;
-        m.serialize_entry("source", &Cited(&self.citation))?;
+        parameter_entries(&mut m, self)?;
         m.end()
     }
+}
+
+/// A parameter in force with its name first (`bangfu params`, the
+/// parameters of a rule set on a day).
+pub struct NamedParameter<'a>(pub &'a ParameterUse);
+
+impl Serialize for NamedParameter<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(Some(10))?;
+        m.serialize_entry("name", &*self.0.name)?;
+        parameter_entries(&mut m, self.0)?;
+        m.end()
+    }
+}
+
+fn parameter_entries<M: SerializeMap>(m: &mut M, u: &ParameterUse) -> Result<(), M::Error> {
+    m.serialize_entry("label", &Texts(&u.label))?;
+    m.serialize_entry("value", &u.value)?;
+    m.serialize_entry("unit", &u.unit.as_deref())?;
+    m.serialize_entry("unit_label", &u.unit_label.as_ref().map(Texts))?;
+    m.serialize_entry("status", u.status.name())?;
+    m.serialize_entry("from", &u.from.to_string())?;
+    m.serialize_entry("until", &u.until.map(|d| d.to_string()))?;
+    m.serialize_entry("formula", &u.formula.as_deref())?;
+    m.serialize_entry("source", &Cited(&u.citation))?;
+    Ok(())
 }
 
 impl Serialize for RuleSetStamp {
@@ -138,6 +156,9 @@ impl Serialize for RuleSetStamp {
         m.serialize_entry("id", &*self.id)?;
         m.serialize_entry("version", &*self.version)?;
         m.serialize_entry("hash", &*self.hash)?;
+        if let Some(reform) = &self.reform {
+            m.serialize_entry("reform", &**reform)?;
+        }
         m.end()
     }
 }

@@ -205,8 +205,11 @@ pub struct RuleSetStamp {
     pub id: Arc<str>,
     /// Version.
     pub version: Arc<str>,
-    /// Content hash.
+    /// Content hash of the rules that decided: the rule files', combined
+    /// with the reform's when there is one.
     pub hash: Arc<str>,
+    /// Content hash of the reform applied, if any.
+    pub reform: Option<Arc<str>>,
 }
 
 /// The outcome of one case on one date.

@@ -29,6 +29,12 @@ pub enum EvalError {
         /// The name asked for.
         name: String,
     },
+    /// The parameter does not exist.
+    #[error("`{name}` is not a parameter of this rule set")]
+    UnknownParameter {
+        /// The name asked for.
+        name: String,
+    },
     /// The entity does not exist.
     #[error("`{name}` is not an entity of this rule set")]
     UnknownEntity {
@@ -75,6 +81,7 @@ impl EvalError {
             EvalError::NoRulesInForce { .. } => "no_rules_in_force",
             EvalError::UnknownProgram { .. } => "unknown_program",
             EvalError::UnknownEntity { .. } => "unknown_entity",
+            EvalError::UnknownParameter { .. } => "unknown_parameter",
             EvalError::WrongEntity { .. } => "wrong_entity",
             EvalError::Overflow { .. } => "overflow",
             EvalError::PopulationMismatch { .. } => "population_mismatch",

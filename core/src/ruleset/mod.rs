@@ -1,0 +1,359 @@
+//! The rule set: the one object every surface talks to.
+//!
+//! [`RuleSet`] loads and checks a folder of rule files, answers questions
+//! about it in domain words (its programs, entities, input schemas,
+//! parameters in force on a date, what changed between two dates), applies
+//! a [`Reform`], and evaluates cases. Populations, comparisons, sweeps and
+//! settlements add their methods in their own modules (`batch`, `analysis`,
+//! `settle`), so that this module depends on none of them.
+
+mod describe;
+mod timeline;
+
+pub use describe::{Counts, EntityInfo, ProgramInfo};
+pub use timeline::{Change, ChangeKind, ParameterInForce, ParameterVersion};
+
+use crate::check;
+use crate::outcome::{Outcome, Reports};
+use crate::plan::Plan;
+use crate::reform::{combined_hash, Reform, ReformError};
+use crate::run::input::{self, Case};
+use crate::run::runner::{EvalError, Runner};
+use crate::syntax::Sources;
+use crate::{Date, Decimal, Error, LoadError};
+use std::path::Path;
+use std::sync::Arc;
+
+/// A loaded, checked rule set (possibly with a reform applied).
+#[derive(Debug, Clone)]
+pub struct RuleSet {
+    plan: Plan,
+    reports: Reports,
+    /// The rule files, without the reform's overlays.
+    base: Sources,
+    /// The rule files as compiled (with the reform's overlays).
+    sources: Sources,
+    base_hash: Arc<str>,
+    reform: Reform,
+    examples: Vec<check::ExampleSource>,
+}
+
+fn load_error(diagnostics: Vec<crate::Diagnostic>, sources: Sources) -> Box<LoadError> {
+    Box::new(LoadError {
+        diagnostics,
+        sources,
+    })
+}
+
+fn into_load(e: Error, sources: &Sources) -> Box<LoadError> {
+    match e {
+        Error::Load(l) => l,
+        other => load_error(
+            vec![crate::Diagnostic::new(
+                crate::Code::UnknownName,
+                other.to_string(),
+            )],
+            sources.clone(),
+        ),
+    }
+}
+
+impl RuleSet {
+    /// Loads the rule set in a folder (every `.toml` file under it).
+    ///
+    /// # Errors
+    /// Every diagnostic found, with the sources to render them against.
+    pub fn load_dir(path: impl AsRef<Path>) -> Result<RuleSet, Box<LoadError>> {
+        let sources = Sources::read_dir(path.as_ref())
+            .map_err(|diagnostics| load_error(diagnostics, Sources::default()))?;
+        RuleSet::from_sources(sources)
+    }
+
+    /// Loads a rule set from in-memory files: `(path, text)` pairs.
+    ///
+    /// # Errors
+    /// Every diagnostic found.
+    pub fn from_files<P: Into<String>, T: Into<String>>(
+        files: impl IntoIterator<Item = (P, T)>,
+    ) -> Result<RuleSet, Box<LoadError>> {
+        let sources = Sources::from_files(files)
+            .map_err(|diagnostics| load_error(diagnostics, Sources::default()))?;
+        RuleSet::from_sources(sources)
+    }
+
+    /// Loads a rule set from sources.
+    ///
+    /// # Errors
+    /// Every diagnostic found.
+    pub fn from_sources(sources: Sources) -> Result<RuleSet, Box<LoadError>> {
+        match check::load(&sources, &[]) {
+            Ok((plan, examples)) => Ok(RuleSet {
+                reports: Reports::new(&plan),
+                base_hash: plan.header.hash.clone(),
+                plan,
+                base: sources.clone(),
+                sources,
+                reform: Reform::new(),
+                examples,
+            }),
+            Err(diagnostics) => Err(load_error(diagnostics, sources)),
+        }
+    }
+
+    /// This rule set with a reform applied, checked again. Reforms
+    /// accumulate: a reform of a reformed rule set applies both, the later
+    /// winning. Derived parameters follow (raising `dibao_standard` raises
+    /// what is derived from it). The result's [`RuleSet::hash`] combines
+    /// the base rule set's hash with the reform's.
+    ///
+    /// # Errors
+    /// [`Error::Reform`] with every override that names no parameter or
+    /// whose value does not fit, each at `overrides.NAME`;
+    /// [`Error::Load`] when the reformed rule set does not check (an overlay
+    /// that breaks it, say).
+    pub fn reform(&self, reform: &Reform) -> Result<RuleSet, Error> {
+        let errors: Vec<ReformError> = reform
+            .overrides()
+            .iter()
+            .filter_map(|o| {
+                check::check_override(&self.plan, o)
+                    .err()
+                    .map(|message| ReformError::at(format!("overrides.{}", o.name), message))
+            })
+            .collect();
+        if !errors.is_empty() {
+            return Err(Error::Reform(errors));
+        }
+        let all = self.reform.clone().then(reform);
+        let sources = if all.overlays().is_empty() {
+            self.base.clone()
+        } else {
+            let prefixed: Vec<(String, String)> = all
+                .overlays()
+                .iter()
+                .map(|(p, t)| (format!("{}{p}", check::OVERLAY_PREFIX), t.clone()))
+                .collect();
+            self.base
+                .overlay(prefixed)
+                .map_err(|d| Error::Load(load_error(d, self.base.clone())))?
+        };
+        let (mut plan, examples) = check::load(&sources, all.overrides())
+            .map_err(|d| Error::Load(load_error(d, sources.clone())))?;
+        if !all.is_empty() {
+            let reform_hash: Arc<str> = all.hash().into();
+            plan.header.hash = combined_hash(&self.base_hash, &reform_hash).into();
+            plan.header.version = format!("{}+reform", plan.header.version).into();
+            plan.header.reform = Some(reform_hash);
+        }
+        Ok(RuleSet {
+            reports: Reports::new(&plan),
+            plan,
+            base: self.base.clone(),
+            sources,
+            base_hash: self.base_hash.clone(),
+            reform: all,
+            examples,
+        })
+    }
+
+    pub(crate) fn plan(&self) -> &Plan {
+        &self.plan
+    }
+
+    /// The compiled plan (kept while the bindings move to the methods above).
+    #[doc(hidden)]
+    pub fn compiled_plan(&self) -> &Plan {
+        &self.plan
+    }
+
+    /// Parameter overrides as a reform (kept while the bindings move to
+    /// [`RuleSet::reform`]).
+    ///
+    /// # Errors
+    /// As [`RuleSet::reform`].
+    #[doc(hidden)]
+    pub fn with_overrides(&self, overrides: &[crate::Override]) -> Result<RuleSet, Box<LoadError>> {
+        let mut r = Reform::new();
+        for o in overrides {
+            r = match o.from {
+                Some(d) => r.set_from(o.name.clone(), o.value.clone(), d),
+                None => r.set(o.name.clone(), o.value.clone()),
+            };
+        }
+        self.reform(&r).map_err(|e| into_load(e, &self.sources))
+    }
+
+    /// Overlay files as a reform (kept while the bindings move to
+    /// [`RuleSet::reform`]).
+    ///
+    /// # Errors
+    /// As [`RuleSet::reform`].
+    #[doc(hidden)]
+    pub fn with_overlay<P: Into<String>, T: Into<String>>(
+        &self,
+        files: impl IntoIterator<Item = (P, T)>,
+    ) -> Result<RuleSet, Box<LoadError>> {
+        let r = files
+            .into_iter()
+            .fold(Reform::new(), |r, (p, t)| r.overlay(p, t));
+        self.reform(&r).map_err(|e| into_load(e, &self.sources))
+    }
+
+    /// The overrides applied (kept while the bindings move to
+    /// [`RuleSet::applied_reform`]).
+    #[doc(hidden)]
+    pub fn overrides(&self) -> &[crate::Override] {
+        self.reform.overrides()
+    }
+
+    /// The rule files as compiled (with a reform's overlays).
+    pub fn sources(&self) -> &Sources {
+        &self.sources
+    }
+
+    /// The rule set's id.
+    pub fn id(&self) -> &str {
+        &self.plan.header.id
+    }
+
+    /// The rule set's version (`+reform` after a reform).
+    pub fn version(&self) -> &str {
+        &self.plan.header.version
+    }
+
+    /// What identifies the rules that decide, `sha256:…`: the rule files'
+    /// hash, combined with the reform's when there is one.
+    pub fn hash(&self) -> &str {
+        &self.plan.header.hash
+    }
+
+    /// SHA-256 of the rule files alone.
+    pub fn base_hash(&self) -> &str {
+        &self.base_hash
+    }
+
+    /// The reform applied (empty for the rules as published).
+    pub fn applied_reform(&self) -> &Reform {
+        &self.reform
+    }
+
+    pub(crate) fn example_sources(&self) -> &[check::ExampleSource] {
+        &self.examples
+    }
+
+    /// The entity's index, or an error naming it.
+    ///
+    /// # Errors
+    /// [`EvalError::UnknownEntity`].
+    #[doc(hidden)]
+    pub fn entity(&self, name: &str) -> Result<usize, EvalError> {
+        self.plan
+            .entity_index(name)
+            .ok_or_else(|| EvalError::UnknownEntity {
+                name: name.to_string(),
+            })
+    }
+
+    /// Reads a case of `entity` from JSON.
+    ///
+    /// # Errors
+    /// Every input error, each with its path.
+    pub fn parse_case(
+        &self,
+        entity: &str,
+        json: &serde_json::Value,
+        as_of: Date,
+    ) -> Result<Case, Error> {
+        let e = self.entity(entity)?;
+        input::parse_case(&self.plan, e, json, as_of).map_err(Error::Input)
+    }
+
+    /// Evaluates a case as of a date, with the full explanation. `programs`
+    /// limits the programs evaluated; `None` evaluates every program of the
+    /// case's entity that is in force.
+    ///
+    /// # Errors
+    /// [`EvalError`] when no rules are in force or a name is unknown.
+    pub fn evaluate(
+        &self,
+        case: &Case,
+        as_of: Date,
+        programs: Option<&[String]>,
+    ) -> Result<Outcome, EvalError> {
+        let runner = Runner::new(&self.plan, case.entity, programs, as_of)?;
+        let frame = runner.evaluate_case(case)?;
+        Ok(Outcome::build(
+            &self.plan,
+            &self.reports,
+            runner.segment,
+            case.entity,
+            &runner.programs,
+            &frame,
+            as_of,
+        ))
+    }
+
+    /// Reads and evaluates a case in one step.
+    ///
+    /// # Errors
+    /// Input errors (all of them) or an evaluation error.
+    pub fn evaluate_json(
+        &self,
+        entity: &str,
+        json: &serde_json::Value,
+        as_of: Date,
+        programs: Option<&[String]>,
+    ) -> Result<Outcome, Error> {
+        let case = self.parse_case(entity, json, as_of)?;
+        Ok(self.evaluate(&case, as_of, programs)?)
+    }
+
+    /// Evaluates a case without building the explanation: eligibility and
+    /// amount per program, in the order the programs were asked for (all
+    /// programs of the entity in force, in rule-set order, when `None`).
+    ///
+    /// # Errors
+    /// As [`RuleSet::evaluate`].
+    pub fn decide(
+        &self,
+        case: &Case,
+        as_of: Date,
+        programs: Option<&[String]>,
+    ) -> Result<Vec<Decision>, EvalError> {
+        let runner = Runner::new(&self.plan, case.entity, programs, as_of)?;
+        let frame = runner.evaluate_case(case)?;
+        Ok(runner
+            .programs
+            .iter()
+            .map(|&p| Decision::read(&self.plan, p, &frame))
+            .collect())
+    }
+}
+
+/// Eligibility and amount of one program for one case.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decision {
+    /// The program's name.
+    pub program: Arc<str>,
+    /// Whether every condition holds.
+    pub eligible: bool,
+    /// The amount (zero when not eligible), if the program pays one.
+    pub amount: Option<Decimal>,
+}
+
+impl Decision {
+    pub(crate) fn read(plan: &Plan, p: usize, frame: &[crate::value::Value]) -> Decision {
+        let program = &plan.programs[p];
+        let slot = |c: usize| {
+            frame
+                .get(plan.computeds[c].slot)
+                .copied()
+                .unwrap_or_default()
+        };
+        Decision {
+            program: program.name.clone(),
+            eligible: slot(program.eligible).as_bool().unwrap_or(false),
+            amount: program.amount.and_then(|a| slot(a).as_num()),
+        }
+    }
+}
