@@ -4,13 +4,15 @@
 //! the answer or the error back. Loading and reforms run with the
 //! interpreter released; a case is microseconds of work and keeps it.
 
-use crate::convert::{date_arg, out_value, override_text, to_json};
-use crate::errors::{catch, core_error, eval_error, guard, input_errors, internal, load_error};
+use crate::convert::{date_arg, override_text, to_json};
+use crate::errors::{build_error, catch, core_error, eval_error, guard, input_errors, internal};
+use crate::errors::{load_error, released, row_errors};
 use crate::outcome::PyOutcome;
-use crate::population::{build_population, PyPopulation};
-use bangfu::outcome::OutValue;
+use crate::population::{raise_arg, stream, PyPopulation};
+use crate::to_py;
+use bangfu::arrow::Population;
 use bangfu::{Error, InputError, Override, RuleSet};
-use pyo3::exceptions::PyValueError;
+use pyo3::exceptions::PyKeyError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyMapping};
 use std::path::PathBuf;
@@ -23,13 +25,7 @@ pub struct PyRuleSet {
 }
 
 fn files_arg(files: &Bound<'_, PyAny>) -> PyResult<Vec<(String, String)>> {
-    let mapping = files.cast::<PyMapping>()?;
-    let mut out = Vec::new();
-    for item in mapping.items()?.iter() {
-        let (path, text): (String, String) = item.extract()?;
-        out.push((path, text));
-    }
-    Ok(out)
+    files.cast::<PyMapping>()?.items()?.extract()
 }
 
 fn loaded(
@@ -96,30 +92,15 @@ impl PyRuleSet {
 
     /// The entities cases can be of (`household`, `person`, `meal`…).
     #[getter]
-    fn entities(&self) -> Vec<String> {
-        self.inner
-            .plan()
-            .entities
-            .iter()
-            .map(|e| e.name.clone())
-            .collect()
+    fn entities(&self) -> Vec<&str> {
+        self.inner.entity_names()
     }
 
     /// The programs, optionally only those of one entity.
     #[pyo3(signature = (entity = None))]
-    fn programs(&self, py: Python<'_>, entity: Option<&str>) -> PyResult<Vec<String>> {
+    fn programs(&self, py: Python<'_>, entity: Option<&str>) -> PyResult<Vec<&str>> {
         guard(py, || {
-            let plan = self.inner.plan();
-            let e = entity
-                .map(|name| self.inner.entity(name))
-                .transpose()
-                .map_err(|e| eval_error(py, &e))?;
-            Ok(plan
-                .programs
-                .iter()
-                .filter(|p| e.is_none_or(|e| p.entity == e))
-                .map(|p| p.name.to_string())
-                .collect())
+            (self.inner.program_names(entity)).map_err(|e| eval_error(py, &e))
         })
     }
 
@@ -133,16 +114,10 @@ impl PyRuleSet {
     ) -> PyResult<Bound<'py, PyAny>> {
         guard(py, || {
             let as_of = date_arg(date)?;
-            let plan = self.inner.plan();
-            let q = plan.param_index(name).ok_or_else(|| {
-                pyo3::exceptions::PyKeyError::new_err(format!("`{name}` is not a parameter"))
-            })?;
-            let value = plan
-                .segment_at(as_of)
-                .filter(|s| s.param_version.get(q).copied().flatten().is_some())
-                .and_then(|s| s.params.get(q).copied())
-                .map_or(OutValue::Missing, |v| OutValue::of_param(plan, q, v));
-            out_value(py, &value)
+            if !self.inner.is_parameter(name) {
+                return Err(PyKeyError::new_err(format!("`{name}` is not a parameter")));
+            }
+            to_py(py, &self.inner.parameter_in_force(name, as_of))
         })
     }
 
@@ -234,17 +209,16 @@ impl PyRuleSet {
         errors: &str,
     ) -> PyResult<PyPopulation> {
         guard(py, || {
-            let raise = match errors {
-                "raise" => true,
-                "collect" => false,
-                other => {
-                    return Err(PyValueError::new_err(format!(
-                        "errors must be \"raise\" or \"collect\", not {other:?}"
-                    )))
-                }
-            };
+            let raise = raise_arg(errors)?;
             let as_of = date_arg(date)?;
-            build_population(py, &self.inner, entity, cases, members, key, as_of, raise)
+            let (cases, members) = (stream(cases)?, members.map(stream).transpose()?);
+            let rules = &*self.inner;
+            let read = || Population::read(rules, entity, cases, members, key, as_of);
+            let inner = released(py, read, build_error)?;
+            if raise && !inner.errors.is_empty() {
+                return Err(row_errors(py, &inner.errors, &inner.error_keys));
+            }
+            Ok(PyPopulation { inner })
         })
     }
 

@@ -24,7 +24,10 @@
 //! assert_eq!(outcome.get("dibao.amount").unwrap().decimal().unwrap().to_string(), "735.00");
 //! ```
 
+#[cfg(feature = "arrow")]
+pub mod arrow;
 pub mod batch;
+mod catalog;
 pub mod compare;
 mod compile;
 pub mod date;
@@ -36,11 +39,12 @@ pub mod expr;
 pub mod input;
 pub mod money;
 pub mod outcome;
-mod outcome_json;
+pub mod outcome_json;
 pub mod plan;
 pub mod schema;
 pub mod settle;
 pub mod source;
+pub mod sweep;
 pub mod syntax;
 pub mod synthetic;
 pub mod value;
