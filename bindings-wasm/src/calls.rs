@@ -9,7 +9,7 @@
 use crate::failure::Failure;
 use bangfu::{schema, Date, Lang, Outcome, Override, RuleSet};
 use serde::Serialize;
-use serde_json::Value as Json;
+use serde_json::{json, Value as Json};
 
 /// Loads a rule set from `(path, text)` pairs.
 ///
@@ -31,6 +31,31 @@ pub fn programs(rules: &RuleSet) -> Json {
 pub fn program_schema(rules: &RuleSet, program: &str) -> Result<Json, Failure> {
     let i = program_index(rules, program)?;
     schema::program_schema(rules.plan(), i).ok_or_else(|| unknown_program(rules, program))
+}
+
+/// Checks one field of a program's form as typed, with core's own checks
+/// (`schema::check_field`): `null`, or `{code, message}` with the message a
+/// form shows, in `lang`. Without `as_of`, the checks against the
+/// evaluation date are left out.
+///
+/// # Errors
+/// `unknown_program`; `unknown_field` at the field's path.
+pub fn check_field(
+    rules: &RuleSet,
+    program: &str,
+    collection: Option<&str>,
+    field: &str,
+    raw: &str,
+    as_of: Option<Date>,
+    lang: Lang,
+) -> Result<Json, Failure> {
+    let i = program_index(rules, program)?;
+    let problem = schema::check_field(rules.plan(), i, collection, field, raw, as_of)
+        .map_err(|e| Failure::at(e.code, &e.loc, e.msg))?;
+    Ok(problem.map_or(
+        Json::Null,
+        |p| json!({"code": p.code, "message": p.message.get(lang)}),
+    ))
 }
 
 /// Reads an evaluation date, `YYYY-MM-DD`.
@@ -307,6 +332,32 @@ mod tests {
         let tekun = target_named(&rules, "tekun").unwrap();
         let err = evaluate(&rules, &tekun, &json!({"monthly_income": "1.001"}), on).unwrap_err();
         assert!(err.errors.len() >= 2, "{err:?}");
+    }
+
+    #[test]
+    fn a_field_is_checked_as_typed_with_its_message() {
+        let rules = rules();
+        let on = date("2023-09-06").ok();
+        let check = |c, f, raw, lang| check_field(&rules, "dibao", c, f, raw, on, lang);
+        assert_eq!(
+            check(None, "financial_assets", "1000", Lang::Zh).unwrap(),
+            Json::Null
+        );
+        assert_eq!(
+            check(Some("members"), "monthly_income", "-1", Lang::Zh).unwrap(),
+            json!({"code": "too_small", "message": "不能小于 0。"})
+        );
+        assert_eq!(
+            check(None, "as_of", "2023-02-30", Lang::En).unwrap()["code"],
+            "invalid_date"
+        );
+        let err = check(Some("members"), "pension", "1", Lang::En).unwrap_err();
+        assert_eq!(
+            (err.code, err.loc.as_str()),
+            ("unknown_field", "members.pension")
+        );
+        let err = check_field(&rules, "nope", None, "x", "", on, Lang::En).unwrap_err();
+        assert_eq!(err.code, "unknown_program");
     }
 
     #[test]
