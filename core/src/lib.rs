@@ -56,8 +56,9 @@ pub use ruleset::{
     Change, ChangeKind, Counts, Decision, EntityInfo, ParameterInForce, ParameterVersion,
     ProgramInfo, RuleSet,
 };
-pub use run::input::{Case, InputError};
+pub use run::input::{Case, FieldProblem, InputError};
 pub use run::runner::{EvalError, Runner};
 pub use rust_decimal::Decimal;
+pub use schema::AS_OF;
 pub use syntax::sources::{MAX_FILES, MAX_FILE_BYTES};
 pub use syntax::Sources;
