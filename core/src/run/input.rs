@@ -432,7 +432,7 @@ fn check_limits(
 pub struct FieldProblem {
     /// The input error code the case reader gives for the same value.
     pub code: &'static str,
-    /// What to enter instead, in Chinese and English ([`message`]).
+    /// What to enter instead, in Chinese and English.
     pub message: Text,
 }
 
