@@ -8,7 +8,7 @@
 //! the core's record batches, beside the key column as given.
 
 use crate::convert::{date_arg, py_date};
-use crate::errors::{arrow_error, eval_error, guard, released};
+use crate::errors::{arrow_error, build_error, eval_error, guard, released, row_errors};
 use crate::rules::PyRuleSet;
 use arrow_array::ffi_stream::RecordBatchStreamReader;
 use arrow_array::RecordBatch;
@@ -168,5 +168,42 @@ impl PyPopulation {
             self.inner.cases.as_of(),
             self.invalid_count()
         )
+    }
+}
+
+// `RuleSet.population` lives beside the population it builds, so that the
+// rule set's module does not depend on this one.
+#[pymethods]
+impl PyRuleSet {
+    /// Builds a population of `entity` from Arrow-compatible tables (pyarrow,
+    /// pandas, polars: anything with `__arrow_c_stream__`): `cases`, and for
+    /// households `members`, linked by the `key` column. Rows are checked as
+    /// of `date`. With `errors="raise"` any bad row raises `InputError`;
+    /// with `"collect"` bad rows are listed in `Population.errors` and are
+    /// not evaluated.
+    #[pyo3(signature = (cases, members = None, *, date, key = "household_id", entity = "household", errors = "raise"))]
+    #[allow(clippy::too_many_arguments)]
+    fn population(
+        &self,
+        py: Python<'_>,
+        cases: &Bound<'_, PyAny>,
+        members: Option<&Bound<'_, PyAny>>,
+        date: &Bound<'_, PyAny>,
+        key: &str,
+        entity: &str,
+        errors: &str,
+    ) -> PyResult<PyPopulation> {
+        guard(py, || {
+            let raise = raise_arg(errors)?;
+            let as_of = date_arg(date)?;
+            let (cases, members) = (stream(cases)?, members.map(stream).transpose()?);
+            let rules = &*self.inner;
+            let read = || Population::read(rules, entity, cases, members, key, as_of);
+            let inner = released(py, read, build_error)?;
+            if raise && !inner.errors.is_empty() {
+                return Err(row_errors(py, &inner.errors, &inner.error_keys));
+            }
+            Ok(PyPopulation { inner })
+        })
     }
 }

@@ -5,12 +5,10 @@
 //! interpreter released; a case is microseconds of work and keeps it.
 
 use crate::convert::{date_arg, to_json};
-use crate::errors::{build_error, catch, core_error, eval_error, guard, input_errors, internal};
-use crate::errors::{load_error, reform_errors, released, row_errors};
+use crate::errors::{catch, core_error, eval_error, guard, input_errors, internal};
+use crate::errors::{load_error, reform_errors};
 use crate::outcome::PyOutcome;
-use crate::population::{raise_arg, stream, PyPopulation};
 use crate::to_py;
-use bangfu::arrow::Population;
 use bangfu::{Error, InputError, Reform, RuleSet};
 use pyo3::exceptions::PyKeyError;
 use pyo3::prelude::*;
@@ -218,38 +216,6 @@ impl PyRuleSet {
                 .into_iter()
                 .fold(Reform::new(), |r, (path, text)| r.overlay(path, text));
             self.reformed(py, reform)
-        })
-    }
-
-    /// Builds a population of `entity` from Arrow-compatible tables (pyarrow,
-    /// pandas, polars: anything with `__arrow_c_stream__`): `cases`, and for
-    /// households `members`, linked by the `key` column. Rows are checked as
-    /// of `date`. With `errors="raise"` any bad row raises `InputError`;
-    /// with `"collect"` bad rows are listed in `Population.errors` and are
-    /// not evaluated.
-    #[pyo3(signature = (cases, members = None, *, date, key = "household_id", entity = "household", errors = "raise"))]
-    #[allow(clippy::too_many_arguments)]
-    fn population(
-        &self,
-        py: Python<'_>,
-        cases: &Bound<'_, PyAny>,
-        members: Option<&Bound<'_, PyAny>>,
-        date: &Bound<'_, PyAny>,
-        key: &str,
-        entity: &str,
-        errors: &str,
-    ) -> PyResult<PyPopulation> {
-        guard(py, || {
-            let raise = raise_arg(errors)?;
-            let as_of = date_arg(date)?;
-            let (cases, members) = (stream(cases)?, members.map(stream).transpose()?);
-            let rules = &*self.inner;
-            let read = || Population::read(rules, entity, cases, members, key, as_of);
-            let inner = released(py, read, build_error)?;
-            if raise && !inner.errors.is_empty() {
-                return Err(row_errors(py, &inner.errors, &inner.error_keys));
-            }
-            Ok(PyPopulation { inner })
         })
     }
 
