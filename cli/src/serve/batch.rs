@@ -51,12 +51,6 @@ fn error_line(n: usize, problem: &Problem) -> String {
 
 /// The answer line for one line of the request.
 fn answer_line(rules: &RuleSet, q: &CaseQuery, n: usize, text: &[u8]) -> String {
-    if text.iter().all(u8::is_ascii_whitespace) {
-        return error_line(
-            n,
-            &Problem::new(Kind::InvalidJson, "case: the line is empty"),
-        );
-    }
     let case: Json = match serde_json::from_slice(text) {
         Ok(j) => j,
         Err(e) => {

@@ -198,9 +198,30 @@ pub struct RefusedRuleSet {
     pub failed_examples: Vec<String>,
 }
 
-/// An error answer (RFC 9457 problem details).
+/// An error answer (RFC 9457 problem details), boxed: errors travel in
+/// `Result`s on every path, which stay small.
+#[derive(Debug, Clone, Serialize)]
+#[serde(transparent)]
+pub struct Problem(Box<ProblemDetails>);
+
+impl std::ops::Deref for Problem {
+    type Target = ProblemDetails;
+    fn deref(&self) -> &ProblemDetails {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Problem {
+    fn deref_mut(&mut self) -> &mut ProblemDetails {
+        &mut self.0
+    }
+}
+
+/// The members of a problem (RFC 9457, with bangfu's `code`, `loc` and
+/// `errors`).
 #[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct Problem {
+#[schema(as = Problem)]
+pub struct ProblemDetails {
     /// A URI naming the kind of problem: `urn:bangfu:problem:invalid_input`.
     #[serde(rename = "type")]
     pub kind: String,
@@ -244,7 +265,7 @@ impl Problem {
     /// A problem of a kind with a detail.
     pub fn new(kind: Kind, detail: impl Into<String>) -> Problem {
         let (title, title_zh) = kind.titles();
-        Problem {
+        Problem(Box::new(ProblemDetails {
             kind: format!("urn:bangfu:problem:{}", kind.code()),
             title: title.into(),
             title_zh: title_zh.into(),
@@ -256,7 +277,7 @@ impl Problem {
             expected_hash: None,
             actual_hash: None,
             refused: Vec::new(),
-        }
+        }))
     }
 
     /// The same problem, located.
@@ -410,7 +431,7 @@ impl IntoResponse for Problem {
                 .headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
         }
-        response.extensions_mut().insert(ErrorCode(self.code));
+        response.extensions_mut().insert(ErrorCode(self.0.code));
         response
     }
 }

@@ -9,7 +9,7 @@
 
 #![allow(dead_code)]
 
-use super::errors::{Problem, PROBLEM_JSON};
+use super::errors::{ProblemDetails, PROBLEM_JSON};
 use serde::Serialize;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -26,7 +26,7 @@ use utoipa::{IntoParams, Modify, OpenApi, ToResponse, ToSchema};
         license(name = "Apache-2.0")
     ),
     components(
-        schemas(Problem, ExplainLang),
+        schemas(ProblemDetails, ExplainLang),
         responses(ProblemAnswer)
     ),
     tags(
@@ -362,7 +362,7 @@ pub struct BatchError {
     /// Line of the request body (1-based).
     line: usize,
     /// What is wrong with that case.
-    error: Problem,
+    error: ProblemDetails,
 }
 
 /// One line of an NDJSON batch answer: an outcome, or an error.
