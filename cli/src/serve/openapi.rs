@@ -449,7 +449,7 @@ pub struct Reload {
 #[into_params(parameter_in = Query)]
 pub struct EvaluateQuery {
     /// Evaluation date, YYYY-MM-DD. 评估日期。
-    #[param(format = Date)]
+    #[param(format = Date, example = "2023-09-06")]
     on: String,
     /// Program(s) to evaluate, repeatable (default: every program of the case's entity). 项目。
     #[param(style = Form, explode)]
@@ -470,7 +470,7 @@ pub struct EvaluateQuery {
 #[into_params(parameter_in = Query)]
 pub struct BatchQuery {
     /// Evaluation date, YYYY-MM-DD.
-    #[param(format = Date)]
+    #[param(format = Date, example = "2023-09-06")]
     on: String,
     /// Program(s) to evaluate, repeatable.
     #[param(style = Form, explode)]
@@ -488,7 +488,7 @@ pub struct BatchQuery {
 #[into_params(parameter_in = Query)]
 pub struct OnQuery {
     /// Date, YYYY-MM-DD.
-    #[param(format = Date)]
+    #[param(format = Date, example = "2023-09-06")]
     on: String,
 }
 
@@ -497,10 +497,10 @@ pub struct OnQuery {
 #[into_params(parameter_in = Query)]
 pub struct DiffQuery {
     /// Earlier date, YYYY-MM-DD.
-    #[param(format = Date)]
+    #[param(format = Date, example = "2022-12-31")]
     from: String,
     /// Later date, YYYY-MM-DD.
-    #[param(format = Date)]
+    #[param(format = Date, example = "2023-01-01")]
     to: String,
 }
 
@@ -519,6 +519,7 @@ pub enum SettleFormat {
 #[into_params(parameter_in = Query)]
 pub struct SettleQuery {
     /// Month, YYYY-MM.
+    #[param(example = "2023-09")]
     month: String,
     /// Program (default: the only program that settles records).
     program: Option<String>,

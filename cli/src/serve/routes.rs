@@ -339,11 +339,15 @@ pub async fn evaluate(
 /// error, with its line) per line out, in order.
 #[utoipa::path(post, path = "/v1/rulesets/{id}/evaluate/batch", tag = "decide",
     params(("id" = String, Path, description = "Rule set id."), openapi::BatchQuery),
-    request_body(content = String, content_type = "application/x-ndjson",
-        description = "One case (JSON) per line."),
+    request_body(content = Vec<Object>, content_type = "application/x-ndjson",
+        description = "One case (JSON) per line: each item of the array on a line of its own.",
+        example = json!([
+            {"registered_locally": true, "financial_assets": "10000", "members": [{"birth_date": "1980-01-01", "monthly_income": "800"}]},
+            {"registered_locally": false, "financial_assets": "0", "members": [{"birth_date": "1950-02-01", "monthly_income": "0"}]}
+        ])),
     responses(
-        (status = 200, description = "One line per case, in order: the outcome (as `POST …/evaluate`, on one line), or `{\"line\": n, \"error\": problem}`.",
-            content((openapi::BatchLine = "application/x-ndjson"))),
+        (status = 200, description = "One line per case, in order: the outcome (as `POST …/evaluate`, on one line), or `{\"line\": n, \"error\": problem}`. Each item of the array is a line.",
+            content((Vec<openapi::BatchLine> = "application/x-ndjson"))),
         (status = 400, response = ProblemAnswer),
         (status = 404, response = ProblemAnswer),
         (status = 409, response = ProblemAnswer),
@@ -370,8 +374,12 @@ pub async fn evaluate_batch(
 /// Settles a month of records (`bangfu settle`): CSV in, the settlement out.
 #[utoipa::path(post, path = "/v1/rulesets/{id}/settle", tag = "decide",
     params(("id" = String, Path, description = "Rule set id."), openapi::SettleQuery),
-    request_body(content = String, content_type = "text/csv",
-        description = "The month's records, CSV with a header row (a canteen's meal records: `person,birth_date,date,meal,…`)."),
+    request_body(content = Vec<std::collections::HashMap<String, String>>, content_type = "text/csv",
+        description = "The month's records, CSV with a header row (a canteen's meal records: `person,birth_date,date,meal,…`): each item of the array is a row, its keys the columns.",
+        example = json!([
+            {"person_id": "P001", "birth_date": "1958-03-15", "meal_date": "2023-09-04", "meal_kind": "lunch", "canteen_designated": "true", "price": "12"},
+            {"person_id": "P002", "birth_date": "1948-05-20", "meal_date": "2023-09-04", "meal_kind": "breakfast", "canteen_designated": "true", "price": "6"}
+        ])),
     responses(
         (status = 200, description = "Accepted and rejected records with reasons, totals per person and in all.",
             content((openapi::Settlement = "application/json"), (String = "text/csv"))),
