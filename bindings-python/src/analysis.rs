@@ -1,173 +1,22 @@
 //! `compare`, `sweep` and the synthetic district, for Python.
 //!
-//! Evaluation and aggregation ([`crate::analysis::compare`]) run with the interpreter
-//! released; the results come back as pyarrow tables with exact decimals.
+//! The core evaluates, compares and sums ([`bangfu::sweep`]) and writes the
+//! tables ([`bangfu::arrow`]) with the interpreter released; this converts
+//! arguments and hands the tables to pyarrow.
 
-use crate::arrow_out::{amount_type, decimal_array, first_field, spans, AmountType};
+use crate::convert::override_text;
 use crate::convert::{date_arg, py_date};
-use crate::errors::{arrow_error, catch, eval_error, guard, input_errors, internal, load_error};
-use crate::population::{money_programs, to_pyarrow, PyPopulation};
-use crate::rules::{one_override, PyRuleSet};
-use crate::synthetic;
-use arrow_array::builder::{BooleanBuilder, Int64Builder, StringBuilder};
-use arrow_array::{ArrayRef, RecordBatch};
-use arrow_schema::{ArrowError, DataType, Field, Schema};
-use bangfu::analysis::compare::{caseload, compare as compare_results, Change, Comparison};
-use bangfu::batch::BatchResult;
-use bangfu::{Date, Decimal, RuleSet};
+use crate::errors::{analysis_error, arrow_error, eval_error, guard, input_errors, released};
+use crate::population::{threads, to_pyarrow, PyPopulation};
+use crate::rules::PyRuleSet;
+use crate::to_py;
+use bangfu::analysis::sweep::{compare_rule_sets, sweep as sweep_values};
+use bangfu::arrow::compare::sweep_batch;
+use bangfu::arrow::synthetic;
+use bangfu::synthetic::reference_date;
+use bangfu::Date;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
-use std::sync::Arc;
-
-const MONTHS: Decimal = Decimal::from_parts(12, 0, 0, false, 0);
-
-fn year(d: Decimal) -> Result<Decimal, ArrowError> {
-    d.checked_mul(MONTHS)
-        .ok_or_else(|| ArrowError::ComputeError(format!("{d} × 12 overflows")))
-}
-
-fn money_col(values: &[Decimal]) -> Result<ArrayRef, ArrowError> {
-    let opts: Vec<Option<Decimal>> = values.iter().copied().map(Some).collect();
-    decimal_array(opts.iter().copied(), amount_type(&opts, true))
-}
-
-fn int_col(values: impl Iterator<Item = usize>) -> ArrayRef {
-    Arc::new(arrow_array::Int64Array::from_iter_values(
-        values.map(|v| i64::try_from(v).unwrap_or(i64::MAX)),
-    ))
-}
-
-fn changes_batch(rows: &[Change], with_size: bool) -> Result<RecordBatch, ArrowError> {
-    let mut columns: Vec<(&str, ArrayRef)> = Vec::new();
-    if with_size {
-        columns.push(("members", int_col(rows.iter().map(|c| c.size.unwrap_or(0)))));
-    }
-    let mut program = StringBuilder::new();
-    for c in rows {
-        program.append_value(&c.program);
-    }
-    columns.push(("program", Arc::new(program.finish())));
-    columns.push(("cases", int_col(rows.iter().map(|c| c.cases))));
-    columns.push((
-        "baseline_eligible",
-        int_col(rows.iter().map(|c| c.baseline_eligible)),
-    ));
-    columns.push((
-        "reform_eligible",
-        int_col(rows.iter().map(|c| c.reform_eligible)),
-    ));
-    columns.push((
-        "newly_eligible",
-        int_col(rows.iter().map(|c| c.newly_eligible)),
-    ));
-    columns.push((
-        "no_longer_eligible",
-        int_col(rows.iter().map(|c| c.no_longer_eligible)),
-    ));
-    columns.push(("gainers", int_col(rows.iter().map(|c| c.gainers))));
-    columns.push(("losers", int_col(rows.iter().map(|c| c.losers))));
-    let pick = |f: fn(&Change) -> Decimal| rows.iter().map(f).collect::<Vec<_>>();
-    columns.push(("total_gain", money_col(&pick(|c| c.total_gain))?));
-    columns.push(("total_loss", money_col(&pick(|c| c.total_loss))?));
-    columns.push((
-        "baseline_cost_per_month",
-        money_col(&pick(|c| c.baseline_cost))?,
-    ));
-    columns.push((
-        "reform_cost_per_month",
-        money_col(&pick(|c| c.reform_cost))?,
-    ));
-    let change: Vec<Decimal> = rows
-        .iter()
-        .map(|c| {
-            c.cost_change()
-                .ok_or_else(|| ArrowError::ComputeError("cost change overflows".into()))
-        })
-        .collect::<Result<_, _>>()?;
-    let yearly: Vec<Decimal> = change.iter().map(|&d| year(d)).collect::<Result<_, _>>()?;
-    columns.push(("cost_per_month", money_col(&change)?));
-    columns.push(("cost_per_year", money_col(&yearly)?));
-    RecordBatch::try_from_iter(columns)
-}
-
-fn households_batches(
-    c: &Comparison,
-    pop: &PyPopulation,
-) -> Result<(Arc<Schema>, Vec<RecordBatch>), ArrowError> {
-    let key = pop.key();
-    let n = c.cases.len();
-    let pick = |f: fn(&bangfu::analysis::compare::CaseChange) -> Decimal| -> Vec<Option<Decimal>> {
-        c.cases.iter().map(|x| x.as_ref().map(f)).collect()
-    };
-    let base = pick(|x| x.baseline);
-    let reform = pick(|x| x.reform);
-    let change: Vec<Option<Decimal>> = c
-        .cases
-        .iter()
-        .map(|x| x.as_ref().and_then(|x| x.reform.checked_sub(x.baseline)))
-        .collect();
-    let types: Vec<AmountType> = [&base, &reform, &change]
-        .iter()
-        .map(|v| amount_type(v, true))
-        .collect();
-    let mut fields = vec![first_field(key)];
-    let with_size = !pop.sizes.is_empty();
-    if with_size {
-        fields.push(Field::new("members", DataType::Int64, false));
-    }
-    fields.push(Field::new("baseline_eligible", DataType::Boolean, true));
-    fields.push(Field::new("reform_eligible", DataType::Boolean, true));
-    for (name, t) in ["baseline", "reform", "change"].iter().zip(&types) {
-        fields.push(Field::new(
-            *name,
-            DataType::Decimal128(t.precision, t.scale),
-            true,
-        ));
-    }
-    let schema = Arc::new(Schema::new(fields));
-    let mut batches = Vec::new();
-    for (start, end, first) in spans(key, n) {
-        let mut columns: Vec<ArrayRef> = vec![first];
-        if with_size {
-            columns.push(int_col(
-                (start..end).map(|i| pop.sizes.get(i).copied().unwrap_or(0)),
-            ));
-        }
-        for which in [true, false] {
-            let mut b = BooleanBuilder::new();
-            for x in &c.cases[start..end] {
-                b.append_option(x.as_ref().map(|x| {
-                    if which {
-                        x.baseline_eligible
-                    } else {
-                        x.reform_eligible
-                    }
-                }));
-            }
-            columns.push(Arc::new(b.finish()));
-        }
-        for (values, t) in [&base, &reform, &change].iter().zip(&types) {
-            columns.push(decimal_array(values[start..end].iter().copied(), *t)?);
-        }
-        batches.push(RecordBatch::try_new(schema.clone(), columns)?);
-    }
-    Ok((schema, batches))
-}
-
-fn stamp<'py>(py: Python<'py>, rules: &RuleSet) -> PyResult<Bound<'py, PyDict>> {
-    let d = PyDict::new(py);
-    d.set_item("id", rules.id())?;
-    d.set_item("version", rules.version())?;
-    d.set_item("hash", rules.hash())?;
-    Ok(d)
-}
-
-fn no_row_errors(py: Python<'_>, result: &BatchResult) -> PyResult<()> {
-    match result.errors.first() {
-        Some((_, e)) => Err(eval_error(py, e)),
-        None => Ok(()),
-    }
-}
 
 /// Compares two rule sets over one population as of `date` (the
 /// population's date by default). Returns a dict: `programs` (a
@@ -185,42 +34,28 @@ pub(crate) fn compare<'py>(
     programs: Option<Vec<String>>,
 ) -> PyResult<Bound<'py, PyDict>> {
     guard(py, || {
-        let as_of = match date {
-            Some(d) => date_arg(d)?,
-            None => population.inner.as_of(),
+        let as_of = population.date_or_default(date)?;
+        let (pop, base, after) = (&population.inner, &*baseline.inner, &*reform.inner);
+        let work = || {
+            let p = programs.as_deref();
+            compare_rule_sets(base, after, &pop.cases, &pop.sizes, as_of, p, threads())
         };
-        let programs = programs.as_deref();
-        let before = population.run(py, &baseline.inner, as_of, programs)?;
-        no_row_errors(py, &before)?;
-        let after = population.run(py, &reform.inner, as_of, programs)?;
-        no_row_errors(py, &after)?;
-        let (base_rules, reform_rules) = (&baseline.inner, &reform.inner);
-        let work = || -> Result<_, String> {
-            let base_money = money_programs(base_rules);
-            let reform_money = money_programs(reform_rules);
-            let money = |p: &str| base_money(p) || reform_money(p);
-            let c = compare_results(&before, &after, &money, &population.sizes)
-                .map_err(|o| format!("a sum of `{}` overflows", o.0))?;
-            let by_program = changes_batch(&c.programs, false).map_err(|e| e.to_string())?;
-            let by_size = changes_batch(&c.by_size, true).map_err(|e| e.to_string())?;
-            let households = households_batches(&c, population).map_err(|e| e.to_string())?;
-            Ok((c.skipped, by_program, by_size, households))
-        };
-        let (skipped, by_program, by_size, (schema, households)) = py
-            .detach(|| catch(work))
-            .map_err(|p| internal(py, &p))?
-            .map_err(|e| arrow_error(py, e))?;
+        let c = released(py, work, analysis_error)?;
+        let t = released(py, || pop.comparison(&c), arrow_error)?;
         let d = PyDict::new(py);
         d.set_item(
             "programs",
-            to_pyarrow(py, by_program.schema(), vec![by_program])?,
+            to_pyarrow(py, t.programs.schema(), vec![t.programs])?,
         )?;
-        d.set_item("by_size", to_pyarrow(py, by_size.schema(), vec![by_size])?)?;
-        d.set_item("households", to_pyarrow(py, schema, households)?)?;
-        d.set_item("skipped", skipped)?;
+        d.set_item(
+            "by_size",
+            to_pyarrow(py, t.by_size.schema(), vec![t.by_size])?,
+        )?;
+        d.set_item("households", to_pyarrow(py, t.cases.0, t.cases.1)?)?;
+        d.set_item("skipped", c.skipped)?;
         d.set_item("date", py_date(py, as_of)?)?;
-        d.set_item("baseline", stamp(py, &baseline.inner)?)?;
-        d.set_item("reform", stamp(py, &reform.inner)?)?;
+        d.set_item("baseline", to_py(py, &base.stamp())?)?;
+        d.set_item("reform", to_py(py, &after.stamp())?)?;
         Ok(d)
     })
 }
@@ -240,68 +75,25 @@ pub(crate) fn sweep<'py>(
     programs: Option<Vec<String>>,
 ) -> PyResult<Bound<'py, PyAny>> {
     guard(py, || {
-        let as_of = match date {
-            Some(d) => date_arg(d)?,
-            None => population.inner.as_of(),
-        };
-        let mut overrides = Vec::new();
+        let as_of = population.date_or_default(date)?;
+        let mut texts = Vec::new();
         let mut refused = Vec::new();
         for v in values.try_iter()? {
-            match one_override(&v?, parameter)? {
-                Ok(o) => overrides.push(o),
+            match override_text(&v?, parameter)? {
+                Ok(text) => texts.push(text),
                 Err(e) => refused.push(e),
             }
         }
         if !refused.is_empty() {
             return Err(input_errors(py, &refused));
         }
-        let mut value_col = StringBuilder::new();
-        let mut program_col = StringBuilder::new();
-        let mut cases = Int64Builder::new();
-        let mut eligible = Int64Builder::new();
-        let mut monthly = Vec::new();
-        for o in overrides {
-            let base = rules.inner.clone();
-            let text = o.value.clone();
-            let reformed = py
-                .detach(|| catch(|| base.with_overrides(&[o])))
-                .map_err(|p| internal(py, &p))?
-                .map_err(|e| load_error(py, &e))?;
-            let reformed = Arc::new(reformed);
-            let result = population.run(py, &reformed, as_of, programs.as_deref())?;
-            no_row_errors(py, &result)?;
-            let evaluated = result.evaluated.iter().filter(|&&e| e).count();
-            let money = money_programs(&reformed);
-            let lines = caseload(&result, &money)
-                .map_err(|o| arrow_error(py, format!("a sum of `{}` overflows", o.0)))?;
-            for (program, count, cost) in lines {
-                value_col.append_value(&text);
-                program_col.append_value(&program);
-                cases.append_value(i64::try_from(evaluated).unwrap_or(i64::MAX));
-                eligible.append_value(i64::try_from(count).unwrap_or(i64::MAX));
-                monthly.push(cost);
-            }
-        }
-        let yearly: Vec<Decimal> = monthly
-            .iter()
-            .map(|&d| year(d))
-            .collect::<Result<_, _>>()
-            .map_err(|e| arrow_error(py, e))?;
-        let batch = RecordBatch::try_from_iter([
-            ("value", Arc::new(value_col.finish()) as ArrayRef),
-            ("program", Arc::new(program_col.finish())),
-            ("cases", Arc::new(cases.finish())),
-            ("eligible", Arc::new(eligible.finish())),
-            (
-                "cost_per_month",
-                money_col(&monthly).map_err(|e| arrow_error(py, e))?,
-            ),
-            (
-                "cost_per_year",
-                money_col(&yearly).map_err(|e| arrow_error(py, e))?,
-            ),
-        ])
-        .map_err(|e| arrow_error(py, e))?;
+        let (rules, cases) = (&*rules.inner, &population.inner.cases);
+        let work = || {
+            let p = programs.as_deref();
+            sweep_values(rules, cases, parameter, &texts, as_of, p, threads())
+        };
+        let lines = released(py, work, analysis_error)?;
+        let batch = released(py, || sweep_batch(&lines), arrow_error)?;
         to_pyarrow(py, batch.schema(), vec![batch])
     })
 }
@@ -318,10 +110,8 @@ pub(crate) fn synthetic_district<'py>(
 ) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyAny>)> {
     guard(py, || {
         let as_of = synthetic_date(as_of)?;
-        let d = py
-            .detach(|| catch(|| synthetic::district(n_households, seed, as_of)))
-            .map_err(|p| internal(py, &p))?
-            .map_err(|e| arrow_error(py, e))?;
+        let work = || synthetic::district(n_households, seed, as_of);
+        let d = released(py, work, arrow_error)?;
         Ok((
             to_pyarrow(py, d.households.schema(), vec![d.households])?,
             to_pyarrow(py, d.members.schema(), vec![d.members])?,
@@ -340,20 +130,19 @@ pub(crate) fn synthetic_meals<'py>(
 ) -> PyResult<Bound<'py, PyAny>> {
     guard(py, || {
         let as_of = synthetic_date(as_of)?;
-        let b = py
-            .detach(|| catch(|| synthetic::meals(n_meals, seed, as_of)))
-            .map_err(|p| internal(py, &p))?
-            .map_err(|e| arrow_error(py, e))?;
+        let b = released(py, || synthetic::meals(n_meals, seed, as_of), arrow_error)?;
         to_pyarrow(py, b.schema(), vec![b])
     })
 }
 
+/// The date given, or the synthetic data's reference date.
 fn synthetic_date(as_of: Option<&Bound<'_, PyAny>>) -> PyResult<Date> {
-    match as_of {
-        Some(d) => date_arg(d),
-        None => Date::from_ymd(2023, 9, 6)
-            .ok_or_else(|| pyo3::exceptions::PyValueError::new_err("bad default date")),
-    }
+    let bad = || pyo3::exceptions::PyValueError::new_err("bad default date");
+    as_of
+        .map(date_arg)
+        .transpose()?
+        .or_else(reference_date)
+        .ok_or_else(bad)
 }
 
 /// Evaluates a population and returns only the batch result (for
@@ -369,11 +158,10 @@ pub(crate) fn evaluate_count(
     programs: Option<Vec<String>>,
 ) -> PyResult<usize> {
     guard(py, || {
-        let as_of = match date {
-            Some(d) => date_arg(d)?,
-            None => population.inner.as_of(),
-        };
-        let r = population.run(py, &rules.inner, as_of, programs.as_deref())?;
+        let as_of = population.date_or_default(date)?;
+        let (pop, rules) = (&population.inner, &*rules.inner);
+        let run = || pop.evaluate(rules, as_of, programs.as_deref(), threads());
+        let r = released(py, run, |py, e| eval_error(py, &e))?;
         Ok(r.evaluated.iter().filter(|&&e| e).count())
     })
 }

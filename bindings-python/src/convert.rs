@@ -6,11 +6,10 @@
 //! `format(d, "f")`, an `int` as its digits. A `float` is refused with an
 //! `InputError` naming its field, since a binary float cannot hold most
 //! amounts exactly; the same goes for a `datetime.datetime` where a date is
-//! meant. Coming back, money and numbers are `decimal.Decimal`, dates
-//! `datetime.date`, choices their id.
+//! meant. Coming back, what the core serializes becomes Python objects
+//! ([`crate::to_py`]).
 
-use bangfu::outcome::OutValue;
-use bangfu::{Date, Decimal, InputError};
+use bangfu::{Date, InputError};
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
@@ -29,12 +28,12 @@ fn cached<'py>(
     cell.import(py, module, name)
 }
 
-fn decimal_type(py: Python<'_>) -> PyResult<&Bound<'_, PyType>> {
+pub(crate) fn decimal_type(py: Python<'_>) -> PyResult<&Bound<'_, PyType>> {
     static CELL: PyOnceLock<Py<PyType>> = PyOnceLock::new();
     cached(py, &CELL, "decimal", "Decimal")
 }
 
-fn date_type(py: Python<'_>) -> PyResult<&Bound<'_, PyType>> {
+pub(crate) fn date_type(py: Python<'_>) -> PyResult<&Bound<'_, PyType>> {
     static CELL: PyOnceLock<Py<PyType>> = PyOnceLock::new();
     cached(py, &CELL, "datetime", "date")
 }
@@ -242,28 +241,6 @@ pub(crate) fn date_arg(obj: &Bound<'_, PyAny>) -> PyResult<Date> {
 pub(crate) fn py_date(py: Python<'_>, d: Date) -> PyResult<Bound<'_, PyAny>> {
     let (y, m, day) = d.ymd();
     date_type(py)?.call1((y, m, day))
-}
-
-/// A `decimal.Decimal`, exactly.
-///
-/// # Errors
-/// Only if `decimal` cannot be imported.
-pub(crate) fn py_decimal(py: Python<'_>, d: Decimal) -> PyResult<Bound<'_, PyAny>> {
-    decimal_type(py)?.call1((d.to_string(),))
-}
-
-/// A core value for Python: `Decimal`, `bool`, `date`, a choice's id or `None`.
-///
-/// # Errors
-/// Only if a standard module cannot be imported.
-pub(crate) fn out_value<'py>(py: Python<'py>, v: &OutValue) -> PyResult<Bound<'py, PyAny>> {
-    Ok(match v {
-        OutValue::Money(d) | OutValue::Number(d, _) => py_decimal(py, *d)?,
-        OutValue::Bool(b) => PyBool::new(py, *b).to_owned().into_any(),
-        OutValue::Date(d) => py_date(py, *d)?,
-        OutValue::Choice(id, _) => PyString::new(py, id).into_any(),
-        OutValue::Missing => py.None().into_bound(py),
-    })
 }
 
 /// A parameter override's value as the core reads it: text.

@@ -9,76 +9,41 @@
 //! `internal_error` rather than a `PanicException`, which `except Exception`
 //! would not catch.
 
+use crate::to_py;
+use bangfu::analysis::sweep::AnalysisError;
+use bangfu::arrow::BuildError;
 use bangfu::batch::RowError;
 use bangfu::{EvalError, InputError, LoadError};
+use pyo3::call::PyCallArgs;
 use pyo3::prelude::*;
-use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyDict, PyList, PyType};
+use pyo3::types::{PyDict, PyList};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 /// The most errors listed in an exception's message (all are in its data).
 const SHOWN: usize = 8;
 
-fn class<'py>(
+/// An exception of class `class` of `bangfu._errors`, made from `args`.
+/// Making it can itself fail (it should not); that failure is then the
+/// error raised, which still is an ordinary exception.
+fn exception<'py, A: PyCallArgs<'py>>(
     py: Python<'py>,
-    cell: &'static PyOnceLock<Py<PyType>>,
-    name: &str,
-) -> PyResult<&'py Bound<'py, PyType>> {
-    cell.import(py, "bangfu._errors", name)
-}
-
-fn raise<'py>(cls: &Bound<'py, PyType>, args: impl pyo3::call::PyCallArgs<'py>) -> PyErr {
-    // Building the exception can itself fail (it should not); that failure is
-    // then the error raised, which still is an ordinary exception.
-    match cls.call1(args) {
-        Ok(value) => PyErr::from_value(value),
-        Err(e) => e,
-    }
+    class: &str,
+    args: impl FnOnce() -> PyResult<A>,
+) -> PyErr {
+    let made = || py.import("bangfu._errors")?.getattr(class)?.call1(args()?);
+    made().map_or_else(|e| e, PyErr::from_value)
 }
 
 /// A `BangfuError` with a code and message.
 pub(crate) fn bangfu_error(py: Python<'_>, code: &str, message: &str) -> PyErr {
-    static CELL: PyOnceLock<Py<PyType>> = PyOnceLock::new();
-    match class(py, &CELL, "BangfuError") {
-        Ok(cls) => raise(cls, (message, code)),
-        Err(e) => e,
-    }
+    exception(py, "BangfuError", || Ok((message, code)))
 }
 
 /// A `RuleSetError` with every diagnostic.
 pub(crate) fn load_error(py: Python<'_>, error: &LoadError) -> PyErr {
-    static CELL: PyOnceLock<Py<PyType>> = PyOnceLock::new();
-    let build = || -> PyResult<PyErr> {
-        let cls = class(py, &CELL, "RuleSetError")?;
-        let list = PyList::empty(py);
-        for r in error.records() {
-            let d = PyDict::new(py);
-            d.set_item("code", r.code)?;
-            d.set_item("name", r.name)?;
-            d.set_item("message", &r.message)?;
-            d.set_item("file", &r.file)?;
-            d.set_item("line", r.line)?;
-            d.set_item("column", r.column)?;
-            d.set_item("source_line", &r.source_line)?;
-            d.set_item("help", &r.help)?;
-            list.append(d)?;
-        }
-        Ok(raise(cls, (error.render(), list)))
-    };
-    build().unwrap_or_else(|e| e)
-}
-
-/// One input error as the dict `InputError.errors` holds.
-pub(crate) fn input_error_dict<'py>(
-    py: Python<'py>,
-    e: &InputError,
-) -> PyResult<Bound<'py, PyDict>> {
-    let d = PyDict::new(py);
-    d.set_item("code", e.code)?;
-    d.set_item("loc", &e.loc)?;
-    d.set_item("msg", &e.msg)?;
-    d.set_item("input", &e.input)?;
-    Ok(d)
+    exception(py, "RuleSetError", || {
+        Ok((error.render(), to_py(py, &error.records())?))
+    })
 }
 
 fn summary<T: std::fmt::Display>(what: &str, items: &[T]) -> String {
@@ -98,16 +63,18 @@ fn summary<T: std::fmt::Display>(what: &str, items: &[T]) -> String {
 
 /// An `InputError` listing every problem with a case.
 pub(crate) fn input_errors(py: Python<'_>, errors: &[InputError]) -> PyErr {
-    static CELL: PyOnceLock<Py<PyType>> = PyOnceLock::new();
-    let build = || -> PyResult<PyErr> {
-        let cls = class(py, &CELL, "InputError")?;
-        let list = PyList::empty(py);
-        for e in errors {
-            list.append(input_error_dict(py, e)?)?;
-        }
-        Ok(raise(cls, (summary("input error", errors), list)))
-    };
-    build().unwrap_or_else(|e| e)
+    exception(py, "InputError", || {
+        Ok((summary("input error", errors), to_py(py, errors)?))
+    })
+}
+
+/// A `ReformError` (an `InputError` and a `RuleSetError`) with every
+/// located problem of a reform.
+pub(crate) fn reform_errors(py: Python<'_>, errors: &[bangfu::ReformError]) -> PyErr {
+    let list: Vec<InputError> = errors.iter().map(|e| e.to_input_error()).collect();
+    exception(py, "ReformError", || {
+        Ok((summary("reform error", &list), to_py(py, &list)?))
+    })
 }
 
 /// A row problem as text, for messages.
@@ -127,9 +94,7 @@ impl std::fmt::Display for RowText<'_> {
 /// An `InputError` listing every problem with the rows of a table; `keys`
 /// gives each error's household key, when known.
 pub(crate) fn row_errors(py: Python<'_>, errors: &[RowError], keys: &[Option<String>]) -> PyErr {
-    static CELL: PyOnceLock<Py<PyType>> = PyOnceLock::new();
-    let build = || -> PyResult<PyErr> {
-        let cls = class(py, &CELL, "InputError")?;
+    exception(py, "InputError", || {
         let list = PyList::empty(py);
         let mut shown = Vec::new();
         for (i, e) in errors.iter().enumerate() {
@@ -143,31 +108,15 @@ pub(crate) fn row_errors(py: Python<'_>, errors: &[RowError], keys: &[Option<Str
             d.set_item("row", e.row)?;
             d.set_item("household", &key)?;
             list.append(d)?;
-            if shown.len() < SHOWN {
-                shown.push(RowText(e, key).to_string());
-            }
+            shown.push(RowText(e, key));
         }
-        let mut message = format!(
-            "{} row error{}",
-            errors.len(),
-            if errors.len() == 1 { "" } else { "s" }
-        );
-        for line in &shown {
-            message.push_str(&format!("\n  {line}"));
-        }
-        if errors.len() > SHOWN {
-            message.push_str(&format!("\n  … and {} more", errors.len() - SHOWN));
-        }
-        Ok(raise(cls, (message, list)))
-    };
-    build().unwrap_or_else(|e| e)
+        Ok((summary("row error", &shown), list))
+    })
 }
 
 /// An `EvaluationError` with the core's code and fields.
 pub(crate) fn eval_error(py: Python<'_>, error: &EvalError) -> PyErr {
-    static CELL: PyOnceLock<Py<PyType>> = PyOnceLock::new();
-    let build = || -> PyResult<PyErr> {
-        let cls = class(py, &CELL, "EvaluationError")?;
+    exception(py, "EvaluationError", || {
         let details = PyDict::new(py);
         match error {
             EvalError::NoRulesInForce {
@@ -197,9 +146,8 @@ pub(crate) fn eval_error(py: Python<'_>, error: &EvalError) -> PyErr {
             }
             _ => {}
         }
-        Ok(raise(cls, (error.to_string(), error.code(), details)))
-    };
-    build().unwrap_or_else(|e| e)
+        Ok((error.to_string(), error.code(), details))
+    })
 }
 
 /// Any core error.
@@ -208,6 +156,7 @@ pub(crate) fn core_error(py: Python<'_>, error: &bangfu::Error) -> PyErr {
         bangfu::Error::Load(e) => load_error(py, e),
         bangfu::Error::Input(list) => input_errors(py, list),
         bangfu::Error::Eval(e) => eval_error(py, e),
+        bangfu::Error::Reform(list) => reform_errors(py, list),
         other => bangfu_error(py, other.code(), &other.to_string()),
     }
 }
@@ -243,4 +192,39 @@ pub(crate) fn internal(py: Python<'_>, what: &str) -> PyErr {
 /// A `BangfuError("arrow_error")` for a table that Arrow cannot read.
 pub(crate) fn arrow_error(py: Python<'_>, e: impl std::fmt::Display) -> PyErr {
     bangfu_error(py, "arrow_error", &format!("the table cannot be read: {e}"))
+}
+
+/// The error for a population that cannot be built.
+pub(crate) fn build_error(py: Python<'_>, error: BuildError) -> PyErr {
+    match error {
+        BuildError::Columns(errors) => input_errors(py, &errors),
+        BuildError::Arrow(e) => arrow_error(py, e),
+        BuildError::Eval(e) => eval_error(py, &e),
+        BuildError::NoMembers(entity) => pyo3::exceptions::PyValueError::new_err(format!(
+            "`{entity}` cases have no members; pass members=None"
+        )),
+    }
+}
+
+/// The error that stopped a comparison or a sweep.
+pub(crate) fn analysis_error(py: Python<'_>, error: AnalysisError) -> PyErr {
+    match error {
+        AnalysisError::Reform(e) => core_error(py, &e),
+        AnalysisError::Eval(e) => eval_error(py, &e),
+        e @ AnalysisError::Overflow(_) => arrow_error(py, e),
+    }
+}
+
+/// Runs core work with the interpreter released: a panic becomes an
+/// internal error, the work's error the exception `error` makes of it.
+pub(crate) fn released<T: Send, E: Send>(
+    py: Python<'_>,
+    work: impl FnOnce() -> Result<T, E> + Send,
+    error: impl FnOnce(Python<'_>, E) -> PyErr,
+) -> PyResult<T> {
+    match py.detach(|| catch(work)) {
+        Ok(Ok(v)) => Ok(v),
+        Ok(Err(e)) => Err(error(py, e)),
+        Err(panic) => Err(internal(py, &panic)),
+    }
 }

@@ -1,19 +1,12 @@
 //! The `bangfu._bangfu` extension module: thin pyo3 glue over the core.
 //!
 //! The core decides; this crate converts. Python values become the core's
-//! JSON input (`convert`), Arrow tables its columns ([`arrow_in`]), and
-//! results come back as `decimal.Decimal`, `datetime.date` and pyarrow
-//! tables with exact decimals ([`arrow_out`]). Core errors map one to one
-//! onto the exceptions of `bangfu._errors` (`errors`), and every entry
-//! point catches panics. Population work runs with the interpreter
-//! released.
-//!
-//! [`arrow_in`], [`arrow_out`] and [`synthetic`] hold no Python
-//! and are unit-tested here; they are candidates to move into the core.
-
-pub mod arrow_in;
-pub mod arrow_out;
-pub mod synthetic;
+//! JSON input and Arrow streams the core's record batch readers; the core's
+//! serializer writes outcomes straight into Python objects (`to_py`), and
+//! its record batches become pyarrow tables: money as `decimal.Decimal` or
+//! exact decimals throughout. Core errors map one to one onto the
+//! exceptions of `bangfu._errors` (`errors`), and every entry point catches
+//! panics. Population work runs with the interpreter released.
 
 mod analysis;
 mod convert;
@@ -21,6 +14,9 @@ mod errors;
 mod outcome;
 mod population;
 mod rules;
+mod to_py;
+
+pub(crate) use to_py::to_py;
 
 use pyo3::prelude::*;
 

@@ -1,17 +1,18 @@
 //! `bangfu.Outcome`: one case's answer, read through the core's `Outcome`.
 //!
-//! Every accessor converts core data to Python (money as `Decimal`, dates as
-//! `datetime.date`); the rendering of explanations and the key look-up are
-//! the core's.
+//! Every dict and value comes from the core's serializer ([`to_py`]): the
+//! same keys and order as the JSON the CLI prints, with money as `Decimal`
+//! and dates as `datetime.date`. The rendering of explanations and the key
+//! look-up are the core's.
 
-use crate::convert::{out_value, py_date};
+use crate::convert::py_date;
 use crate::errors::guard;
-use bangfu::outcome::{Assumption, ConditionOutcome, NamedValue, ParameterUse, ProgramOutcome};
-use bangfu::plan::Text;
+use crate::to_py;
+use bangfu::outcome::ProgramOutcome;
 use bangfu::Lang;
 use pyo3::exceptions::{PyKeyError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyList};
+use pyo3::types::PyDict;
 
 /// The outcome of one case on one date: eligibility, amounts, the values and
 /// conditions behind them, the parameters and assumptions used, and the rule
@@ -19,86 +20,6 @@ use pyo3::types::{PyDict, PyList};
 #[pyclass(frozen, module = "bangfu._bangfu", name = "Outcome")]
 pub struct PyOutcome {
     pub(crate) inner: bangfu::Outcome,
-}
-
-fn text<'py>(py: Python<'py>, t: &Text) -> PyResult<Bound<'py, PyDict>> {
-    let d = PyDict::new(py);
-    d.set_item("zh", &*t.zh)?;
-    d.set_item("en", &*t.en)?;
-    Ok(d)
-}
-
-fn named<'py>(py: Python<'py>, values: &[NamedValue]) -> PyResult<Bound<'py, PyDict>> {
-    let d = PyDict::new(py);
-    for v in values {
-        d.set_item(&*v.name, out_value(py, &v.value)?)?;
-    }
-    Ok(d)
-}
-
-fn condition<'py>(py: Python<'py>, c: &ConditionOutcome) -> PyResult<Bound<'py, PyDict>> {
-    let d = PyDict::new(py);
-    d.set_item("id", &*c.id)?;
-    d.set_item("passed", c.passed)?;
-    d.set_item("reject", (!c.passed).then_some(&*c.reject))?;
-    d.set_item("label", text(py, &c.label)?)?;
-    d.set_item("explanation", text(py, &c.explanation())?)?;
-    d.set_item("compared", named(py, &c.compared)?)?;
-    Ok(d)
-}
-
-fn assumptions<'py>(py: Python<'py>, list: &[Assumption]) -> PyResult<Bound<'py, PyList>> {
-    let out = PyList::empty(py);
-    for a in list {
-        let d = PyDict::new(py);
-        d.set_item("kind", a.kind)?;
-        d.set_item("name", &*a.name)?;
-        d.set_item("note", &*a.note)?;
-        out.append(d)?;
-    }
-    Ok(out)
-}
-
-fn parameter<'py>(py: Python<'py>, u: &ParameterUse) -> PyResult<Bound<'py, PyDict>> {
-    let d = PyDict::new(py);
-    d.set_item("label", text(py, &u.label)?)?;
-    d.set_item("value", out_value(py, &u.value)?)?;
-    d.set_item("unit", u.unit.as_deref())?;
-    d.set_item("status", u.status.name())?;
-    d.set_item("from", py_date(py, u.from)?)?;
-    d.set_item("until", u.until.map(|x| py_date(py, x)).transpose()?)?;
-    d.set_item("formula", u.formula.as_deref())?;
-    let c = &u.citation;
-    let source = PyDict::new(py);
-    source.set_item("source", c.source_id.as_deref())?;
-    source.set_item("document", &*c.document)?;
-    source.set_item("date", c.date.map(|x| py_date(py, x)).transpose()?)?;
-    source.set_item("quote", c.quote.as_deref())?;
-    source.set_item("note", c.note.as_deref())?;
-    d.set_item("source", source)?;
-    Ok(d)
-}
-
-fn program<'py>(py: Python<'py>, p: &ProgramOutcome) -> PyResult<Bound<'py, PyDict>> {
-    let d = PyDict::new(py);
-    d.set_item("label", text(py, &p.label)?)?;
-    d.set_item("eligible", p.eligible)?;
-    d.set_item(
-        "amount",
-        p.amount.as_ref().map(|a| out_value(py, a)).transpose()?,
-    )?;
-    d.set_item("values", named(py, &p.values)?)?;
-    let conditions = PyList::empty(py);
-    for c in &p.conditions {
-        conditions.append(condition(py, c)?)?;
-    }
-    d.set_item("conditions", conditions)?;
-    d.set_item(
-        "parameters",
-        PyList::new(py, p.parameters.iter().map(|s| &**s))?,
-    )?;
-    d.set_item("assumptions", assumptions(py, &p.assumptions)?)?;
-    Ok(d)
 }
 
 impl PyOutcome {
@@ -109,6 +30,17 @@ impl PyOutcome {
                 "`{name}` was not evaluated; the outcome has {}",
                 evaluated.join(", ")
             ))
+        })
+    }
+
+    /// `{program: <field> of its dict}`.
+    fn per_program<'py>(&self, py: Python<'py>, field: &str) -> PyResult<Bound<'py, PyDict>> {
+        guard(py, || {
+            let d = PyDict::new(py);
+            for p in &self.inner.programs {
+                d.set_item(&*p.program, to_py(py, p)?.get_item(field)?)?;
+            }
+            Ok(d)
         })
     }
 }
@@ -122,14 +54,8 @@ impl PyOutcome {
 
     /// The amount of `program` as a `Decimal` (zero when not eligible), or
     /// `None` for a program that pays no amount.
-    fn amount<'py>(&self, py: Python<'py>, program: &str) -> PyResult<Option<Bound<'py, PyAny>>> {
-        guard(py, || {
-            self.program(program)?
-                .amount
-                .as_ref()
-                .map(|a| out_value(py, a))
-                .transpose()
-        })
+    fn amount<'py>(&self, py: Python<'py>, program: &str) -> PyResult<Bound<'py, PyAny>> {
+        guard(py, || to_py(py, &self.program(program)?.amount))
     }
 
     /// The value under a key as in the conformance files: `dibao.eligible`,
@@ -137,7 +63,7 @@ impl PyOutcome {
     /// `dibao.conditions.income_below_standard`.
     fn __getitem__<'py>(&self, py: Python<'py>, key: &str) -> PyResult<Bound<'py, PyAny>> {
         guard(py, || match self.inner.get(key) {
-            Some(v) => out_value(py, &v),
+            Some(v) => to_py(py, &v),
             None => Err(PyKeyError::new_err(key.to_string())),
         })
     }
@@ -148,12 +74,8 @@ impl PyOutcome {
 
     /// The programs evaluated, in order.
     #[getter]
-    fn programs(&self) -> Vec<String> {
-        self.inner
-            .programs
-            .iter()
-            .map(|p| p.program.to_string())
-            .collect()
+    fn programs(&self) -> Vec<&str> {
+        self.inner.programs.iter().map(|p| &*p.program).collect()
     }
 
     /// The case's entity (`household`, `person`, `meal`…).
@@ -170,42 +92,22 @@ impl PyOutcome {
 
     /// The rule set that decided: `{"id", "version", "hash"}`.
     #[getter]
-    fn ruleset<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        let d = PyDict::new(py);
-        d.set_item("id", &*self.inner.ruleset.id)?;
-        d.set_item("version", &*self.inner.ruleset.version)?;
-        d.set_item("hash", &*self.inner.ruleset.hash)?;
-        Ok(d)
+    fn ruleset<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        guard(py, || to_py(py, &self.inner.ruleset))
     }
 
     /// Intermediate values per program: `{"dibao": {"per_capita_income":
     /// Decimal("800"), …}}`.
     #[getter]
     fn values<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        guard(py, || {
-            let d = PyDict::new(py);
-            for p in &self.inner.programs {
-                d.set_item(&*p.program, named(py, &p.values)?)?;
-            }
-            Ok(d)
-        })
+        self.per_program(py, "values")
     }
 
     /// Conditions per program, each a dict with `id`, `passed`, `reject`,
     /// `label`, `explanation` (`{"zh", "en"}`) and `compared` values.
     #[getter]
     fn conditions<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        guard(py, || {
-            let d = PyDict::new(py);
-            for p in &self.inner.programs {
-                let list = PyList::empty(py);
-                for c in &p.conditions {
-                    list.append(condition(py, c)?)?;
-                }
-                d.set_item(&*p.program, list)?;
-            }
-            Ok(d)
-        })
+        self.per_program(py, "conditions")
     }
 
     /// Every parameter used, by name: value, unit, status (`published`,
@@ -215,7 +117,7 @@ impl PyOutcome {
         guard(py, || {
             let d = PyDict::new(py);
             for u in &self.inner.parameters {
-                d.set_item(&*u.name, parameter(py, u)?)?;
+                d.set_item(&*u.name, to_py(py, &**u)?)?;
             }
             Ok(d)
         })
@@ -223,8 +125,8 @@ impl PyOutcome {
 
     /// Every assumption the answer rests on: `{"kind", "name", "note"}`.
     #[getter]
-    fn assumptions<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
-        guard(py, || assumptions(py, &self.inner.assumptions))
+    fn assumptions<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        guard(py, || to_py(py, &self.inner.assumptions))
     }
 
     /// The explanation for people, in Chinese (`"zh"`) or English (`"en"`).
@@ -239,22 +141,8 @@ impl PyOutcome {
     }
 
     /// The whole outcome as nested dicts, with `Decimal` and `date` values.
-    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        guard(py, || {
-            let o = &self.inner;
-            let d = PyDict::new(py);
-            d.set_item("ruleset", self.ruleset(py)?)?;
-            d.set_item("as_of", py_date(py, o.as_of)?)?;
-            d.set_item("entity", &o.entity)?;
-            let programs = PyDict::new(py);
-            for p in &o.programs {
-                programs.set_item(&*p.program, program(py, p)?)?;
-            }
-            d.set_item("programs", programs)?;
-            d.set_item("parameters", self.parameters(py)?)?;
-            d.set_item("assumptions", assumptions(py, &o.assumptions)?)?;
-            Ok(d)
-        })
+    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        guard(py, || to_py(py, &self.inner))
     }
 
     /// The outcome as JSON text (money as exact decimal strings), as the CLI
@@ -267,37 +155,27 @@ impl PyOutcome {
     }
 
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
-        guard(py, || Ok(self.repr()))
-    }
-}
-
-impl PyOutcome {
-    fn repr(&self) -> String {
-        let parts: Vec<String> = self
-            .inner
-            .programs
-            .iter()
-            .map(|p| {
-                let verdict = if p.eligible {
-                    "eligible"
-                } else {
-                    "not eligible"
-                };
-                match (&p.amount, p.eligible) {
+        guard(py, || {
+            let parts: Vec<String> = self
+                .inner
+                .programs
+                .iter()
+                .map(|p| match (&p.amount, p.eligible) {
                     (Some(a), true) => format!(
-                        "{} {verdict} {}",
+                        "{} eligible {}",
                         p.program,
                         a.to_json().as_str().unwrap_or_default()
                     ),
-                    _ => format!("{} {verdict}", p.program),
-                }
-            })
-            .collect();
-        format!(
-            "<Outcome {} {}: {}>",
-            self.inner.entity,
-            self.inner.as_of,
-            parts.join("; ")
-        )
+                    (_, true) => format!("{} eligible", p.program),
+                    _ => format!("{} not eligible", p.program),
+                })
+                .collect();
+            Ok(format!(
+                "<Outcome {} {}: {}>",
+                self.inner.entity,
+                self.inner.as_of,
+                parts.join("; ")
+            ))
+        })
     }
 }

@@ -4,13 +4,15 @@
 //! the answer or the error back. Loading and reforms run with the
 //! interpreter released; a case is microseconds of work and keeps it.
 
-use crate::convert::{date_arg, out_value, override_text, to_json};
-use crate::errors::{catch, core_error, eval_error, guard, input_errors, internal, load_error};
+use crate::convert::{date_arg, to_json};
+use crate::errors::{build_error, catch, core_error, eval_error, guard, input_errors, internal};
+use crate::errors::{load_error, reform_errors, released, row_errors};
 use crate::outcome::PyOutcome;
-use crate::population::{build_population, PyPopulation};
-use bangfu::outcome::OutValue;
-use bangfu::{Error, InputError, Override, RuleSet};
-use pyo3::exceptions::PyValueError;
+use crate::population::{raise_arg, stream, PyPopulation};
+use crate::to_py;
+use bangfu::arrow::Population;
+use bangfu::{Error, InputError, Reform, RuleSet};
+use pyo3::exceptions::PyKeyError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyMapping};
 use std::path::PathBuf;
@@ -23,13 +25,7 @@ pub struct PyRuleSet {
 }
 
 fn files_arg(files: &Bound<'_, PyAny>) -> PyResult<Vec<(String, String)>> {
-    let mapping = files.cast::<PyMapping>()?;
-    let mut out = Vec::new();
-    for item in mapping.items()?.iter() {
-        let (path, text): (String, String) = item.extract()?;
-        out.push((path, text));
-    }
-    Ok(out)
+    files.cast::<PyMapping>()?.items()?.extract()
 }
 
 fn loaded(
@@ -42,6 +38,21 @@ fn loaded(
         }),
         Ok(Err(e)) => Err(load_error(py, &e)),
         Err(panic) => Err(internal(py, &panic)),
+    }
+}
+
+impl PyRuleSet {
+    /// This rule set with `reform` applied, with the interpreter released.
+    fn reformed(&self, py: Python<'_>, reform: Reform) -> PyResult<PyRuleSet> {
+        let rules = self.inner.clone();
+        match py.detach(|| catch(|| rules.reform(&reform))) {
+            Ok(Ok(rules)) => Ok(PyRuleSet {
+                inner: Arc::new(rules),
+            }),
+            Ok(Err(Error::Reform(e))) => Err(reform_errors(py, &e)),
+            Ok(Err(e)) => Err(core_error(py, &e)),
+            Err(panic) => Err(internal(py, &panic)),
+        }
     }
 }
 
@@ -84,11 +95,19 @@ impl PyRuleSet {
         self.inner.hash()
     }
 
+    /// The content hash of the reform applied (`None` for the rules as
+    /// published); the rule set's `hash` combines it with the rule files'.
+    #[getter]
+    fn reform_hash(&self) -> Option<String> {
+        let reform = self.inner.applied_reform();
+        (!reform.is_empty()).then(|| reform.hash())
+    }
+
     /// The parameter overrides applied, in order: `{name: value}`.
     #[getter]
     fn overrides<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let d = PyDict::new(py);
-        for o in self.inner.overrides() {
+        for o in self.inner.applied_reform().overrides() {
             d.set_item(&o.name, &o.value)?;
         }
         Ok(d)
@@ -96,30 +115,15 @@ impl PyRuleSet {
 
     /// The entities cases can be of (`household`, `person`, `meal`…).
     #[getter]
-    fn entities(&self) -> Vec<String> {
-        self.inner
-            .compiled_plan()
-            .entities
-            .iter()
-            .map(|e| e.name.clone())
-            .collect()
+    fn entities(&self) -> Vec<&str> {
+        self.inner.entity_names()
     }
 
     /// The programs, optionally only those of one entity.
     #[pyo3(signature = (entity = None))]
-    fn programs(&self, py: Python<'_>, entity: Option<&str>) -> PyResult<Vec<String>> {
+    fn programs(&self, py: Python<'_>, entity: Option<&str>) -> PyResult<Vec<&str>> {
         guard(py, || {
-            let plan = self.inner.compiled_plan();
-            let e = entity
-                .map(|name| self.inner.entity(name))
-                .transpose()
-                .map_err(|e| eval_error(py, &e))?;
-            Ok(plan
-                .programs
-                .iter()
-                .filter(|p| e.is_none_or(|e| p.entity == e))
-                .map(|p| p.name.to_string())
-                .collect())
+            (self.inner.program_names(entity)).map_err(|e| eval_error(py, &e))
         })
     }
 
@@ -133,16 +137,10 @@ impl PyRuleSet {
     ) -> PyResult<Bound<'py, PyAny>> {
         guard(py, || {
             let as_of = date_arg(date)?;
-            let plan = self.inner.compiled_plan();
-            let q = plan.param_index(name).ok_or_else(|| {
-                pyo3::exceptions::PyKeyError::new_err(format!("`{name}` is not a parameter"))
-            })?;
-            let value = plan
-                .segment_at(as_of)
-                .filter(|s| s.param_version.get(q).copied().flatten().is_some())
-                .and_then(|s| s.params.get(q).copied())
-                .map_or(OutValue::Missing, |v| OutValue::of_param(plan, q, v));
-            out_value(py, &value)
+            if !self.inner.is_parameter(name) {
+                return Err(PyKeyError::new_err(format!("`{name}` is not a parameter")));
+            }
+            to_py(py, &self.inner.parameter_in_force(name, as_of))
         })
     }
 
@@ -197,10 +195,18 @@ impl PyRuleSet {
     ) -> PyResult<PyRuleSet> {
         guard(py, || {
             let from = from_date.map(date_arg).transpose()?;
-            let list = overrides_arg(overrides, from)?;
-            let rules = self.inner.clone();
-            let result = py.detach(|| catch(|| rules.with_overrides(&list)));
-            loaded(py, result)
+            let mut errors = Vec::new();
+            let mut json = to_json(overrides, "", &mut errors, 0)?;
+            if !errors.is_empty() {
+                return Err(input_errors(py, &errors));
+            }
+            if let (Some(from), Some(map)) = (from, json.as_object_mut()) {
+                for v in map.values_mut() {
+                    *v = serde_json::json!({"value": v.take(), "from": from.to_string()});
+                }
+            }
+            let reform = Reform::from_json(&json).map_err(|e| reform_errors(py, &e))?;
+            self.reformed(py, reform)
         })
     }
 
@@ -208,10 +214,10 @@ impl PyRuleSet {
     /// items replace items of the same kind and name, checked again.
     fn with_overlay(&self, py: Python<'_>, files: &Bound<'_, PyAny>) -> PyResult<PyRuleSet> {
         guard(py, || {
-            let files = files_arg(files)?;
-            let rules = self.inner.clone();
-            let result = py.detach(|| catch(|| rules.with_overlay(files)));
-            loaded(py, result)
+            let reform = files_arg(files)?
+                .into_iter()
+                .fold(Reform::new(), |r, (path, text)| r.overlay(path, text));
+            self.reformed(py, reform)
         })
     }
 
@@ -234,17 +240,16 @@ impl PyRuleSet {
         errors: &str,
     ) -> PyResult<PyPopulation> {
         guard(py, || {
-            let raise = match errors {
-                "raise" => true,
-                "collect" => false,
-                other => {
-                    return Err(PyValueError::new_err(format!(
-                        "errors must be \"raise\" or \"collect\", not {other:?}"
-                    )))
-                }
-            };
+            let raise = raise_arg(errors)?;
             let as_of = date_arg(date)?;
-            build_population(py, &self.inner, entity, cases, members, key, as_of, raise)
+            let (cases, members) = (stream(cases)?, members.map(stream).transpose()?);
+            let rules = &*self.inner;
+            let read = || Population::read(rules, entity, cases, members, key, as_of);
+            let inner = released(py, read, build_error)?;
+            if raise && !inner.errors.is_empty() {
+                return Err(row_errors(py, &inner.errors, &inner.error_keys));
+            }
+            Ok(PyPopulation { inner })
         })
     }
 
@@ -256,41 +261,4 @@ impl PyRuleSet {
             self.inner.hash()
         )
     }
-}
-
-fn overrides_arg(
-    overrides: &Bound<'_, PyAny>,
-    from: Option<bangfu::Date>,
-) -> PyResult<Vec<Override>> {
-    let py = overrides.py();
-    let mapping = overrides.cast::<PyMapping>()?;
-    let mut list = Vec::new();
-    let mut refused = Vec::new();
-    for item in mapping.items()?.iter() {
-        let (name, value): (String, Bound<'_, PyAny>) = item.extract()?;
-        match override_text(&value, &name)? {
-            Ok(text) => list.push(Override {
-                name,
-                value: text,
-                from,
-            }),
-            Err(e) => refused.push(e),
-        }
-    }
-    if !refused.is_empty() {
-        return Err(input_errors(py, &refused));
-    }
-    Ok(list)
-}
-
-/// One override, for sweeps.
-pub(crate) fn one_override(
-    value: &Bound<'_, PyAny>,
-    name: &str,
-) -> PyResult<Result<Override, InputError>> {
-    Ok(override_text(value, name)?.map(|text| Override {
-        name: name.to_string(),
-        value: text,
-        from: None,
-    }))
 }

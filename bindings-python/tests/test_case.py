@@ -277,3 +277,15 @@ def test_any_input_gives_an_outcome_or_a_bangfu_error(rules: bangfu.RuleSet, cas
         rules.evaluate(entity, case, AS_OF)
     except bangfu.BangfuError as e:
         assert e.code and e.code != "internal_error"
+
+
+def test_reform_problems_are_located_and_stamped(rules):
+    with pytest.raises(bangfu.ReformError) as info:
+        rules.reform({"dibao_standard": "abc", "no_such_parameter": "1"})
+    locs = [e["loc"] for e in info.value.errors]
+    assert locs == ["overrides.dibao_standard", "overrides.no_such_parameter"]
+    assert info.value.code == "invalid_reform"
+    assert isinstance(info.value, bangfu.InputError) and isinstance(info.value, bangfu.RuleSetError)
+    reform = rules.reform({"dibao_standard": "1100"})
+    assert rules.reform_hash is None and reform.reform_hash.startswith("sha256:")
+    assert reform.hash not in (rules.hash, reform.reform_hash)

@@ -108,7 +108,10 @@ def test_case(case: Dict[str, Any]) -> None:
         if name not in names:
             failures.append(f"assumption {name!r} not listed (have {sorted(names)})")
     # The outcome carries the rule set that decided.
-    assert outcome.ruleset == {"id": rules.id, "version": rules.version, "hash": rules.hash}
+    stamp = {"id": rules.id, "version": rules.version, "hash": rules.hash}
+    if rules.reform_hash is not None:
+        stamp["reform"] = rules.reform_hash
+    assert outcome.ruleset == stamp
     assert not failures, "\n".join(failures)
 
 

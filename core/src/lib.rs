@@ -25,6 +25,8 @@
 //! ```
 
 pub mod analysis;
+#[cfg(feature = "arrow")]
+pub mod arrow;
 pub mod batch;
 mod check;
 pub mod date;

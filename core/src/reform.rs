@@ -42,6 +42,17 @@ impl ReformError {
     /// The stable code of every reform error.
     pub const CODE: &'static str = "invalid_reform";
 
+    /// The problem as an input error (code `invalid_reform`), for surfaces
+    /// that report every located problem of a request the same way.
+    pub fn to_input_error(&self) -> crate::InputError {
+        crate::InputError {
+            code: ReformError::CODE,
+            loc: self.loc.clone(),
+            msg: self.message.clone(),
+            input: None,
+        }
+    }
+
     pub(crate) fn at(loc: impl Into<String>, message: impl Into<String>) -> ReformError {
         ReformError {
             loc: loc.into(),

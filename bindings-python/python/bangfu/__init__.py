@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from ._bangfu import Outcome, Population, RuleSet, __version__
 from ._compare import Comparison, compare, sweep
-from ._errors import BangfuError, EvaluationError, InputError, RuleSetError
+from ._errors import BangfuError, EvaluationError, InputError, ReformError, RuleSetError
 from . import synthetic
 
 __all__ = [
@@ -28,6 +28,7 @@ __all__ = [
     "BangfuError",
     "RuleSetError",
     "InputError",
+    "ReformError",
     "EvaluationError",
     "__version__",
 ]

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Optional, Sequence
 
-__all__ = ["BangfuError", "RuleSetError", "InputError", "EvaluationError"]
+__all__ = ["BangfuError", "RuleSetError", "InputError", "ReformError", "EvaluationError"]
 
 
 class BangfuError(Exception):
@@ -66,6 +66,22 @@ class InputError(BangfuError, ValueError):
         errors = list(errors)
         super().__init__(message, str(errors[0].get("code", "invalid_input")) if errors else "invalid_input")
         self.errors = errors
+
+
+class ReformError(InputError, RuleSetError):
+    """A reform does not fit the rule set: every override that names no
+    parameter or whose value does not fit, each at its place
+    (``overrides.dibao_standard``), with code ``invalid_reform``.
+
+    An input error of the reform (``errors`` as :class:`InputError`) that
+    leaves the rule set unloaded (also a :class:`RuleSetError`, without
+    diagnostics of the rule files).
+    """
+
+    def __init__(self, message: str = "", errors: Sequence[Dict[str, Any]] = ()) -> None:
+        BangfuError.__init__(self, message, "invalid_reform")
+        self.errors = list(errors)
+        self.diagnostics = []
 
 
 class EvaluationError(BangfuError):

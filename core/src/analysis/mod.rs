@@ -1,3 +1,5 @@
-//! Questions over populations and rule sets: a baseline against a reform.
+//! Questions over populations and rule sets: a baseline against a reform,
+//! a parameter swept over values, a year's cost.
 
 pub mod compare;
+pub mod sweep;

@@ -5,6 +5,11 @@
 //! ordered map per object), and [`Outcome::to_json`] is the same through
 //! `serde_json::to_value`. Money and numbers are exact decimal strings;
 //! keys come in a fixed order.
+//!
+//! Decimals and dates are written as newtype structs named [`DECIMAL`] and
+//! [`DATE`] around their text. JSON writers see through newtype structs and
+//! write the text; a serializer that keeps types (the Python package's,
+//! giving `decimal.Decimal` and `datetime.date`) reads the name.
 
 use super::model::{Assumption, ConditionOutcome, NamedValue, OutValue, Outcome, ParameterUse};
 use super::model::{ProgramOutcome, RuleSetStamp};
@@ -12,13 +17,38 @@ use crate::plan::{Citation, Text};
 use serde::ser::{SerializeMap, SerializeSeq, Serializer};
 use serde::Serialize;
 use serde_json::Value as Json;
+use std::fmt::Display;
+
+/// The newtype name of a decimal (money or a number) around its exact text.
+pub const DECIMAL: &str = "bangfu::Decimal";
+
+/// The newtype name of a date around its `YYYY-MM-DD` text.
+pub const DATE: &str = "bangfu::Date";
+
+/// A value written as its text, in a newtype struct named `.0`.
+struct Marked<'a, T: ?Sized>(&'static str, &'a T);
+
+/// A value written as its text.
+struct Shown<'a, T: ?Sized>(&'a T);
+
+impl<T: Display + ?Sized> Serialize for Shown<'_, T> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self.0)
+    }
+}
+
+impl<T: Display + ?Sized> Serialize for Marked<'_, T> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_newtype_struct(self.0, &Shown(self.1))
+    }
+}
 
 impl Serialize for OutValue {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         match self {
-            OutValue::Money(d) | OutValue::Number(d, _) => s.collect_str(d),
+            OutValue::Money(d) | OutValue::Number(d, _) => Marked(DECIMAL, d).serialize(s),
             OutValue::Bool(b) => s.serialize_bool(*b),
-            OutValue::Date(d) => s.collect_str(d),
+            OutValue::Date(d) => Marked(DATE, d).serialize(s),
             OutValue::Choice(id, _) => s.serialize_str(id),
             OutValue::Missing => s.serialize_none(),
         }
@@ -109,7 +139,7 @@ impl Serialize for Cited<'_> {
         let mut m = s.serialize_map(Some(5))?;
         m.serialize_entry("source", &c.source_id.as_deref())?;
         m.serialize_entry("document", &*c.document)?;
-        m.serialize_entry("date", &c.date.map(|d| d.to_string()))?;
+        m.serialize_entry("date", &c.date.as_ref().map(|d| Marked(DATE, d)))?;
         m.serialize_entry("quote", &c.quote.as_deref())?;
         m.serialize_entry("note", &c.note.as_deref())?;
         m.end()
@@ -143,8 +173,8 @@ fn parameter_entries<M: SerializeMap>(m: &mut M, u: &ParameterUse) -> Result<(),
     m.serialize_entry("unit", &u.unit.as_deref())?;
     m.serialize_entry("unit_label", &u.unit_label.as_ref().map(Texts))?;
     m.serialize_entry("status", u.status.name())?;
-    m.serialize_entry("from", &u.from.to_string())?;
-    m.serialize_entry("until", &u.until.map(|d| d.to_string()))?;
+    m.serialize_entry("from", &Marked(DATE, &u.from))?;
+    m.serialize_entry("until", &u.until.as_ref().map(|d| Marked(DATE, d)))?;
     m.serialize_entry("formula", &u.formula.as_deref())?;
     m.serialize_entry("source", &Cited(&u.citation))?;
     Ok(())
@@ -167,7 +197,7 @@ impl Serialize for Outcome {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_map(Some(6))?;
         m.serialize_entry("ruleset", &self.ruleset)?;
-        m.serialize_entry("as_of", &self.as_of.to_string())?;
+        m.serialize_entry("as_of", &Marked(DATE, &self.as_of))?;
         m.serialize_entry("entity", &self.entity)?;
         m.serialize_entry("programs", &Programs(&self.programs))?;
         m.serialize_entry("parameters", &Parameters(&self.parameters))?;

@@ -12,5 +12,5 @@ mod json;
 mod model;
 
 pub(crate) use build::Reports;
-pub use json::{citation_json, NamedParameter};
+pub use json::{citation_json, NamedParameter, DATE, DECIMAL};
 pub use model::*;

@@ -6,7 +6,6 @@ use super::RuleSet;
 use crate::plan::{Lang, Text};
 use crate::run::runner::EvalError;
 use crate::schema;
-use crate::value::Type;
 use serde_json::Value as Json;
 use std::sync::Arc;
 
@@ -48,14 +47,13 @@ impl RuleSet {
     fn program_info(&self, p: usize) -> ProgramInfo {
         let plan = self.plan();
         let program = &plan.programs[p];
-        let amount_ty = program.amount.map(|a| &plan.computeds[a].ty);
         ProgramInfo {
             name: program.name.clone(),
             entity: plan.entities[program.entity].name.clone(),
             label: program.label.clone(),
             description: program.description.clone(),
             pays_amount: program.amount.is_some(),
-            pays_money: matches!(amount_ty, Some(Type::Money)),
+            pays_money: self.pays_money(&program.name),
             settles_records: program.settlement.is_some(),
         }
     }
@@ -81,21 +79,6 @@ impl RuleSet {
     /// [`EvalError::UnknownProgram`].
     pub fn program(&self, name: &str) -> Result<ProgramInfo, EvalError> {
         self.program_index(name).map(|p| self.program_info(p))
-    }
-
-    /// The names of the programs of one entity (all programs when `None`).
-    ///
-    /// # Errors
-    /// [`EvalError::UnknownEntity`].
-    pub fn program_names(&self, entity: Option<&str>) -> Result<Vec<String>, EvalError> {
-        let e = entity.map(|e| self.entity(e)).transpose()?;
-        Ok(self
-            .plan()
-            .programs
-            .iter()
-            .filter(|p| e.is_none_or(|e| p.entity == e))
-            .map(|p| p.name.to_string())
-            .collect())
     }
 
     /// Every entity, in rule-set order.

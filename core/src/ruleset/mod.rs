@@ -7,6 +7,7 @@
 //! settlements add their methods in their own modules (`batch`, `analysis`,
 //! `settle`), so that this module depends on none of them.
 
+mod catalog;
 mod describe;
 mod timeline;
 

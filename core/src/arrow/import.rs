@@ -1,7 +1,8 @@
-//! Arrow columns to the core's [`ColumnData`], without Python.
+//! Arrow columns to the core's [`ColumnData`].
 //!
-//! A table arrives as a stream of record batches (the Arrow PyCapsule
-//! interface: pyarrow, pandas and polars all export one). Each column an
+//! A table arrives as a stream of record batches (from Python through the
+//! Arrow PyCapsule interface, which pyarrow, pandas and polars all export;
+//! from a file or a request body as Arrow IPC). Each column an
 //! entity reads is converted batch by batch into one `ColumnData`, by the
 //! Arrow type: decimals (32 to 256 bits) to exact decimals, integers to
 //! `Int`, booleans, dates (`date32`, `date64`, and timestamps that fall on
@@ -15,6 +16,9 @@
 //! is binary, not an amount. Columns the entity does not read are passed on
 //! as empty placeholders, so the core reports them as unknown fields.
 
+use crate::batch::{ColumnData, Ints, Table};
+use crate::value::Type;
+use crate::Decimal;
 use arrow_array::cast::AsArray;
 use arrow_array::types::{
     Decimal128Type, Decimal256Type, Decimal32Type, Decimal64Type, Int16Type, Int32Type, Int64Type,
@@ -22,9 +26,6 @@ use arrow_array::types::{
 };
 use arrow_array::{Array, ArrayRef, RecordBatch};
 use arrow_schema::{ArrowError, DataType, Field, TimeUnit};
-use bangfu::batch::{ColumnData, Ints, Table};
-use bangfu::value::Type;
-use bangfu::Decimal;
 
 /// What an input column must hold.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,4 +1,4 @@
-//! A population's results as Arrow record batches, without Python.
+//! A population's results as Arrow record batches.
 //!
 //! One row per case, in input order: the key column exactly as given (or a
 //! `row` number when there is none), an `error` column (null when the case
@@ -7,8 +7,13 @@
 //! `<program>.amount` (decimal128, exact) for every program. A case that was
 //! not evaluated has nulls, never `false` or zero. Batches follow the input's
 //! chunks, so the key column is passed through without a copy.
+//!
+//! Also here: the core's columns as a record batch ([`table_batch`]) and a
+//! population's row problems ([`row_errors_batch`]).
 
-use arrow_array::builder::{Decimal128Builder, StringBuilder};
+use crate::batch::{Amounts, BatchResult, ColumnData, RowError, Table};
+use crate::Decimal;
+use arrow_array::builder::{Decimal128Builder, Int64Builder, StringBuilder};
 use arrow_array::new_null_array;
 use arrow_array::types::Int32Type;
 use arrow_array::{
@@ -16,8 +21,6 @@ use arrow_array::{
 };
 use arrow_buffer::{BooleanBuffer, NullBuffer};
 use arrow_schema::{ArrowError, DataType, Field, Schema, SchemaRef};
-use bangfu::batch::{Amounts, BatchResult, ColumnData, Table};
-use bangfu::Decimal;
 use std::sync::Arc;
 
 /// How a program's amount column is typed.
@@ -304,6 +307,40 @@ pub fn result_batches(
         batches.push(RecordBatch::try_new(schema.clone(), columns)?);
     }
     Ok((schema, batches))
+}
+
+/// Row problems as a record batch: `table` (`households` or `members`),
+/// `row`, `household` (the case's key, from `keys`), `loc` (field path),
+/// `code` and `message`.
+///
+/// # Errors
+/// An Arrow error, which the fixed schema does not cause.
+pub fn row_errors_batch(
+    errors: &[RowError],
+    keys: &[Option<String>],
+) -> Result<RecordBatch, ArrowError> {
+    let mut table = StringBuilder::new();
+    let mut row = Int64Builder::new();
+    let mut household = StringBuilder::new();
+    let mut loc = StringBuilder::new();
+    let mut code = StringBuilder::new();
+    let mut message = StringBuilder::new();
+    for (i, e) in errors.iter().enumerate() {
+        table.append_value(e.table);
+        row.append_value(i64::try_from(e.row).unwrap_or(i64::MAX));
+        household.append_option(keys.get(i).cloned().flatten());
+        loc.append_value(&e.loc);
+        code.append_value(e.code);
+        message.append_value(&e.msg);
+    }
+    RecordBatch::try_from_iter([
+        ("table", Arc::new(table.finish()) as ArrayRef),
+        ("row", Arc::new(row.finish())),
+        ("household", Arc::new(household.finish())),
+        ("loc", Arc::new(loc.finish())),
+        ("code", Arc::new(code.finish())),
+        ("message", Arc::new(message.finish())),
+    ])
 }
 
 #[cfg(test)]

@@ -1,17 +1,17 @@
 //! A deterministic synthetic district, as Arrow record batches.
 //!
 //! Households, members and meal records are the core's synthetic data
-//! ([`bangfu::synthetic`]), so Python benchmarks run on the same data as the
+//! ([`crate::synthetic`]), so benchmarks through Arrow run on the same data as the
 //! Rust ones and the CLI. The same `(n, seed, as_of)` always gives the same
 //! tables.
 //!
 //! Columns are exactly the inputs of the Chengyang rule set's `household`,
 //! `person` and `meal` entities, plus `household_id`.
 
-use crate::arrow_out::table_batch;
+use super::export::table_batch;
+use crate::Date;
 use arrow_array::RecordBatch;
 use arrow_schema::ArrowError;
-use bangfu::Date;
 
 /// Households and their members.
 #[derive(Debug, Clone)]
@@ -25,26 +25,26 @@ pub struct District {
 }
 
 /// A district of `n` households as of `as_of`: the core's synthetic district
-/// ([`bangfu::synthetic::District`], the data every benchmark uses), as
+/// ([`crate::synthetic::District`], the data every benchmark uses), as
 /// Arrow record batches.
 ///
 /// # Errors
 /// An Arrow error, which the fixed schema does not cause.
 pub fn district(n: usize, seed: u64, as_of: Date) -> Result<District, ArrowError> {
-    let d = bangfu::synthetic::District::generate(n, seed, as_of);
+    let d = crate::synthetic::District::generate(n, seed, as_of);
     Ok(District {
         households: table_batch(&d.households)?,
         members: table_batch(&d.members)?,
     })
 }
 
-/// `n` meal records (the core's [`bangfu::synthetic::meals`]) as an Arrow
+/// `n` meal records (the core's [`crate::synthetic::meals`]) as an Arrow
 /// record batch: `birth_date`, `meal_kind`, `canteen_designated`, `price`.
 ///
 /// # Errors
 /// An Arrow error, which the fixed schema does not cause.
 pub fn meals(n: usize, seed: u64, as_of: Date) -> Result<RecordBatch, ArrowError> {
-    table_batch(&bangfu::synthetic::meals(n, seed, as_of))
+    table_batch(&crate::synthetic::meals(n, seed, as_of))
 }
 
 #[cfg(test)]

@@ -1,0 +1,21 @@
+//! Populations from Arrow tables, and results as Arrow tables (the `arrow`
+//! feature).
+//!
+//! A cases table (households) and, for entities with members, a members
+//! table arrive as streams of record batches ([`Population::read`]); the
+//! columns the entity reads are converted exactly ([`import`]), and the
+//! cases are checked and laid out as a [`batch::Population`]. Results,
+//! comparisons, sweeps and row problems come back as record batches with
+//! exact `decimal128` money ([`export`], [`compare`]), one row per case
+//! beside the key column as given. Nothing here needs Python: the Python
+//! package and a service taking Arrow over HTTP share it.
+//!
+//! [`batch::Population`]: crate::batch::Population
+
+pub mod compare;
+pub mod export;
+pub mod import;
+mod population;
+pub mod synthetic;
+
+pub use population::{BuildError, Key, Population, Timings};

@@ -1,0 +1,319 @@
+//! A population read from Arrow tables, keeping what its results are
+//! returned beside: the key column as given, each row problem's case key,
+//! and each case's number of members.
+
+use super::compare::{comparison_tables, ComparisonTables};
+use super::export::{result_batches, row_errors_batch};
+use super::import::{import, ImportError, Imported, Want};
+use crate::analysis::compare::Comparison;
+use crate::batch::{self, BatchResult, RowError};
+use crate::{Date, EvalError, InputError, RuleSet};
+use arrow_array::{ArrayRef, RecordBatch, RecordBatchReader};
+use arrow_schema::{ArrowError, Field, SchemaRef};
+use std::time::{Duration, Instant};
+
+/// The key column of the cases table, as given.
+#[derive(Debug, Clone)]
+pub struct Key {
+    /// Its field (name, type, nullability).
+    pub field: Field,
+    /// Its chunks, one per record batch read.
+    pub chunks: Vec<ArrayRef>,
+}
+
+/// Where building a population took its time.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Timings {
+    /// Reading the record batches and converting the columns.
+    pub convert: Duration,
+    /// Checking every cell and laying out the cases.
+    pub build: Duration,
+}
+
+/// Why a population could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum BuildError {
+    /// Columns that cannot be read at all, each an input error located at
+    /// `<table>.<column>` (`members.monthly_income`).
+    #[error("{} column(s) cannot be read: {}", .0.len(), .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
+    Columns(Vec<InputError>),
+    /// A record batch stream failed.
+    #[error("the table cannot be read: {0}")]
+    Arrow(ArrowError),
+    /// The entity is unknown.
+    #[error(transparent)]
+    Eval(EvalError),
+    /// A members table was given for cases of an entity without members.
+    #[error("`{0}` cases have no members")]
+    NoMembers(String),
+}
+
+/// Cases of one entity from Arrow tables, checked as of a date.
+#[derive(Debug, Clone)]
+pub struct Population {
+    /// The cases, ready to evaluate.
+    pub cases: batch::Population,
+    /// Their entity.
+    pub entity: String,
+    /// The key column, when the cases table has one.
+    pub key: Option<Key>,
+    /// Problems found in the rows; the cases they touch are not evaluated.
+    pub errors: Vec<RowError>,
+    /// The key of each problem's case, when known.
+    pub error_keys: Vec<Option<String>>,
+    /// Members per case (empty for entities without members).
+    pub sizes: Vec<usize>,
+    /// Where building took its time.
+    pub timings: Timings,
+}
+
+fn read(
+    reader: impl RecordBatchReader,
+    table: &str,
+    want: &dyn Fn(&str) -> Option<Want>,
+    key: &str,
+) -> Result<Imported, BuildError> {
+    let fields: Vec<Field> = reader
+        .schema()
+        .fields()
+        .iter()
+        .map(|f| f.as_ref().clone())
+        .collect();
+    import(&fields, reader, want, key).map_err(|e| match e {
+        ImportError::Columns(problems) => BuildError::Columns(
+            problems
+                .into_iter()
+                .map(|p| InputError {
+                    code: p.code,
+                    loc: format!("{table}.{}", p.column),
+                    msg: p.msg,
+                    input: p.input,
+                })
+                .collect(),
+        ),
+        ImportError::Arrow(e) => BuildError::Arrow(e),
+    })
+}
+
+impl Population {
+    /// Reads cases of `entity` from `cases` and, for entities with
+    /// members, their members from `members`, linked by the `key` column;
+    /// every cell is checked as of `as_of`. Rows with problems are listed
+    /// in [`Population::errors`], not refused.
+    ///
+    /// # Errors
+    /// Columns that cannot be read (wrong type, duplicate, a value too
+    /// large or a time of day), a failing stream, an unknown entity, or a
+    /// members table for an entity without members.
+    pub fn read<R: RecordBatchReader>(
+        rules: &RuleSet,
+        entity: &str,
+        cases: R,
+        members: Option<R>,
+        key: &str,
+        as_of: Date,
+    ) -> Result<Population, BuildError> {
+        let e = rules.entity(entity).map_err(BuildError::Eval)?;
+        let has_members = rules.has_members(entity).map_err(BuildError::Eval)?;
+        if members.is_some() && !has_members {
+            return Err(BuildError::NoMembers(entity.to_string()));
+        }
+        let start = Instant::now();
+        let case_want = |name: &str| rules.case_input(e, name).map(Want::of);
+        let member_want = |name: &str| rules.member_input(e, name).map(Want::of);
+        let cases = read(cases, "households", &case_want, key)?;
+        let members = members
+            .map(|m| read(m, "members", &member_want, key))
+            .transpose()?;
+        let converted = Instant::now();
+        let (population, errors) = batch::Population::build(
+            rules,
+            entity,
+            &cases.table,
+            members.as_ref().map(|m| &m.table),
+            key,
+            as_of,
+        )
+        .map_err(BuildError::Eval)?;
+        let timings = Timings {
+            convert: converted.duration_since(start),
+            build: converted.elapsed(),
+        };
+        let case_keys = cases.table.column(key);
+        let member_keys = members.as_ref().and_then(|m| m.table.column(key));
+        let error_keys = errors
+            .iter()
+            .map(|err| match (err.household, err.table) {
+                (Some(h), _) => case_keys.and_then(|c| c.key(h)),
+                (None, "members") => member_keys.and_then(|c| c.key(err.row)),
+                _ => None,
+            })
+            .collect();
+        let sizes = if has_members {
+            (0..population.len())
+                .map(|i| population.member_count(i))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        Ok(Population {
+            cases: population,
+            entity: entity.to_string(),
+            key: cases.key_field.map(|field| Key {
+                field,
+                chunks: cases.key_chunks,
+            }),
+            errors,
+            error_keys,
+            sizes,
+            timings,
+        })
+    }
+
+    /// The key column's field and chunks, as the tables of [`super::export`]
+    /// take them.
+    pub fn key(&self) -> Option<(&Field, &[ArrayRef])> {
+        self.key.as_ref().map(|k| (&k.field, k.chunks.as_slice()))
+    }
+
+    /// Evaluates the cases against `rules` as of `as_of`
+    /// ([`crate::analysis::sweep::evaluate_all`]).
+    ///
+    /// # Errors
+    /// As [`crate::batch::evaluate`].
+    pub fn evaluate(
+        &self,
+        rules: &RuleSet,
+        as_of: Date,
+        programs: Option<&[String]>,
+        threads: usize,
+    ) -> Result<BatchResult, EvalError> {
+        crate::analysis::sweep::evaluate_all(rules, &self.cases, as_of, programs, threads)
+    }
+
+    /// The results of an evaluation under `rules` as record batches beside
+    /// the key column ([`result_batches`]).
+    ///
+    /// # Errors
+    /// An Arrow error, which only a result of another population causes.
+    pub fn results(
+        &self,
+        rules: &RuleSet,
+        result: &BatchResult,
+    ) -> Result<(SchemaRef, Vec<RecordBatch>), ArrowError> {
+        let money: Vec<bool> = result
+            .programs
+            .iter()
+            .map(|p| rules.pays_money(&p.program))
+            .collect();
+        result_batches(result, self.cases.valid(), &money, self.key())
+    }
+
+    /// The row problems as a record batch ([`row_errors_batch`]).
+    ///
+    /// # Errors
+    /// An Arrow error, which the fixed schema does not cause.
+    pub fn errors_batch(&self) -> Result<RecordBatch, ArrowError> {
+        row_errors_batch(&self.errors, &self.error_keys)
+    }
+
+    /// A comparison over these cases as record batches
+    /// ([`comparison_tables`]).
+    ///
+    /// # Errors
+    /// An Arrow error: a sum too large for a year's cost.
+    pub fn comparison(&self, c: &Comparison) -> Result<ComparisonTables, ArrowError> {
+        comparison_tables(c, self.key(), &self.sizes)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::arrow::synthetic::district;
+    use arrow_array::RecordBatchIterator;
+
+    type Stream = RecordBatchIterator<std::vec::IntoIter<Result<RecordBatch, ArrowError>>>;
+
+    fn stream(b: RecordBatch) -> Stream {
+        let schema = b.schema();
+        RecordBatchIterator::new(vec![Ok(b)].into_iter(), schema)
+    }
+
+    #[test]
+    fn households_and_members_in_results_out_beside_the_key() {
+        let rules = RuleSet::load_dir("../rules/cn-qingdao-chengyang").unwrap();
+        let as_of = Date::parse("2023-09-06").unwrap();
+        let d = district(200, 3, as_of).unwrap();
+        let pop = Population::read(
+            &rules,
+            "household",
+            stream(d.households.clone()),
+            Some(stream(d.members.clone())),
+            "household_id",
+            as_of,
+        )
+        .unwrap();
+        assert!(pop.errors.is_empty());
+        assert_eq!((pop.cases.len(), pop.sizes.len()), (200, 200));
+        assert_eq!(pop.sizes.iter().sum::<usize>(), d.members.num_rows());
+        let result = pop.evaluate(&rules, as_of, None, 2).unwrap();
+        let (schema, batches) = pop.results(&rules, &result).unwrap();
+        assert_eq!(schema.field(0).name(), "household_id");
+        assert!(schema.field_with_name("dibao.amount").is_ok());
+        assert_eq!(
+            batches.iter().map(RecordBatch::num_rows).sum::<usize>(),
+            200
+        );
+        assert_eq!(batches[0].column(0), &d.households.column(0).clone());
+        let meals = super::super::synthetic::meals(5, 1, as_of).unwrap();
+        let e = Population::read(
+            &rules,
+            "meal",
+            stream(meals.clone()),
+            Some(stream(meals)),
+            "household_id",
+            as_of,
+        )
+        .unwrap_err();
+        assert!(matches!(e, BuildError::NoMembers(_)));
+    }
+
+    #[test]
+    fn a_column_that_cannot_be_read_is_located_in_its_table() {
+        let rules = RuleSet::load_dir("../rules/cn-qingdao-chengyang").unwrap();
+        let as_of = Date::parse("2023-09-06").unwrap();
+        let d = district(3, 3, as_of).unwrap();
+        let members = d.members.project(&[0, 1]).unwrap();
+        let renamed = RecordBatch::try_new(
+            std::sync::Arc::new(arrow_schema::Schema::new(vec![
+                Field::new(
+                    "household_id",
+                    members.schema().field(0).data_type().clone(),
+                    true,
+                ),
+                Field::new(
+                    "monthly_income",
+                    members.schema().field(1).data_type().clone(),
+                    true,
+                ),
+            ])),
+            members.columns().to_vec(),
+        )
+        .unwrap();
+        let e = Population::read(
+            &rules,
+            "household",
+            stream(d.households),
+            Some(stream(renamed)),
+            "household_id",
+            as_of,
+        )
+        .unwrap_err();
+        let BuildError::Columns(errors) = e else {
+            panic!("expected column errors, got {e}")
+        };
+        assert_eq!(errors[0].loc, "members.monthly_income");
+        assert_eq!(errors[0].code, "wrong_type");
+    }
+}
