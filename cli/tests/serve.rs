@@ -1181,3 +1181,258 @@ fn descriptions_parameters_diff_schema_and_settle_answer_as_the_commands_do() {
     );
     assert_eq!(described["label"]["zh"], "青岛市城阳区社会救助与养老助餐");
 }
+
+// ---------------------------------------------------------------------------
+// Arrow
+// ---------------------------------------------------------------------------
+
+mod arrow_batches {
+    use super::*;
+    use arrow_array::cast::AsArray;
+    use arrow_array::types::{Decimal128Type, Int64Type};
+    use arrow_array::{ArrayRef, BooleanArray, RecordBatch};
+    use arrow_ipc::reader::StreamReader;
+    use arrow_ipc::writer::StreamWriter;
+    use bangfu::Decimal;
+    use std::io::Cursor;
+
+    fn streams(tables: &[&RecordBatch]) -> Vec<u8> {
+        let mut out = Vec::new();
+        for t in tables {
+            let mut w = StreamWriter::try_new(&mut out, &t.schema()).unwrap();
+            w.write(t).unwrap();
+            w.finish().unwrap();
+        }
+        out
+    }
+
+    fn post_arrow(
+        server: &Server,
+        query: &str,
+        body: Vec<u8>,
+    ) -> (u16, Vec<(String, String)>, Vec<u8>) {
+        let mut r = server
+            .agent
+            .post(server.url(&format!("/v1/rulesets/{ID}/evaluate/batch?{query}")))
+            .header("content-type", "application/vnd.apache.arrow.stream")
+            .send(&body[..])
+            .unwrap();
+        let headers = r
+            .headers()
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_str().unwrap().to_string()))
+            .collect();
+        let status = r.status().as_u16();
+        let bytes = r
+            .body_mut()
+            .with_config()
+            .limit(1 << 30)
+            .read_to_vec()
+            .unwrap();
+        (status, headers, bytes)
+    }
+
+    /// The results table and the row problems table of an answer.
+    fn tables(bytes: &[u8]) -> (Vec<RecordBatch>, Vec<RecordBatch>) {
+        let mut cursor = Cursor::new(bytes);
+        let results = StreamReader::try_new(&mut cursor, None)
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        let problems = StreamReader::try_new(&mut cursor, None)
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(
+            cursor.position() as usize,
+            bytes.len(),
+            "two streams and nothing else"
+        );
+        (results, problems)
+    }
+
+    #[test]
+    fn arrow_batch_equals_the_cases_one_by_one() {
+        let server = Server::start(&repo().join(RULES), &[]);
+        let on = bangfu::Date::parse("2023-09-06").unwrap();
+        let n = 300;
+        let district = bangfu::arrow::synthetic::district(n, 11, on).unwrap();
+        let json = bangfu::synthetic::District::generate(n, 11, on);
+        let ndjson: String = (0..n)
+            .map(|h| json.household_json(h).unwrap().to_string() + "\n")
+            .collect();
+        for query in [
+            "on=2023-09-06",
+            "on=2023-09-06&program=dibao&reform=%7B%22dibao_standard%22%3A%221100%22%7D",
+        ] {
+            let (status, headers, bytes) = post_arrow(
+                &server,
+                query,
+                streams(&[&district.households, &district.members]),
+            );
+            assert_eq!(status, 200, "{}", String::from_utf8_lossy(&bytes));
+            assert_eq!(
+                header(&headers, "content-type").as_deref(),
+                Some("application/vnd.apache.arrow.stream")
+            );
+            assert_eq!(header(&headers, "bangfu-row-errors").as_deref(), Some("0"));
+            assert_eq!(header(&headers, "bangfu-ruleset-id").as_deref(), Some(ID));
+            let (results, problems) = tables(&bytes);
+            assert_eq!(problems.iter().map(RecordBatch::num_rows).sum::<usize>(), 0);
+            let one_by_one = server.post(
+                &format!("/v1/rulesets/{ID}/evaluate/batch?{query}"),
+                "application/x-ndjson",
+                &ndjson,
+            );
+            let outcomes: Vec<Json> = one_by_one
+                .body
+                .lines()
+                .map(|l| serde_json::from_str(l).unwrap())
+                .collect();
+            assert_eq!(outcomes.len(), n);
+            let mut row = 0;
+            let mut compared = 0;
+            for batch in &results {
+                let keys = batch.column(0).as_primitive::<Int64Type>();
+                for i in 0..batch.num_rows() {
+                    let outcome = &outcomes[row];
+                    assert_eq!(keys.value(i), row as i64 + 1);
+                    for (p, got) in outcome["programs"].as_object().unwrap() {
+                        let eligible: &BooleanArray = batch
+                            .column_by_name(&format!("{p}.eligible"))
+                            .unwrap_or_else(|| panic!("no {p}.eligible"))
+                            .as_boolean();
+                        assert_eq!(
+                            eligible.value(i),
+                            got["eligible"].as_bool().unwrap(),
+                            "{p} of household {}",
+                            row + 1
+                        );
+                        if let Some(amounts) = batch.column_by_name(&format!("{p}.amount")) {
+                            let scale = match amounts.data_type() {
+                                arrow_schema::DataType::Decimal128(_, s) => *s,
+                                other => panic!("{other}"),
+                            };
+                            let a: &ArrayRef = amounts;
+                            let v = a.as_primitive::<Decimal128Type>().value(i);
+                            let arrow = Decimal::from_i128_with_scale(v, scale as u32);
+                            let json: Decimal = got["amount"].as_str().unwrap().parse().unwrap();
+                            assert_eq!(arrow, json, "{p} of household {}", row + 1);
+                            compared += 1;
+                        }
+                    }
+                    row += 1;
+                }
+            }
+            assert_eq!(row, n);
+            assert!(compared >= n, "{compared}");
+        }
+    }
+
+    #[test]
+    fn arrow_problems_are_located_and_bad_bodies_refused() {
+        let server = Server::start(&repo().join(RULES), &["--max-batch-cases", "50"]);
+        let on = bangfu::Date::parse("2023-09-06").unwrap();
+        let d = bangfu::arrow::synthetic::district(20, 3, on).unwrap();
+        // A row with a problem is listed, and its case is not evaluated.
+        let idx = d.members.schema().index_of("birth_date").unwrap();
+        let mut columns = d.members.columns().to_vec();
+        let births = columns[idx].as_primitive::<arrow_array::types::Date32Type>();
+        let mut changed: Vec<Option<i32>> = births.iter().collect();
+        changed[0] = Some(30_000); // 2052
+        columns[idx] = Arc::new(arrow_array::Date32Array::from(changed));
+        let members = RecordBatch::try_new(d.members.schema(), columns).unwrap();
+        let (status, headers, bytes) = post_arrow(
+            &server,
+            "on=2023-09-06",
+            streams(&[&d.households, &members]),
+        );
+        assert_eq!(status, 200);
+        assert_eq!(header(&headers, "bangfu-row-errors").as_deref(), Some("1"));
+        let (results, problems) = tables(&bytes);
+        let errors = results[0]
+            .column_by_name("error")
+            .unwrap()
+            .as_string::<i32>();
+        assert_eq!(errors.value(0), "invalid_input");
+        let p = &problems[0];
+        assert_eq!(
+            p.column_by_name("code")
+                .unwrap()
+                .as_string::<i32>()
+                .value(0),
+            "date_after_as_of"
+        );
+        assert_eq!(
+            p.column_by_name("household")
+                .unwrap()
+                .as_string::<i32>()
+                .value(0),
+            "1"
+        );
+
+        let problem = |status: u16, body: Vec<u8>, query: &str| {
+            let (s, headers, bytes) = post_arrow(&server, query, body);
+            assert_eq!(
+                s,
+                status,
+                "{query}: {}",
+                String::from_utf8_lossy(&bytes)
+                    .chars()
+                    .filter(char::is_ascii_graphic)
+                    .take(300)
+                    .collect::<String>()
+            );
+            assert_eq!(
+                header(&headers, "content-type").as_deref(),
+                Some("application/problem+json")
+            );
+            serde_json::from_slice::<Json>(&bytes).unwrap()
+        };
+        let p = problem(400, b"not arrow at all".to_vec(), "on=2023-09-06");
+        assert_eq!(p["code"], "invalid_arrow");
+        let p = problem(400, streams(&[&d.households]), "on=2023-09-06");
+        assert_eq!(p["code"], "invalid_arrow");
+        assert!(
+            p["detail"].as_str().unwrap().contains("members table"),
+            "{p}"
+        );
+        let mut cut = streams(&[&d.households, &d.members]);
+        cut.truncate(cut.len() - 20);
+        assert_eq!(problem(400, cut, "on=2023-09-06")["code"], "invalid_arrow");
+        // A column of the wrong type is an input error at table.column.
+        let wrong = RecordBatch::try_from_iter([
+            ("household_id", d.members.column(0).clone()),
+            (
+                "monthly_income",
+                Arc::new(BooleanArray::from(vec![true; d.members.num_rows()])) as ArrayRef,
+            ),
+        ])
+        .unwrap();
+        let p = problem(400, streams(&[&d.households, &wrong]), "on=2023-09-06");
+        assert_eq!(p["code"], "wrong_type");
+        assert_eq!(p["loc"], "members.monthly_income");
+        // Limits and the date.
+        let big = bangfu::arrow::synthetic::district(51, 3, on).unwrap();
+        assert_eq!(
+            problem(
+                413,
+                streams(&[&big.households, &big.members]),
+                "on=2023-09-06"
+            )["code"],
+            "too_many_cases"
+        );
+        assert_eq!(
+            problem(422, streams(&[&d.households, &d.members]), "on=1990-01-01")["code"],
+            "no_rules_in_force"
+        );
+        assert_eq!(
+            problem(
+                400,
+                streams(&[&d.households, &d.members]),
+                "on=2023-09-06&key=nope"
+            )["loc"],
+            "key"
+        );
+    }
+}

@@ -29,6 +29,8 @@ pub enum Kind {
     InvalidReform,
     /// Meal records are not CSV (400).
     InvalidCsv,
+    /// The body is not the Arrow IPC streams expected (400).
+    InvalidArrow,
     /// The case's fields fit no entity, or several (400).
     AmbiguousCase,
     /// Several programs settle records and none was named (400).
@@ -77,7 +79,9 @@ impl Kind {
         use Kind::*;
         match self {
             InvalidInput | InvalidJson | InvalidQuery | InvalidReform | InvalidCsv
-            | AmbiguousCase | ProgramRequired | WrongEntity => StatusCode::BAD_REQUEST,
+            | InvalidArrow | AmbiguousCase | ProgramRequired | WrongEntity => {
+                StatusCode::BAD_REQUEST
+            }
             Unauthorized => StatusCode::UNAUTHORIZED,
             UnknownRuleset | UnknownProgram | UnknownEntity | NotFound => StatusCode::NOT_FOUND,
             MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
@@ -101,6 +105,7 @@ impl Kind {
             InvalidQuery => "invalid_query",
             InvalidReform => ReformError::CODE,
             InvalidCsv => "invalid_csv",
+            InvalidArrow => "invalid_arrow",
             AmbiguousCase => "ambiguous_case",
             ProgramRequired => "program_required",
             WrongEntity => "wrong_entity",
@@ -133,6 +138,10 @@ impl Kind {
             InvalidQuery => ("Invalid query parameter", "查询参数有误"),
             InvalidReform => ("Invalid reform", "改革方案有误"),
             InvalidCsv => ("The records are not valid CSV", "记录不是有效的 CSV"),
+            InvalidArrow => (
+                "The body is not the Arrow IPC streams expected",
+                "请求体不是所需的 Arrow IPC 流",
+            ),
             AmbiguousCase => (
                 "The case does not say which entity it is",
                 "无法确定案例属于哪个实体",

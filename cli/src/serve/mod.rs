@@ -3,7 +3,7 @@
 //! axum.
 //!
 //! - `routes`: the routes, each answering what the matching command prints;
-//! - `batch`: many cases in one request;
+//! - `batch`, `arrow`: many cases in one request (NDJSON, Arrow IPC);
 //! - `request`: query parameters, content types, bodies within limits;
 //! - `errors`: RFC 9457 problems and which status each core error gets;
 //! - `state`: the rule sets served, reloads, reformed rule sets;
@@ -15,6 +15,7 @@
 //! `SIGTERM` and `SIGINT` stop accepting connections, let the requests in
 //! flight finish (up to `--shutdown-grace`), and exit 0.
 
+mod arrow;
 mod batch;
 mod errors;
 mod limits;

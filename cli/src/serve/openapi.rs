@@ -365,6 +365,11 @@ pub struct BatchError {
     error: ProblemDetails,
 }
 
+/// Arrow IPC streams, one after the other (binary).
+#[derive(Serialize, ToSchema)]
+#[schema(value_type = String, format = Binary)]
+pub struct ArrowStreams(Vec<u8>);
+
 /// One line of an NDJSON batch answer: an outcome, or an error.
 #[derive(Serialize, ToSchema)]
 #[serde(untagged)]
@@ -477,6 +482,8 @@ pub struct BatchQuery {
     program: Option<Vec<String>>,
     /// The cases' entity (Arrow: default `household`).
     entity: Option<String>,
+    /// Arrow only: the column linking members to their case (default `household_id`).
+    key: Option<String>,
     /// A reform, as a JSON object.
     reform: Option<String>,
     /// The rule set's hash the client expects.

@@ -7,12 +7,12 @@
 //! `Bangfu-Ruleset-Version`, `Bangfu-Ruleset-Hash` and, when a reform
 //! applied, `Bangfu-Reform-Hash`.
 
-use super::batch;
 use super::errors::{Kind, Problem};
 use super::log::Decided;
 use super::openapi::{self, ProblemAnswer};
 use super::request::{self, Query};
 use super::state::AppState;
+use super::{arrow, batch};
 use crate::{present, read};
 use axum::body::Body;
 use axum::extract::{Path, RawQuery, State};
@@ -336,18 +336,22 @@ pub async fn evaluate(
 }
 
 /// Evaluates many cases. NDJSON: one case per line in, one outcome (or one
-/// error, with its line) per line out, in order.
+/// error, with its line) per line out, in order. Arrow IPC: the cases table
+/// (and the members table, linked by `key`) in, as two streams one after
+/// the other; the results table, then the row problems table, out, as two
+/// streams; evaluated by the columnar engine.
 #[utoipa::path(post, path = "/v1/rulesets/{id}/evaluate/batch", tag = "decide",
     params(("id" = String, Path, description = "Rule set id."), openapi::BatchQuery),
-    request_body(content = Vec<Object>, content_type = "application/x-ndjson",
-        description = "One case (JSON) per line: each item of the array on a line of its own.",
-        example = json!([
-            {"registered_locally": true, "financial_assets": "10000", "members": [{"birth_date": "1980-01-01", "monthly_income": "800"}]},
-            {"registered_locally": false, "financial_assets": "0", "members": [{"birth_date": "1950-02-01", "monthly_income": "0"}]}
-        ])),
+    request_body(description = "NDJSON: one case (JSON) per line, each item of the array on a line of its own. Arrow: two IPC streams one after the other, the cases table (`household_id`, `registered_locally`, `financial_assets`, …) then the members table (`household_id`, `birth_date`, `monthly_income`, …); money as decimal128, integers, or text.",
+        content(
+            (Vec<Object> = "application/x-ndjson", example = json!([
+                {"registered_locally": true, "financial_assets": "10000", "members": [{"birth_date": "1980-01-01", "monthly_income": "800"}]},
+                {"registered_locally": false, "financial_assets": "0", "members": [{"birth_date": "1950-02-01", "monthly_income": "0"}]}
+            ])),
+            (openapi::ArrowStreams = "application/vnd.apache.arrow.stream"))),
     responses(
-        (status = 200, description = "One line per case, in order: the outcome (as `POST …/evaluate`, on one line), or `{\"line\": n, \"error\": problem}`. Each item of the array is a line.",
-            content((Vec<openapi::BatchLine> = "application/x-ndjson"))),
+        (status = 200, description = "NDJSON: one line per case, in order: the outcome (as `POST …/evaluate`, on one line), or `{\"line\": n, \"error\": problem}`; each item of the array is a line. Arrow: the results table (the key, `error`, and per program `P.eligible` and `P.amount` as decimal128), then the row problems table (`table`, `row`, `household`, `loc`, `code`, `message`); `Bangfu-Row-Errors` counts the problems.",
+            content((Vec<openapi::BatchLine> = "application/x-ndjson"), (openapi::ArrowStreams = "application/vnd.apache.arrow.stream"))),
         (status = 400, response = ProblemAnswer),
         (status = 404, response = ProblemAnswer),
         (status = 409, response = ProblemAnswer),
@@ -362,13 +366,24 @@ pub async fn evaluate_batch(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, Problem> {
-    const TAKES: &[&str] = &["on", "program", "entity", "reform", "expected_hash"];
+    const TAKES: &[&str] = &["on", "program", "entity", "key", "reform", "expected_hash"];
     let q = Query::parse(raw.as_deref(), TAKES)?;
     let rules = rules_for(&app, &id, &q).await?;
     let cq = CaseQuery::read(&q, &rules)?;
-    request::content_type(&headers, &[NDJSON])?;
+    let media = request::content_type(&headers, &[NDJSON, arrow::ARROW_STREAM])?;
+    let key = q.one("key")?.map(str::to_string);
+    if media == NDJSON && key.is_some() {
+        return Err(Problem::query(
+            "key",
+            "links members to their case in Arrow tables; an NDJSON case holds its members",
+        ));
+    }
     let bytes = request::body(&headers, body, app.limits.max_batch_body).await?;
-    batch::ndjson(&app, rules, cq, bytes)
+    if media == NDJSON {
+        return batch::ndjson(&app, rules, cq, bytes);
+    }
+    let key = key.unwrap_or_else(|| arrow::DEFAULT_KEY.to_string());
+    arrow::batch(app.limits.max_batch_cases, rules, cq, key, bytes).await
 }
 
 /// Settles a month of records (`bangfu settle`): CSV in, the settlement out.
