@@ -278,17 +278,12 @@ pub fn eval(a: EvalArgs<'_>) -> Result<String, Fail> {
         } else {
             present::outcome(&outcome)
         }),
-        Err(Error::Input(errors)) => {
-            let mut msg = format!(
-                "{input}: invalid input ({} problem{})\n",
-                errors.len(),
-                if errors.len() == 1 { "" } else { "s" }
-            );
-            for e in &errors {
-                msg.push_str(&format!("  {e}\n"));
-            }
-            Err(usage(msg))
-        }
+        Err(Error::Input(errors)) => Err(usage(present::input_errors(
+            input,
+            "invalid input",
+            "",
+            &errors,
+        ))),
         Err(e) => Err(usage(format!("{input}: {e} [{}]", e.code()))),
     }
 }
@@ -397,17 +392,12 @@ pub fn settle(
             present::settlement_csv(&s).map_err(|e| usage(format!("csv: {e}")))
         }
         Ok(s) => Ok(present::settlement(&s)),
-        Err(Error::Input(errors)) => {
-            let mut msg = format!(
-                "{records}: invalid records ({} problem{}; records[i] is data row i, line i + 2)\n",
-                errors.len(),
-                if errors.len() == 1 { "" } else { "s" }
-            );
-            for e in &errors {
-                msg.push_str(&format!("  {e}\n"));
-            }
-            Err(usage(msg))
-        }
+        Err(Error::Input(errors)) => Err(usage(present::input_errors(
+            records,
+            "invalid records",
+            read::RECORDS_NOTE,
+            &errors,
+        ))),
         Err(e) => Err(usage(format!("{e} [{}]", e.code()))),
     }
 }

@@ -6,7 +6,7 @@
 
 use bangfu::outcome::NamedParameter;
 use bangfu::settle::Settlement;
-use bangfu::{Date, EntityInfo, EvalError, Outcome, ProgramInfo, RuleSet, Text};
+use bangfu::{Date, EntityInfo, EvalError, InputError, Outcome, ProgramInfo, RuleSet, Text};
 use serde::Serialize;
 use serde_json::{json, Value as Json};
 
@@ -32,6 +32,22 @@ pub fn stamp(rules: &RuleSet) -> Json {
         j["reform"] = Json::from(rules.applied_reform().hash());
     }
     j
+}
+
+/// Input errors as the commands write them: what was read, what is wrong
+/// with it and how many problems (`case: invalid input (2 problems)`),
+/// then a line per problem (`  members[1].birth_date: … [date_after_as_of]`).
+/// `note` goes inside the parentheses.
+pub fn input_errors(what: &str, invalid: &str, note: &str, errors: &[InputError]) -> String {
+    let n = errors.len();
+    let mut text = format!(
+        "{what}: {invalid} ({n} problem{}{note})\n",
+        if n == 1 { "" } else { "s" }
+    );
+    for e in errors {
+        text.push_str(&format!("  {e}\n"));
+    }
+    text
 }
 
 /// An outcome as `bangfu eval` prints it (pretty JSON).

@@ -4,6 +4,9 @@
 use bangfu::RuleSet;
 use serde_json::{Map, Value as Json};
 
+/// How record problems are located, said where they are listed.
+pub const RECORDS_NOTE: &str = "; records[i] is data row i, line i + 2";
+
 /// A CSV text that cannot be read as records.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CsvError {

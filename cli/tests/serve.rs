@@ -14,11 +14,15 @@
 // Helpers outside #[test] functions fail the test the same way.
 #![allow(clippy::expect_used, clippy::panic, clippy::unwrap_used)]
 
+mod common;
+
+use common::{bangfu, conformance_cases, repo};
+
 use serde_json::{json, Value as Json};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -26,10 +30,6 @@ use std::time::{Duration, Instant};
 const RULES: &str = "rules/cn-qingdao-chengyang";
 const ID: &str = "cn-qingdao-chengyang";
 const TOKEN: &str = "test-admin-token-0123456789";
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
 
 // ---------------------------------------------------------------------------
 // The server and a client
@@ -245,46 +245,9 @@ fn enc(s: &str) -> String {
     form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
 
-/// Runs `bangfu` with `stdin`.
-fn bangfu(args: &[String], stdin: &str) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_bangfu"))
-        .args(args)
-        .current_dir(repo())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("bangfu starts");
-    {
-        let mut input = child.stdin.take().expect("stdin");
-        let _ = input.write_all(stdin.as_bytes());
-    }
-    child.wait_with_output().expect("bangfu runs")
-}
-
 // ---------------------------------------------------------------------------
 // The conformance suite
 // ---------------------------------------------------------------------------
-
-fn conformance_cases() -> Vec<(String, Json)> {
-    let dir = repo().join("tests/conformance");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .expect("tests/conformance")
-        .map(|e| e.expect("entry").path())
-        .filter(|p| p.extension().is_some_and(|e| e == "json"))
-        .collect();
-    files.sort();
-    let mut out = Vec::new();
-    for f in files {
-        let doc: Json =
-            serde_json::from_str(&std::fs::read_to_string(&f).expect("read")).expect("valid JSON");
-        let ruleset = doc["ruleset"].as_str().expect("ruleset").to_string();
-        for c in doc["cases"].as_array().expect("cases") {
-            out.push((ruleset.clone(), c.clone()));
-        }
-    }
-    out
-}
 
 /// The query of a conformance case, and the `bangfu eval` arguments that
 /// ask the same.
@@ -353,7 +316,7 @@ fn check_case(server: &Server, ruleset: &str, case: &Json) -> Vec<String> {
         }
         return failures;
     }
-    let cli = bangfu(&args, &input);
+    let cli = bangfu(&args, Some(&input));
     if cli.status.code() != Some(0) {
         return vec![format!(
             "{id}: bangfu eval failed: {}",
@@ -391,7 +354,7 @@ fn check_case(server: &Server, ruleset: &str, case: &Json) -> Vec<String> {
             let text = server.evaluate(&format!("{query}&explain={lang}"), &case["input"]);
             let mut explain = args[..args.len() - 1].to_vec();
             explain.extend(["--explain", "--lang", lang, "-"].map(String::from));
-            let cli = bangfu(&explain, &input);
+            let cli = bangfu(&explain, Some(&input));
             if text.body.as_bytes() != cli.stdout.as_slice()
                 || !text.content_type.starts_with("text/plain")
             {
@@ -1120,7 +1083,7 @@ fn descriptions_parameters_diff_schema_and_settle_answer_as_the_commands_do() {
     let server = Server::start(&repo().join(RULES), &[]);
     let cli = |args: &[&str]| {
         let args: Vec<String> = args.iter().map(|s| (*s).to_string()).collect();
-        let o = bangfu(&args, "");
+        let o = bangfu(&args, None);
         assert_eq!(o.status.code(), Some(0), "{args:?}");
         String::from_utf8(o.stdout).unwrap()
     };

@@ -262,14 +262,6 @@ pub struct ProblemDetails {
     pub refused: Vec<RefusedRuleSet>,
 }
 
-fn plural(n: usize) -> &'static str {
-    if n == 1 {
-        ""
-    } else {
-        "s"
-    }
-}
-
 impl Problem {
     /// A problem of a kind with a detail.
     pub fn new(kind: Kind, detail: impl Into<String>) -> Problem {
@@ -308,21 +300,14 @@ impl Problem {
     }
 
     /// Input errors: every one in `errors`, the first one's code and place
-    /// at the top; the detail as `bangfu eval` writes it.
+    /// at the top; the detail as the command line writes it.
     pub fn input(what: &str, errors: &[InputError]) -> Problem {
-        let what_is = if what == "records" {
-            "invalid records"
+        let detail = if what == "records" {
+            crate::present::input_errors(what, "invalid records", crate::read::RECORDS_NOTE, errors)
         } else {
-            "invalid input"
+            crate::present::input_errors(what, "invalid input", "", errors)
         };
-        let mut detail = format!(
-            "{what}: {what_is} ({} problem{})",
-            errors.len(),
-            plural(errors.len())
-        );
-        for e in errors {
-            detail.push_str(&format!("\n  {e}"));
-        }
+        let detail = detail.trim_end();
         let mut p = Problem::new(Kind::InvalidInput, detail);
         if let Some(first) = errors.first() {
             p.code = first.code.into();

@@ -15,7 +15,7 @@ use serde_json::Value;
 use std::collections::BTreeMap;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
-use utoipa::{IntoParams, Modify, OpenApi, ToResponse, ToSchema};
+use utoipa::{IntoParams, IntoResponses, Modify, OpenApi, ToResponse, ToSchema};
 
 /// The document's fixed part: title, description, tags, shared components.
 #[derive(OpenApi)]
@@ -71,6 +71,35 @@ impl<'r> ToResponse<'r> for ProblemAnswer {
                 .build()
                 .into(),
         )
+    }
+}
+
+/// The problems a route answers, each the `Problem` response.
+fn problems(statuses: &[u16]) -> BTreeMap<String, RefOr<utoipa::openapi::response::Response>> {
+    statuses
+        .iter()
+        .map(|s| (s.to_string(), Ref::from_response_name("Problem").into()))
+        .collect()
+}
+
+/// The problems of a route that decides (evaluate, batch, settle): bad
+/// input, unknown names, a pinned hash, limits, content types, dates with
+/// no rules in force, a busy server.
+pub struct DecidingProblems;
+
+impl IntoResponses for DecidingProblems {
+    fn responses() -> BTreeMap<String, RefOr<utoipa::openapi::response::Response>> {
+        problems(&[400, 404, 409, 413, 415, 422, 503])
+    }
+}
+
+/// The problems of a route that describes a rule set: a bad query, an
+/// unknown name, a busy server.
+pub struct LookupProblems;
+
+impl IntoResponses for LookupProblems {
+    fn responses() -> BTreeMap<String, RefOr<utoipa::openapi::response::Response>> {
+        problems(&[400, 404, 503])
     }
 }
 
@@ -232,24 +261,9 @@ pub struct Parameter {
 pub struct ParameterInForce {
     /// Name.
     name: String,
-    /// Label.
-    label: Texts,
-    /// Value.
-    value: Value,
-    /// Unit.
-    unit: Option<String>,
-    /// Unit label.
-    unit_label: Option<Texts>,
-    /// Status.
-    status: String,
-    /// First day.
-    from: String,
-    /// Last day.
-    until: Option<String>,
-    /// Formula.
-    formula: Option<String>,
-    /// Source.
-    source: Citation,
+    /// The parameter as used.
+    #[serde(flatten)]
+    parameter: Parameter,
 }
 
 /// The parameters in force on a day (`bangfu params --format json`).

@@ -9,7 +9,7 @@
 
 use super::errors::{Kind, Problem};
 use super::log::Decided;
-use super::openapi::{self, ProblemAnswer};
+use super::openapi::{self, DecidingProblems, LookupProblems, ProblemAnswer};
 use super::request::{self, Query};
 use super::state::AppState;
 use super::{arrow, batch};
@@ -200,7 +200,8 @@ pub async fn not_found() -> Response {
 #[utoipa::path(get, path = "/v1/rulesets", tag = "rules",
     responses(
         (status = 200, description = "Every rule set served: versions, hashes, programs, entities.", body = openapi::RuleSets),
-        (status = 400, response = ProblemAnswer)))]
+        (status = 400, response = ProblemAnswer),
+        (status = 503, response = ProblemAnswer)))]
 pub async fn rulesets(State(app): App, RawQuery(raw): RawQuery) -> Result<Response, Problem> {
     Query::parse(raw.as_deref(), &[])?;
     let catalog = app.catalog();
@@ -213,8 +214,7 @@ pub async fn rulesets(State(app): App, RawQuery(raw): RawQuery) -> Result<Respon
     params(("id" = String, Path, description = "Rule set id (`cn-qingdao-chengyang`).")),
     responses(
         (status = 200, description = "The rule set: version, hash, programs, entities.", body = openapi::RuleSet),
-        (status = 400, response = ProblemAnswer),
-        (status = 404, response = ProblemAnswer)))]
+        LookupProblems))]
 pub async fn ruleset(
     State(app): App,
     Path(id): Path<String>,
@@ -232,8 +232,7 @@ pub async fn ruleset(
         ("program" = String, Path, description = "Program (`dibao`).")),
     responses(
         (status = 200, description = "The fields a form asks for: types, bounds, defaults, choices, labels and help in both languages.", body = Object),
-        (status = 400, response = ProblemAnswer),
-        (status = 404, response = ProblemAnswer)))]
+        LookupProblems))]
 pub async fn schema(
     State(app): App,
     Path((id, program)): Path<(String, String)>,
@@ -250,9 +249,8 @@ pub async fn schema(
     params(("id" = String, Path, description = "Rule set id."), openapi::OnQuery),
     responses(
         (status = 200, description = "Every parameter in force: value, unit, status, dates, source.", body = openapi::Parameters),
-        (status = 400, response = ProblemAnswer),
-        (status = 404, response = ProblemAnswer),
-        (status = 422, response = ProblemAnswer)))]
+        (status = 422, response = ProblemAnswer),
+        LookupProblems))]
 pub async fn parameters(
     State(app): App,
     Path(id): Path<String>,
@@ -270,8 +268,7 @@ pub async fn parameters(
     params(("id" = String, Path, description = "Rule set id."), openapi::DiffQuery),
     responses(
         (status = 200, description = "Parameter values and formulas that differ.", body = openapi::Changes),
-        (status = 400, response = ProblemAnswer),
-        (status = 404, response = ProblemAnswer)))]
+        LookupProblems))]
 pub async fn diff(
     State(app): App,
     Path(id): Path<String>,
@@ -298,13 +295,7 @@ pub async fn diff(
     responses(
         (status = 200, description = "The outcome: eligibility, amounts, conditions with explanations, parameters used, assumptions, the rules that decided.",
             content((openapi::Outcome = "application/json"), (String = "text/plain"))),
-        (status = 400, response = ProblemAnswer),
-        (status = 404, response = ProblemAnswer),
-        (status = 409, response = ProblemAnswer),
-        (status = 413, response = ProblemAnswer),
-        (status = 415, response = ProblemAnswer),
-        (status = 422, response = ProblemAnswer),
-        (status = 503, response = ProblemAnswer)))]
+        DecidingProblems))]
 pub async fn evaluate(
     State(app): App,
     Path(id): Path<String>,
@@ -352,13 +343,7 @@ pub async fn evaluate(
     responses(
         (status = 200, description = "NDJSON: one line per case, in order: the outcome (as `POST …/evaluate`, on one line), or `{\"line\": n, \"error\": problem}`; each item of the array is a line. Arrow: the results table (the key, `error`, and per program `P.eligible` and `P.amount` as decimal128), then the row problems table (`table`, `row`, `household`, `loc`, `code`, `message`); `Bangfu-Row-Errors` counts the problems.",
             content((Vec<openapi::BatchLine> = "application/x-ndjson"), (openapi::ArrowStreams = "application/vnd.apache.arrow.stream"))),
-        (status = 400, response = ProblemAnswer),
-        (status = 404, response = ProblemAnswer),
-        (status = 409, response = ProblemAnswer),
-        (status = 413, response = ProblemAnswer),
-        (status = 415, response = ProblemAnswer),
-        (status = 422, response = ProblemAnswer),
-        (status = 503, response = ProblemAnswer)))]
+        DecidingProblems))]
 pub async fn evaluate_batch(
     State(app): App,
     Path(id): Path<String>,
@@ -398,13 +383,7 @@ pub async fn evaluate_batch(
     responses(
         (status = 200, description = "Accepted and rejected records with reasons, totals per person and in all.",
             content((openapi::Settlement = "application/json"), (String = "text/csv"))),
-        (status = 400, response = ProblemAnswer),
-        (status = 404, response = ProblemAnswer),
-        (status = 409, response = ProblemAnswer),
-        (status = 413, response = ProblemAnswer),
-        (status = 415, response = ProblemAnswer),
-        (status = 422, response = ProblemAnswer),
-        (status = 503, response = ProblemAnswer)))]
+        DecidingProblems))]
 pub async fn settle(
     State(app): App,
     Path(id): Path<String>,
