@@ -676,9 +676,14 @@ fn every_error_is_a_problem_with_its_status_code_and_place() {
 /// Opens a connection and sends the head of a POST and half its body: a
 /// request that stays in flight until the rest is sent.
 fn start_slow_upload(addr: &str, path: &str, body: &str) -> (TcpStream, String) {
+    let content_type = if path.contains("/batch") {
+        "application/x-ndjson"
+    } else {
+        "application/json"
+    };
     let mut s = TcpStream::connect(addr).expect("connect");
     let head = format!(
-        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
         body.len()
     );
     let half = body.len() / 2;
@@ -718,6 +723,23 @@ fn too_many_requests_at_once_and_too_slow_answers_are_503() {
     assert!(answer.starts_with("HTTP/1.1 503"), "{answer}");
     assert!(answer.contains("\"code\":\"timeout\""), "{answer}");
     assert_eq!(server.post(&path, "application/json", &case).status, 200);
+
+    // Batches have their own, smaller limit; single cases still pass.
+    let server = Server::start(&repo().join(RULES), &["--max-concurrent-batches", "1"]);
+    let batch = format!("/v1/rulesets/{ID}/evaluate/batch?on=2023-09-06&program=dibao");
+    let lines = format!("{case}\n{case}\n");
+    let (slow, rest) = start_slow_upload(&server.addr, &batch, &lines);
+    std::thread::sleep(Duration::from_millis(300));
+    server
+        .post(&batch, "application/x-ndjson", &lines)
+        .problem(503, "overloaded", None);
+    assert_eq!(server.post(&path, "application/json", &case).status, 200);
+    let answer = finish_upload(slow, &rest);
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert_eq!(
+        server.post(&batch, "application/x-ndjson", &lines).status,
+        200
+    );
 }
 
 // ---------------------------------------------------------------------------

@@ -18,6 +18,7 @@ use serde_json::{json, Value as Json};
 use std::convert::Infallible;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
+use tokio::sync::OwnedSemaphorePermit;
 
 /// Bytes of answer gathered before they are sent.
 const SEND_AT: usize = 64 * 1024;
@@ -75,6 +76,7 @@ pub fn ndjson(
     rules: Arc<RuleSet>,
     q: CaseQuery,
     body: Bytes,
+    permit: OwnedSemaphorePermit,
 ) -> Result<Response, Problem> {
     let spans = lines(&body);
     if spans.len() > app.limits.max_batch_cases {
@@ -91,6 +93,8 @@ pub fn ndjson(
     let (tx, rx) = tokio::sync::mpsc::channel::<Bytes>(4);
     let decider = rules.clone();
     tokio::task::spawn_blocking(move || {
+        // The batch's place is held until its last case is evaluated.
+        let _permit = permit;
         let mut out = String::with_capacity(SEND_AT + 4096);
         let mut next = 0;
         let run = std::panic::catch_unwind(AssertUnwindSafe(|| {

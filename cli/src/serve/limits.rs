@@ -1,8 +1,9 @@
 //! Limits, and the guard that holds the `/v1` routes to them: at most
 //! `max_concurrent` requests answered at once (the next one is told 503
 //! `overloaded` with `Retry-After` at once rather than queued), and at most
-//! `timeout` to produce an answer (then 503 `timeout`). Bodies and batches
-//! are limited where they are read.
+//! `timeout` to produce an answer (then 503 `timeout`). Batches and months
+//! of records, which hold large bodies, are held to `max_concurrent_batches`
+//! besides. Bodies and batch sizes are limited where they are read.
 
 use super::errors::{Kind, Problem};
 use super::state::AppState;
@@ -11,7 +12,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::Semaphore;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 /// The limits, all set by flags (see `bangfu serve --help`).
 #[derive(Debug, Clone)]
@@ -24,36 +25,51 @@ pub struct Limits {
     pub max_batch_cases: usize,
     /// Most requests answered at once.
     pub max_concurrent: usize,
+    /// Most batches (and months of records) evaluated at once.
+    pub max_concurrent_batches: usize,
     /// Longest time to produce an answer.
     pub timeout: Duration,
 }
 
-/// Admission to the `/v1` routes.
+/// Admission: at most so many at once; the next is turned away at once.
 #[derive(Debug)]
 pub struct Gate {
     permits: Arc<Semaphore>,
+    limit: usize,
 }
 
 impl Gate {
-    /// A gate that lets `n` requests through at once.
+    /// A gate that lets `n` through at once.
     pub fn new(n: usize) -> Gate {
         Gate {
             permits: Arc::new(Semaphore::new(n.max(1))),
+            limit: n.max(1),
         }
+    }
+
+    /// A place, held until the permit is dropped.
+    ///
+    /// # Errors
+    /// `overloaded` (503, with `Retry-After`) when every place is taken;
+    /// `what` names what is limited.
+    pub fn admit(&self, what: &str) -> Result<OwnedSemaphorePermit, Problem> {
+        self.permits.clone().try_acquire_owned().map_err(|_| {
+            Problem::new(
+                Kind::Overloaded,
+                format!(
+                    "{} {what} are being answered (the server's limit); retry shortly",
+                    self.limit
+                ),
+            )
+        })
     }
 }
 
 /// The guard in front of the `/v1` routes.
 pub async fn guard(State(app): State<Arc<AppState>>, request: Request, next: Next) -> Response {
-    let Ok(_permit) = app.gate.permits.clone().try_acquire_owned() else {
-        return Problem::new(
-            Kind::Overloaded,
-            format!(
-                "{} requests are being answered (the server's limit); retry shortly",
-                app.limits.max_concurrent
-            ),
-        )
-        .into_response();
+    let _permit = match app.gate.admit("requests") {
+        Ok(permit) => permit,
+        Err(problem) => return problem.into_response(),
     };
     match tokio::time::timeout(app.limits.timeout, next.run(request)).await {
         Ok(response) => response,

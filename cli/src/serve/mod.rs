@@ -70,6 +70,11 @@ pub struct ServeArgs {
     /// with Retry-After) at once.
     #[arg(long, default_value_t = 256)]
     max_concurrent: usize,
+    /// Most batches (POST …/evaluate/batch) and months of records (POST
+    /// …/settle) answered at once: each holds its body and its cases in
+    /// memory. The next is told 503 (overloaded) at once.
+    #[arg(long, default_value_t = 2)]
+    max_concurrent_batches: usize,
     /// Longest time to produce an answer, in seconds; then 503 (timeout).
     #[arg(long, default_value_t = 60)]
     timeout: u64,
@@ -97,6 +102,7 @@ impl ServeArgs {
             max_batch_body: self.max_batch_body,
             max_batch_cases: self.max_batch_cases,
             max_concurrent: self.max_concurrent,
+            max_concurrent_batches: self.max_concurrent_batches,
             timeout: Duration::from_secs(self.timeout.max(1)),
         }
     }
@@ -282,6 +288,7 @@ async fn serve(args: ServeArgs, state: Arc<AppState>, cors: Option<CorsLayer>) -
                 "max_batch_body": limits.max_batch_body,
                 "max_batch_cases": limits.max_batch_cases,
                 "max_concurrent": limits.max_concurrent,
+                "max_concurrent_batches": limits.max_concurrent_batches,
                 "timeout_s": limits.timeout.as_secs(),
                 "shutdown_grace_s": args.shutdown_grace,
             },

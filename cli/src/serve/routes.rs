@@ -363,9 +363,10 @@ pub async fn evaluate_batch(
             "links members to their case in Arrow tables; an NDJSON case holds its members",
         ));
     }
+    let permit = app.batch_gate.admit("batches")?;
     let bytes = request::body(&headers, body, app.limits.max_batch_body).await?;
     if media == NDJSON {
-        return batch::ndjson(&app, rules, cq, bytes);
+        return batch::ndjson(&app, rules, cq, bytes, permit);
     }
     let key = key.unwrap_or_else(|| arrow::DEFAULT_KEY.to_string());
     arrow::batch(app.limits.max_batch_cases, rules, cq, key, bytes).await
@@ -420,6 +421,7 @@ pub async fn settle(
     )?;
     rules.program(&program).map_err(|e| Problem::eval(&e))?;
     request::content_type(&headers, &[CSV])?;
+    let _permit = app.batch_gate.admit("batches")?;
     let bytes = request::body(&headers, body, app.limits.max_batch_body).await?;
     let records = read::records(&bytes)
         .map_err(|e| Problem::new(Kind::InvalidCsv, format!("records: {e}")).at(e.loc()))?;

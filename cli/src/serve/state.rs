@@ -183,6 +183,8 @@ pub struct AppState {
     pub limits: Limits,
     /// Admission to the `/v1` routes.
     pub gate: Gate,
+    /// Admission of batches and months of records.
+    pub batch_gate: Gate,
     /// Counters for `/metrics`.
     pub metrics: Metrics,
     /// Reformed rule sets recently asked for.
@@ -213,6 +215,7 @@ impl AppState {
             catalog: RwLock::new(Arc::new(catalog)),
             rules_dir,
             gate: Gate::new(limits.max_concurrent),
+            batch_gate: Gate::new(limits.max_concurrent_batches),
             limits,
             metrics: Metrics::default(),
             reforms: ReformCache::default(),

@@ -18,6 +18,7 @@ fn state() -> Arc<AppState> {
         max_batch_body: 1 << 20,
         max_batch_cases: 10,
         max_concurrent: 4,
+        max_concurrent_batches: 1,
         timeout: Duration::from_secs(5),
     };
     Arc::new(AppState::new(catalog, dir, limits, None))
