@@ -7,9 +7,9 @@
 //! stays in core's exact decimal strings throughout.
 
 use crate::failure::Failure;
-use bangfu::{schema, Date, Lang, Outcome, Override, RuleSet};
+use bangfu::{Date, Lang, Outcome, Reform, RuleSet};
 use serde::Serialize;
-use serde_json::Value as Json;
+use serde_json::{json, Value as Json};
 
 /// Loads a rule set from `(path, text)` pairs.
 ///
@@ -21,7 +21,7 @@ pub fn load(files: Vec<(String, String)>) -> Result<RuleSet, Failure> {
 
 /// Every program with its entity, label and whether it pays an amount.
 pub fn programs(rules: &RuleSet) -> Json {
-    schema::programs(rules.compiled_plan())
+    rules.schemas()
 }
 
 /// The input schema of a program, for generating a form.
@@ -29,8 +29,37 @@ pub fn programs(rules: &RuleSet) -> Json {
 /// # Errors
 /// `unknown_program`.
 pub fn program_schema(rules: &RuleSet, program: &str) -> Result<Json, Failure> {
-    let i = program_index(rules, program)?;
-    schema::program_schema(rules.compiled_plan(), i).ok_or_else(|| unknown_program(rules, program))
+    rules
+        .schema(program)
+        .map_err(|_| unknown_program(rules, program))
+}
+
+/// Checks one field of a program's form as typed, with core's own checks
+/// (`RuleSet::check_field`): `null`, or `{code, message}` with the message a
+/// form shows, in `lang`. Without `as_of`, the checks against the
+/// evaluation date are left out.
+///
+/// # Errors
+/// `unknown_program`; `unknown_field` at the field's path.
+pub fn check_field(
+    rules: &RuleSet,
+    program: &str,
+    collection: Option<&str>,
+    field: &str,
+    raw: &str,
+    as_of: Option<Date>,
+    lang: Lang,
+) -> Result<Json, Failure> {
+    let problem = rules
+        .check_field(program, collection, field, raw, as_of)
+        .map_err(|e| match e.code {
+            "unknown_program" => unknown_program(rules, program),
+            _ => Failure::at(e.code, &e.loc, e.msg),
+        })?;
+    Ok(problem.map_or(
+        Json::Null,
+        |p| json!({"code": p.code, "message": p.message.get(lang)}),
+    ))
 }
 
 /// Reads an evaluation date, `YYYY-MM-DD`.
@@ -77,22 +106,16 @@ pub struct Target {
 /// # Errors
 /// `unknown_program` when the name is neither.
 pub fn target_named(rules: &RuleSet, name: &str) -> Result<Target, Failure> {
-    let plan = rules.compiled_plan();
-    match plan.program_index(name) {
-        Some(i) => Ok(Target {
-            entity: plan
-                .programs
-                .get(i)
-                .and_then(|p| plan.entities.get(p.entity))
-                .map(|e| e.name.clone())
-                .unwrap_or_default(),
+    match rules.entity_of(name) {
+        Ok(entity) => Ok(Target {
+            entity: entity.to_string(),
             programs: Some(vec![name.to_string()]),
         }),
-        None if plan.entity_index(name).is_some() => Ok(Target {
+        Err(_) if rules.entity_names().contains(&name) => Ok(Target {
             entity: name.to_string(),
             programs: None,
         }),
-        None => Err(unknown_program(rules, name)),
+        Err(_) => Err(unknown_program(rules, name)),
     }
 }
 
@@ -166,54 +189,22 @@ struct Explained<'a> {
     explanation: Option<String>,
 }
 
-/// The rule set with parameter overrides (a reform), given as an object
-/// mapping parameter names to values written as text.
+/// The rule set with a reform given as JSON, read by the core's one reform
+/// reader: `{"dibao_standard": "1100"}` or
+/// `{"dibao_standard": {"value": "1100", "from": "2024-01-01"}}`.
 ///
 /// # Errors
-/// `wrong_type` when a value is not a string or number; `rule_set_invalid`
-/// when a name is not a parameter or a value does not fit.
+/// `invalid_reform` at `overrides.NAME` for each override that is not a
+/// value, names no parameter or does not fit it; `rule_set_invalid` when
+/// the reformed rule set does not check.
 pub fn with_overrides(rules: &RuleSet, overrides: &Json) -> Result<RuleSet, Failure> {
-    let Json::Object(map) = overrides else {
-        return Err(Failure::at(
-            "wrong_type",
-            "overrides",
-            "expected an object mapping parameter names to values",
-        ));
-    };
-    let mut list = Vec::with_capacity(map.len());
-    for (name, value) in map {
-        let value = match value {
-            Json::String(s) => s.clone(),
-            Json::Number(n) => n.to_string(),
-            Json::Bool(b) => b.to_string(),
-            _ => {
-                return Err(Failure::at(
-                    "wrong_type",
-                    &format!("overrides.{name}"),
-                    format!("the value of `{name}` must be written as a string such as \"1100\""),
-                ))
-            }
-        };
-        list.push(Override {
-            name: name.clone(),
-            value,
-            from: None,
-        });
-    }
-    Ok(rules.with_overrides(&list)?)
-}
-
-fn program_index(rules: &RuleSet, program: &str) -> Result<usize, Failure> {
-    rules
-        .compiled_plan()
-        .program_index(program)
-        .ok_or_else(|| unknown_program(rules, program))
+    let reform = Reform::from_json(overrides).map_err(bangfu::Error::Reform)?;
+    Ok(rules.reform(&reform)?)
 }
 
 fn unknown_program(rules: &RuleSet, name: &str) -> Failure {
-    let plan = rules.compiled_plan();
-    let programs: Vec<&str> = plan.programs.iter().map(|p| &*p.name).collect();
-    let entities: Vec<&str> = plan.entities.iter().map(|e| e.name.as_str()).collect();
+    let programs = rules.program_names(None).unwrap_or_default();
+    let entities = rules.entity_names();
     Failure::at(
         "unknown_program",
         "program",
@@ -310,11 +301,45 @@ mod tests {
     }
 
     #[test]
+    fn a_field_is_checked_as_typed_with_its_message() {
+        let rules = rules();
+        let on = date("2023-09-06").ok();
+        let check = |c, f, raw, lang| check_field(&rules, "dibao", c, f, raw, on, lang);
+        assert_eq!(
+            check(None, "financial_assets", "1000", Lang::Zh).unwrap(),
+            Json::Null
+        );
+        assert_eq!(
+            check(Some("members"), "monthly_income", "-1", Lang::Zh).unwrap(),
+            json!({"code": "too_small", "message": "不能小于 0。"})
+        );
+        assert_eq!(
+            check(None, "as_of", "2023-02-30", Lang::En).unwrap()["code"],
+            "invalid_date"
+        );
+        let err = check(Some("members"), "pension", "1", Lang::En).unwrap_err();
+        assert_eq!(
+            (err.code, err.loc.as_str()),
+            ("unknown_field", "members.pension")
+        );
+        let err = check_field(&rules, "nope", None, "x", "", on, Lang::En).unwrap_err();
+        assert_eq!(err.code, "unknown_program");
+    }
+
+    #[test]
     fn overrides_are_a_reform() {
         let rules = rules();
         let reform = with_overrides(&rules, &json!({"dibao_standard": "1100"})).unwrap();
         assert_ne!(reform.hash(), rules.hash());
         let err = with_overrides(&rules, &json!({"no_such": "1"})).unwrap_err();
-        assert_eq!(err.code, "rule_set_invalid");
+        assert_eq!(
+            (err.code, err.loc.as_str()),
+            ("invalid_reform", "overrides.no_such")
+        );
+        let err = with_overrides(&rules, &json!({"dibao_standard": [1]})).unwrap_err();
+        assert_eq!(
+            (err.code, err.loc.as_str()),
+            ("invalid_reform", "overrides.dibao_standard")
+        );
     }
 }

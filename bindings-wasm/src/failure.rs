@@ -33,7 +33,11 @@ pub struct Failure {
 impl Failure {
     /// A failure with one problem at `loc`.
     pub fn at(code: &'static str, loc: &str, message: impl Into<String>) -> Failure {
-        let message = message.into();
+        Failure::one(code, loc, message.into())
+    }
+
+    /// [`Failure::at`], compiled once rather than for each kind of message.
+    fn one(code: &'static str, loc: &str, message: String) -> Failure {
         Failure {
             code,
             loc: loc.to_string(),
@@ -120,6 +124,10 @@ impl From<Error> for Failure {
             Error::Input(errors) => Failure::from(errors),
             Error::Eval(e) => Failure::from(e),
             Error::Load(e) => Failure::from(e),
+            Error::Reform(errors) => {
+                let errors: Vec<InputError> = errors.iter().map(|e| e.to_input_error()).collect();
+                Failure::from(errors)
+            }
             other => Failure::at(other.code(), "", other.to_string()),
         }
     }

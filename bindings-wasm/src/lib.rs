@@ -3,19 +3,24 @@
 //! One class, `RuleSet`, loaded from in-memory rule files
 //! (`RuleSet.fromFiles`) or from a bundle written at build time
 //! (`RuleSet.fromBundle`, see [`bundle`]). It lists the programs and their
-//! input schemas, evaluates a case as of a date and explains the answer in
-//! Chinese or English. Everything that decides lives in core (`bangfu`);
-//! this crate moves values across the boundary and nothing else:
+//! input schemas, checks one field of a form as typed (`checkField`, with
+//! core's own checks and messages), evaluates a case as of a date and
+//! explains the answer in Chinese or English. Everything that decides lives
+//! in core (`bangfu`); this crate moves values across the boundary and
+//! nothing else:
 //!
 //! - JSON crosses as JSON text (`JSON.stringify` / `JSON.parse`), so money
 //!   stays an exact decimal string both ways and never becomes a JS number;
+//! - arguments cross as `JsValue` and their JS types are checked here
+//!   (`wrong_type` at the argument), since wasm-bindgen's own string
+//!   conversion would throw a plain `TypeError` for a number or `null`;
 //! - every export returns `Result<_, JsValue>`, and the error is always a JS
 //!   `Error` named `BangfuError` with `code`, `loc` and `errors` (see
 //!   [`failure`]); nothing on these paths can panic (the workspace denies
 //!   `unwrap`, `expect` and `panic`), since a panic in WASM kills the module.
 //!
 //! The calls themselves live in [`calls`] as plain Rust and are tested on the
-//! host; the methods below are one-line adapters.
+//! host; the methods below only check and convert their arguments.
 
 pub mod bundle;
 pub mod calls;
@@ -55,6 +60,16 @@ export interface Field {
   help: Text;
   /** False for a field the input check demands but the program does not read. */
   used: boolean;
+  /** Whether a number must be whole. */
+  integer: boolean;
+  /** How the unit reads ("元" / "yuan" for money), or null. */
+  unit_label: Text | null;
+  /**
+   * The message a form shows for each problem the field can have, by input
+   * error code ("missing", "invalid_money", "too_small", "date_after_as_of", …),
+   * with the field's limits filled in (the evaluation date is filled in by `checkField`).
+   */
+  messages: Record<string, Text>;
 }
 
 /** The input schema of a program, for generating a form. */
@@ -62,7 +77,23 @@ export interface ProgramSchema {
   program: string; label: Text; description: Text;
   entity: string; entity_label: Text; pays_amount: boolean;
   fields: Field[];
-  collections: { name: string; entity: string; label: Text; min: number; max: number; fields: Field[] }[];
+  collections: {
+    name: string; entity: string; label: Text; min: number; max: number; fields: Field[];
+    /** The message a form shows for each problem the collection can have, by input error code. */
+    messages: Record<string, Text>;
+  }[];
+  /** The evaluation date, described as a field (a required date). */
+  as_of: Field;
+  /** How the unit of the amount reads ("元" / "yuan" for money); null when the program pays none. */
+  amount_unit_label: Text | null;
+}
+
+/** A problem with one field's value, as `checkField` reports it. */
+export interface FieldProblem {
+  /** The input error code evaluation gives for the same value: "missing", "invalid_money", "too_small", … */
+  code: string;
+  /** What to enter instead, in the language asked for. */
+  message: string;
 }
 
 /** What to evaluate: a program name (that program alone), an entity name (every program of it in force), or both explicitly. */
@@ -169,6 +200,44 @@ fn from_js(value: &JsValue, loc: &str) -> Result<Json, Failure> {
         .map_err(|e| Failure::at("invalid_json", loc, format!("`{loc}` is not JSON: {e}")))
 }
 
+/// A string argument, or `None` for `null` or `undefined`.
+///
+/// # Errors
+/// `wrong_type` at `loc` for a value of another type.
+fn optional_text(value: &JsValue, loc: &str) -> Result<Option<String>, Failure> {
+    match value.as_string() {
+        Some(text) => Ok(Some(text)),
+        None if value.is_null_or_undefined() => Ok(None),
+        None => Err(Failure::at(
+            "wrong_type",
+            loc,
+            format!("`{loc}` must be a string or null"),
+        )),
+    }
+}
+
+/// A string argument that must be given.
+///
+/// # Errors
+/// `wrong_type` at `loc` for a value of another type.
+fn text(value: &JsValue, loc: &str) -> Result<String, Failure> {
+    value
+        .as_string()
+        .ok_or_else(|| Failure::at("wrong_type", loc, format!("`{loc}` must be a string")))
+}
+
+/// The evaluation date and the optional language of a call.
+///
+/// # Errors
+/// `wrong_type`, `invalid_date`, `invalid_lang`.
+fn date_and_lang(
+    date: &JsValue,
+    lang: &JsValue,
+) -> Result<(bangfu::Date, Option<bangfu::Lang>), Failure> {
+    let date = calls::date(&text(date, "date")?)?;
+    Ok((date, lang_of(optional_text(lang, "lang")?)?))
+}
+
 fn lang_of(lang: Option<String>) -> Result<Option<bangfu::Lang>, Failure> {
     lang.as_deref().map(calls::lang).transpose()
 }
@@ -233,13 +302,63 @@ impl RuleSet {
         to_js(&calls::programs(&self.inner))
     }
 
-    /// The input schema of a program, to generate a form from.
+    /// The input schema of a program, to generate a form from: each field
+    /// with its rules, labels, unit and the message a form shows for each
+    /// problem it can have, in Chinese and English.
     ///
     /// # Errors
-    /// `unknown_program`.
+    /// `unknown_program`; `wrong_type` when `program` is not a string.
     #[wasm_bindgen(unchecked_return_type = "ProgramSchema")]
-    pub fn schema(&self, program: &str) -> Result<JsValue, JsValue> {
-        to_js(&calls::program_schema(&self.inner, program).map_err(throw)?)
+    pub fn schema(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] program: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        let run = || calls::program_schema(&self.inner, &text(&program, "program")?);
+        to_js(&run().map_err(throw)?)
+    }
+
+    /// Checks one field of a program's form as typed (`raw`, the text in
+    /// the field; `"true"`/`"false"` for a yes/no field; `""` when left
+    /// empty) with the same checks evaluation makes: `null` when it is
+    /// acceptable, else `{code, message}` with the message a form shows, in
+    /// `lang` (`"zh"` by default). `collection` names the members'
+    /// collection the field belongs to, or is `null`; with no collection,
+    /// `"as_of"` is the evaluation date itself. `date` (`YYYY-MM-DD`, or
+    /// `null` when not known) is the evaluation date the field is checked
+    /// against.
+    ///
+    /// # Errors
+    /// `wrong_type` when an argument is not a string (or null where
+    /// allowed); `unknown_program`, `unknown_field`, `invalid_date`,
+    /// `invalid_lang`.
+    #[wasm_bindgen(js_name = checkField, unchecked_return_type = "FieldProblem | null")]
+    pub fn check_field(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] program: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "string | null")] collection: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "string")] field: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "string")] raw: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "string | null")] date: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "string | null")] lang: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        let run = || {
+            let program = text(&program, "program")?;
+            let collection = optional_text(&collection, "collection")?;
+            let field = text(&field, "field")?;
+            let raw = text(&raw, "raw")?;
+            let date = optional_text(&date, "date")?;
+            let lang = lang_of(optional_text(&lang, "lang")?)?;
+            calls::check_field(
+                &self.inner,
+                &program,
+                collection.as_deref(),
+                &field,
+                &raw,
+                date.as_deref().map(calls::date).transpose()?,
+                lang.unwrap_or(bangfu::Lang::Zh),
+            )
+        };
+        to_js(&run().map_err(throw)?)
     }
 
     /// Evaluates a case as of `date` (`YYYY-MM-DD`). `target` is a program
@@ -248,18 +367,19 @@ impl RuleSet {
     /// carries its explanation as text under `explanation`.
     ///
     /// # Errors
-    /// Input errors (all of them, in `errors`), `invalid_date`,
-    /// `invalid_lang`, `unknown_program`, `wrong_entity`, `no_rules_in_force`.
+    /// Input errors (all of them, in `errors`), `wrong_type` (an argument of
+    /// another JS type), `invalid_date`, `invalid_lang`, `unknown_program`,
+    /// `wrong_entity`, `no_rules_in_force`.
     #[wasm_bindgen(unchecked_return_type = "Outcome")]
     pub fn evaluate(
         &self,
         #[wasm_bindgen(unchecked_param_type = "Target")] target: JsValue,
         #[wasm_bindgen(unchecked_param_type = "CaseInput | string")] input: JsValue,
-        date: &str,
-        lang: Option<String>,
+        #[wasm_bindgen(unchecked_param_type = "string")] date: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "string | null")] lang: JsValue,
     ) -> Result<JsValue, JsValue> {
         let run = || {
-            let lang = lang_of(lang)?;
+            let (date, lang) = date_and_lang(&date, &lang)?;
             let outcome = self.outcome(&target, &input, date)?;
             calls::outcome_text(&outcome, lang)
         };
@@ -275,12 +395,13 @@ impl RuleSet {
         &self,
         #[wasm_bindgen(unchecked_param_type = "Target")] target: JsValue,
         #[wasm_bindgen(unchecked_param_type = "CaseInput | string")] input: JsValue,
-        date: &str,
-        lang: Option<String>,
+        #[wasm_bindgen(unchecked_param_type = "string")] date: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "string | null")] lang: JsValue,
     ) -> Result<String, JsValue> {
         let run = || {
-            let lang = lang_of(lang)?.unwrap_or(bangfu::Lang::Zh);
-            Ok(self.outcome(&target, &input, date)?.explain(lang))
+            let (date, lang) = date_and_lang(&date, &lang)?;
+            let outcome = self.outcome(&target, &input, date)?;
+            Ok(outcome.explain(lang.unwrap_or(bangfu::Lang::Zh)))
         };
         run().map_err(throw)
     }
@@ -307,17 +428,12 @@ impl RuleSet {
         &self,
         target: &JsValue,
         input: &JsValue,
-        date: &str,
+        date: bangfu::Date,
     ) -> Result<bangfu::Outcome, Failure> {
         let target = match target.as_string() {
             Some(name) => calls::target_named(&self.inner, &name)?,
             None => calls::target_of(&from_js(target, "target")?)?,
         };
-        calls::evaluate(
-            &self.inner,
-            &target,
-            &from_js(input, "input")?,
-            calls::date(date)?,
-        )
+        calls::evaluate(&self.inner, &target, &from_js(input, "input")?, date)
     }
 }

@@ -73,6 +73,113 @@ test('schema: types, ranges as decimal strings, labels in both languages, enums,
   assert.deepEqual([e.code, e.loc], ['unknown_program', 'program']);
 });
 
+test('schema: messages for every problem of every field, in both languages; units; the evaluation date', () => {
+  for (const { program } of rules.programs()) {
+    const s = rules.schema(program);
+    const fields = [s.as_of, ...s.fields, ...s.collections.flatMap((c) => c.fields)];
+    for (const f of fields) {
+      assert.ok(Object.keys(f.messages).length > 0, `${program}.${f.name}`);
+      if (f.required) assert.ok(f.messages.missing, `${program}.${f.name}: missing`);
+      for (const [code, text] of Object.entries(f.messages)) {
+        assert.ok(text.zh && text.en, `${program}.${f.name}: ${code}`);
+      }
+    }
+  }
+  const dibao = rules.schema('dibao');
+  assert.deepEqual(dibao.amount_unit_label, { zh: '元', en: 'yuan' });
+  assert.deepEqual(dibao.as_of.messages.invalid_date, {
+    zh: '请输入完整、有效的日期（年-月-日）。',
+    en: 'Enter a complete, valid date (year-month-day).',
+  });
+  const income = dibao.collections[0].fields.find((f) => f.name === 'monthly_income');
+  assert.deepEqual(income.unit_label, { zh: '元', en: 'yuan' });
+  assert.deepEqual(income.messages.too_small, { zh: '不能小于 0。', en: 'Must be at least 0.' });
+  const months = rules.schema('canteen_operating_grant').fields.find((f) => f.name === 'months_operated_in_year');
+  assert.deepEqual([months.integer, months.unit_label.zh, months.messages.too_large.en], [true, '个月', 'Must be at most 12.']);
+});
+
+test('checkField: the core check of one field as typed, with the message in the language asked for', () => {
+  const check = (collection, field, raw, lang) => rules.checkField('dibao', collection, field, raw, ON, lang);
+  assert.equal(check(null, 'financial_assets', '10000.50'), null);
+  assert.deepEqual(check(null, 'financial_assets', '12.345', 'en'), {
+    code: 'invalid_money',
+    message: 'Enter an amount such as 1045 or 1045.50 (at most two decimals).',
+  });
+  assert.deepEqual(check('members', 'monthly_income', '-1'), { code: 'too_small', message: '不能小于 0。' });
+  assert.deepEqual(check('members', 'monthly_income', '-1', 'en'), { code: 'too_small', message: 'Must be at least 0.' });
+  assert.equal(check(null, 'financial_assets', '').code, 'missing');
+  assert.equal(check(null, 'registered_locally', 'true'), null);
+  assert.deepEqual(check(null, 'registered_locally', ''), { code: 'missing', message: '请选择“是”或“否”。' });
+  assert.equal(check(null, 'registered_locally', 'yes').code, 'wrong_type');
+  // The evaluation date fills in the messages that depend on it, and is a field itself.
+  assert.deepEqual(check('members', 'birth_date', '2030-01-01', 'en'), {
+    code: 'date_after_as_of',
+    message: `Cannot be after the date of the check, ${ON}.`,
+  });
+  assert.equal(check('members', 'birth_date', '1850-01-01').message, '按此日期，年龄超过 150 岁，请检查。');
+  assert.equal(rules.checkField('dibao', 'members', 'birth_date', '2030-01-01', null), null, 'no date: no check against it');
+  assert.equal(rules.checkField('dibao', 'members', 'birth_date', '2030-01-01'), null);
+  assert.equal(check(null, 'as_of', '2023-02-29').code, 'invalid_date');
+  assert.equal(check(null, 'as_of', ON), null);
+  const tekun = (field, raw) => rules.checkField('tekun', null, field, raw, ON, 'en');
+  assert.equal(tekun('disability_kind', 'nope').code, 'unknown_choice');
+  assert.equal(tekun('disability_grade', '1.5').message, 'Enter a whole number.');
+  assert.equal(tekun('disability_grade', 'abc').message, 'Enter a whole number such as 3.');
+  assert.equal(tekun('disability_grade', '', 'en'), null, 'a field with a default may be left empty');
+});
+
+test('checkField agrees with evaluate on the same text', () => {
+  const values = ['', '0', '800', '-1', '1.5', '12.345', '1,000', '8e2', '１０００', 'abc', '2030-01-01', '1850-01-01', '1980-02-30', '1980-01-01'];
+  for (const raw of values) {
+    for (const [collection, field] of [[null, 'financial_assets'], ['members', 'monthly_income'], ['members', 'birth_date']]) {
+      const input = household();
+      const target = collection ? input.members[0] : input;
+      if (raw === '') delete target[field];
+      else target[field] = raw;
+      let fromEvaluate = null;
+      try {
+        rules.evaluate('dibao', input, ON);
+      } catch (error) {
+        const loc = collection ? `${collection}[0].${field}` : field;
+        fromEvaluate = error.errors.find((e) => e.loc === loc)?.code ?? null;
+      }
+      assert.equal(rules.checkField('dibao', collection, field, raw, ON)?.code ?? null, fromEvaluate, `${field} = ${JSON.stringify(raw)}`);
+    }
+  }
+});
+
+test('checkField: arguments of the wrong JS type, unknown names and bad dates throw BangfuError', () => {
+  const cases = [
+    [() => rules.checkField(5, null, 'financial_assets', '1', ON), 'wrong_type', 'program'],
+    [() => rules.checkField('dibao', 5, 'monthly_income', '1', ON), 'wrong_type', 'collection'],
+    [() => rules.checkField('dibao', null, null, '1', ON), 'wrong_type', 'field'],
+    [() => rules.checkField('dibao', null, 'financial_assets', 1000, ON), 'wrong_type', 'raw'],
+    [() => rules.checkField('dibao', null, 'financial_assets', undefined, ON), 'wrong_type', 'raw'],
+    [() => rules.checkField('dibao', null, 'registered_locally', true, ON), 'wrong_type', 'raw'],
+    [() => rules.checkField('dibao', null, 'financial_assets', '1', 20230906), 'wrong_type', 'date'],
+    [() => rules.checkField('dibao', null, 'financial_assets', '1', ON, 1), 'wrong_type', 'lang'],
+    [() => rules.checkField('dibao', null, 'financial_assets', '1', { on: ON }), 'wrong_type', 'date'],
+    [() => rules.checkField(), 'wrong_type', 'program'],
+    [() => rules.checkField('housing', null, 'x', '1', ON), 'unknown_program', 'program'],
+    [() => rules.checkField('dibao', null, 'hukou', '1', ON), 'unknown_field', 'hukou'],
+    [() => rules.checkField('dibao', 'pets', 'name', '1', ON), 'unknown_field', 'pets.name'],
+    [() => rules.checkField('dibao', 'members', 'as_of', ON, ON), 'unknown_field', 'members.as_of'],
+    [() => rules.checkField('dibao', null, 'financial_assets', '1', '2023-02-30'), 'invalid_date', 'date'],
+    [() => rules.checkField('dibao', null, 'financial_assets', '1', ON, 'fr'), 'invalid_lang', 'lang'],
+  ];
+  for (const [f, code, loc] of cases) {
+    const e = bangfuError(f);
+    assert.deepEqual([e.code, e.loc], [code, loc], e.message);
+  }
+  // Any text at all is checked, never a crash.
+  for (const raw of ['\u0000', '😀', 'x'.repeat(5000), '1'.repeat(45), '-', '.', '9999-12-31', '0000-00-00']) {
+    for (const field of ['financial_assets', 'registered_locally', 'as_of']) {
+      const got = rules.checkField('dibao', null, field, raw, ON, 'zh');
+      assert.ok(got === null || (typeof got.code === 'string' && typeof got.message === 'string'));
+    }
+  }
+});
+
 test('evaluate by program, by entity and explicitly; money as exact strings', () => {
   const one = rules.evaluate('dibao', household(), ON);
   assert.deepEqual(Object.keys(one.programs), ['dibao']);
@@ -107,9 +214,12 @@ test('reforms: overrides change the answer and the hash', () => {
   assert.equal(reform.evaluate('dibao', household(), ON).programs.dibao.amount, '900.00');
   assert.notEqual(reform.hash, rules.hash);
   assert.match(reform.version, /\+reform$/);
-  assert.equal(bangfuError(() => rules.withOverrides({ no_such_parameter: '1' })).code, 'rule_set_invalid');
+  const unknown = bangfuError(() => rules.withOverrides({ no_such_parameter: '1' }));
+  assert.deepEqual([unknown.code, unknown.loc], ['invalid_reform', 'overrides.no_such_parameter']);
   const e = bangfuError(() => rules.withOverrides({ dibao_standard: [1] }));
-  assert.deepEqual([e.code, e.loc], ['wrong_type', 'overrides.dibao_standard']);
+  assert.deepEqual([e.code, e.loc], ['invalid_reform', 'overrides.dibao_standard']);
+  const bad = bangfuError(() => rules.withOverrides({ dibao_standard: 'abc' }));
+  assert.deepEqual([bad.code, bad.loc], ['invalid_reform', 'overrides.dibao_standard']);
 });
 
 test('input errors: every problem, each with its code and path', () => {
@@ -139,6 +249,13 @@ test('argument errors name the argument', () => {
     [() => rules.evaluate('dibao', '{"registered_locally": tru', ON), 'invalid_json', 'input'],
     [() => rules.evaluate('dibao', undefined, ON), 'wrong_type', 'input'],
     [() => rules.evaluate('dibao', household(), '2016-01-01'), 'no_rules_in_force', 'date'],
+    [() => rules.evaluate('dibao', household(), 20230906), 'wrong_type', 'date'],
+    [() => rules.evaluate('dibao', household()), 'wrong_type', 'date'],
+    [() => rules.evaluate('dibao', household(), ON, 1), 'wrong_type', 'lang'],
+    [() => rules.explain('dibao', household(), new Date()), 'wrong_type', 'date'],
+    [() => rules.explain('dibao', household(), ON, ['en']), 'wrong_type', 'lang'],
+    [() => rules.schema(5), 'wrong_type', 'program'],
+    [() => rules.schema(), 'wrong_type', 'program'],
   ];
   for (const [f, code, loc] of cases) {
     const e = bangfuError(f);

@@ -30,20 +30,20 @@ pub mod arrow;
 pub mod batch;
 mod check;
 pub mod date;
-pub mod diagnostic;
+mod diagnostic;
 mod error;
 pub mod examples;
 pub mod money;
 pub mod outcome;
-pub mod plan;
+mod plan;
 mod reform;
 mod ruleset;
 mod run;
-pub mod schema;
+mod schema;
 pub mod settle;
-pub mod syntax;
+mod syntax;
 pub mod synthetic;
-pub mod value;
+mod value;
 
 pub use check::OVERLAY_PREFIX;
 pub use date::Date;
@@ -56,8 +56,9 @@ pub use ruleset::{
     Change, ChangeKind, Counts, Decision, EntityInfo, ParameterInForce, ParameterVersion,
     ProgramInfo, RuleSet,
 };
-pub use run::input::{Case, InputError};
-pub use run::runner::{EvalError, Runner};
+pub use run::input::{Case, FieldProblem, InputError};
+pub use run::runner::EvalError;
 pub use rust_decimal::Decimal;
+pub use schema::AS_OF;
 pub use syntax::sources::{MAX_FILES, MAX_FILE_BYTES};
 pub use syntax::Sources;

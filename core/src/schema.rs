@@ -4,11 +4,23 @@
 //! other values and programs), with types, ranges, defaults, labels and help
 //! in Chinese and English, enum choices, and the member collections it reads
 //! with their own fields. A self-check form is generated from it.
+//!
+//! Every field carries its validation rules as data and, under `messages`,
+//! the message a form shows for each problem the field can have, keyed by
+//! the case reader's input error codes and taken from the one catalogue in
+//! [`crate::run::input::message`]. [`check_field`] checks one field as typed with
+//! the case reader's own checks, so a form validates exactly as evaluation
+//! does. The evaluation date is described as a field too, under `as_of`.
 
+use crate::date::Date;
 use crate::money;
 use crate::plan::{InputPlan, Plan, Text};
+use crate::run::input::{self, FieldProblem, InputError, Subject};
 use crate::value::{Type, Value};
-use serde_json::{json, Value as Json};
+use serde_json::{json, Map, Value as Json};
+
+/// The name under which a schema describes the evaluation date as a field.
+pub const AS_OF: &str = "as_of";
 
 fn text(t: &Text) -> Json {
     json!({"zh": t.zh, "en": t.en})
@@ -22,6 +34,38 @@ fn value_json(v: Option<Value>) -> Json {
         Some(Value::Enum(i)) => Json::from(i),
         _ => Json::Null,
     }
+}
+
+/// How the unit of a number reads, or `None`. Money is in yuan, which
+/// reads 元 unless the rule set labels it.
+fn unit_text(plan: &Plan, ty: &Type, unit: Option<&str>) -> Option<Text> {
+    let unit = match (unit, ty) {
+        (Some(u), _) => u,
+        (None, Type::Number(Some(u))) => u,
+        (None, Type::Money) => "yuan",
+        _ => return None,
+    };
+    match plan.units.iter().find(|(u, _)| u == unit) {
+        Some((_, label)) => Some(label.clone()),
+        None if unit == "yuan" => Some(Text {
+            zh: "元".into(),
+            en: unit.into(),
+        }),
+        None => Some(Text {
+            zh: unit.into(),
+            en: unit.into(),
+        }),
+    }
+}
+
+fn messages(codes: Vec<&'static str>, subject: Subject<'_>) -> Json {
+    let mut map = Map::new();
+    for code in codes {
+        if let Some(m) = input::message(code, subject, None) {
+            map.insert(code.into(), text(&m));
+        }
+    }
+    Json::Object(map)
 }
 
 fn field(plan: &Plan, input: &InputPlan) -> Json {
@@ -62,7 +106,34 @@ fn field(plan: &Plan, input: &InputPlan) -> Json {
         "choices": choices,
         "label": text(&input.label),
         "help": text(&input.help),
+        "integer": input.integer,
+        "unit_label": unit_text(plan, &input.ty, input.unit.as_deref()).as_ref().map(text),
+        "messages": messages(input::input_codes(input), Subject::Input(input)),
     })
+}
+
+/// The evaluation date as a form field: a required date, with no limits of
+/// its own.
+fn as_of_input() -> InputPlan {
+    InputPlan {
+        name: AS_OF.to_string(),
+        ty: Type::Date,
+        integer: false,
+        unit: None,
+        min: None,
+        max: None,
+        not_after_as_of: false,
+        max_age: None,
+        default: None,
+        label: Text {
+            zh: "测算日期".into(),
+            en: "Date of the check".into(),
+        },
+        help: Text {
+            zh: "按这一天有效的政策测算。".into(),
+            en: "The rules in force on this day apply.".into(),
+        },
+    }
 }
 
 fn with_used(mut field: Json, used: bool) -> Json {
@@ -107,6 +178,10 @@ pub fn program_schema(plan: &Plan, program: usize) -> Option<Json> {
                 .filter(|(i, input)| read.contains(i) || input.default.is_none())
                 .map(|(i, input)| with_used(field(plan, input), read.contains(&i)))
                 .collect();
+            let subject = Subject::Collection {
+                min: coll.min,
+                max: coll.max,
+            };
             Some(json!({
                 "name": coll.name,
                 "entity": member.name,
@@ -114,6 +189,7 @@ pub fn program_schema(plan: &Plan, program: usize) -> Option<Json> {
                 "min": coll.min,
                 "max": coll.max,
                 "fields": fields,
+                "messages": messages(input::collection_codes(coll.min), subject),
             }))
         })
         .collect();
@@ -126,7 +202,58 @@ pub fn program_schema(plan: &Plan, program: usize) -> Option<Json> {
         "pays_amount": p.amount.is_some(),
         "fields": fields,
         "collections": collections,
+        "as_of": with_used(field(plan, &as_of_input()), true),
+        "amount_unit_label": p
+            .amount
+            .and_then(|a| plan.computeds.get(a))
+            .and_then(|c| unit_text(plan, &c.ty, None))
+            .as_ref()
+            .map(text),
     }))
+}
+
+/// Checks one field of a program's form as typed, with the case reader's
+/// own checks ([`input::check_text`]): `None` when the text is acceptable,
+/// else the problem's code and the message to show. `field` names an input
+/// of the program's entity or, with a `collection`, of its members; with no
+/// collection, [`AS_OF`] names the evaluation date unless the entity has an
+/// input of that name. Without `as_of`, the checks against the evaluation
+/// date are left out.
+///
+/// # Errors
+/// `unknown_field`, at the field's path, when the program, the collection
+/// or the field does not exist.
+pub fn check_field(
+    plan: &Plan,
+    program: usize,
+    collection: Option<&str>,
+    field: &str,
+    raw: &str,
+    as_of: Option<Date>,
+) -> Result<Option<FieldProblem>, InputError> {
+    let mut entity = plan
+        .programs
+        .get(program)
+        .and_then(|p| plan.entities.get(p.entity));
+    if let Some(c) = collection {
+        entity = entity
+            .and_then(|e| e.collections.iter().find(|coll| coll.name == c))
+            .and_then(|coll| plan.entities.get(coll.entity));
+    }
+    let input = entity.and_then(|e| e.inputs.iter().find(|i| i.name == field));
+    match (input, collection) {
+        (Some(input), _) => Ok(input::check_text(plan, input, raw, as_of)),
+        (None, None) if field == AS_OF => Ok(input::check_text(plan, &as_of_input(), raw, None)),
+        _ => {
+            let loc = collection.map_or_else(|| field.to_string(), |c| format!("{c}.{field}"));
+            Err(InputError {
+                code: "unknown_field",
+                msg: format!("`{loc}` is not a field of this program's form"),
+                loc,
+                input: None,
+            })
+        }
+    }
 }
 
 /// Every program with its entity and label, as JSON.

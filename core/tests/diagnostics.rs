@@ -34,8 +34,8 @@
 // Helpers outside #[test] functions fail the test the same way.
 #![allow(clippy::expect_used, clippy::panic, clippy::unwrap_used)]
 
-use bangfu::diagnostic::Code;
 use bangfu::examples::run_examples;
+use bangfu::Code;
 use bangfu::LoadError;
 use bangfu::RuleSet;
 use bangfu::{MAX_FILES, MAX_FILE_BYTES};

@@ -185,11 +185,11 @@ test('every validation message appears, bound to its field, in both languages', 
   const birth = field(member(d, 0), 'birth_date');
   const zh = [
     [assets, '', '请填写此项。'],
-    [assets, '12.345', '请输入金额，如 1045 或 1045.50（只用数字和小数点，最多两位小数）。'],
-    [assets, '1,000', '请输入金额，如 1045 或 1045.50（只用数字和小数点，最多两位小数）。'],
+    [assets, '12.345', '请输入金额，如 1045 或 1045.50（最多两位小数）。'],
+    [assets, '1,000', '请输入金额，如 1045 或 1045.50（最多两位小数）。'],
     [income, '-1', '不能小于 0。'],
-    [income, '8e2', '请输入金额，如 1045 或 1045.50（只用数字和小数点，最多两位小数）。'],
-    [birth, '2030-01-01', `日期不能晚于测算日期 ${AS_OF}。`],
+    [income, '8e2', '请输入金额，如 1045 或 1045.50（最多两位小数）。'],
+    [birth, '2030-01-01', `不能晚于测算日期 ${AS_OF}。`],
     [birth, '1850-01-01', '按此日期，年龄超过 150 岁，请检查。'],
   ];
   for (const [control, value, message] of zh) {
@@ -222,11 +222,11 @@ test('every validation message appears, bound to its field, in both languages', 
   const en = [
     [grade, '1.5', 'Enter a whole number.'],
     [grade, '5', 'Must be at most 4.'],
-    [grade, 'abc', 'Enter a number such as 3 or 2.5.'],
+    [grade, 'abc', 'Enter a whole number such as 3.'],
     [grade, '-1', 'Must be at least 0.'],
     [field(t, 'monthly_income'), '', 'This field is required.'],
-    [field(t, 'monthly_income'), '0.001', 'Enter an amount such as 1045 or 1045.50 (digits and one point, at most two decimals).'],
-    [field(t, 'birth_date'), '2100-01-01', `The date cannot be after the date of the check, ${await field(t, 'as_of').inputValue()}.`],
+    [field(t, 'monthly_income'), '0.001', 'Enter an amount such as 1045 or 1045.50 (at most two decimals).'],
+    [field(t, 'birth_date'), '2100-01-01', `Cannot be after the date of the check, ${await field(t, 'as_of').inputValue()}.`],
     [field(t, 'as_of'), '', 'This field is required.'],
   ];
   for (const [control, value, message] of en) {
@@ -247,6 +247,37 @@ test('every validation message appears, bound to its field, in both languages', 
   await expectError(m.locator('input[type="radio"][data-field="canteen_designated"][value="false"]'), 'Choose yes or no.');
   await m.getByRole('button', { name: '中文' }).click();
   await shot('06-meal-errors-zh');
+});
+
+test('a validation message comes from the rule set, follows the language switch, and names the date of the check', async () => {
+  const d = widget('dibao');
+  const birth = field(member(d, 0), 'birth_date');
+  const income = field(member(d, 0), 'monthly_income');
+  await field(d, 'as_of').fill(AS_OF);
+  await birth.fill('2030-01-01');
+  await income.fill('-5');
+  await submit(d);
+  await expectError(birth, `不能晚于测算日期 ${AS_OF}。`);
+  await expectError(income, '不能小于 0。');
+  assert.match(await d.locator('.summary h3').textContent(), /有 2 处需要修改/);
+  // The messages the widget shows are the schema's, from the rule set's one catalogue.
+  const schemaMessage = await d.evaluate((el) =>
+    el.schema.collections[0].fields.find((f) => f.name === 'monthly_income').messages.too_small);
+  assert.deepEqual(schemaMessage, { zh: '不能小于 0。', en: 'Must be at least 0.' });
+  await d.getByRole('button', { name: 'English' }).click();
+  await expectError(birth, `Cannot be after the date of the check, ${AS_OF}.`);
+  await expectError(income, 'Must be at least 0.');
+  assert.match(await d.locator('.summary h3').textContent(), /2 fields need correcting/);
+  assert.match(await d.locator('.summary').textContent(), /Member 1 · Monthly income[^:]*: Must be at least 0\./);
+  // Corrected while typing, in the language shown.
+  await income.fill('800');
+  assert.equal(await describedError(income), null);
+  await birth.fill('2023-09-07');
+  await expectError(birth, `Cannot be after the date of the check, ${AS_OF}.`);
+  await birth.fill('1980-01-01');
+  assert.equal(await describedError(birth), null);
+  await d.getByRole('button', { name: '中文' }).click();
+  await shot('07-dibao-message-languages');
 });
 
 test('the meal subsidy form works by keyboard alone', async () => {
@@ -276,7 +307,7 @@ test('the meal subsidy form works by keyboard alone', async () => {
   await d.getByRole('button', { name: '添加成员' }).focus();
   await page.keyboard.press('Enter');
   assert.equal(await page.evaluate(() => document.activeElement.shadowRoot.activeElement.closest('fieldset.member').querySelector('legend').textContent), '成员 2');
-  await shot('07-meal-keyboard');
+  await shot('08-meal-keyboard');
 });
 
 test('no request left the page after it loaded, and no script error', async () => {

@@ -47,7 +47,7 @@ pub enum Engine {
     /// one by one.
     #[default]
     Columnar,
-    /// Every case through [`Runner::run`], one at a time (the reference).
+    /// Every case through the reference evaluator (`Runner::run`), one at a time (the reference).
     OneByOne,
 }
 

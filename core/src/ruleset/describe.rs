@@ -179,6 +179,33 @@ impl RuleSet {
         Ok(schema::program_schema(self.plan(), p).unwrap_or(Json::Null))
     }
 
+    /// Checks one field of a program's form as a person typed it, with the
+    /// case reader's own checks: `None` when the text is acceptable, else
+    /// the problem's code and the message a form shows, in both languages.
+    /// `field` names an input of the program's entity or, with a
+    /// `collection`, of its members; with no collection, [`crate::AS_OF`]
+    /// names the evaluation date. Without `as_of`, the checks against the
+    /// evaluation date are left out.
+    ///
+    /// # Errors
+    /// `unknown_program` or `unknown_field`, at the name's path.
+    pub fn check_field(
+        &self,
+        program: &str,
+        collection: Option<&str>,
+        field: &str,
+        raw: &str,
+        as_of: Option<crate::Date>,
+    ) -> Result<Option<crate::FieldProblem>, crate::InputError> {
+        let p = self.program_index(program).map_err(|e| crate::InputError {
+            code: e.code(),
+            loc: "program".into(),
+            msg: e.to_string(),
+            input: Some(program.to_string()),
+        })?;
+        schema::check_field(self.plan(), p, collection, field, raw, as_of)
+    }
+
     /// Every program with its entity and label, as JSON (what a form offers
     /// to choose from).
     pub fn schemas(&self) -> Json {

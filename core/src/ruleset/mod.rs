@@ -46,19 +46,6 @@ fn load_error(diagnostics: Vec<crate::Diagnostic>, sources: Sources) -> Box<Load
     })
 }
 
-fn into_load(e: Error, sources: &Sources) -> Box<LoadError> {
-    match e {
-        Error::Load(l) => l,
-        other => load_error(
-            vec![crate::Diagnostic::new(
-                crate::Code::UnknownName,
-                other.to_string(),
-            )],
-            sources.clone(),
-        ),
-    }
-}
-
 impl RuleSet {
     /// Loads the rule set in a folder (every `.toml` file under it).
     ///
@@ -161,52 +148,6 @@ impl RuleSet {
         &self.plan
     }
 
-    /// The compiled plan (kept while the bindings move to the methods above).
-    #[doc(hidden)]
-    pub fn compiled_plan(&self) -> &Plan {
-        &self.plan
-    }
-
-    /// Parameter overrides as a reform (kept while the bindings move to
-    /// [`RuleSet::reform`]).
-    ///
-    /// # Errors
-    /// As [`RuleSet::reform`].
-    #[doc(hidden)]
-    pub fn with_overrides(&self, overrides: &[crate::Override]) -> Result<RuleSet, Box<LoadError>> {
-        let mut r = Reform::new();
-        for o in overrides {
-            r = match o.from {
-                Some(d) => r.set_from(o.name.clone(), o.value.clone(), d),
-                None => r.set(o.name.clone(), o.value.clone()),
-            };
-        }
-        self.reform(&r).map_err(|e| into_load(e, &self.sources))
-    }
-
-    /// Overlay files as a reform (kept while the bindings move to
-    /// [`RuleSet::reform`]).
-    ///
-    /// # Errors
-    /// As [`RuleSet::reform`].
-    #[doc(hidden)]
-    pub fn with_overlay<P: Into<String>, T: Into<String>>(
-        &self,
-        files: impl IntoIterator<Item = (P, T)>,
-    ) -> Result<RuleSet, Box<LoadError>> {
-        let r = files
-            .into_iter()
-            .fold(Reform::new(), |r, (p, t)| r.overlay(p, t));
-        self.reform(&r).map_err(|e| into_load(e, &self.sources))
-    }
-
-    /// The overrides applied (kept while the bindings move to
-    /// [`RuleSet::applied_reform`]).
-    #[doc(hidden)]
-    pub fn overrides(&self) -> &[crate::Override] {
-        self.reform.overrides()
-    }
-
     /// The rule files as compiled (with a reform's overlays).
     pub fn sources(&self) -> &Sources {
         &self.sources
@@ -251,8 +192,7 @@ impl RuleSet {
     ///
     /// # Errors
     /// [`EvalError::UnknownEntity`].
-    #[doc(hidden)]
-    pub fn entity(&self, name: &str) -> Result<usize, EvalError> {
+    pub(crate) fn entity(&self, name: &str) -> Result<usize, EvalError> {
         self.plan
             .entity_index(name)
             .ok_or_else(|| EvalError::UnknownEntity {

@@ -62,6 +62,14 @@ impl Change {
 }
 
 impl RuleSet {
+    fn parameter_index(&self, name: &str) -> Result<usize, EvalError> {
+        self.plan()
+            .param_index(name)
+            .ok_or_else(|| EvalError::UnknownParameter {
+                name: name.to_string(),
+            })
+    }
+
     /// Every parameter in force on `day`, in rule-set order.
     ///
     /// # Errors
@@ -94,11 +102,7 @@ impl RuleSet {
         day: Date,
     ) -> Result<Option<ParameterInForce>, EvalError> {
         let plan = self.plan();
-        let i = plan
-            .param_index(name)
-            .ok_or_else(|| EvalError::UnknownParameter {
-                name: name.to_string(),
-            })?;
+        let i = self.parameter_index(name)?;
         Ok(plan
             .segment_at(day)
             .and_then(|s| self.reports.uses(plan, s).get(i).cloned().flatten()))
@@ -182,11 +186,7 @@ impl RuleSet {
     /// [`EvalError::UnknownParameter`].
     pub fn parameter_history(&self, name: &str) -> Result<Vec<ParameterVersion>, EvalError> {
         let plan = self.plan();
-        let i = plan
-            .param_index(name)
-            .ok_or_else(|| EvalError::UnknownParameter {
-                name: name.to_string(),
-            })?;
+        let i = self.parameter_index(name)?;
         Ok(plan.params[i]
             .versions
             .iter()

@@ -5,10 +5,16 @@
 //! and the offending input. Money is read from strings (or from JSON numbers,
 //! whose text is kept exactly), must be whole fen, and is never converted
 //! through binary floating point.
+//!
+//! Each code also has the message a form shows beside the field, in Chinese
+//! and English, with the field's limits filled in ([`message`]); `msg` is the
+//! English detail for logs and developers, naming the value given. A form
+//! checks one field as typed with [`check_text`], which reads the text
+//! exactly as the case reader reads the same text in a case.
 
 use crate::date::Date;
 use crate::money;
-use crate::plan::{EntityPlan, InputPlan, Plan};
+use crate::plan::{EntityPlan, InputPlan, Plan, Text};
 use crate::value::{Type, Value};
 use serde::Serialize;
 use serde_json::Value as Json;
@@ -262,97 +268,58 @@ pub fn read_value(
     as_of: Date,
     errors: &mut Vec<InputError>,
 ) -> Option<Value> {
-    let value = match &input.ty {
+    match parse_value(plan, input, j).and_then(|v| check_limits(input, v, Some(as_of)).map(|()| v))
+    {
+        Ok(value) => Some(value),
+        Err((code, msg)) => {
+            push(errors, code, loc, msg, Some(j));
+            None
+        }
+    }
+}
+
+/// The typed value of an input given as JSON, before its limits are checked.
+fn parse_value(plan: &Plan, input: &InputPlan, j: &Json) -> Result<Value, (&'static str, String)> {
+    let wrong_type = |what: &str| Err(("wrong_type", format!("expected {what}")));
+    match &input.ty {
         Type::Money | Type::Number(_) => {
             let text = match j {
                 Json::String(s) => s.trim().to_string(),
                 Json::Number(n) => n.to_string(),
-                _ => {
-                    let what = if input.ty == Type::Money {
-                        "an amount of money such as \"1045.50\""
-                    } else {
-                        "a number"
-                    };
-                    push(
-                        errors,
-                        "wrong_type",
-                        loc,
-                        format!("expected {what}"),
-                        Some(j),
-                    );
-                    return None;
+                _ if input.ty == Type::Money => {
+                    return wrong_type("an amount of money such as \"1045.50\"")
                 }
+                _ => return wrong_type("a number"),
             };
-            let Some(d) = money::parse_decimal(&text) else {
-                let code = if input.ty == Type::Money {
-                    "invalid_money"
-                } else {
-                    "invalid_number"
-                };
-                push(errors, code, loc, format!("`{text}` is not an exact decimal (digits with one optional point, no exponent, at most 28 significant digits)"), Some(j));
-                return None;
+            let code = if input.ty == Type::Money {
+                "invalid_money"
+            } else {
+                "invalid_number"
             };
-            Value::Num(d)
+            money::parse_decimal(&text).map(Value::Num).ok_or_else(|| {
+                (code, format!("`{text}` is not an exact decimal (digits with one optional point, no exponent, at most 28 significant digits)"))
+            })
         }
         Type::Bool => match j {
-            Json::Bool(b) => Value::Bool(*b),
-            _ => {
-                push(errors, "wrong_type", loc, "expected true or false", Some(j));
-                return None;
-            }
+            Json::Bool(b) => Ok(Value::Bool(*b)),
+            _ => wrong_type("true or false"),
         },
         Type::Date => {
             let Json::String(s) = j else {
-                push(
-                    errors,
-                    "wrong_type",
-                    loc,
-                    "expected a date written as \"YYYY-MM-DD\"",
-                    Some(j),
-                );
-                return None;
+                return wrong_type("a date written as \"YYYY-MM-DD\"");
             };
-            match Date::parse(s) {
-                Some(d) => Value::Date(d),
-                None => {
-                    push(
-                        errors,
-                        "invalid_date",
-                        loc,
-                        format!(
-                            "`{s}` is not a date (YYYY-MM-DD, a day that exists, years 1800–2200)"
-                        ),
-                        Some(j),
-                    );
-                    return None;
-                }
-            }
+            Date::parse(s).map(Value::Date).ok_or_else(|| {
+                (
+                    "invalid_date",
+                    format!("`{s}` is not a date (YYYY-MM-DD, a day that exists, years 1800–2200)"),
+                )
+            })
         }
         Type::Enum(e) => {
             let Json::String(s) = j else {
-                push(
-                    errors,
-                    "wrong_type",
-                    loc,
-                    "expected one of the choices as a string",
-                    Some(j),
-                );
-                return None;
+                return wrong_type("one of the choices as a string");
             };
-            match choice(plan, *e, s) {
-                Ok(v) => v,
-                Err(msg) => {
-                    push(errors, "unknown_choice", loc, msg, Some(j));
-                    return None;
-                }
-            }
-        }
-    };
-    match check_value(input, value, as_of) {
-        Ok(()) => Some(value),
-        Err((code, msg)) => {
-            push(errors, code, loc, msg, Some(j));
-            None
+            choice(plan, *e, s).map_err(|msg| ("unknown_choice", msg))
         }
     }
 }
@@ -386,6 +353,16 @@ pub fn check_value(
     input: &InputPlan,
     value: Value,
     as_of: Date,
+) -> Result<(), (&'static str, String)> {
+    check_limits(input, value, Some(as_of))
+}
+
+/// [`check_value`], with the checks against the evaluation date left out
+/// when it is not known.
+fn check_limits(
+    input: &InputPlan,
+    value: Value,
+    as_of: Option<Date>,
 ) -> Result<(), (&'static str, String)> {
     match value {
         Value::Num(d) => {
@@ -424,6 +401,9 @@ pub fn check_value(
             }
         }
         Value::Date(d) => {
+            let Some(as_of) = as_of else {
+                return Ok(());
+            };
             if input.not_after_as_of && d > as_of {
                 return Err((
                     "date_after_as_of",
@@ -445,4 +425,214 @@ pub fn check_value(
         _ => {}
     }
     Ok(())
+}
+
+/// A problem with one field's value, as a form shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldProblem {
+    /// The input error code the case reader gives for the same value.
+    pub code: &'static str,
+    /// What to enter instead, in Chinese and English.
+    pub message: Text,
+}
+
+/// Checks one field's text as a person typed it into a form, as the case
+/// reader would check that text in a case: empty text is a field left out
+/// (its default applies, or it is `missing`); a yes/no field reads `true`
+/// and `false`; any other field reads the text as a JSON string. Without an
+/// evaluation date, the checks against it are left out.
+pub fn check_text(
+    plan: &Plan,
+    input: &InputPlan,
+    raw: &str,
+    as_of: Option<Date>,
+) -> Option<FieldProblem> {
+    let code = if raw.is_empty() {
+        input.default.is_none().then_some("missing")?
+    } else {
+        let json = match (&input.ty, raw) {
+            (Type::Bool, "true") => Json::Bool(true),
+            (Type::Bool, "false") => Json::Bool(false),
+            _ => Json::String(raw.to_string()),
+        };
+        let value = parse_value(plan, input, &json);
+        value.and_then(|v| check_limits(input, v, as_of)).err()?.0
+    };
+    let message = message(code, Subject::Input(input), as_of)?;
+    Some(FieldProblem { code, message })
+}
+
+/// What a form's message is about: an input with its rules, or a
+/// collection of members with its bounds.
+#[derive(Debug, Clone, Copy)]
+pub enum Subject<'a> {
+    /// An input of an entity.
+    Input(&'a InputPlan),
+    /// A collection holding from `min` to `max` members.
+    Collection {
+        /// Fewest members.
+        min: u32,
+        /// Most members.
+        max: u32,
+    },
+}
+
+/// The codes of the problems a value of `input` can have: those the case
+/// reader can report at the input's path.
+pub fn input_codes(input: &InputPlan) -> Vec<&'static str> {
+    let mut codes = Vec::with_capacity(6);
+    if input.default.is_none() {
+        codes.push("missing");
+    }
+    codes.push("wrong_type");
+    match input.ty {
+        Type::Money => codes.push("invalid_money"),
+        Type::Number(_) => {
+            codes.push("invalid_number");
+            if input.integer {
+                codes.push("not_integer");
+            }
+        }
+        Type::Date => {
+            codes.push("invalid_date");
+            if input.not_after_as_of {
+                codes.push("date_after_as_of");
+            }
+            if input.max_age.is_some() {
+                codes.push("age_out_of_range");
+            }
+        }
+        Type::Enum(_) => codes.push("unknown_choice"),
+        Type::Bool => {}
+    }
+    if input.min.is_some() {
+        codes.push("too_small");
+    }
+    if input.max.is_some() {
+        codes.push("too_large");
+    }
+    codes
+}
+
+/// The codes of the problems a collection can have (below `min` only when
+/// it has one).
+pub fn collection_codes(min: u32) -> Vec<&'static str> {
+    match min {
+        0 => vec!["too_many_items"],
+        _ => vec!["missing", "too_few_items", "too_many_items"],
+    }
+}
+
+/// The catalogue of the messages a form shows, one per input error code
+/// (and per kind of field where the advice differs): Chinese, English; `{}`
+/// stands for the limit filled in.
+const MESSAGES: [(&str, &str, &str); 16] = [
+    ("missing", "请填写此项。", "This field is required."),
+    ("missing/bool", "请选择“是”或“否”。", "Choose yes or no."),
+    ("missing/enum", "请选择一项。", "Choose one."),
+    (
+        "invalid_money",
+        "请输入金额，如 1045 或 1045.50（最多两位小数）。",
+        "Enter an amount such as 1045 or 1045.50 (at most two decimals).",
+    ),
+    (
+        "invalid_number",
+        "请输入数字，如 3 或 2.5。",
+        "Enter a number such as 3 or 2.5.",
+    ),
+    (
+        "invalid_number/integer",
+        "请输入整数，如 3。",
+        "Enter a whole number such as 3.",
+    ),
+    ("not_integer", "请输入整数。", "Enter a whole number."),
+    ("too_small", "不能小于 {}。", "Must be at least {}."),
+    ("too_large", "不能大于 {}。", "Must be at most {}."),
+    (
+        "invalid_date",
+        "请输入完整、有效的日期（年-月-日）。",
+        "Enter a complete, valid date (year-month-day).",
+    ),
+    (
+        "date_after_as_of",
+        "不能晚于测算日期。",
+        "Cannot be after the date of the check.",
+    ),
+    (
+        "date_after_as_of/on",
+        "不能晚于测算日期 {}。",
+        "Cannot be after the date of the check, {}.",
+    ),
+    (
+        "age_out_of_range",
+        "按此日期，年龄超过 {} 岁，请检查。",
+        "This date means an age over {}; please check it.",
+    ),
+    (
+        "unknown_choice",
+        "请从列表中选择。",
+        "Choose from the list.",
+    ),
+    ("too_few_items", "至少需要 {} 项。", "At least {} needed."),
+    ("too_many_items", "最多 {} 项。", "At most {}."),
+];
+
+/// The message a form shows for the problem `code` with `subject`, from the
+/// catalogue: what to enter, in Chinese and English, with the subject's
+/// limit (and the evaluation date, when known) filled in. `None` for a code
+/// that is not about a single field or collection (`unknown_field`,
+/// `duplicate_record`).
+pub fn message(code: &str, subject: Subject<'_>, as_of: Option<Date>) -> Option<Text> {
+    let mut fill = String::new();
+    let key = match subject {
+        Subject::Collection { min, max } => match code {
+            "missing" | "too_few_items" => {
+                fill = format!("{min}");
+                "too_few_items"
+            }
+            "too_many_items" => {
+                fill = format!("{max}");
+                code
+            }
+            _ => return None,
+        },
+        Subject::Input(input) => {
+            // A value of the wrong JSON type reads as one the field cannot parse.
+            let code = match (code, &input.ty) {
+                ("wrong_type", Type::Money) => "invalid_money",
+                ("wrong_type", Type::Number(_)) => "invalid_number",
+                ("wrong_type", Type::Date) => "invalid_date",
+                ("wrong_type", Type::Enum(_)) => "unknown_choice",
+                ("wrong_type", Type::Bool) => "missing",
+                _ => code,
+            };
+            let limit = match code {
+                "too_small" => input.min,
+                "too_large" => input.max,
+                _ => None,
+            };
+            if let Some(Value::Num(d)) = limit {
+                fill = money::display(d);
+            }
+            match (code, &input.ty, as_of, input.max_age) {
+                ("missing", Type::Bool, ..) => "missing/bool",
+                ("missing", Type::Enum(_), ..) => "missing/enum",
+                ("invalid_number", ..) if input.integer => "invalid_number/integer",
+                ("date_after_as_of", _, Some(d), _) => {
+                    fill = format!("{d}");
+                    "date_after_as_of/on"
+                }
+                ("age_out_of_range", _, _, Some(age)) => {
+                    fill = format!("{age}");
+                    code
+                }
+                _ => code,
+            }
+        }
+    };
+    let (_, zh, en) = MESSAGES.iter().find(|(k, _, _)| *k == key)?;
+    Some(Text {
+        zh: zh.replace("{}", &fill).into(),
+        en: en.replace("{}", &fill).into(),
+    })
 }

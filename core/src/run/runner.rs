@@ -2,7 +2,7 @@
 //!
 //! [`Runner`] holds the per-request choices (segment, computed values to
 //! run) and evaluates frames in place. The one-case path and the batch path
-//! both call [`Runner::run`], so they cannot disagree.
+//! both call the reference evaluator (`Runner::run`), so they cannot disagree.
 
 use crate::date::Date;
 use crate::plan::{Node, NotInForce, Plan, Segment};
@@ -293,7 +293,7 @@ impl<'p> Runner<'p> {
     /// computed value), for reading decisions and outcomes.
     ///
     /// # Errors
-    /// As [`Runner::run`].
+    /// As the reference evaluator (`Runner::run`).
     pub fn evaluate_case(&self, case: &crate::run::input::Case) -> Result<Vec<Value>, EvalError> {
         let mut frame = case.frame.clone();
         let mut data = case.collections.clone();

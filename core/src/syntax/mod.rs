@@ -4,6 +4,10 @@
 //! describes the TOML format of one file (serde, spans kept); `formula`
 //! parses the expressions written inside it.
 
+// Some fields of the format (descriptions, what an example reproduces,
+// a source's publisher) are read for their shape and kept for readers of
+// the files, not by the engine.
+#[allow(dead_code)]
 mod file;
 pub(crate) mod formula;
 pub(crate) mod sources;

@@ -9,7 +9,7 @@
 //! (numerator and denominator registers) until it is compared, rounded or
 //! converted back to a number.
 //!
-//! The columnar result of a case must equal what [`crate::run::runner::Runner`]
+//! The columnar result of a case must equal what the reference evaluator (`Runner`)
 //! computes with decimals. Where that cannot be shown for a row, the row is
 //! flagged and evaluated one case at a time instead:
 //! - an integer operation overflows (decimals have 96 bits, `i64` 63);

@@ -1,0 +1,61 @@
+// The widget's stylesheet, set in its shadow root (so the host page's styles
+// neither leak in nor out). Targets are at least 44 px; the layout works at
+// 360 px wide; errors are marked by colour, a border and a sign.
+
+export const STYLE = `
+:host { display: block; max-width: 40rem; color: #1b1b1b; font: 16px/1.5 system-ui, -apple-system, "PingFang SC", "Hiragino Sans GB", "Noto Sans CJK SC", "Microsoft YaHei", sans-serif; }
+* { box-sizing: border-box; }
+.card { border: 1px solid #c9ccd1; border-radius: 8px; padding: 1rem; background: #fff; }
+header { display: flex; flex-wrap: wrap; gap: .5rem; align-items: flex-start; justify-content: space-between; }
+h2 { font-size: 1.25rem; margin: 0; flex: 1 1 12rem; }
+h3 { font-size: 1.125rem; margin: 0 0 .5rem; }
+h4 { font-size: 1rem; margin: 1rem 0 .25rem; }
+.desc, .help { color: #4a4f57; font-size: .9375rem; margin: .25rem 0; }
+.langs { display: flex; gap: .25rem; }
+button { font: inherit; min-height: 44px; padding: .5rem 1rem; border-radius: 6px; border: 1px solid #1d4ed8; background: #fff; color: #1d4ed8; cursor: pointer; }
+button[aria-pressed="true"], button.primary { background: #1d4ed8; color: #fff; }
+button:disabled { border-color: #9aa0a6; color: #6b7178; background: #f1f3f4; cursor: not-allowed; }
+.langs button { padding: .5rem .75rem; }
+:focus-visible { outline: 3px solid #f59e0b; outline-offset: 2px; }
+.field { margin: 1rem 0; }
+label, legend { font-weight: 600; display: block; }
+fieldset { border: 0; margin: 0; padding: 0; min-width: 0; }
+.members > ol { list-style: none; margin: 0; padding: 0; }
+.member { border: 1px solid #c9ccd1; border-radius: 6px; padding: .75rem; margin: .75rem 0; }
+.member > legend { padding: 0 .25rem; }
+input, select { font: inherit; width: 100%; min-height: 44px; padding: .5rem; border: 1px solid #6b7178; border-radius: 6px; background: #fff; color: inherit; }
+.suffixed { display: flex; align-items: center; gap: .5rem; }
+.suffix { color: #4a4f57; white-space: nowrap; }
+.choices { display: flex; gap: 1.5rem; margin-top: .25rem; }
+.choices label { font-weight: 400; display: flex; align-items: center; gap: .5rem; min-height: 44px; }
+.choices input { width: 1.25rem; min-height: 1.25rem; margin: 0; }
+[aria-invalid="true"] { border: 2px solid #b3261e; }
+.err { color: #b3261e; font-weight: 600; margin: .25rem 0 0; }
+.err::before { content: "⚠ "; }
+.actions { display: flex; flex-wrap: wrap; gap: .5rem; margin-top: 1rem; }
+.result { margin-top: 1rem; }
+.result:empty { display: none; }
+.verdict { border-radius: 6px; padding: .75rem; border: 2px solid; }
+.verdict.yes { border-color: #15803d; background: #f0fdf4; }
+.verdict.no { border-color: #9a3412; background: #fff7ed; }
+.amount { font-size: 1.25rem; font-weight: 700; margin: .25rem 0 0; }
+.reasons, .params, .assumptions ul, .summary ul { margin: .25rem 0; padding-left: 1.25rem; }
+.reasons li { margin: .25rem 0; }
+.mark { font-weight: 700; }
+.pass .mark { color: #15803d; }
+.fail .mark { color: #b3261e; }
+.params li { margin: .5rem 0; overflow-wrap: anywhere; }
+.badge { display: inline-block; font-size: .8125rem; padding: 0 .375rem; border-radius: 4px; border: 1px solid #6b7178; margin-left: .25rem; }
+.badge.assumption { border-color: #9a3412; color: #9a3412; background: #fff7ed; }
+.cite { color: #4a4f57; font-size: .875rem; display: block; }
+.assumptions { border-left: 4px solid #d97706; background: #fffbeb; padding: .5rem .75rem; margin-top: 1rem; }
+.assumptions h4 { margin-top: 0; }
+.summary { border-left: 4px solid #b3261e; background: #fef2f2; padding: .5rem .75rem; }
+.summary a { color: #b3261e; }
+.stamp { color: #4a4f57; font-size: .8125rem; overflow-wrap: anywhere; }
+.disclaimer { font-size: .875rem; color: #4a4f57; }
+details { margin-top: 1rem; }
+summary { cursor: pointer; padding: .625rem 0; }
+pre { white-space: pre-wrap; overflow-wrap: anywhere; font-size: .8125rem; background: #f6f7f8; padding: .5rem; border-radius: 6px; }
+.sr { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
+`;
