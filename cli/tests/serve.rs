@@ -487,6 +487,12 @@ fn every_error_is_a_problem_with_its_status_code_and_place() {
         .problem(400, "date_after_as_of", Some("members[0].birth_date"));
     assert_eq!(p["errors"][1]["loc"], "members[0].monthly_income");
     assert_eq!(p["errors"][1]["code"], "too_small");
+    // Each field's form message, in both languages, from the core.
+    assert_eq!(
+        p["errors"][0]["hint"]["zh"],
+        "不能晚于测算日期 2023-09-06。"
+    );
+    assert_eq!(p["errors"][1]["hint"]["en"], "Must be at least 0.");
     server
         .evaluate("program=dibao", &case)
         .problem(400, "invalid_query", Some("on"));
@@ -580,6 +586,19 @@ fn every_error_is_a_problem_with_its_status_code_and_place() {
     server
         .evaluate("on=2023-09-06", &big)
         .problem(413, "too_large", None);
+    // The same without a declared length: counted as it arrives.
+    let text = big.to_string();
+    let mut s = TcpStream::connect(&server.addr).unwrap();
+    write!(
+        s,
+        "POST {ev}?on=2023-09-06 HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n{:x}\r\n{text}\r\n0\r\n\r\n",
+        text.len()
+    )
+    .unwrap();
+    let mut answer = String::new();
+    s.read_to_string(&mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    assert!(answer.contains("\"code\":\"too_large\""), "{answer}");
     let four = vec![case.to_string(); 4].join("\n");
     server
         .post(

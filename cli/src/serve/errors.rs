@@ -191,6 +191,19 @@ pub struct ProblemItem {
     /// The value as given, when there is one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub input: Option<String>,
+    /// What to enter instead, in Chinese and English: the message a form
+    /// shows beside the field (for a case's fields).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hint: Option<Hint>,
+}
+
+/// A message for people, in both languages.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct Hint {
+    /// Chinese.
+    pub zh: String,
+    /// English.
+    pub en: String,
 }
 
 /// A rule set that was refused on reload, with its diagnostics.
@@ -320,9 +333,27 @@ impl Problem {
                 loc: e.loc.clone(),
                 msg: e.msg.clone(),
                 input: e.input.clone(),
+                hint: None,
             })
             .collect();
         p
+    }
+
+    /// The same problem with each input error's form message, from
+    /// `hint` (the core's catalogue), where it has one.
+    #[must_use]
+    pub fn with_hints(
+        mut self,
+        errors: &[InputError],
+        hint: impl Fn(&InputError) -> Option<bangfu::Text>,
+    ) -> Problem {
+        for (item, e) in self.0.errors.iter_mut().zip(errors) {
+            item.hint = hint(e).map(|t| Hint {
+                zh: t.zh.to_string(),
+                en: t.en.to_string(),
+            });
+        }
+        self
     }
 
     /// Reform errors, each at its place (`overrides.dibao_standard`).
@@ -342,6 +373,7 @@ impl Problem {
                 loc: e.loc.clone(),
                 msg: e.message.clone(),
                 input: None,
+                hint: None,
             })
             .collect();
         p

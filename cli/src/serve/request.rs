@@ -7,7 +7,7 @@ use super::errors::{Kind, Problem};
 use axum::body::{Body, Bytes};
 use axum::http::{header, HeaderMap};
 use bangfu::{Date, Lang, Reform};
-use http_body_util::{BodyExt, LengthLimitError, Limited};
+use http_body_util::{BodyExt, Limited};
 
 /// The query parameters of a request.
 #[derive(Debug, Default)]
@@ -154,6 +154,17 @@ pub fn content_type(
         })
 }
 
+/// How much of a body over its limit is read and thrown away before the
+/// answer, so that the client, still sending, reads the 413 instead of a
+/// reset connection.
+const DRAINED: usize = 4 << 20;
+
+/// Reads and drops up to [`DRAINED`] bytes of what is left of a body.
+async fn drain(body: Body) {
+    let mut body = Limited::new(body, DRAINED);
+    while let Some(Ok(_)) = body.frame().await {}
+}
+
 /// The whole body, if it is at most `limit` bytes.
 ///
 /// # Errors
@@ -171,14 +182,31 @@ pub async fn body(headers: &HeaderMap, body: Body, limit: usize) -> Result<Bytes
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|n| n > u64::try_from(limit).unwrap_or(u64::MAX)) {
+        drain(body).await;
         return Err(too_large());
     }
-    match Limited::new(body, limit).collect().await {
-        Ok(collected) => Ok(collected.to_bytes()),
-        Err(e) if e.downcast_ref::<LengthLimitError>().is_some() => Err(too_large()),
-        Err(e) => Err(Problem::new(
-            Kind::InvalidInput,
-            format!("the body could not be read: {e}"),
-        )),
+    let mut body = body;
+    // One allocation of the declared length, the bytes copied in once.
+    let mut bytes = bytes::BytesMut::with_capacity(
+        declared
+            .and_then(|n| usize::try_from(n).ok())
+            .unwrap_or(0)
+            .min(limit),
+    );
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|e| {
+            Problem::new(
+                Kind::InvalidInput,
+                format!("the body could not be read: {e}"),
+            )
+        })?;
+        if let Ok(data) = frame.into_data() {
+            if bytes.len().saturating_add(data.len()) > limit {
+                drain(body).await;
+                return Err(too_large());
+            }
+            bytes.extend_from_slice(&data);
+        }
     }
+    Ok(bytes.freeze())
 }

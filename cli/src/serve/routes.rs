@@ -18,7 +18,7 @@ use axum::body::Body;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{header, HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use bangfu::{Date, Outcome, RuleSet};
+use bangfu::{Date, Error, Outcome, RuleSet};
 use serde_json::{json, Value as Json};
 use std::sync::Arc;
 
@@ -140,7 +140,12 @@ impl CaseQuery {
         let filter = (!self.programs.is_empty()).then_some(self.programs.as_slice());
         rules
             .evaluate_json(&entity, case, self.on, filter)
-            .map_err(|e| Problem::error("case", &e))
+            .map_err(|e| match &e {
+                Error::Input(errors) => Problem::input("case", errors).with_hints(errors, |err| {
+                    rules.input_error_message(&entity, err, Some(self.on))
+                }),
+                other => Problem::error("case", other),
+            })
     }
 }
 
