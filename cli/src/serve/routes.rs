@@ -16,7 +16,7 @@ use super::{arrow, batch};
 use crate::{present, read};
 use axum::body::Body;
 use axum::extract::{Path, RawQuery, State};
-use axum::http::{header, HeaderMap, HeaderName, HeaderValue, StatusCode};
+use axum::http::{header, HeaderMap, HeaderName, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use bangfu::{Date, Error, Outcome, RuleSet};
 use serde_json::{json, Value as Json};
@@ -79,11 +79,7 @@ pub async fn rules_for(app: &AppState, id: &str, q: &Query) -> Result<Arc<RuleSe
             return Err(Problem::hash_mismatch(id, expected, base.hash()));
         }
     }
-    let reform = if q.one("reform")?.is_some() {
-        q.reform()?
-    } else {
-        bangfu::Reform::new()
-    };
+    let reform = q.reform()?;
     app.reforms.apply(base, reform).await
 }
 
@@ -499,7 +495,5 @@ pub async fn reload(
             })
         })
         .collect();
-    let mut r = json_answer(&json!({"rulesets": sets}));
-    *r.status_mut() = StatusCode::OK;
-    Ok(r)
+    Ok(json_answer(&json!({"rulesets": sets})))
 }
