@@ -9,37 +9,16 @@
 // Helpers outside #[test] functions fail the test the same way.
 #![allow(clippy::expect_used, clippy::panic, clippy::unwrap_used)]
 
+mod common;
+
+use common::{bangfu, conformance_cases, repo};
+
 use bangfu::money::parse_decimal;
 use serde_json::Value as Json;
-use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::path::Path;
+use std::process::Output;
 
 const RULES: &str = "rules/cn-qingdao-chengyang";
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-/// Runs `bangfu` from the repository root, with `stdin` as standard input.
-fn bangfu(args: &[&str], stdin: Option<&str>) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_bangfu"))
-        .args(args)
-        .current_dir(repo())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("bangfu starts");
-    {
-        let mut input = child.stdin.take().expect("stdin");
-        if let Some(text) = stdin {
-            // A command that fails before reading its input closes the pipe.
-            let _ = input.write_all(text.as_bytes());
-        }
-    }
-    child.wait_with_output().expect("bangfu runs")
-}
 
 fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
@@ -78,26 +57,6 @@ fn assert_bad_input(args: &[&str], stdin: Option<&str>, needles: &[&str]) {
 // ---------------------------------------------------------------------------
 // The conformance suite through `bangfu eval`
 // ---------------------------------------------------------------------------
-
-fn conformance_cases() -> Vec<(String, Json)> {
-    let dir = repo().join("tests/conformance");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .expect("tests/conformance")
-        .map(|e| e.expect("entry").path())
-        .filter(|p| p.extension().is_some_and(|e| e == "json"))
-        .collect();
-    files.sort();
-    let mut out = Vec::new();
-    for f in files {
-        let doc: Json =
-            serde_json::from_str(&std::fs::read_to_string(&f).expect("read")).expect("valid JSON");
-        let ruleset = doc["ruleset"].as_str().expect("ruleset").to_string();
-        for c in doc["cases"].as_array().expect("cases") {
-            out.push((ruleset.clone(), c.clone()));
-        }
-    }
-    out
-}
 
 /// The output named by a conformance key in `bangfu eval`'s JSON.
 fn lookup<'a>(outcome: &'a Json, key: &str) -> Option<&'a Json> {

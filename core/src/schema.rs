@@ -256,6 +256,41 @@ pub fn check_field(
     }
 }
 
+/// The message a form shows for an input error of a case of `entity`
+/// (see [`crate::RuleSet::input_error_message`]): the field or collection at
+/// the error's path, `field`, `collection` or `collection[i].field`, and the
+/// catalogue's text for its code.
+pub fn error_message(
+    plan: &Plan,
+    entity: usize,
+    error: &InputError,
+    as_of: Option<Date>,
+) -> Option<Text> {
+    let entity = plan.entities.get(entity)?;
+    let (head, field) = match error.loc.split_once('.') {
+        Some((head, field)) => (head, Some(field)),
+        None => (error.loc.as_str(), None),
+    };
+    let name = head.split_once('[').map_or(head, |(name, _)| name);
+    let collection = entity.collections.iter().find(|c| c.name == name);
+    let subject = match (collection, field) {
+        (Some(c), Some(field)) => Subject::Input(
+            plan.entities
+                .get(c.entity)?
+                .inputs
+                .iter()
+                .find(|i| i.name == field)?,
+        ),
+        (Some(c), None) => Subject::Collection {
+            min: c.min,
+            max: c.max,
+        },
+        (None, None) => Subject::Input(entity.inputs.iter().find(|i| i.name == name)?),
+        (None, Some(_)) => return None,
+    };
+    input::message(error.code, subject, as_of)
+}
+
 /// Every program with its entity and label, as JSON.
 pub fn programs(plan: &Plan) -> Json {
     Json::Array(

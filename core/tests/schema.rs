@@ -475,3 +475,40 @@ proptest! {
         agree(&[raw]);
     }
 }
+
+#[test]
+fn a_case_reader_error_has_the_forms_message_in_both_languages() {
+    let rules = chengyang();
+    let on = Date::parse("2023-09-06").unwrap();
+    let case = json!({"registered_locally": true,
+        "members": [{"birth_date": "2030-01-01", "monthly_income": "-5"}], "nonsense": 1});
+    let Err(Error::Input(errors)) = rules.evaluate_json("household", &case, on, None) else {
+        panic!("expected input errors")
+    };
+    let message = |code: &str| {
+        let e = errors.iter().find(|e| e.code == code).unwrap();
+        rules.input_error_message("household", e, Some(on))
+    };
+    let birth = message("date_after_as_of").unwrap();
+    assert_eq!(&*birth.zh, "不能晚于测算日期 2023-09-06。");
+    assert_eq!(
+        &*birth.en,
+        "Cannot be after the date of the check, 2023-09-06."
+    );
+    let income = message("too_small").unwrap();
+    assert_eq!(&*income.en, "Must be at least 0.");
+    assert!(message("missing").is_some(), "financial_assets is missing");
+    assert_eq!(message("unknown_field"), None);
+    let none = json!({"registered_locally": true, "financial_assets": "1", "members": []});
+    let Err(Error::Input(errors)) = rules.evaluate_json("household", &none, on, None) else {
+        panic!("expected input errors")
+    };
+    let members = rules
+        .input_error_message("household", &errors[0], Some(on))
+        .unwrap();
+    assert_eq!(errors[0].loc, "members");
+    assert!(
+        members.zh.contains('1') && members.en.contains('1'),
+        "{members:?}"
+    );
+}

@@ -206,6 +206,24 @@ impl RuleSet {
         schema::check_field(self.plan(), p, collection, field, raw, as_of)
     }
 
+    /// What a person should enter instead, in Chinese and English, for an
+    /// input error of a case of `entity`: the message a form shows beside
+    /// the field or collection at the error's path (`financial_assets`,
+    /// `members[1].birth_date`, `members`), from the case reader's
+    /// catalogue, with the field's limit (and the evaluation date, when
+    /// given) filled in. `None` when the error is not about one field or
+    /// collection (`unknown_field`, a duplicate record) or the entity is
+    /// unknown.
+    pub fn input_error_message(
+        &self,
+        entity: &str,
+        error: &crate::InputError,
+        as_of: Option<crate::Date>,
+    ) -> Option<Text> {
+        let e = self.entity(entity).ok()?;
+        schema::error_message(self.plan(), e, error, as_of)
+    }
+
     /// Every program with its entity and label, as JSON (what a form offers
     /// to choose from).
     pub fn schemas(&self) -> Json {

@@ -158,6 +158,11 @@ impl RuleSet {
         &self.plan.header.id
     }
 
+    /// The rule set's name in both languages (`青岛市城阳区社会救助与养老助餐`).
+    pub fn label(&self) -> &crate::Text {
+        &self.plan.header.label
+    }
+
     /// The rule set's version (`+reform` after a reform).
     pub fn version(&self) -> &str {
         &self.plan.header.version
