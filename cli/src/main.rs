@@ -8,7 +8,7 @@
 use bangfu::outcome::NamedParameter;
 use bangfu::{examples, settle, Date, Error, Lang, Reform, RuleSet, Status};
 use clap::{Parser, Subcommand, ValueEnum};
-use serde_json::{json, Map, Value as Json};
+use serde_json::{json, Value as Json};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -108,12 +108,24 @@ enum Command {
         /// Program (default: the only program with a settlement section).
         #[arg(long)]
         program: Option<String>,
-        /// Output format (json or csv).
+        /// Output format: json, csv, or text for people.
         #[arg(long, value_enum, default_value = "json")]
         format: Format,
+        /// Language of the reasons in csv and text output.
+        #[arg(long, default_value = "zh")]
+        lang: String,
         /// Treat duplicate records as errors (exit 2) instead of rejecting them.
         #[arg(long)]
         strict: bool,
+        /// The most bytes of records read.
+        #[arg(long, default_value_t = settle::Limits::MAX_BYTES)]
+        max_input_bytes: u64,
+        /// The most records read.
+        #[arg(long, default_value_t = settle::Limits::MAX_RECORDS)]
+        max_records: usize,
+        /// The most problems listed; the rest are counted.
+        #[arg(long, default_value_t = settle::MAX_ERRORS)]
+        max_errors: usize,
         /// Records (CSV with a header row), or - for standard input.
         records: String,
     },
@@ -238,13 +250,23 @@ fn run(command: Command) -> Result<String, Fail> {
             month,
             program,
             format,
+            lang,
             strict,
+            max_input_bytes,
+            max_records,
+            max_errors,
             records,
         } => {
-            if format == Format::Text {
-                return Err(usage("--format: settle writes json or csv"));
-            }
-            settle_cmd(&dir, &month, program, format, strict, &records)
+            let lang = Lang::parse(&lang)
+                .ok_or_else(|| usage(format!("--lang: `{lang}` is not zh or en")))?;
+            let limits = settle::Limits {
+                max_bytes: max_input_bytes,
+                max_records,
+                max_errors,
+            };
+            settle_cmd(
+                &dir, &month, program, format, lang, strict, &limits, &records,
+            )
         }
         Command::Schema { dir, program } => {
             let rules = load(&dir)?;
@@ -573,12 +595,15 @@ fn diff(dir: &Path, from: &str, to: &str, format: Format) -> Result<String, Fail
     Ok(out)
 }
 
+#[allow(clippy::too_many_arguments)]
 fn settle_cmd(
     dir: &Path,
     month: &str,
     program: Option<String>,
     format: Format,
+    lang: Lang,
     strict: bool,
+    limits: &settle::Limits,
     records: &str,
 ) -> Result<String, Fail> {
     let rules = load(dir)?;
@@ -602,72 +627,41 @@ fn settle_cmd(
             }
         }
     };
-    let text = read_input(records)?;
-    let mut reader = csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .from_reader(text.as_bytes());
-    let headers = reader
-        .headers()
-        .map_err(|e| usage(format!("{records}: {e}")))?
-        .clone();
-    let mut rows = Vec::new();
-    for (i, rec) in reader.records().enumerate() {
-        let rec =
-            rec.map_err(|e| usage(format!("{records}: records[{i}] (line {}): {e}", i + 2)))?;
-        let map: Map<String, Json> = headers
-            .iter()
-            .zip(rec.iter())
-            .map(|(h, v)| (h.to_string(), Json::String(v.to_string())))
-            .collect();
-        rows.push(map);
-    }
-    match settle::settle(&rules, &program, month, &rows, strict) {
+    let settled = if records == "-" {
+        settle::settle_csv(
+            &rules,
+            &program,
+            month,
+            std::io::stdin().lock(),
+            strict,
+            limits,
+        )
+    } else {
+        let file = std::fs::File::open(records).map_err(|e| usage(format!("{records}: {e}")))?;
+        settle::settle_csv(&rules, &program, month, file, strict, limits)
+    };
+    match settled {
         Ok(s) => {
-            if format == Format::Csv {
-                let mut w = csv::Writer::from_writer(Vec::new());
-                let mut rows: Vec<Vec<String>> =
-                    vec![["record", "person", "date", "amount", "status", "reasons"]
-                        .map(String::from)
-                        .to_vec()];
-                for r in &s.records {
-                    let status = if r.reasons.is_empty() {
-                        "accepted"
-                    } else {
-                        "rejected"
-                    };
-                    rows.push(vec![
-                        r.record.to_string(),
-                        r.person.clone(),
-                        r.date.to_string(),
-                        r.amount.to_string(),
-                        status.into(),
-                        r.reasons.join(";"),
-                    ]);
-                }
-                rows.push(vec![
-                    String::new(),
-                    "TOTAL".into(),
-                    s.month.clone(),
-                    s.total.to_string(),
-                    String::new(),
-                    String::new(),
-                ]);
-                for row in &rows {
-                    w.write_record(row)
-                        .map_err(|e| usage(format!("csv: {e}")))?;
-                }
-                let bytes = w.into_inner().map_err(|e| usage(format!("csv: {e}")))?;
-                let out = String::from_utf8(bytes).map_err(|e| usage(format!("csv: {e}")))?;
-                Ok(out)
-            } else {
-                Ok(pretty(&s.to_json()))
-            }
+            // The whole answer is known: write it out as it is formatted.
+            let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+            let written = match format {
+                Format::Json => s.write_json(&mut out),
+                Format::Csv => s.write_csv(&mut out, lang),
+                Format::Text => s.write_text(&mut out, lang),
+            };
+            written.map_err(|e| usage(format!("standard output: {e}")))?;
+            Ok(String::new())
         }
         Err(Error::Input(errors)) => {
+            let shown = errors.iter().filter(|e| e.code != "more_errors").count();
+            let more = errors
+                .iter()
+                .find(|e| e.code == "more_errors")
+                .map(|e| format!(" {}", e.msg))
+                .unwrap_or_default();
             let mut msg = format!(
-                "{records}: invalid records ({} problem{}; records[i] is data row i, line i + 2)\n",
-                errors.len(),
-                if errors.len() == 1 { "" } else { "s" }
+                "{records}: invalid records ({shown} problem{}{more}; lines of the file, the header is line 1)\n",
+                if shown == 1 { "" } else { "s" },
             );
             for e in &errors {
                 msg.push_str(&format!("  {e}\n"));

@@ -735,7 +735,7 @@ fn schema_describes_a_programs_inputs() {
 /// Our own month of meal records (tests/fixtures/settle/meals-2023-09.csv),
 /// worked out by hand: p1 lunch and dinner at 73 (6 + 6), p2 lunch at 63
 /// (3), p4 dinner on the 60th birthday at a price of 2.50 (2.50); eight
-/// records rejected.
+/// records rejected. Records are numbered by their line in the file.
 #[test]
 fn settle_a_month_of_meals() {
     let args = [
@@ -781,12 +781,12 @@ fn settle_a_month_of_meals() {
         .iter()
         .map(|r| {
             (
-                r["record"].as_u64().unwrap_or(99),
+                r["line"].as_u64().unwrap_or(99),
                 r["reasons"]
                     .as_array()
                     .into_iter()
                     .flatten()
-                    .filter_map(|x| x.as_str().map(str::to_string))
+                    .filter_map(|x| x["code"].as_str().map(str::to_string))
                     .collect(),
             )
         })
@@ -795,16 +795,70 @@ fn settle_a_month_of_meals() {
     assert_eq!(
         rejected,
         vec![
-            (2, reasons(&["duplicate"])),
-            (3, reasons(&["breakfast"])),
-            (5, reasons(&["not_designated"])),
-            (6, reasons(&["too_young"])),
-            (7, reasons(&["outside_month"])),
-            (9, reasons(&["too_young"])),
-            (10, reasons(&["too_young", "breakfast", "not_designated"])),
-            (11, reasons(&["outside_month", "no_rules_in_force"])),
+            (4, reasons(&["duplicate"])),
+            (5, reasons(&["breakfast"])),
+            (7, reasons(&["not_designated"])),
+            (8, reasons(&["too_young"])),
+            (9, reasons(&["outside_month"])),
+            (11, reasons(&["too_young"])),
+            (12, reasons(&["too_young", "breakfast", "not_designated"])),
+            (13, reasons(&["outside_month", "no_rules_in_force"])),
         ]
     );
+    // Every reason carries its text in Chinese and English; a duplicate
+    // names the line accepted in its place.
+    let first = &j["rejected"][0];
+    assert_eq!(first["duplicate_of"], 2, "{first}");
+    let reason = &first["reasons"][0];
+    assert!(
+        reason["zh"].as_str().is_some_and(|t| t.contains("重复")),
+        "{reason}"
+    );
+    assert!(
+        reason["en"].as_str().is_some_and(|t| t.contains("repeats")),
+        "{reason}"
+    );
+}
+
+/// `--format text` is for a clerk: lines of the file, reasons in words, in
+/// the language asked for.
+#[test]
+fn settle_as_text_in_both_languages() {
+    let file = "tests/fixtures/settle/meals-2023-09.csv";
+    for (lang, needles) in [
+        (
+            "zh",
+            &[
+                "老年人就餐补贴",
+                "第 4 行",
+                "重复",
+                "（第 2 行）",
+                "在助老餐厅就餐",
+                "17.50",
+            ][..],
+        ),
+        (
+            "en",
+            &[
+                "Elderly meal subsidy",
+                "line 4",
+                "repeats",
+                "(line 2)",
+                "At a designated elderly canteen",
+                "17.50",
+            ][..],
+        ),
+    ] {
+        let args = [
+            "settle", RULES, "--month", "2023-09", "--format", "text", "--lang", lang, file,
+        ];
+        let o = bangfu(&args, None);
+        assert_eq!(o.status.code(), Some(0), "{}", show(&args, &o));
+        let out = stdout(&o);
+        for n in needles {
+            assert!(out.contains(n), "lacks `{n}`:\n{out}");
+        }
+    }
 }
 
 #[test]
@@ -824,15 +878,21 @@ fn settle_as_csv() {
     let lines: Vec<&str> = out.lines().collect();
     assert_eq!(
         lines.first().copied(),
-        Some("record,person,date,amount,status,reasons")
+        Some("line,person,date,amount,status,reasons,reason_text")
     );
     assert_eq!(lines.len(), 1 + 12 + 1, "{out}");
     assert!(
-        lines.contains(&"2,p1,2023-09-01,0.00,rejected,duplicate"),
+        lines.iter().any(
+            |l| l.starts_with("4,p1,2023-09-01,0.00,rejected,duplicate,")
+                && l.contains("（第 2 行）")
+        ),
         "{out}"
     );
     assert!(
-        lines.contains(&"10,p3,2023-09-06,0.00,rejected,too_young;breakfast;not_designated"),
+        lines
+            .iter()
+            .any(|l| l
+                .starts_with("12,p3,2023-09-06,0.00,rejected,too_young;breakfast;not_designated,")),
         "{out}"
     );
     assert!(
@@ -874,7 +934,7 @@ fn settle_refuses_what_it_cannot_settle() {
     assert_bad_input(
         &["settle", RULES, "--month", "2023-09", "-"],
         Some("person_id,meal_date,birth_date,meal_kind,canteen_designated,price\np1,2023-09-01,1950-01-01,lunch,true\n"),
-        &["records[0]"],
+        &["line 2", "wrong_field_count"],
     );
     assert_bad_input(
         &["settle", RULES, "--month", "2023-09", "no/such/meals.csv"],
@@ -897,7 +957,7 @@ fn settle_csv_output_quotes_its_fields() {
         .from_reader(o.stdout.as_slice());
     let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("a CSV row")).collect();
     for row in &rows {
-        assert_eq!(row.len(), 6, "{row:?}\n{}", show(&args, &o));
+        assert_eq!(row.len(), 7, "{row:?}\n{}", show(&args, &o));
     }
     assert_eq!(rows.first().and_then(|r| r.get(1)), Some("Zhang, San"));
 }
@@ -914,7 +974,7 @@ fn settle_strict_refuses_duplicates() {
             "tests/fixtures/settle/meals-2023-09.csv",
         ],
         None,
-        &["records[2]", "duplicate_record", "records[0]"],
+        &["line 4", "duplicate_record", "line 2"],
     );
 }
 
@@ -958,7 +1018,7 @@ fn settle_the_rule_sets_own_month_of_meals() {
                 .as_array()
                 .into_iter()
                 .flatten()
-                .filter_map(Json::as_str)
+                .filter_map(|x| x["code"].as_str())
         })
         .collect();
     for reason in [
@@ -981,39 +1041,39 @@ fn settle_bad_records_name_the_record_and_field() {
     let cases: &[(&str, &[&str])] = &[
         (
             "p1,2023-09-31,1950-01-01,lunch,true,12\n",
-            &["records[0].meal_date", "invalid_date"],
+            &["line 2, meal_date", "invalid_date"],
         ),
         (
             "p1,2023-09-01,1950-01-01,lunch,true,-1\n",
-            &["records[0].price", "too_small"],
+            &["line 2, price", "too_small"],
         ),
         (
             "p1,2023-09-01,1950-01-01,lunch,true,12.345\n",
-            &["records[0].price", "invalid_money"],
+            &["line 2, price", "invalid_money"],
         ),
         (
             "p1,2023-09-01,1950-01-01,brunch,true,12\n",
-            &["records[0].meal_kind", "unknown_choice"],
+            &["line 2, meal_kind", "unknown_choice"],
         ),
         (
             "p1,2023-09-01,1950-01-01,lunch,maybe,12\n",
-            &["records[0].canteen_designated", "wrong_type"],
+            &["line 2, canteen_designated", "wrong_type"],
         ),
         (
             "p1,2023-09-01,2023-09-02,lunch,true,12\n",
-            &["records[0].birth_date", "date_after_as_of"],
+            &["line 2, birth_date", "date_after_as_of"],
         ),
         (
             "p1,2023-09-01,1850-01-01,lunch,true,12\n",
-            &["records[0].birth_date", "age_out_of_range"],
+            &["line 2, birth_date", "age_out_of_range"],
         ),
         (
             ",2023-09-01,1950-01-01,lunch,true,12\n",
-            &["records[0].person_id", "missing"],
+            &["line 2, person_id", "missing"],
         ),
         (
             "p1,2023-09-01,1950-01-01,lunch,true,12\np2,2023-09-01,1950-01-01,lunch,true,abc\n",
-            &["records[1].price", "invalid_money"],
+            &["line 3, price", "invalid_money"],
         ),
     ];
     for (rows, needles) in cases {
@@ -1028,14 +1088,14 @@ fn settle_bad_records_name_the_record_and_field() {
     assert_bad_input(
         &["settle", RULES, "--month", "2023-09", "-"],
         Some("person_id,meal_date,birth_date,meal_kind,canteen_designated,price,tip\np1,2023-09-01,1950-01-01,lunch,true,12,1\n"),
-        &["records[0].tip", "unknown_field"],
+        &["line 1, tip", "unknown_field"],
     );
     assert_bad_input(
         &["settle", RULES, "--month", "2023-09", "-"],
         Some(
             "person_id,meal_date,meal_kind,canteen_designated,price\np1,2023-09-01,lunch,true,12\n",
         ),
-        &["records[0].birth_date", "missing"],
+        &["line 1, birth_date", "missing"],
     );
     // A malformed month.
     assert_bad_input(

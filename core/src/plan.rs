@@ -393,6 +393,8 @@ pub struct SettlementPlan {
     pub person: String,
     /// Uniqueness columns.
     pub unique: Vec<String>,
+    /// Inputs every record of one person must agree on.
+    pub person_inputs: Vec<String>,
 }
 
 /// A program.

@@ -359,6 +359,10 @@ pub struct SettlementDecl {
     pub person: Spanned<String>,
     /// Columns that together identify a record; repeats are duplicates.
     pub unique: Vec<Spanned<String>>,
+    /// Inputs that describe the person rather than the record (a birth
+    /// date): every record of one person must give the same value.
+    #[serde(default)]
+    pub person_inputs: Vec<Spanned<String>>,
 }
 
 /// A worked example: input, date and expected outputs.
