@@ -142,7 +142,7 @@ enum Command {
     /// Generate the deterministic synthetic district used by the benchmarks:
     /// write households.csv and members.csv into --out, or print a summary.
     Synth {
-        /// Number of households.
+        /// Number of households (at most 20,000,000).
         #[arg(long, default_value_t = 1000)]
         households: usize,
         /// Seed: the same seed gives the same district everywhere.
@@ -294,7 +294,8 @@ fn run(command: Command) -> Result<String, Fail> {
 fn synth(households: usize, seed: u64, on: &str, out: Option<&Path>) -> Result<String, Fail> {
     use bangfu::synthetic::{to_csv, District};
     let as_of = date(on, "--on")?;
-    let district = District::generate(households, seed, as_of);
+    let district = District::try_generate(households, seed, as_of)
+        .map_err(|e| usage(format!("--households: {e}")))?;
     let s = district.summary();
     let per_household = |k: usize| {
         format!(

@@ -693,6 +693,22 @@ fn diff_between_two_days_of_one_version_is_empty() {
     assert_eq!(j["changes"], Json::Array(vec![]), "{j}");
 }
 
+/// A synthetic district too large to hold is refused with a message, not
+/// an allocation failure.
+#[test]
+fn synth_refuses_a_district_too_large() {
+    for n in ["18446744073709551615", "100000000000", "20000001"] {
+        assert_bad_input(
+            &["synth", "--households", n],
+            None,
+            &["--households", "too_large", "20,000,000"],
+        );
+    }
+    let o = bangfu(&["synth", "--households", "10"], None);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(stdout(&o).contains("households: 10"), "{}", stdout(&o));
+}
+
 #[test]
 fn codes_lists_the_catalogue() {
     let o = bangfu(&["codes"], None);
