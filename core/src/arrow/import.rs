@@ -399,6 +399,11 @@ fn texts(array: &dyn Array, out: &mut Vec<Option<String>>) {
     } else if let Some(a) = array.as_string_view_opt() {
         out.extend(a.iter().map(|s| s.map(str::to_string)));
     } else if let Some(dict) = array.as_any_dictionary_opt() {
+        if dict.values().is_empty() {
+            // No value to point to: every row is null.
+            out.extend(std::iter::repeat_n(None, array.len()));
+            return;
+        }
         let mut values = Vec::with_capacity(dict.values().len());
         texts(dict.values().as_ref(), &mut values);
         let keys = dict.normalized_keys();
@@ -423,6 +428,11 @@ fn dictionary(array: &dyn Array, values: &mut Vec<String>, keys: &mut Vec<Option
         keys.extend(std::iter::repeat_n(None, array.len()));
         return;
     };
+    if dict.values().is_empty() {
+        // No value to point to: every row is null.
+        keys.extend(std::iter::repeat_n(None, array.len()));
+        return;
+    }
     let mut chunk_values = Vec::with_capacity(dict.values().len());
     texts(dict.values().as_ref(), &mut chunk_values);
     let mut index: std::collections::HashMap<String, u32> = values
@@ -737,6 +747,33 @@ mod tests {
         );
         // A column the entity does not read is a placeholder of the right length.
         assert_eq!(t.column("note"), Some(&ColumnData::Text(vec![None; 4])));
+    }
+
+    /// A dictionary column whose dictionary is empty (every row null, as a
+    /// column of defaults often is) reads as nulls, as a plain column would.
+    #[test]
+    fn an_empty_dictionary_reads_as_nulls() {
+        use arrow_array::types::Int32Type;
+        use arrow_array::DictionaryArray;
+        let empty = || {
+            DictionaryArray::<Int32Type>::try_new(
+                Int32Array::from(vec![None, None, None]),
+                Arc::new(StringArray::from(Vec::<&str>::new())),
+            )
+            .unwrap()
+        };
+        let b = batch(vec![
+            ("kind", Arc::new(empty()) as ArrayRef),
+            ("note", Arc::new(empty()) as ArrayRef),
+        ]);
+        let out = run(vec![b.clone(), b]).unwrap();
+        assert_eq!(out.rows, 6);
+        let kind = out.table.column("kind").unwrap();
+        assert!((0..6).all(|r| kind.text(r).is_none()));
+        assert_eq!(
+            out.table.column("note"),
+            Some(&ColumnData::Text(vec![None; 6]))
+        );
     }
 
     /// Dictionaries that differ from chunk to chunk are merged; a decimal
