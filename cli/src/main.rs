@@ -9,7 +9,6 @@ use bangfu::outcome::NamedParameter;
 use bangfu::{examples, settle, Date, Error, Lang, Reform, RuleSet, Status};
 use clap::{Parser, Subcommand, ValueEnum};
 use serde_json::{json, Value as Json};
-use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -70,6 +69,12 @@ enum Command {
         /// `name = { value = "…", from = 2024-01-01 }`.
         #[arg(long = "reform")]
         reform: Option<PathBuf>,
+        /// The most bytes of the case (and of each reform or overlay file) read.
+        #[arg(long, default_value_t = bangfu::limits::MAX_CASE_BYTES)]
+        max_input_bytes: u64,
+        /// The most problems listed; the rest are counted.
+        #[arg(long, default_value_t = bangfu::limits::MAX_ERRORS)]
+        max_errors: usize,
         /// Case file (JSON), or - for standard input.
         input: String,
     },
@@ -200,16 +205,15 @@ fn date(s: &str, what: &str) -> Result<Date, Fail> {
     Date::parse(s).ok_or_else(|| usage(format!("{what}: `{s}` is not a date (YYYY-MM-DD)")))
 }
 
-fn read_input(path: &str) -> Result<String, Fail> {
-    if path == "-" {
-        let mut s = String::new();
-        std::io::stdin()
-            .read_to_string(&mut s)
-            .map_err(|e| usage(format!("stdin: {e}")))?;
-        Ok(s)
+/// Reads a file (or standard input for `-`) of at most `max` bytes.
+fn read_input(path: &str, max: u64) -> Result<String, Fail> {
+    let read = if path == "-" {
+        bangfu::limits::read_capped(std::io::stdin().lock(), max, "standard input")
     } else {
-        std::fs::read_to_string(path).map_err(|e| usage(format!("{path}: {e}")))
-    }
+        let file = std::fs::File::open(path).map_err(|e| usage(format!("{path}: {e}")))?;
+        bangfu::limits::read_capped(file, max, "the file")
+    };
+    read.map_err(|e| usage(format!("{path}: {e}")))
 }
 
 fn run(command: Command) -> Result<String, Fail> {
@@ -225,6 +229,8 @@ fn run(command: Command) -> Result<String, Fail> {
             set,
             overlay,
             reform: reform_file,
+            max_input_bytes,
+            max_errors,
             input,
         } => eval(
             &dir,
@@ -237,6 +243,7 @@ fn run(command: Command) -> Result<String, Fail> {
             &overlay,
             reform_file.as_deref(),
             &input,
+            (max_input_bytes, max_errors),
         ),
         Command::Params { dir, on, format } => params(&dir, &on, format),
         Command::Diff {
@@ -416,6 +423,7 @@ fn reform(
     set: &[String],
     overlay: &[PathBuf],
     reform_file: Option<&Path>,
+    max_bytes: u64,
 ) -> Result<RuleSet, Fail> {
     let located = |what: &str, errors: Vec<bangfu::ReformError>| {
         let lines: Vec<String> = errors.iter().map(|e| format!("  {e}")).collect();
@@ -437,14 +445,15 @@ fn reform(
     let mut rules = rules;
     if let Some(path) = reform_file {
         let what = format!("--reform {}", path.display());
-        let text = std::fs::read_to_string(path).map_err(|e| usage(format!("{what}: {e}")))?;
+        let text = read_input(&path.to_string_lossy(), max_bytes)
+            .map_err(|Fail(e, code)| Fail(format!("--reform {e}"), code))?;
         let r = Reform::from_toml(&text).map_err(|e| located(&what, e))?;
         rules = apply(rules, &what, r)?;
     }
     let mut overlays = Reform::new();
     for p in overlay {
-        let text = std::fs::read_to_string(p)
-            .map_err(|e| usage(format!("--overlay {}: {e}", p.display())))?;
+        let text = read_input(&p.to_string_lossy(), max_bytes)
+            .map_err(|Fail(e, code)| Fail(format!("--overlay {e}"), code))?;
         let name = p.file_name().map_or_else(
             || "overlay.toml".into(),
             |n| n.to_string_lossy().to_string(),
@@ -468,14 +477,14 @@ fn eval(
     overlay: &[PathBuf],
     reform_file: Option<&Path>,
     input: &str,
+    (max_bytes, max_errors): (u64, usize),
 ) -> Result<String, Fail> {
     let as_of = date(on, "--on")?;
     let lang =
         Lang::parse(lang).ok_or_else(|| usage(format!("--lang: `{lang}` is not zh or en")))?;
-    let rules = reform(load(dir)?, set, overlay, reform_file)?;
-    let text = read_input(input)?;
-    let json: Json =
-        serde_json::from_str(&text).map_err(|e| usage(format!("{input}: not valid JSON: {e}")))?;
+    let rules = reform(load(dir)?, set, overlay, reform_file, max_bytes)?;
+    let text = read_input(input, max_bytes)?;
+    let json = bangfu::json::parse_strict(&text).map_err(|e| usage(format!("{input}: {e}")))?;
     let entity = rules
         .entity_for_case(
             entity.as_deref(),
@@ -496,10 +505,11 @@ fn eval(
             pretty(&outcome.to_json())
         }),
         Err(Error::Input(errors)) => {
+            let n = errors.len();
+            let errors = bangfu::limits::cap_errors(errors, max_errors);
             let mut msg = format!(
-                "{input}: invalid input ({} problem{})\n",
-                errors.len(),
-                if errors.len() == 1 { "" } else { "s" }
+                "{input}: invalid input ({n} problem{})\n",
+                if n == 1 { "" } else { "s" }
             );
             for e in &errors {
                 msg.push_str(&format!("  {e}\n"));

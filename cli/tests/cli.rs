@@ -1232,6 +1232,80 @@ fn eval_bad_input_names_the_field() {
     );
 }
 
+/// A key given twice in a case is refused, naming the path and both
+/// places: the answer never rests on whichever value came last.
+#[test]
+fn eval_refuses_a_key_given_twice() {
+    let case = "{\"registered_locally\": false, \"financial_assets\": \"0\",\n \"registered_locally\": true, \"members\": [{\"birth_date\": \"1980-01-01\", \"monthly_income\": \"0\", \"monthly_income\": \"5000\"}]}";
+    assert_bad_input(
+        &[
+            "eval",
+            RULES,
+            "--on",
+            "2023-09-06",
+            "--program",
+            "dibao",
+            "-",
+        ],
+        Some(case),
+        &[
+            "registered_locally",
+            "duplicate_key",
+            "line 1, column 2",
+            "line 2, column 2",
+        ],
+    );
+    let case = case.replacen("\"registered_locally\": true, ", "", 1);
+    assert_bad_input(
+        &[
+            "eval",
+            RULES,
+            "--on",
+            "2023-09-06",
+            "--program",
+            "dibao",
+            "-",
+        ],
+        Some(&case),
+        &["members[0].monthly_income", "duplicate_key"],
+    );
+}
+
+/// Input beyond the byte cap is refused without being read to its end.
+#[test]
+fn eval_caps_the_bytes_it_reads() {
+    let case = household(
+        r#"[{"birth_date": "1980-01-01", "monthly_income": "0"}]"#,
+        "",
+    );
+    assert_bad_input(
+        &[
+            "eval",
+            RULES,
+            "--on",
+            "2023-09-06",
+            "--max-input-bytes",
+            "20",
+            "-",
+        ],
+        Some(&case),
+        &["too_large", "20 bytes"],
+    );
+    let o = bangfu(
+        &[
+            "eval",
+            RULES,
+            "--on",
+            "2023-09-06",
+            "--program",
+            "dibao",
+            "-",
+        ],
+        Some(&case),
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+}
+
 #[test]
 fn eval_bad_options_are_bad_input() {
     let input = Some(HOUSEHOLD_800);

@@ -33,6 +33,7 @@ pub mod date;
 pub mod diagnostic;
 mod error;
 pub mod examples;
+pub mod json;
 pub mod limits;
 pub mod money;
 pub mod outcome;

@@ -4,7 +4,7 @@
 use super::*;
 use crate::date::Date;
 use crate::plan::{InputPlan, Plan};
-use crate::run::input::{check_value, choice};
+use crate::run::input::{check_value, choice, printable};
 use crate::run::runner::EvalError;
 use crate::value::{Type, Value};
 use crate::{money, Decimal, RuleSet};
@@ -56,7 +56,7 @@ pub(super) enum KeyIndex<'a> {
     /// a cursor that follows members stored in case order, else by binary
     /// search.
     Sorted(&'a [i64]),
-    /// Any other integer keys (the last row of a duplicated key wins).
+    /// Any other integer keys (a key on two rows is refused).
     Ints(&'a HashMap<i64, usize>),
     /// Keys as text.
     Text(&'a HashMap<String, usize>),
@@ -176,6 +176,53 @@ pub(super) fn unknown_columns<'t>(
         })
 }
 
+/// Keys to rows, and the rows whose key an earlier row has: `(row, first)`.
+fn unique_keys<K: std::hash::Hash + Eq + std::fmt::Display>(
+    keys: impl Iterator<Item = (K, usize)>,
+) -> (HashMap<K, usize>, Vec<(String, usize, usize)>) {
+    let mut map = HashMap::new();
+    let mut twice = Vec::new();
+    for (k, row) in keys {
+        match map.get(&k) {
+            Some(&first) => twice.push((k.to_string(), row, first)),
+            None => {
+                map.insert(k, row);
+            }
+        }
+    }
+    (map, twice)
+}
+
+/// A household key on two rows cannot say whose the members are: both rows
+/// are refused, each error naming the other.
+fn repeated_keys(
+    twice: &[(String, usize, usize)],
+    key: &str,
+    valid: &mut [bool],
+    errors: &mut Vec<RowError>,
+) {
+    for (k, row, first) in twice {
+        for (at, other) in [(*first, *row), (*row, *first)] {
+            if let Some(v) = valid.get_mut(at) {
+                *v = false;
+            }
+            errors.push(RowError {
+                table: "households",
+                row: at,
+                household: Some(at),
+                loc: key.to_string(),
+                code: "duplicate_key",
+                msg: format!(
+                    "`{key}` {} is on rows {} and {}: each household once, or its members cannot be told apart",
+                    printable(k),
+                    at.min(other),
+                    at.max(other)
+                ),
+            });
+        }
+    }
+}
+
 /// A cell's value, or the `missing` error when it is empty and the input
 /// has no default.
 pub(super) fn required(
@@ -256,7 +303,7 @@ impl Population {
             errors.extend(unknown_columns("members", mt, &known, &whose));
         }
         let mut collections = Vec::new();
-        for coll in &ent.collections {
+        for (ci, coll) in ent.collections.iter().enumerate() {
             let member = &plan.entities[coll.entity];
             // The case of each member row, then the rows of each case in
             // table order (a counting sort).
@@ -272,15 +319,21 @@ impl Population {
                         Some(KeyIndex::Sorted(hk.values()))
                     }
                     (Some(ColumnData::Int(hk)), Some(ColumnData::Int(_))) => {
-                        ints = (0..n)
-                            .filter_map(|r| hk.get(r).map(|k| (k, r)))
-                            .collect::<HashMap<i64, usize>>();
+                        let (map, twice) =
+                            unique_keys((0..n).filter_map(|r| hk.get(r).map(|k| (k, r))));
+                        ints = map;
+                        if ci == 0 {
+                            repeated_keys(&twice, key, &mut valid, &mut errors);
+                        }
                         Some(KeyIndex::Ints(&ints))
                     }
                     (Some(c), _) => {
-                        text = (0..n)
-                            .filter_map(|r| c.key(r).map(|k| (k, r)))
-                            .collect::<HashMap<String, usize>>();
+                        let (map, twice) =
+                            unique_keys((0..n).filter_map(|r| c.key(r).map(|k| (k, r))));
+                        text = map;
+                        if ci == 0 {
+                            repeated_keys(&twice, key, &mut valid, &mut errors);
+                        }
                         Some(KeyIndex::Text(&text))
                     }
                     (None, _) => {
