@@ -176,10 +176,13 @@ pub(super) fn unknown_columns<'t>(
         })
 }
 
-/// Keys to rows, and the rows whose key an earlier row has: `(row, first)`.
+/// A key found on a second row: the key, that row, the first row.
+type Repeat = (String, usize, usize);
+
+/// Keys to rows, and the rows whose key an earlier row has.
 fn unique_keys<K: std::hash::Hash + Eq + std::fmt::Display>(
     keys: impl Iterator<Item = (K, usize)>,
-) -> (HashMap<K, usize>, Vec<(String, usize, usize)>) {
+) -> (HashMap<K, usize>, Vec<Repeat>) {
     let mut map = HashMap::new();
     let mut twice = Vec::new();
     for (k, row) in keys {
@@ -196,7 +199,7 @@ fn unique_keys<K: std::hash::Hash + Eq + std::fmt::Display>(
 /// A household key on two rows cannot say whose the members are: both rows
 /// are refused, each error naming the other.
 fn repeated_keys(
-    twice: &[(String, usize, usize)],
+    twice: &[Repeat],
     key: &str,
     valid: &mut [bool],
     errors: &mut Vec<RowError>,
