@@ -198,12 +198,7 @@ fn unique_keys<K: std::hash::Hash + Eq + std::fmt::Display>(
 
 /// A household key on two rows cannot say whose the members are: both rows
 /// are refused, each error naming the other.
-fn repeated_keys(
-    twice: &[Repeat],
-    key: &str,
-    valid: &mut [bool],
-    errors: &mut Vec<RowError>,
-) {
+fn repeated_keys(twice: &[Repeat], key: &str, valid: &mut [bool], errors: &mut Vec<RowError>) {
     for (k, row, first) in twice {
         for (at, other) in [(*first, *row), (*row, *first)] {
             if let Some(v) = valid.get_mut(at) {

@@ -163,6 +163,15 @@ impl Compiler<'_, '_> {
                         rounding: None,
                     },
                 );
+                if cd.id.get_ref().trim().is_empty() {
+                    self.diags.help(
+                        p.file,
+                        cd.id.span(),
+                        Code::InvalidValue,
+                        "a condition's id is empty",
+                        "give the condition an id: explanations and rejected records name it",
+                    );
+                }
                 check_labels(
                     cd.label.as_ref(),
                     p.file,

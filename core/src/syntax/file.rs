@@ -245,6 +245,10 @@ pub struct ParameterDecl {
     pub label: Option<Text>,
     /// What the figure is.
     pub description: Option<Text>,
+    /// Smallest value (money and numbers; money defaults to 0).
+    pub min: Option<Spanned<toml::Value>>,
+    /// Largest value (money and numbers).
+    pub max: Option<Spanned<toml::Value>>,
     /// Versions, each with dates, a value or formula, a status and a source.
     pub history: Vec<Spanned<ParamVersion>>,
 }
