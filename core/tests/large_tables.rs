@@ -50,7 +50,7 @@ fn ten_thousand_adjacent_rows_load() {
 #[test]
 fn overlapping_rows_are_reported_once_each() {
     let rows: String = (0..ROWS).map(|_| row(0, 10)).collect();
-    let e = with_table(&rows).err().expect("refused");
+    let e = with_table(&rows).expect_err("refused");
     let overlaps = e
         .diagnostics
         .iter()
@@ -73,7 +73,7 @@ fn one_gap_and_one_overlap_among_ten_thousand_rows() {
         order.swap(i, (seed >> 33) as usize % (i + 1));
     }
     let rows: String = order.iter().map(|&i| row(bands[i].0, bands[i].1)).collect();
-    let e = with_table(&rows).err().expect("refused");
+    let e = with_table(&rows).expect_err("refused");
     let codes: Vec<Code> = e.diagnostics.iter().map(|d| d.code).collect();
     assert_eq!(
         codes.iter().filter(|&&c| c == Code::TableGap).count(),
