@@ -334,3 +334,25 @@ proptest! {
         prop_assert_eq!(summary(&base), summary(&ok(&csv(&rotated))));
     }
 }
+
+/// Bytes that are not UTF-8 text are an error at their line, not a panic
+/// or a silently shorter record.
+#[test]
+fn a_record_that_is_not_text_is_refused_at_its_line() {
+    let mut csv = HEADER.as_bytes().to_vec();
+    csv.extend_from_slice(b"A,1945-05-05,2023-09-04,lunch,true,12\n");
+    csv.extend_from_slice(b"B\xe4,\xb8\xad1945-05-05,2023-09-04,lunch,true,12\n");
+    let r = settle_csv(
+        chengyang(),
+        "meal_subsidy",
+        "2023-09",
+        csv.as_slice(),
+        false,
+        &Limits::default(),
+    );
+    let errors = input_errors(r);
+    assert_eq!(
+        (errors[0].code, errors[0].loc.as_str()),
+        ("invalid_csv", "line 3")
+    );
+}

@@ -92,14 +92,23 @@ pub struct Settler<'r> {
     unique: Vec<Role>,
     person_inputs: Vec<usize>,
     frame: Vec<Value>,
+    /// Runners for the days of the month, then for other days.
+    month_runners: Vec<Option<Result<Runner<'r>, EvalError>>>,
     runners: HashMap<Date, Result<Runner<'r>, EvalError>>,
     catalogue: Vec<Reason>,
     combo_ids: HashMap<Box<[u16]>, u32>,
     combos: Vec<Box<[u16]>>,
+    /// Person ids of up to 31 bytes kept inline (no pointer to follow on
+    /// a look-up), longer ones as text.
+    short_persons: HashMap<[u8; 32], u32>,
     persons: HashMap<Arc<str>, u32>,
     person_names: Vec<Arc<str>>,
     /// Per person: the line that first gave its `person_inputs`, and them.
-    person_seen: Vec<(u64, Box<[Value]>)>,
+    /// Per person: the line (0 before any), then its values, side by side.
+    person_lines: Vec<u64>,
+    person_values: Vec<Value>,
+    /// Claims by key: short keys as one integer, longer ones as bytes.
+    short_groups: HashMap<u128, u32>,
     groups: HashMap<Box<[u8]>, u32>,
     winners: Vec<u32>,
     records: Vec<Stored>,
@@ -205,13 +214,17 @@ impl<'r> Settler<'r> {
             unique: Vec::new(),
             person_inputs: Vec::new(),
             frame: vec![Value::Missing; n_slots],
+            month_runners: Vec::new(),
             runners: HashMap::new(),
             catalogue,
             combo_ids: HashMap::from([(empty.clone(), 0)]),
             combos: vec![empty],
+            short_persons: HashMap::new(),
             persons: HashMap::new(),
             person_names: Vec::new(),
-            person_seen: Vec::new(),
+            person_lines: Vec::new(),
+            person_values: Vec::new(),
+            short_groups: HashMap::new(),
             groups: HashMap::new(),
             winners: Vec::new(),
             records: Vec::new(),
@@ -468,64 +481,85 @@ impl<'r> Settler<'r> {
     }
 
     fn person(&mut self, id: &str) -> u32 {
-        if let Some(&i) = self.persons.get(id) {
+        let short = (id.len() < 32).then(|| {
+            let mut key = [0u8; 32];
+            key[31] = id.len() as u8;
+            for (k, b) in key.iter_mut().zip(id.as_bytes()) {
+                *k = *b;
+            }
+            key
+        });
+        let found = match &short {
+            Some(key) => self.short_persons.get(key),
+            None => self.persons.get(id),
+        };
+        if let Some(&i) = found {
             return i;
         }
         let i = u32::try_from(self.person_names.len()).unwrap_or(u32::MAX);
         let name: Arc<str> = id.into();
-        self.persons.insert(name.clone(), i);
+        match short {
+            Some(key) => self.short_persons.insert(key, i),
+            None => self.persons.insert(name.clone(), i),
+        };
         self.person_names.push(name);
-        self.person_seen.push((0, Box::new([])));
+        self.person_lines.push(0);
+        self.person_values
+            .extend(self.person_inputs.iter().map(|_| Value::Missing));
         i
     }
 
     /// Checks the person's `person_inputs` against the first record of the
     /// same person.
     fn same_person(&mut self, line: u64, person: u32) {
-        if self.person_inputs.is_empty() {
+        let k = self.person_inputs.len();
+        if k == 0 {
             return;
         }
-        let values: Box<[Value]> = self
-            .person_inputs
-            .iter()
-            .map(|&s| self.frame.get(s).copied().unwrap_or_default())
-            .collect();
-        let Some(seen) = self.person_seen.get(person as usize) else {
+        let at = person as usize * k;
+        let Some(first_line) = self.person_lines.get(person as usize).copied() else {
             return;
         };
-        if seen.1.is_empty() {
-            if let Some(slot) = self.person_seen.get_mut(person as usize) {
-                *slot = (line, values);
+        if first_line == 0 {
+            for (j, &slot) in self.person_inputs.iter().enumerate() {
+                let v = self.frame.get(slot).copied().unwrap_or_default();
+                if let Some(cell) = self.person_values.get_mut(at + j) {
+                    *cell = v;
+                }
+            }
+            if let Some(l) = self.person_lines.get_mut(person as usize) {
+                *l = line;
             }
             return;
         }
-        let (first_line, first) = (seen.0, seen.1.clone());
-        let plan = self.plan;
-        let inputs = plan
-            .entities
-            .get(self.entity)
-            .map(|e| e.inputs.as_slice())
-            .unwrap_or(&[]);
-        let slots = self.person_inputs.clone();
-        for ((&slot, a), b) in slots.iter().zip(first.iter()).zip(values.iter()) {
-            if a != b {
-                let name = inputs.get(slot).map_or("", |x| x.name.as_str());
-                let id = self
-                    .person_names
-                    .get(person as usize)
-                    .map_or(String::new(), |p| printable(p));
-                let msg = format!(
-                    "person `{id}` has {name} {} here and {} on line {first_line}: one person, one {name}",
-                    show(plan, *b),
-                    show(plan, *a)
-                );
-                self.error(
-                    "inconsistent_person",
-                    format!("line {line}, {name}"),
-                    msg,
-                    None,
-                );
+        for j in 0..k {
+            let slot = self.person_inputs.get(j).copied().unwrap_or(0);
+            let here = self.frame.get(slot).copied().unwrap_or_default();
+            let first = self.person_values.get(at + j).copied().unwrap_or_default();
+            if here == first {
+                continue;
             }
+            let plan = self.plan;
+            let name = plan
+                .entities
+                .get(self.entity)
+                .and_then(|e| e.inputs.get(slot))
+                .map_or("", |x| x.name.as_str());
+            let id = self
+                .person_names
+                .get(person as usize)
+                .map_or(String::new(), |p| printable(p));
+            let msg = format!(
+                "person `{id}` has {name} {} here and {} on line {first_line}: one person, one {name}",
+                show(plan, here),
+                show(plan, first)
+            );
+            self.error(
+                "inconsistent_person",
+                format!("line {line}, {name}"),
+                msg,
+                None,
+            );
         }
     }
 
@@ -540,10 +574,27 @@ impl<'r> Settler<'r> {
         if self.runners.len() > 4096 {
             self.runners.clear();
         }
-        let runner = self
-            .runners
-            .entry(date)
-            .or_insert_with(|| Runner::new(plan, self.entity, Some(&self.names), date));
+        let (entity, names) = (self.entity, &self.names);
+        let day = usize::try_from(date.days() - self.first.days())
+            .ok()
+            .filter(|&d| date <= self.last && d < 31);
+        let runner = match day {
+            Some(d) => {
+                if self.month_runners.len() <= d {
+                    self.month_runners.resize_with(d + 1, || None);
+                }
+                match self.month_runners.get_mut(d) {
+                    Some(slot) => {
+                        slot.get_or_insert_with(|| Runner::new(plan, entity, Some(names), date))
+                    }
+                    None => return,
+                }
+            }
+            None => self
+                .runners
+                .entry(date)
+                .or_insert_with(|| Runner::new(plan, entity, Some(names), date)),
+        };
         let failed = match runner {
             Err(EvalError::NoRulesInForce { .. }) => {
                 self.reasons.push(NO_RULES);
@@ -606,6 +657,9 @@ impl<'r> Settler<'r> {
 
     /// The id of the current reason combination.
     fn combo(&mut self) -> u32 {
+        if self.reasons.is_empty() {
+            return 0;
+        }
         if let Some(&id) = self.combo_ids.get(self.reasons.as_slice()) {
             return id;
         }
@@ -630,7 +684,21 @@ impl<'r> Settler<'r> {
                 }
             }
         }
-        if let Some(&g) = self.groups.get(self.key.as_slice()) {
+        // Up to 15 bytes, the key and its length make one integer: no
+        // allocation, no byte comparison.
+        let short = (self.key.len() < 16).then(|| {
+            let mut b = [0u8; 16];
+            b[15] = self.key.len() as u8;
+            for (d, s) in b.iter_mut().zip(&self.key) {
+                *d = *s;
+            }
+            u128::from_le_bytes(b)
+        });
+        let found = match short {
+            Some(k) => self.short_groups.get(&k),
+            None => self.groups.get(self.key.as_slice()),
+        };
+        if let Some(&g) = found {
             let better = self
                 .winners
                 .get(g as usize)
@@ -655,7 +723,10 @@ impl<'r> Settler<'r> {
             return g;
         }
         let g = u32::try_from(self.winners.len()).unwrap_or(NO_GROUP);
-        self.groups.insert(self.key.as_slice().into(), g);
+        match short {
+            Some(k) => self.short_groups.insert(k, g),
+            None => self.groups.insert(self.key.as_slice().into(), g),
+        };
         self.winners.push(index);
         g
     }

@@ -7,25 +7,6 @@ use crate::run::input::printable;
 use serde_json::{json, Value as Json};
 use std::io::{self, Write};
 
-fn record_json(r: &RecordDecision<'_>) -> Json {
-    let reasons: Vec<Json> = r
-        .reasons
-        .iter()
-        .map(|x| json!({"code": &*x.code, "zh": &*x.text.zh, "en": &*x.text.en}))
-        .collect();
-    let mut j = json!({
-        "line": r.line,
-        "person": r.person,
-        "date": r.date.to_string(),
-        "amount": r.amount.to_string(),
-        "reasons": reasons,
-    });
-    if let (Some(line), Some(map)) = (r.duplicate_of, j.as_object_mut()) {
-        map.insert("duplicate_of".into(), json!(line));
-    }
-    j
-}
-
 /// The reasons of a record in one language, `; `-separated; a duplicate
 /// names the line accepted in its place.
 fn reason_text(r: &RecordDecision<'_>, lang: Lang) -> String {
@@ -44,6 +25,19 @@ fn reason_text(r: &RecordDecision<'_>, lang: Lang) -> String {
         Lang::Zh => "；",
         Lang::En => "; ",
     })
+}
+
+/// A CSV cell: quoted (quotes doubled) when it holds a comma, a quote or
+/// a line break.
+fn csv_cell(text: &str) -> std::borrow::Cow<'_, str> {
+    if text
+        .bytes()
+        .any(|b| matches!(b, b',' | b'"' | b'\n' | b'\r'))
+    {
+        std::borrow::Cow::Owned(format!("\"{}\"", text.replace('"', "\"\"")))
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    }
 }
 
 fn io_err(e: impl std::fmt::Display) -> io::Error {
@@ -102,13 +96,42 @@ impl Settlement {
         } else {
             b"\n  ]"
         })?;
+        // The reasons of each combination, as JSON, once.
+        let reasons: Vec<String> = self
+            .combos
+            .iter()
+            .map(|c| {
+                let list: Vec<Json> = c
+                    .iter()
+                    .map(|x| json!({"code": &*x.code, "zh": &*x.text.zh, "en": &*x.text.en}))
+                    .collect();
+                serde_json::to_string(&list).unwrap_or_else(|_| "[]".into())
+            })
+            .collect();
         for (name, accepted) in [("accepted", true), ("rejected", false)] {
             write!(w, ",\n  \"{name}\": [")?;
             let mut any = false;
-            for r in self.records().filter(|r| r.accepted() == accepted) {
+            for (stored, r) in self.records.iter().zip(self.records()) {
+                if r.accepted() != accepted {
+                    continue;
+                }
                 w.write_all(if any { b",\n    " } else { b"\n    " })?;
                 any = true;
-                serde_json::to_writer(&mut w, &record_json(&r)).map_err(io_err)?;
+                write!(w, "{{\"line\":{},\"person\":", r.line)?;
+                serde_json::to_writer(&mut w, r.person).map_err(io_err)?;
+                write!(
+                    w,
+                    ",\"date\":\"{}\",\"amount\":\"{}\",\"reasons\":{}",
+                    r.date,
+                    r.amount,
+                    reasons
+                        .get(stored.reasons as usize)
+                        .map_or("[]", String::as_str)
+                )?;
+                if let Some(line) = r.duplicate_of {
+                    write!(w, ",\"duplicate_of\":{line}")?;
+                }
+                w.write_all(b"}")?;
             }
             w.write_all(if any { b"\n  ]" } else { b"]" })?;
         }
@@ -122,50 +145,44 @@ impl Settlement {
     ///
     /// # Errors
     /// The writer's.
-    pub fn write_csv<W: Write>(&self, w: W, lang: Lang) -> io::Result<()> {
-        let mut out = csv::Writer::from_writer(w);
-        out.write_record([
-            "line",
-            "person",
-            "date",
-            "amount",
-            "status",
-            "reasons",
-            "reason_text",
-        ])
-        .map_err(io_err)?;
-        let mut codes = String::new();
-        for r in self.records() {
-            codes.clear();
-            for (i, x) in r.reasons.iter().enumerate() {
-                if i > 0 {
-                    codes.push(';');
-                }
-                codes.push_str(&x.code);
-            }
+    pub fn write_csv<W: Write>(&self, mut w: W, lang: Lang) -> io::Result<()> {
+        w.write_all(b"line,person,date,amount,status,reasons,reason_text\n")?;
+        // Codes and text of each combination of reasons, as CSV cells, once.
+        let cells: Vec<(String, String)> = self
+            .combos
+            .iter()
+            .map(|c| {
+                let codes: Vec<&str> = c.iter().map(|x| &*x.code).collect();
+                let text: Vec<&str> = c.iter().map(|x| x.text.get(lang)).collect();
+                let sep = match lang {
+                    Lang::Zh => "；",
+                    Lang::En => "; ",
+                };
+                (
+                    csv_cell(&codes.join(";")).into_owned(),
+                    csv_cell(&text.join(sep)).into_owned(),
+                )
+            })
+            .collect();
+        for (stored, r) in self.records.iter().zip(self.records()) {
             let status = if r.accepted() { "accepted" } else { "rejected" };
-            out.write_record([
-                r.line.to_string().as_str(),
-                r.person,
-                r.date.to_string().as_str(),
-                r.amount.to_string().as_str(),
-                status,
-                codes.as_str(),
-                reason_text(&r, lang).as_str(),
-            ])
-            .map_err(io_err)?;
+            write!(w, "{},", r.line)?;
+            w.write_all(csv_cell(r.person).as_bytes())?;
+            write!(w, ",{},{},{status},", r.date, r.amount)?;
+            let (codes, text) = cells
+                .get(stored.reasons as usize)
+                .map_or(("", ""), |(c, t)| (c.as_str(), t.as_str()));
+            w.write_all(codes.as_bytes())?;
+            w.write_all(b",")?;
+            if r.duplicate_of.is_some() {
+                w.write_all(csv_cell(&reason_text(&r, lang)).as_bytes())?;
+            } else {
+                w.write_all(text.as_bytes())?;
+            }
+            w.write_all(b"\n")?;
         }
-        out.write_record([
-            "",
-            "TOTAL",
-            self.month.as_str(),
-            self.total.to_string().as_str(),
-            "",
-            "",
-            "",
-        ])
-        .map_err(io_err)?;
-        out.flush()
+        writeln!(w, ",TOTAL,{},{},,,", csv_cell(&self.month), self.total)?;
+        w.flush()
     }
 
     /// Writes the settlement for people, in `lang`: one line per record

@@ -138,6 +138,8 @@ pub fn settle_csv<R: Read>(
             counted: 0,
         });
     let mut record = csv::ByteRecord::new();
+    // The cells' buffer, kept from record to record (empty between them).
+    let mut spare: Vec<&'static str> = Vec::new();
     let mut header = true;
     let mut count = 0usize;
     loop {
@@ -168,17 +170,15 @@ pub fn settle_csv<R: Read>(
             Some(p) => reader.get_mut().line_of(p.byte()),
             None => line,
         };
-        let mut cells: Vec<&str> = Vec::with_capacity(record.len());
-        let mut utf8 = true;
-        for field in &record {
-            match std::str::from_utf8(field) {
-                Ok(s) => cells.push(s),
-                Err(_) => {
-                    utf8 = false;
-                    break;
-                }
-            }
+        let mut cells: Vec<&str> = std::mem::take(&mut spare);
+        // One check of the whole record, then of each cell's boundaries
+        // (a cell that is not text on its own fails its range).
+        if let Ok(text) = std::str::from_utf8(record.as_slice()) {
+            cells.extend(
+                (0..record.len()).filter_map(|i| record.range(i).and_then(|r| text.get(r))),
+            );
         }
+        let utf8 = cells.len() == record.len();
         if !utf8 {
             if header {
                 return Err(one(
@@ -213,6 +213,9 @@ pub fn settle_csv<R: Read>(
             ));
         }
         settler.record(line, &cells);
+        // Back to the spare buffer, emptied: the same allocation next time.
+        cells.clear();
+        spare = cells.into_iter().map(|_| "").collect();
     }
     if header {
         return Err(one(
