@@ -216,9 +216,17 @@ fn read_input(path: &str, max: u64) -> Result<String, Fail> {
     read.map_err(|e| usage(format!("{path}: {e}")))
 }
 
+/// `--format csv` where a command writes only text or JSON.
+fn text_or_json(format: Format) -> Result<Format, Fail> {
+    match format {
+        Format::Csv => Err(usage("--format: this command writes text or json")),
+        f => Ok(f),
+    }
+}
+
 fn run(command: Command) -> Result<String, Fail> {
     match command {
-        Command::Check { dir, format } => check(&dir, format),
+        Command::Check { dir, format } => check(&dir, text_or_json(format)?),
         Command::Eval {
             dir,
             on,
@@ -245,13 +253,13 @@ fn run(command: Command) -> Result<String, Fail> {
             &input,
             (max_input_bytes, max_errors),
         ),
-        Command::Params { dir, on, format } => params(&dir, &on, format),
+        Command::Params { dir, on, format } => params(&dir, &on, text_or_json(format)?),
         Command::Diff {
             dir,
             from,
             to,
             format,
-        } => diff(&dir, &from, &to, format),
+        } => diff(&dir, &from, &to, text_or_json(format)?),
         Command::Settle {
             dir,
             month,

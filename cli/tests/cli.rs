@@ -1264,6 +1264,63 @@ fn eval_bad_input_names_the_field() {
     );
 }
 
+/// Commands that write text or JSON refuse `--format csv` rather than
+/// print text under that name.
+#[test]
+fn csv_is_refused_where_it_is_not_written() {
+    for args in [
+        &["check", RULES, "--format", "csv"][..],
+        &["params", RULES, "--on", "2023-09-06", "--format", "csv"][..],
+        &[
+            "diff",
+            RULES,
+            "--from",
+            "2022-12-31",
+            "--to",
+            "2023-01-01",
+            "--format",
+            "csv",
+        ][..],
+    ] {
+        assert_bad_input(args, None, &["--format", "text or json"]);
+    }
+}
+
+/// Money with a no-break space or an ideographic space is refused, not
+/// trimmed; a byte-order mark before the JSON is skipped, as in CSV and
+/// rule files; a NUL in a field name is shown escaped.
+#[test]
+fn unicode_spaces_and_marks_in_a_case() {
+    let member = |income: &str| {
+        household(
+            &format!(r#"[{{"birth_date": "1980-01-01", "monthly_income": "{income}"}}]"#),
+            "",
+        )
+    };
+    let args = [
+        "eval",
+        RULES,
+        "--on",
+        "2023-09-06",
+        "--program",
+        "dibao",
+        "-",
+    ];
+    for spaced in ["800\u{a0}", "\u{3000}800"] {
+        assert_bad_input(
+            &args,
+            Some(&member(spaced)),
+            &["members[0].monthly_income", "invalid_money"],
+        );
+    }
+    let o = bangfu(&args, Some(&format!("\u{feff}{}", member("800"))));
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let o = bangfu(&args, Some(&household("[]", r#""x\u0000y": 1,"#)));
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(err.contains("x\\u{0}y") && !err.contains('\0'), "{err}");
+}
+
 /// A key given twice in a case is refused, naming the path and both
 /// places: the answer never rests on whichever value came last.
 #[test]

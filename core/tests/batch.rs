@@ -324,3 +324,33 @@ fn a_household_key_on_two_rows_is_refused() {
         "{errors:?}"
     );
 }
+
+/// A number that is not a decimal is `invalid_number`, money
+/// `invalid_money`: the same codes as one case read from JSON.
+#[test]
+fn bad_numbers_have_the_codes_of_one_case() {
+    let (cases, mut members) = tables();
+    members.columns.push((
+        "disability_grade".into(),
+        ColumnData::Text(vec![Some("x".into()), None, None, None]),
+    ));
+    members.columns[2].1 = ColumnData::Text(vec![None, Some("8OO".into()), None, None]);
+    let (_, errors) = Population::build(
+        chengyang(),
+        "household",
+        &cases,
+        Some(&members),
+        "household_id",
+        day("2023-09-06"),
+    )
+    .unwrap();
+    let codes: Vec<(&str, &str)> = errors.iter().map(|e| (e.loc.as_str(), e.code)).collect();
+    assert!(
+        codes.contains(&("members[0].disability_grade", "invalid_number")),
+        "{codes:?}"
+    );
+    assert!(
+        codes.contains(&("members[1].monthly_income", "invalid_money")),
+        "{codes:?}"
+    );
+}

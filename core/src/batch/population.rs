@@ -86,6 +86,12 @@ pub(super) fn cell(
     row: usize,
     as_of: Date,
 ) -> Result<Option<Value>, (&'static str, String)> {
+    // The same codes as one case read from JSON.
+    let not_decimal = if input.ty == Type::Money {
+        "invalid_money"
+    } else {
+        "invalid_number"
+    };
     let v = match (col, &input.ty) {
         (ColumnData::Decimal(v), Type::Money | Type::Number(_)) => {
             v.get(row).copied().flatten().map(Value::Num)
@@ -94,7 +100,7 @@ pub(super) fn cell(
             None => None,
             Some(x) => Some(Value::Num(fixed_decimal(x, *s).ok_or_else(|| {
                 (
-                    "invalid_money",
+                    not_decimal,
                     format!("{x} with {s} decimals is not an exact decimal"),
                 )
             })?)),
@@ -126,7 +132,10 @@ pub(super) fn cell(
                 })?),
                 Type::Money | Type::Number(_) => {
                     Value::Num(money::parse_decimal(s).ok_or_else(|| {
-                        ("invalid_money", format!("`{s}` is not a decimal number"))
+                        (
+                            not_decimal,
+                            format!("`{}` is not a decimal number", printable(s)),
+                        )
                     })?)
                 }
                 Type::Bool => match s.trim() {

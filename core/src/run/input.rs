@@ -145,9 +145,10 @@ fn read_entity(
             push(
                 errors,
                 "unknown_field",
-                &join(prefix, key),
+                &join(prefix, &printable(key)),
                 format!(
-                    "`{key}` is not a field of {}; the fields are {}",
+                    "`{}` is not a field of {}; the fields are {}",
+                    printable(key),
                     ent.name,
                     fields.join(", ")
                 ),
