@@ -196,8 +196,15 @@ fn from_js(value: &JsValue, loc: &str) -> Result<Json, Failure> {
                 )
             })?,
     };
-    serde_json::from_str(&text)
-        .map_err(|e| Failure::at("invalid_json", loc, format!("`{loc}` is not JSON: {e}")))
+    // Strict: a key given twice in JSON text is refused, not read last-wins.
+    bangfu::json::parse_strict(&text).map_err(|e| {
+        let at = if e.loc.is_empty() {
+            loc
+        } else {
+            e.loc.as_str()
+        };
+        Failure::at(e.code, at, format!("`{loc}`: {}", e.msg))
+    })
 }
 
 /// A string argument, or `None` for `null` or `undefined`.

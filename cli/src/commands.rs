@@ -5,7 +5,6 @@ use crate::present::{self, pretty};
 use crate::{read, Format};
 use bangfu::{examples, settle, Date, Error, Lang, Reform, RuleSet, Status};
 use serde_json::{json, Value as Json};
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 /// A failure: message and exit code.
@@ -33,15 +32,22 @@ fn date(s: &str, what: &str) -> Result<Date, Fail> {
     Date::parse(s).ok_or_else(|| usage(format!("{what}: `{s}` is not a date (YYYY-MM-DD)")))
 }
 
-fn read_input(path: &str) -> Result<String, Fail> {
-    if path == "-" {
-        let mut s = String::new();
-        std::io::stdin()
-            .read_to_string(&mut s)
-            .map_err(|e| usage(format!("stdin: {e}")))?;
-        Ok(s)
+/// Reads a file (or standard input for `-`) of at most `max` bytes.
+fn read_input(path: &str, max: u64) -> Result<String, Fail> {
+    let read = if path == "-" {
+        bangfu::limits::read_capped(std::io::stdin().lock(), max, "standard input")
     } else {
-        std::fs::read_to_string(path).map_err(|e| usage(format!("{path}: {e}")))
+        let file = std::fs::File::open(path).map_err(|e| usage(format!("{path}: {e}")))?;
+        bangfu::limits::read_capped(file, max, "the file")
+    };
+    read.map_err(|e| usage(format!("{path}: {e}")))
+}
+
+/// `--format csv` where a command writes only text or JSON.
+pub fn text_or_json(format: Format) -> Result<Format, Fail> {
+    match format {
+        Format::Csv => Err(usage("--format: this command writes text or json")),
+        f => Ok(f),
     }
 }
 
@@ -69,7 +75,8 @@ pub fn schema(dir: &Path, program: Option<String>) -> Result<String, Fail> {
 pub fn synth(households: usize, seed: u64, on: &str, out: Option<&Path>) -> Result<String, Fail> {
     use bangfu::synthetic::{to_csv, District};
     let as_of = date(on, "--on")?;
-    let district = District::generate(households, seed, as_of);
+    let district = District::try_generate(households, seed, as_of)
+        .map_err(|e| usage(format!("--households: {e}")))?;
     let s = district.summary();
     let per_household = |k: usize| {
         format!(
@@ -185,6 +192,7 @@ fn reform(
     set: &[String],
     overlay: &[PathBuf],
     reform_file: Option<&Path>,
+    max_bytes: u64,
 ) -> Result<RuleSet, Fail> {
     let located = |what: &str, errors: Vec<bangfu::ReformError>| {
         let lines: Vec<String> = errors.iter().map(|e| format!("  {e}")).collect();
@@ -206,14 +214,15 @@ fn reform(
     let mut rules = rules;
     if let Some(path) = reform_file {
         let what = format!("--reform {}", path.display());
-        let text = std::fs::read_to_string(path).map_err(|e| usage(format!("{what}: {e}")))?;
+        let text = read_input(&path.to_string_lossy(), max_bytes)
+            .map_err(|Fail(e, code)| Fail(format!("--reform {e}"), code))?;
         let r = Reform::from_toml(&text).map_err(|e| located(&what, e))?;
         rules = apply(rules, &what, r)?;
     }
     let mut overlays = Reform::new();
     for p in overlay {
-        let text = std::fs::read_to_string(p)
-            .map_err(|e| usage(format!("--overlay {}: {e}", p.display())))?;
+        let text = read_input(&p.to_string_lossy(), max_bytes)
+            .map_err(|Fail(e, code)| Fail(format!("--overlay {e}"), code))?;
         let name = p.file_name().map_or_else(
             || "overlay.toml".into(),
             |n| n.to_string_lossy().to_string(),
@@ -247,6 +256,10 @@ pub struct EvalArgs<'a> {
     pub reform_file: Option<&'a Path>,
     /// Case file, or `-`.
     pub input: &'a str,
+    /// The most bytes of the case (and of each reform or overlay file) read.
+    pub max_input_bytes: u64,
+    /// The most problems listed; the rest are counted.
+    pub max_errors: usize,
 }
 
 /// `bangfu eval`.
@@ -254,11 +267,16 @@ pub fn eval(a: EvalArgs<'_>) -> Result<String, Fail> {
     let as_of = date(a.on, "--on")?;
     let lang = Lang::parse(a.lang)
         .ok_or_else(|| usage(format!("--lang: `{}` is not zh or en", a.lang)))?;
-    let rules = reform(load(a.dir)?, a.set, a.overlay, a.reform_file)?;
+    let rules = reform(
+        load(a.dir)?,
+        a.set,
+        a.overlay,
+        a.reform_file,
+        a.max_input_bytes,
+    )?;
     let input = a.input;
-    let text = read_input(input)?;
-    let json: Json =
-        serde_json::from_str(&text).map_err(|e| usage(format!("{input}: not valid JSON: {e}")))?;
+    let text = read_input(input, a.max_input_bytes)?;
+    let json = bangfu::json::parse_strict(&text).map_err(|e| usage(format!("{input}: {e}")))?;
     let entity = rules
         .entity_for_case(
             a.entity.as_deref(),
@@ -278,12 +296,17 @@ pub fn eval(a: EvalArgs<'_>) -> Result<String, Fail> {
         } else {
             present::outcome(&outcome)
         }),
-        Err(Error::Input(errors)) => Err(usage(present::input_errors(
-            input,
-            "invalid input",
-            "",
-            &errors,
-        ))),
+        Err(Error::Input(errors)) => {
+            let n = errors.len();
+            let shown = bangfu::limits::cap_errors(errors, a.max_errors);
+            Err(usage(present::input_errors(
+                input,
+                "invalid input",
+                n,
+                "",
+                &shown,
+            )))
+        }
         Err(e) => Err(usage(format!("{input}: {e} [{}]", e.code()))),
     }
 }
@@ -366,38 +389,72 @@ pub fn diff(dir: &Path, from: &str, to: &str, format: Format) -> Result<String, 
     Ok(out)
 }
 
-/// `bangfu settle`.
-pub fn settle(
-    dir: &Path,
-    month: &str,
-    program: Option<String>,
-    format: Format,
-    strict: bool,
-    records: &str,
-) -> Result<String, Fail> {
-    if format == Format::Text {
-        return Err(usage("--format: settle writes json or csv"));
-    }
-    let rules = load(dir)?;
-    let program = read::settled_program(&rules, program).map_err(|settled| {
+/// The arguments of `bangfu settle`.
+pub struct SettleArgs<'a> {
+    /// Rule-set folder.
+    pub dir: &'a Path,
+    /// Month, `YYYY-MM`.
+    pub month: &'a str,
+    /// Program (default: the only one with a settlement).
+    pub program: Option<String>,
+    /// json, csv or text.
+    pub format: Format,
+    /// Language of the reasons in csv and text.
+    pub lang: &'a str,
+    /// Duplicates as errors.
+    pub strict: bool,
+    /// Byte, record and error caps.
+    pub limits: settle::Limits,
+    /// Records file, or `-`.
+    pub records: &'a str,
+}
+
+/// `bangfu settle`: the records are read as a stream and the answer
+/// written straight out once it is known.
+pub fn settle(a: SettleArgs<'_>) -> Result<String, Fail> {
+    let lang = Lang::parse(a.lang)
+        .ok_or_else(|| usage(format!("--lang: `{}` is not zh or en", a.lang)))?;
+    let rules = load(a.dir)?;
+    let program = read::settled_program(&rules, a.program).map_err(|settled| {
         usage(format!(
             "--program: say which program to settle ({})",
             settled.join(", ")
         ))
     })?;
-    let text = read_input(records)?;
-    let rows = read::records(text.as_bytes()).map_err(|e| usage(format!("{records}: {e}")))?;
-    match settle::settle(&rules, &program, month, &rows, strict) {
-        Ok(s) if format == Format::Csv => {
-            present::settlement_csv(&s).map_err(|e| usage(format!("csv: {e}")))
+    let (records, month, strict) = (a.records, a.month, a.strict);
+    let settled = if records == "-" {
+        let stdin = std::io::stdin().lock();
+        settle::settle_csv(&rules, &program, month, stdin, strict, &a.limits)
+    } else {
+        let file = std::fs::File::open(records).map_err(|e| usage(format!("{records}: {e}")))?;
+        settle::settle_csv(&rules, &program, month, file, strict, &a.limits)
+    };
+    match settled {
+        Ok(s) => {
+            let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+            let written = match a.format {
+                Format::Json => s.write_json(&mut out),
+                Format::Csv => s.write_csv(&mut out, lang),
+                Format::Text => s.write_text(&mut out, lang),
+            };
+            written.map_err(|e| usage(format!("standard output: {e}")))?;
+            Ok(String::new())
         }
-        Ok(s) => Ok(present::settlement(&s)),
-        Err(Error::Input(errors)) => Err(usage(present::input_errors(
-            records,
-            "invalid records",
-            read::RECORDS_NOTE,
-            &errors,
-        ))),
+        Err(Error::Input(errors)) => {
+            let shown = errors.iter().filter(|e| e.code != "more_errors").count();
+            let more = errors
+                .iter()
+                .find(|e| e.code == "more_errors")
+                .map(|e| format!(" {}", e.msg))
+                .unwrap_or_default();
+            Err(usage(present::input_errors(
+                records,
+                "invalid records",
+                shown,
+                &format!("{more}; lines of the file, the header is line 1"),
+                &errors,
+            )))
+        }
         Err(e) => Err(usage(format!("{e} [{}]", e.code()))),
     }
 }

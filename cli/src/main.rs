@@ -77,6 +77,12 @@ enum Command {
         /// `name = { value = "…", from = 2024-01-01 }`.
         #[arg(long = "reform")]
         reform: Option<PathBuf>,
+        /// The most bytes of the case (and of each reform or overlay file) read.
+        #[arg(long, default_value_t = bangfu::limits::MAX_CASE_BYTES)]
+        max_input_bytes: u64,
+        /// The most problems listed; the rest are counted.
+        #[arg(long, default_value_t = bangfu::limits::MAX_ERRORS)]
+        max_errors: usize,
         /// Case file (JSON), or - for standard input.
         input: String,
     },
@@ -115,12 +121,24 @@ enum Command {
         /// Program (default: the only program with a settlement section).
         #[arg(long)]
         program: Option<String>,
-        /// Output format (json or csv).
+        /// Output format: json, csv, or text for people.
         #[arg(long, value_enum, default_value = "json")]
         format: Format,
+        /// Language of the reasons in csv and text output.
+        #[arg(long, default_value = "zh")]
+        lang: String,
         /// Treat duplicate records as errors (exit 2) instead of rejecting them.
         #[arg(long)]
         strict: bool,
+        /// The most bytes of records read.
+        #[arg(long, default_value_t = bangfu::settle::Limits::MAX_BYTES)]
+        max_input_bytes: u64,
+        /// The most records read.
+        #[arg(long, default_value_t = bangfu::settle::Limits::MAX_RECORDS)]
+        max_records: usize,
+        /// The most problems listed; the rest are counted.
+        #[arg(long, default_value_t = bangfu::settle::MAX_ERRORS)]
+        max_errors: usize,
         /// Records (CSV with a header row), or - for standard input.
         records: String,
     },
@@ -137,7 +155,7 @@ enum Command {
     /// Generate the deterministic synthetic district used by the benchmarks:
     /// write households.csv and members.csv into --out, or print a summary.
     Synth {
-        /// Number of households.
+        /// Number of households (at most 20,000,000).
         #[arg(long, default_value_t = 1000)]
         households: usize,
         /// Seed: the same seed gives the same district everywhere.
@@ -157,7 +175,9 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Check { dir, format } => commands::check(&dir, format),
+        Command::Check { dir, format } => {
+            commands::text_or_json(format).and_then(|format| commands::check(&dir, format))
+        }
         Command::Eval {
             dir,
             on,
@@ -168,6 +188,8 @@ fn main() -> ExitCode {
             set,
             overlay,
             reform,
+            max_input_bytes,
+            max_errors,
             input,
         } => commands::eval(commands::EvalArgs {
             dir: &dir,
@@ -180,22 +202,44 @@ fn main() -> ExitCode {
             overlay: &overlay,
             reform_file: reform.as_deref(),
             input: &input,
+            max_input_bytes,
+            max_errors,
         }),
-        Command::Params { dir, on, format } => commands::params(&dir, &on, format),
+        Command::Params { dir, on, format } => {
+            commands::text_or_json(format).and_then(|format| commands::params(&dir, &on, format))
+        }
         Command::Diff {
             dir,
             from,
             to,
             format,
-        } => commands::diff(&dir, &from, &to, format),
+        } => commands::text_or_json(format)
+            .and_then(|format| commands::diff(&dir, &from, &to, format)),
         Command::Settle {
             dir,
             month,
             program,
             format,
+            lang,
             strict,
+            max_input_bytes,
+            max_records,
+            max_errors,
             records,
-        } => commands::settle(&dir, &month, program, format, strict, &records),
+        } => commands::settle(commands::SettleArgs {
+            dir: &dir,
+            month: &month,
+            program,
+            format,
+            lang: &lang,
+            strict,
+            limits: bangfu::settle::Limits {
+                max_bytes: max_input_bytes,
+                max_records,
+                max_errors,
+            },
+            records: &records,
+        }),
         Command::Schema { dir, program } => commands::schema(&dir, program),
         Command::Synth {
             households,

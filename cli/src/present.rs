@@ -5,7 +5,6 @@
 //! Everything here converts what the core computed; nothing decides.
 
 use bangfu::outcome::NamedParameter;
-use bangfu::settle::Settlement;
 use bangfu::{Date, EntityInfo, EvalError, InputError, Outcome, ProgramInfo, RuleSet, Text};
 use serde::Serialize;
 use serde_json::{json, Value as Json};
@@ -38,8 +37,13 @@ pub fn stamp(rules: &RuleSet) -> Json {
 /// with it and how many problems (`case: invalid input (2 problems)`),
 /// then a line per problem (`  members[1].birth_date: … [date_after_as_of]`).
 /// `note` goes inside the parentheses.
-pub fn input_errors(what: &str, invalid: &str, note: &str, errors: &[InputError]) -> String {
-    let n = errors.len();
+pub fn input_errors(
+    what: &str,
+    invalid: &str,
+    n: usize,
+    note: &str,
+    errors: &[InputError],
+) -> String {
     let mut text = format!(
         "{what}: {invalid} ({n} problem{}{note})\n",
         if n == 1 { "" } else { "s" }
@@ -113,47 +117,4 @@ pub fn ruleset(rules: &RuleSet) -> Json {
         "programs": rules.programs().iter().map(program).collect::<Vec<_>>(),
         "entities": rules.entities().iter().map(entity).collect::<Vec<_>>(),
     })
-}
-
-/// A settlement as `bangfu settle` prints it (pretty JSON).
-pub fn settlement(s: &Settlement) -> String {
-    pretty(&s.to_json())
-}
-
-/// A settlement as `bangfu settle --format csv` prints it: one row per
-/// record, then the total.
-///
-/// # Errors
-/// The CSV writer's error (none is expected writing to memory).
-pub fn settlement_csv(s: &Settlement) -> Result<String, String> {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    let header = ["record", "person", "date", "amount", "status", "reasons"];
-    w.write_record(header).map_err(|e| e.to_string())?;
-    for r in &s.records {
-        let status = if r.reasons.is_empty() {
-            "accepted"
-        } else {
-            "rejected"
-        };
-        w.write_record([
-            r.record.to_string(),
-            r.person.clone(),
-            r.date.to_string(),
-            r.amount.to_string(),
-            status.into(),
-            r.reasons.join(";"),
-        ])
-        .map_err(|e| e.to_string())?;
-    }
-    w.write_record([
-        String::new(),
-        "TOTAL".into(),
-        s.month.clone(),
-        s.total.to_string(),
-        String::new(),
-        String::new(),
-    ])
-    .map_err(|e| e.to_string())?;
-    let bytes = w.into_inner().map_err(|e| e.to_string())?;
-    String::from_utf8(bytes).map_err(|e| e.to_string())
 }

@@ -47,6 +47,7 @@ codes! {
     FloatLiteral = "E0003", "float-literal", "A number was written as a TOML float; write money and rates as strings (\"1045\", \"1.5\").";
     DuplicateDefinition = "E0004", "duplicate-definition", "The same name is defined twice.";
     MissingRuleset = "E0005", "missing-ruleset", "No file declares the `[ruleset]` header (id and version).";
+    UnreadableFile = "E0006", "unreadable-file", "A rule file is not a regular file inside the rule folder (a pipe, a device, a link leading out of the folder), or cannot be read as UTF-8 text.";
     UnknownName = "E0010", "unknown-name", "An expression or template names something that is not defined.";
     TypeMismatch = "E0011", "type-mismatch", "An expression combines values of types that do not fit together.";
     UnitMismatch = "E0012", "unit-mismatch", "Two numbers with different units are combined or compared.";

@@ -33,6 +33,8 @@ pub mod date;
 mod diagnostic;
 mod error;
 pub mod examples;
+pub mod json;
+pub mod limits;
 pub mod money;
 pub mod outcome;
 mod plan;

@@ -53,10 +53,35 @@ pub fn round_to(value: Decimal, unit: Decimal, mode: RoundingMode) -> Option<Dec
     Some(out)
 }
 
+/// `a + b`, exactly, or `None`: when the sum needs more digits than a
+/// decimal holds, the decimal type would round it (drop digits after the
+/// point), and a rounded sum is no sum of money.
+pub fn add_exact(a: Decimal, b: Decimal) -> Option<Decimal> {
+    let r = a.checked_add(b)?;
+    kept_every_digit(a, b, r)
+}
+
+/// `a - b`, exactly, or `None` (see [`add_exact`]).
+pub fn sub_exact(a: Decimal, b: Decimal) -> Option<Decimal> {
+    let r = a.checked_sub(b)?;
+    kept_every_digit(a, b, r)
+}
+
+/// Whether `r`, the sum or difference of `a` and `b`, kept every digit: the
+/// decimal type rounds only a result too wide for it, and then to fewer
+/// decimals than its operands had. A zero operand or result comes back at
+/// its own scale, exactly.
+fn kept_every_digit(a: Decimal, b: Decimal, r: Decimal) -> Option<Decimal> {
+    (a.is_zero() || b.is_zero() || r.is_zero() || r.scale() >= a.scale().max(b.scale()))
+        .then_some(r)
+}
+
 /// Parses a decimal written as text (`"1045"`, `"-0.5"`, `"1e3"` is refused).
-/// Only digits, one optional leading `-` and one optional `.` are accepted.
+/// Only digits, one optional leading `-` and one optional `.` are accepted;
+/// ASCII spaces around them are ignored, any other space (a no-break space,
+/// an ideographic space) is refused.
 pub fn parse_decimal(text: &str) -> Option<Decimal> {
-    let t = text.trim();
+    let t = text.trim_ascii();
     let body = t.strip_prefix('-').unwrap_or(t);
     if body.is_empty()
         || body.starts_with('.')
@@ -132,6 +157,20 @@ mod tests {
             assert!(parse_decimal(bad).is_none(), "{bad}");
         }
         assert_eq!(parse_decimal("-0.50"), Some(dec("-0.5")));
+    }
+
+    #[test]
+    fn sums_are_exact_or_refused() {
+        let max = dec("792281625142643375935439503.35");
+        assert_eq!(add_exact(max, dec("0.01")), None);
+        assert_eq!(add_exact(max, max), None);
+        assert_eq!(sub_exact(-max, max), None);
+        assert_eq!(add_exact(dec("1.10"), dec("2.2")), Some(dec("3.30")));
+        assert_eq!(sub_exact(dec("1.10"), dec("2.2")), Some(dec("-1.10")));
+        assert_eq!(
+            add_exact(max, dec("-0.35")),
+            Some(dec("792281625142643375935439503"))
+        );
     }
 
     #[test]

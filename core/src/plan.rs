@@ -16,7 +16,7 @@ use std::sync::Arc;
 /// Text in Chinese and English, resolved (missing languages are reported at
 /// load time and filled with the other language). Shared, so that outcomes
 /// copy a pointer rather than the text.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Text {
     /// Chinese.
     pub zh: Arc<str>,
@@ -133,6 +133,44 @@ pub struct ParamPlan {
     pub versions: Vec<ParamVersion>,
     /// Parameters that derived versions read.
     pub deps: Vec<usize>,
+    /// Whether a number must be whole (`integer` parameters).
+    pub integer: bool,
+    /// Smallest value allowed (money: 0 unless the rule file says less).
+    pub min: Option<Value>,
+    /// Largest value allowed.
+    pub max: Option<Value>,
+}
+
+impl ParamPlan {
+    /// What is wrong with `value` as a value of this parameter: a fraction
+    /// of a fen for money, or a value outside the declared range.
+    pub fn misfit(&self, value: Value) -> Option<String> {
+        let Value::Num(d) = value else {
+            return None;
+        };
+        if self.ty == Type::Money && d.normalize().scale() > 2 {
+            return Some(format!(
+                "{d} has a fraction of a fen; money has at most two decimals"
+            ));
+        }
+        if let Some(Value::Num(m)) = self.min {
+            if d < m {
+                return Some(format!(
+                    "{d} is below the smallest value of `{}`, {m}",
+                    self.name
+                ));
+            }
+        }
+        if let Some(Value::Num(m)) = self.max {
+            if d > m {
+                return Some(format!(
+                    "{d} is above the largest value of `{}`, {m}",
+                    self.name
+                ));
+            }
+        }
+        None
+    }
 }
 
 /// One version of a parameter.
@@ -393,6 +431,8 @@ pub struct SettlementPlan {
     pub person: String,
     /// Uniqueness columns.
     pub unique: Vec<String>,
+    /// Inputs every record of one person must agree on.
+    pub person_inputs: Vec<String>,
 }
 
 /// A program.

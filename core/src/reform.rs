@@ -62,7 +62,9 @@ impl ReformError {
 }
 
 /// Parameter overrides and overlay files, applied together by
-/// [`crate::RuleSet::reform`]. Later overrides of a name win.
+/// [`crate::RuleSet::reform`]. A name may be overridden once per reform;
+/// a reform applied over another ([`Reform::then`], or reforming a reformed
+/// rule set) wins over it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Reform {
     overrides: Vec<Override>,
@@ -142,11 +144,23 @@ impl Reform {
     ) -> Result<Reform, Vec<ReformError>> {
         let mut reform = Reform::new();
         let mut errors = Vec::new();
+        let mut seen: Vec<(String, usize)> = Vec::new();
         for (i, pair) in pairs.into_iter().enumerate() {
             let pair = pair.as_ref();
             match pair.split_once('=') {
                 Some((name, value)) if !name.trim().is_empty() && !value.trim().is_empty() => {
-                    reform = reform.set(name.trim(), value.trim());
+                    let name = name.trim();
+                    if let Some((_, first)) = seen.iter().find(|(n, _)| n == name) {
+                        errors.push(ReformError::at(
+                            format!("set[{i}]"),
+                            format!(
+                                "`{name}` is already set by set[{first}]: set each parameter once"
+                            ),
+                        ));
+                        continue;
+                    }
+                    seen.push((name.to_string(), i));
+                    reform = reform.set(name, value.trim());
                 }
                 _ => errors.push(ReformError::at(
                     format!("set[{i}]"),
@@ -310,7 +324,17 @@ fn from_entries<'a>(
             _ => true,
         };
         if !keys_ok {
-            errors.push(ReformError::at(&loc, "may have only `value` and `from`"));
+            let until = match entry {
+                Entry::Toml(toml::Value::Table(t)) => t.contains_key("until"),
+                Entry::Json(Json::Object(m)) => m.contains_key("until"),
+                _ => false,
+            };
+            let message = if until {
+                "may have only `value` and `from`: a reform's value holds from `from` on, with no `until` (to end it, reform the rules in an overlay)"
+            } else {
+                "may have only `value` and `from`"
+            };
+            errors.push(ReformError::at(&loc, message));
             continue;
         }
         let Some(value) = value else {
@@ -394,6 +418,12 @@ mod tests {
         assert!(e[0].message.contains("\"1.5\""), "{}", e[0]);
         let e = Reform::from_pairs(["ok=1", "broken"]).unwrap_err();
         assert_eq!(e[0].loc, "set[1]");
+        let e = Reform::from_pairs(["a=1", "b=2", "a=3"]).unwrap_err();
+        assert_eq!(e[0].loc, "set[2]");
+        assert!(e[0].message.contains("set[0]"), "{}", e[0]);
+        let e = Reform::from_toml("a = { value = \"1\", from = 2023-01-01, until = 2023-06-30 }")
+            .unwrap_err();
+        assert!(e[0].message.contains("`until`"), "{}", e[0]);
         assert!(Reform::from_json(&serde_json::json!([1])).is_err());
         assert!(Reform::from_toml("a = ").is_err());
     }

@@ -355,11 +355,46 @@ pub struct Summary {
     pub arrow_bytes: usize,
 }
 
+/// The most households (and meal records) a synthetic district is
+/// generated with: 20 million, about 8 GB of columns.
+pub const MAX_HOUSEHOLDS: usize = 20_000_000;
+
+/// The refusal of a size above [`MAX_HOUSEHOLDS`], located at `what`.
+pub fn check_size(n: usize, what: &str) -> Result<(), crate::Error> {
+    if n <= MAX_HOUSEHOLDS {
+        return Ok(());
+    }
+    Err(crate::Error::Input(vec![crate::InputError {
+        code: "too_large",
+        loc: what.to_string(),
+        msg: format!(
+            "{n} is more than the {} a synthetic district is generated with",
+            crate::limits::group_digits(MAX_HOUSEHOLDS)
+        ),
+        input: Some(n.to_string()),
+    }]))
+}
+
 impl District {
     /// Generates `households` households of district `seed`, with birth
     /// dates relative to `as_of`.
+    ///
+    /// # Errors
+    /// An input error `too_large` above [`MAX_HOUSEHOLDS`].
+    pub fn try_generate(
+        households: usize,
+        seed: u64,
+        as_of: Date,
+    ) -> Result<District, crate::Error> {
+        check_size(households, "households")?;
+        Ok(District::generate(households, seed, as_of))
+    }
+
+    /// Generates `households` households of district `seed`, with birth
+    /// dates relative to `as_of`; at most [`MAX_HOUSEHOLDS`] (a larger
+    /// number gives that many: [`District::try_generate`] refuses it).
     pub fn generate(households: usize, seed: u64, as_of: Date) -> District {
-        let n = households;
+        let n = households.min(MAX_HOUSEHOLDS);
         let cap = n.saturating_mul(3);
         let mut h_id = Vec::with_capacity(n);
         let mut h_reg = Vec::with_capacity(n);
@@ -652,6 +687,7 @@ pub fn arrow_bytes(table: &Table) -> usize {
 /// (90%) and `price` (8 to 23 yuan, in whole fen). Diners are 50 to 95, so
 /// some are too young. The same `(n, seed, as_of)` gives the same table.
 pub fn meals(n: usize, seed: u64, as_of: Date) -> Table {
+    let n = n.min(MAX_HOUSEHOLDS);
     let mut rng = SplitMix64::new(seed ^ 0xBB67_AE85_84CA_A73B);
     let (mut birth, mut kind, mut designated, mut price) = (
         Vec::with_capacity(n),

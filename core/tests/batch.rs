@@ -275,3 +275,82 @@ fn a_population_evaluated_on_another_date_agrees_with_one_by_one() {
         ),
     }
 }
+
+/// A household key on two rows is refused on both, each error naming the
+/// other row: the members cannot be given to either. Text and integer keys
+/// alike.
+#[test]
+fn a_household_key_on_two_rows_is_refused() {
+    let (mut cases, members) = tables();
+    cases.columns[0].1 = ColumnData::Text(vec![Some("a".into()), Some("a".into())]);
+    let on = day("2023-09-06");
+    let (pop, errors) = Population::build(
+        chengyang(),
+        "household",
+        &cases,
+        Some(&members),
+        "household_id",
+        on,
+    )
+    .unwrap();
+    let dup: Vec<&RowError> = errors
+        .iter()
+        .filter(|e| e.code == "duplicate_key")
+        .collect();
+    assert_eq!(dup.len(), 2, "{errors:?}");
+    assert_eq!((dup[0].row, dup[1].row), (0, 1));
+    assert!(dup
+        .iter()
+        .all(|e| e.msg.contains("rows 0 and 1") && e.loc == "household_id"));
+    let result = batch::evaluate(chengyang(), &pop, on, None, 1).unwrap();
+    assert_eq!(result.evaluated, vec![false, false]);
+
+    let ints = |v: Vec<i64>| ColumnData::Int(v.into_iter().map(Some).collect::<Vec<_>>().into());
+    let (mut cases, mut members) = tables();
+    cases.columns[0].1 = ints(vec![7, 7]);
+    members.columns[0].1 = ints(vec![7, 7, 7, 7]);
+    let (_, errors) = Population::build(
+        chengyang(),
+        "household",
+        &cases,
+        Some(&members),
+        "household_id",
+        on,
+    )
+    .unwrap();
+    assert_eq!(
+        errors.iter().filter(|e| e.code == "duplicate_key").count(),
+        2,
+        "{errors:?}"
+    );
+}
+
+/// A number that is not a decimal is `invalid_number`, money
+/// `invalid_money`: the same codes as one case read from JSON.
+#[test]
+fn bad_numbers_have_the_codes_of_one_case() {
+    let (cases, mut members) = tables();
+    members.columns.push((
+        "disability_grade".into(),
+        ColumnData::Text(vec![Some("x".into()), None, None, None]),
+    ));
+    members.columns[2].1 = ColumnData::Text(vec![None, Some("8OO".into()), None, None]);
+    let (_, errors) = Population::build(
+        chengyang(),
+        "household",
+        &cases,
+        Some(&members),
+        "household_id",
+        day("2023-09-06"),
+    )
+    .unwrap();
+    let codes: Vec<(&str, &str)> = errors.iter().map(|e| (e.loc.as_str(), e.code)).collect();
+    assert!(
+        codes.contains(&("members[0].disability_grade", "invalid_number")),
+        "{codes:?}"
+    );
+    assert!(
+        codes.contains(&("members[1].monthly_income", "invalid_money")),
+        "{codes:?}"
+    );
+}

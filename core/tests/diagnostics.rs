@@ -97,6 +97,24 @@ fn materialise(dir: &Path) -> PathBuf {
         if line.is_empty() || line.starts_with('#') {
             continue;
         }
+        // `link NAME TARGET`: a symbolic link; `fifo NAME`: a named pipe.
+        let words: Vec<&str> = line.split_whitespace().collect();
+        match words.as_slice() {
+            ["link", name, target] => {
+                #[cfg(unix)]
+                std::os::unix::fs::symlink(target, scratch.join(name)).expect("symlink");
+                continue;
+            }
+            ["fifo", name] => {
+                let made = std::process::Command::new("mkfifo")
+                    .arg(scratch.join(name))
+                    .status()
+                    .expect("mkfifo runs");
+                assert!(made.success(), "mkfifo");
+                continue;
+            }
+            _ => {}
+        }
         let (file, bytes) = line.split_once(' ').expect("FILE BYTES");
         let bytes: usize = bytes.trim().parse().expect("a byte count");
         let mut text = String::with_capacity(bytes);

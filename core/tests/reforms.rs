@@ -220,3 +220,118 @@ fn outcomes_of_a_reform_carry_its_hash() {
     assert_eq!(amount.as_deref(), Some("1200"));
     assert_eq!(twice.base_hash(), rules.hash());
 }
+
+/// Overrides obey the parameter's type, range and unit: negative money,
+/// fractions of a fen and a multiplier below its declared `min` are refused
+/// where they are given.
+#[test]
+fn overrides_obey_ranges_and_units() {
+    let rules = chengyang();
+    for (name, value, needle) in [
+        ("dibao_standard", "-1", "below the smallest value"),
+        ("dibao_standard", "1100.005", "fraction of a fen"),
+        ("tekun_multiplier", "-1.5", "below the smallest value"),
+        ("chain_min_canteens", "-3", "below the smallest value"),
+    ] {
+        match rules.reform(&Reform::new().set(name, value)) {
+            Err(Error::Reform(errors)) => {
+                assert_eq!(errors.len(), 1, "{name}={value}: {errors:?}");
+                assert_eq!(errors[0].loc, format!("overrides.{name}"));
+                assert!(errors[0].message.contains(needle), "{}", errors[0]);
+            }
+            Err(other) => panic!("{name}={value}: {other}"),
+            Ok(_) => panic!("{name}={value} was accepted"),
+        }
+    }
+    assert!(rules
+        .reform(&Reform::new().set("dibao_standard", "1100.50"))
+        .is_ok());
+}
+
+/// One reform sets a name once: a second value is an error, not a silent
+/// last-wins.
+#[test]
+fn a_name_set_twice_in_one_reform_is_refused() {
+    let rules = chengyang();
+    let r = Reform::new()
+        .set("dibao_standard", "1100")
+        .set("dibao_standard", "1200");
+    let Err(Error::Reform(errors)) = rules.reform(&r) else {
+        panic!("accepted");
+    };
+    assert_eq!(errors[0].loc, "overrides.dibao_standard");
+    let Err(errors) = Reform::from_pairs(["dibao_standard=1100", "dibao_standard=1200"]) else {
+        panic!("accepted");
+    };
+    assert_eq!(errors[0].loc, "set[1]");
+}
+
+/// An overlay cannot relabel the answer as another rule set's; with the
+/// same id and version it is a reform like any other.
+#[test]
+fn an_overlay_keeps_the_rule_sets_identity() {
+    let rules = chengyang();
+    let header = "[ruleset]\nid = \"another\"\nversion = \"9\"\nlabel = { zh = \"别的\", en = \"Another\" }\n";
+    let Err(Error::Load(e)) = rules.reform(&Reform::new().overlay("x.toml", header)) else {
+        panic!("an overlay renamed the rule set");
+    };
+    assert!(
+        e.render()
+            .contains("may not change the rule set's id or version"),
+        "{}",
+        e.render()
+    );
+    let same = format!(
+        "[ruleset]\nid = \"{}\"\nversion = \"{}\"\nlabel = {{ zh = \"别的\", en = \"Another\" }}\n",
+        rules.id(),
+        rules.version()
+    );
+    let r = rules
+        .reform(&Reform::new().overlay("x.toml", same))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(r.id(), rules.id());
+    assert_eq!(r.version(), format!("{}+reform", rules.version()));
+}
+
+/// Every answer under a reform or an overlay says so, first among its
+/// assumptions, in Chinese and English, with the reform's hash.
+#[test]
+fn answers_under_a_reform_say_so() {
+    let rules = chengyang();
+    let overlay = rules
+        .sources()
+        .text("tables/meal_rate_by_age.toml")
+        .unwrap()
+        .to_string();
+    for reform in [
+        Reform::new().set("dibao_standard", "1100"),
+        Reform::new().overlay("tables/meal_rate_by_age.toml", overlay),
+    ] {
+        let reformed = rules.reform(&reform).unwrap_or_else(|e| panic!("{e}"));
+        let outcome = reformed
+            .evaluate_json("household", &household_800(), day("2023-09-06"), None)
+            .expect("evaluates");
+        let j = outcome.to_json();
+        let first = &j["assumptions"][0];
+        assert_eq!(first["kind"], "reform", "{j}");
+        assert!(first["text"]["zh"].as_str().unwrap().contains("改革"));
+        assert!(first["text"]["en"]
+            .as_str()
+            .unwrap()
+            .contains(&reform.hash()));
+        assert_eq!(j["programs"]["dibao"]["assumptions"][0]["kind"], "reform");
+        assert!(outcome.explain(bangfu::Lang::Zh).contains("按改革方案计算"));
+        assert!(outcome
+            .explain(bangfu::Lang::En)
+            .contains("computed under a reform"));
+    }
+    let plain = rules
+        .evaluate_json("household", &household_800(), day("2023-09-06"), None)
+        .expect("evaluates")
+        .to_json();
+    assert!(plain["assumptions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|a| a["kind"] != "reform"));
+}

@@ -28,7 +28,6 @@ pub enum Kind {
     /// The reform does not fit the rule set (400).
     InvalidReform,
     /// Meal records are not CSV (400).
-    InvalidCsv,
     /// The body is not the Arrow IPC streams expected (400).
     InvalidArrow,
     /// The case's fields fit no entity, or several (400).
@@ -78,10 +77,8 @@ impl Kind {
     pub fn status(self) -> StatusCode {
         use Kind::*;
         match self {
-            InvalidInput | InvalidJson | InvalidQuery | InvalidReform | InvalidCsv
-            | InvalidArrow | AmbiguousCase | ProgramRequired | WrongEntity => {
-                StatusCode::BAD_REQUEST
-            }
+            InvalidInput | InvalidJson | InvalidQuery | InvalidReform | InvalidArrow
+            | AmbiguousCase | ProgramRequired | WrongEntity => StatusCode::BAD_REQUEST,
             Unauthorized => StatusCode::UNAUTHORIZED,
             UnknownRuleset | UnknownProgram | UnknownEntity | NotFound => StatusCode::NOT_FOUND,
             MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
@@ -104,7 +101,6 @@ impl Kind {
             InvalidJson => "invalid_json",
             InvalidQuery => "invalid_query",
             InvalidReform => ReformError::CODE,
-            InvalidCsv => "invalid_csv",
             InvalidArrow => "invalid_arrow",
             AmbiguousCase => "ambiguous_case",
             ProgramRequired => "program_required",
@@ -137,7 +133,6 @@ impl Kind {
             InvalidJson => ("The body is not valid JSON", "请求体不是有效的 JSON"),
             InvalidQuery => ("Invalid query parameter", "查询参数有误"),
             InvalidReform => ("Invalid reform", "改革方案有误"),
-            InvalidCsv => ("The records are not valid CSV", "记录不是有效的 CSV"),
             InvalidArrow => (
                 "The body is not the Arrow IPC streams expected",
                 "请求体不是所需的 Arrow IPC 流",
@@ -315,10 +310,12 @@ impl Problem {
     /// Input errors: every one in `errors`, the first one's code and place
     /// at the top; the detail as the command line writes it.
     pub fn input(what: &str, errors: &[InputError]) -> Problem {
+        let n = errors.len();
         let detail = if what == "records" {
-            crate::present::input_errors(what, "invalid records", crate::read::RECORDS_NOTE, errors)
+            let note = "; lines of the records, the header is line 1";
+            crate::present::input_errors(what, "invalid records", n, note, errors)
         } else {
-            crate::present::input_errors(what, "invalid input", "", errors)
+            crate::present::input_errors(what, "invalid input", n, "", errors)
         };
         let detail = detail.trim_end();
         let mut p = Problem::new(Kind::InvalidInput, detail);

@@ -398,6 +398,11 @@ pub async fn settle(
     let rules = rules_for(&app, &id, &q).await?;
     let month = q.required("month", "YYYY-MM")?.to_string();
     let strict = q.flag("strict")?;
+    let lang = match q.one("lang")? {
+        None => bangfu::Lang::Zh,
+        Some(l) => bangfu::Lang::parse(l)
+            .ok_or_else(|| Problem::query("lang", format!("`{l}` is not zh or en")))?,
+    };
     let csv = match q.one("format")? {
         None | Some("json") => false,
         Some("csv") => true,
@@ -424,22 +429,31 @@ pub async fn settle(
     request::content_type(&headers, &[CSV])?;
     let _permit = app.batch_gate.admit("batches")?;
     let bytes = request::body(&headers, body, app.limits.max_batch_body).await?;
-    let records = read::records(&bytes)
-        .map_err(|e| Problem::new(Kind::InvalidCsv, format!("records: {e}")).at(e.loc()))?;
-    let n = u64::try_from(records.len()).unwrap_or(u64::MAX);
     let decider = rules.clone();
+    let limits = bangfu::settle::Limits {
+        max_bytes: u64::try_from(bytes.len()).unwrap_or(u64::MAX),
+        ..bangfu::settle::Limits::default()
+    };
     let settled = tokio::task::spawn_blocking(move || {
-        bangfu::settle::settle(&decider, &program, &month, &records, strict)
+        bangfu::settle::settle_csv(&decider, &program, &month, &bytes[..], strict, &limits)
     })
     .await
     .map_err(|e| Problem::new(Kind::Internal, format!("settle: {e}")))?
     .map_err(|e| Problem::error("records", &e))?;
+    let n = u64::try_from(settled.len()).unwrap_or(u64::MAX);
+    let mut out = Vec::new();
+    let written = if csv {
+        settled.write_csv(&mut out, lang)
+    } else {
+        settled.write_json(&mut out)
+    };
+    written.map_err(|e| Problem::new(Kind::Internal, format!("settlement: {e}")))?;
+    let text = String::from_utf8(out)
+        .map_err(|e| Problem::new(Kind::Internal, format!("settlement: {e}")))?;
     Ok(if csv {
-        let text = present::settlement_csv(&settled)
-            .map_err(|e| Problem::new(Kind::Internal, format!("csv: {e}")))?;
         decided(&rules, n, "text/csv; charset=utf-8", text)
     } else {
-        decided(&rules, n, JSON, present::settlement(&settled))
+        decided(&rules, n, JSON, text)
     })
 }
 

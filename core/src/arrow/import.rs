@@ -399,6 +399,11 @@ fn texts(array: &dyn Array, out: &mut Vec<Option<String>>) {
     } else if let Some(a) = array.as_string_view_opt() {
         out.extend(a.iter().map(|s| s.map(str::to_string)));
     } else if let Some(dict) = array.as_any_dictionary_opt() {
+        if dict.values().is_empty() {
+            // No value to point to: every row is null.
+            out.extend(std::iter::repeat_n(None, array.len()));
+            return;
+        }
         let mut values = Vec::with_capacity(dict.values().len());
         texts(dict.values().as_ref(), &mut values);
         let keys = dict.normalized_keys();
@@ -423,6 +428,11 @@ fn dictionary(array: &dyn Array, values: &mut Vec<String>, keys: &mut Vec<Option
         keys.extend(std::iter::repeat_n(None, array.len()));
         return;
     };
+    if dict.values().is_empty() {
+        // No value to point to: every row is null.
+        keys.extend(std::iter::repeat_n(None, array.len()));
+        return;
+    }
     let mut chunk_values = Vec::with_capacity(dict.values().len());
     texts(dict.values().as_ref(), &mut chunk_values);
     let mut index: std::collections::HashMap<String, u32> = values

@@ -99,6 +99,33 @@ fn converts_every_kind_across_batches() {
     assert_eq!(t.column("note"), Some(&ColumnData::Text(vec![None; 4])));
 }
 
+/// A dictionary column whose dictionary is empty (every row null, as a
+/// column of defaults often is) reads as nulls, as a plain column would.
+#[test]
+fn an_empty_dictionary_reads_as_nulls() {
+    use arrow_array::types::Int32Type;
+    use arrow_array::DictionaryArray;
+    let empty = || {
+        DictionaryArray::<Int32Type>::try_new(
+            Int32Array::from(vec![None, None, None]),
+            Arc::new(StringArray::from(Vec::<&str>::new())),
+        )
+        .unwrap()
+    };
+    let b = batch(vec![
+        ("kind", Arc::new(empty()) as ArrayRef),
+        ("note", Arc::new(empty()) as ArrayRef),
+    ]);
+    let out = run(vec![b.clone(), b]).unwrap();
+    assert_eq!(out.rows, 6);
+    let kind = out.table.column("kind").unwrap();
+    assert!((0..6).all(|r| kind.text(r).is_none()));
+    assert_eq!(
+        out.table.column("note"),
+        Some(&ColumnData::Text(vec![None; 6]))
+    );
+}
+
 /// Dictionaries that differ from chunk to chunk are merged; a decimal
 /// too wide for 64 bits turns the column into decimals, values kept.
 #[test]

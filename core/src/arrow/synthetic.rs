@@ -31,6 +31,7 @@ pub struct District {
 /// # Errors
 /// An Arrow error, which the fixed schema does not cause.
 pub fn district(n: usize, seed: u64, as_of: Date) -> Result<District, ArrowError> {
+    too_large(n)?;
     let d = crate::synthetic::District::generate(n, seed, as_of);
     Ok(District {
         households: table_batch(&d.households)?,
@@ -44,7 +45,14 @@ pub fn district(n: usize, seed: u64, as_of: Date) -> Result<District, ArrowError
 /// # Errors
 /// An Arrow error, which the fixed schema does not cause.
 pub fn meals(n: usize, seed: u64, as_of: Date) -> Result<RecordBatch, ArrowError> {
+    too_large(n)?;
     table_batch(&crate::synthetic::meals(n, seed, as_of))
+}
+
+/// Refuses more rows than the synthetic district is generated with.
+fn too_large(n: usize) -> Result<(), ArrowError> {
+    crate::synthetic::check_size(n, "n")
+        .map_err(|e| ArrowError::InvalidArgumentError(e.to_string()))
 }
 
 #[cfg(test)]
@@ -64,5 +72,7 @@ mod tests {
         let c = district(2000, 8, on).unwrap();
         assert_ne!(a.members, c.members);
         assert_eq!(meals(100, 1, on).unwrap().num_rows(), 100);
+        assert!(district(usize::MAX, 1, on).is_err());
+        assert!(meals(100_000_000_000, 1, on).is_err());
     }
 }

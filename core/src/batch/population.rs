@@ -4,7 +4,7 @@
 use super::*;
 use crate::date::Date;
 use crate::plan::{InputPlan, Plan};
-use crate::run::input::{check_value, choice};
+use crate::run::input::{check_value, choice, printable};
 use crate::run::runner::EvalError;
 use crate::value::{Type, Value};
 use crate::{money, Decimal, RuleSet};
@@ -56,7 +56,7 @@ pub(super) enum KeyIndex<'a> {
     /// a cursor that follows members stored in case order, else by binary
     /// search.
     Sorted(&'a [i64]),
-    /// Any other integer keys (the last row of a duplicated key wins).
+    /// Any other integer keys (a key on two rows is refused).
     Ints(&'a HashMap<i64, usize>),
     /// Keys as text.
     Text(&'a HashMap<String, usize>),
@@ -86,6 +86,12 @@ pub(super) fn cell(
     row: usize,
     as_of: Date,
 ) -> Result<Option<Value>, (&'static str, String)> {
+    // The same codes as one case read from JSON.
+    let not_decimal = if input.ty == Type::Money {
+        "invalid_money"
+    } else {
+        "invalid_number"
+    };
     let v = match (col, &input.ty) {
         (ColumnData::Decimal(v), Type::Money | Type::Number(_)) => {
             v.get(row).copied().flatten().map(Value::Num)
@@ -94,7 +100,7 @@ pub(super) fn cell(
             None => None,
             Some(x) => Some(Value::Num(fixed_decimal(x, *s).ok_or_else(|| {
                 (
-                    "invalid_money",
+                    not_decimal,
                     format!("{x} with {s} decimals is not an exact decimal"),
                 )
             })?)),
@@ -126,7 +132,10 @@ pub(super) fn cell(
                 })?),
                 Type::Money | Type::Number(_) => {
                     Value::Num(money::parse_decimal(s).ok_or_else(|| {
-                        ("invalid_money", format!("`{s}` is not a decimal number"))
+                        (
+                            not_decimal,
+                            format!("`{}` is not a decimal number", printable(s)),
+                        )
                     })?)
                 }
                 Type::Bool => match s.trim() {
@@ -174,6 +183,51 @@ pub(super) fn unknown_columns<'t>(
             code: "unknown_field",
             msg: format!("column `{name}` is not an input of {whose}"),
         })
+}
+
+/// A key found on a second row: the key, that row, the first row.
+type Repeat = (String, usize, usize);
+
+/// Keys to rows, and the rows whose key an earlier row has.
+fn unique_keys<K: std::hash::Hash + Eq + std::fmt::Display>(
+    keys: impl Iterator<Item = (K, usize)>,
+) -> (HashMap<K, usize>, Vec<Repeat>) {
+    let mut map = HashMap::new();
+    let mut twice = Vec::new();
+    for (k, row) in keys {
+        match map.get(&k) {
+            Some(&first) => twice.push((k.to_string(), row, first)),
+            None => {
+                map.insert(k, row);
+            }
+        }
+    }
+    (map, twice)
+}
+
+/// A household key on two rows cannot say whose the members are: both rows
+/// are refused, each error naming the other.
+fn repeated_keys(twice: &[Repeat], key: &str, valid: &mut [bool], errors: &mut Vec<RowError>) {
+    for (k, row, first) in twice {
+        for (at, other) in [(*first, *row), (*row, *first)] {
+            if let Some(v) = valid.get_mut(at) {
+                *v = false;
+            }
+            errors.push(RowError {
+                table: "households",
+                row: at,
+                household: Some(at),
+                loc: key.to_string(),
+                code: "duplicate_key",
+                msg: format!(
+                    "`{key}` {} is on rows {} and {}: each household once, or its members cannot be told apart",
+                    printable(k),
+                    at.min(other),
+                    at.max(other)
+                ),
+            });
+        }
+    }
 }
 
 /// A cell's value, or the `missing` error when it is empty and the input
@@ -256,7 +310,7 @@ impl Population {
             errors.extend(unknown_columns("members", mt, &known, &whose));
         }
         let mut collections = Vec::new();
-        for coll in &ent.collections {
+        for (ci, coll) in ent.collections.iter().enumerate() {
             let member = &plan.entities[coll.entity];
             // The case of each member row, then the rows of each case in
             // table order (a counting sort).
@@ -272,15 +326,21 @@ impl Population {
                         Some(KeyIndex::Sorted(hk.values()))
                     }
                     (Some(ColumnData::Int(hk)), Some(ColumnData::Int(_))) => {
-                        ints = (0..n)
-                            .filter_map(|r| hk.get(r).map(|k| (k, r)))
-                            .collect::<HashMap<i64, usize>>();
+                        let (map, twice) =
+                            unique_keys((0..n).filter_map(|r| hk.get(r).map(|k| (k, r))));
+                        ints = map;
+                        if ci == 0 {
+                            repeated_keys(&twice, key, &mut valid, &mut errors);
+                        }
                         Some(KeyIndex::Ints(&ints))
                     }
                     (Some(c), _) => {
-                        text = (0..n)
-                            .filter_map(|r| c.key(r).map(|k| (k, r)))
-                            .collect::<HashMap<String, usize>>();
+                        let (map, twice) =
+                            unique_keys((0..n).filter_map(|r| c.key(r).map(|k| (k, r))));
+                        text = map;
+                        if ci == 0 {
+                            repeated_keys(&twice, key, &mut valid, &mut errors);
+                        }
                         Some(KeyIndex::Text(&text))
                     }
                     (None, _) => {

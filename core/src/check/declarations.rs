@@ -10,7 +10,7 @@ use super::{index_of, text_of, type_of_name, Diags, Item, Merged, MAX_ITEMS};
 use crate::diagnostic::Code;
 use crate::plan::*;
 use crate::syntax;
-use crate::value::Type;
+use crate::value::{Type, Value};
 use std::collections::HashMap;
 use std::ops::Range;
 use toml::Spanned;
@@ -47,6 +47,17 @@ pub(crate) fn compile(
     let header_plan = match &header {
         Some((hfile, header)) => {
             let h = header.get_ref();
+            for (what, text) in [("id", &h.id), ("version", &h.version)] {
+                if text.trim().is_empty() {
+                    diags.help(
+                        *hfile,
+                        header.span(),
+                        Code::InvalidValue,
+                        format!("the rule set's {what} is empty"),
+                        "every answer names the rule set by id and version: give both",
+                    );
+                }
+            }
             check_labels(
                 h.label.as_ref(),
                 *hfile,
@@ -146,11 +157,59 @@ pub(crate) fn compile(
             .map(|(u, t)| (u.clone(), super::text_of(Some(t), u)))
             .collect(),
     };
-    super::segments::build(&mut plan, c.diags);
+    let spans: Vec<(usize, std::ops::Range<usize>)> = merged
+        .parameters
+        .iter()
+        .map(|p| (p.file, p.name_span.clone()))
+        .collect();
+    super::segments::build(&mut plan, &spans, c.diags);
     Some(plan)
 }
 
 impl Compiler<'_, '_> {
+    /// An input's `min` is not above its `max`, and its `default` lies
+    /// between them and, for money, is whole fen.
+    fn check_input_bounds(
+        &mut self,
+        file: usize,
+        name: &str,
+        id: &syntax::InputDecl,
+        ty: &Type,
+        (min, max, default): (Option<Value>, Option<Value>, Option<Value>),
+    ) {
+        if let (Some(Value::Num(lo)), Some(Value::Num(hi)), Some(at)) = (min, max, &id.max) {
+            if lo > hi {
+                self.diags.push(
+                    file,
+                    at.span(),
+                    Code::InvalidValue,
+                    format!("input `{name}`: `max` {hi} is below `min` {lo}"),
+                );
+            }
+        }
+        let (Some(Value::Num(d)), Some(at)) = (default, &id.default) else {
+            return;
+        };
+        let problem = if *ty == Type::Money && d.normalize().scale() > 2 {
+            Some(format!("has a fraction of a fen ({d})"))
+        } else {
+            match (min, max) {
+                (Some(Value::Num(lo)), _) if d < lo => Some(format!("{d} is below its `min` {lo}")),
+                (_, Some(Value::Num(hi))) if d > hi => Some(format!("{d} is above its `max` {hi}")),
+                _ => None,
+            }
+        };
+        if let Some(problem) = problem {
+            self.diags.help(
+                file,
+                at.span(),
+                Code::InvalidValue,
+                format!("the default of input `{name}` {problem}"),
+                "a default must be a value the input accepts",
+            );
+        }
+    }
+
     pub(super) fn enum_plan(&mut self, e: &Item<syntax::EnumDecl>) -> EnumPlan {
         let d = e.decl.get_ref();
         let mut variants: Vec<(String, Text)> = Vec::new();
@@ -297,6 +356,7 @@ impl Compiler<'_, '_> {
             let min = bound(&id.min, self);
             let max = bound(&id.max, self);
             let default = bound(&id.default, self);
+            self.check_input_bounds(e.file, name.get_ref(), id, &ty, (min, max, default));
             if names
                 .insert(name.get_ref().clone(), Target::Input(inputs.len()))
                 .is_some()

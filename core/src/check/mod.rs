@@ -156,6 +156,23 @@ pub(crate) fn load(
             .help("add `[ruleset]` with `id` and `version` to ruleset.toml"),
         );
     }
+    let mut example_ids: HashMap<&str, usize> = HashMap::new();
+    let mut repeated = Vec::new();
+    for (file, decl) in &merged.examples {
+        if let Some(first) = example_ids.insert(decl.get_ref().id.as_str(), *file) {
+            repeated.push((*file, decl.span(), decl.get_ref().id.clone(), first));
+        }
+    }
+    for (file, span, id, first) in repeated {
+        let first = diags.path(first).to_string();
+        diags.help(
+            file,
+            span,
+            Code::DuplicateDefinition,
+            format!("worked example `{id}` is defined twice (first in {first})"),
+            "give each worked example its own id",
+        );
+    }
     overrides::apply_overrides(&mut merged, overrides, &mut diags);
     let hash = sources.content_hash();
     let plan = declarations::compile(merged.header.take(), hash, &mut merged, &mut diags);
@@ -211,8 +228,30 @@ fn merge(
                     "keep one [ruleset] header per rule set",
                 );
             } else {
-                merged.header = Some((file, header));
+                // An overlay answers as a reform of the rule set it
+                // changes: it cannot take another id or version.
+                let (base, h) = (&merged.header, header.get_ref());
+                let same = base.as_ref().is_some_and(|(_, b)| {
+                    b.get_ref().id == h.id && b.get_ref().version == h.version
+                });
+                if !same {
+                    diags.help(
+                        file,
+                        header.span(),
+                        Code::InvalidValue,
+                        "an overlay may not change the rule set's id or version",
+                        "remove [ruleset] from the overlay: answers under it are marked `+reform` with the overlay's hash",
+                    );
+                }
             }
+        } else if overlay {
+            diags.help(
+                file,
+                header.span(),
+                Code::InvalidValue,
+                "an overlay may not declare the rule set's id or version",
+                "remove [ruleset] from the overlay",
+            );
         } else {
             merged.header = Some((file, header));
         }

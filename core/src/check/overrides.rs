@@ -29,6 +29,8 @@ pub(crate) fn apply_overrides(merged: &mut Merged, overrides: &[Override], diags
             toml::Value::Integer(i)
         } else if o.value == "true" || o.value == "false" {
             toml::Value::Boolean(o.value == "true")
+        } else if let Some(d) = crate::date::Date::parse(&o.value) {
+            toml_date(d)
         } else {
             toml::Value::String(o.value.clone())
         };
@@ -43,19 +45,20 @@ pub(crate) fn apply_overrides(merged: &mut Merged, overrides: &[Override], diags
             .history
             .first()
             .map(|v| v.get_ref().from.clone())
-            .unwrap_or_else(|| Spanned::new(0..0, toml::Value::String("1900-01-01".into())));
+            .unwrap_or_else(|| {
+                let start = crate::date::Date::from_ymd(1900, 1, 1)
+                    .map_or(toml::Value::String("1900-01-01".into()), toml_date);
+                Spanned::new(0..0, start)
+            });
         let from = match o.from {
-            Some(d) => Spanned::new(0..0, toml::Value::String(d.to_string())),
+            Some(d) => Spanned::new(0..0, toml_date(d)),
             None => start,
         };
         if let Some(cut) = o.from {
             // Keep versions that start before the reform date. Explicit ends
             // after it are cut back; the latest kept version, which ran on
             // until the next one, now ends the day before the reform.
-            let until = Spanned::new(
-                0..0,
-                toml::Value::String(cut.add_days(-1).unwrap_or(cut).to_string()),
-            );
+            let until = Spanned::new(0..0, toml_date(cut.add_days(-1).unwrap_or(cut)));
             let mut kept: Vec<Spanned<syntax::ParamVersion>> = std::mem::take(&mut decl.history)
                 .into_iter()
                 .filter(|v| version_from(v.get_ref()).is_some_and(|s| s < cut))
@@ -103,6 +106,10 @@ pub(crate) fn check_override(plan: &crate::plan::Plan, o: &Override) -> Result<(
     let value = match (&p.ty, o.value.as_str()) {
         (Type::Bool, "true" | "false") => toml::Value::Boolean(o.value == "true"),
         (Type::Bool, _) => return Err(format!("\"{}\" is not true or false", o.value)),
+        (Type::Date, text) => match crate::date::Date::parse(text) {
+            Some(d) => toml_date(d),
+            None => return Err(format!("\"{text}\" is not a date (YYYY-MM-DD)")),
+        },
         _ => toml::Value::String(o.value.clone()),
     };
     let mut diags = Diags {
@@ -110,20 +117,23 @@ pub(crate) fn check_override(plan: &crate::plan::Plan, o: &Override) -> Result<(
         list: Vec::new(),
     };
     let what = "the value";
-    typed_value(
+    let typed = typed_value(
         &Spanned::new(0..0, value),
         &p.ty,
-        false,
+        p.integer,
         &plan.enums,
         0,
         what,
         &mut diags,
     )
-    .map(|_| ())
     .ok_or_else(|| {
         diags.list.first().map_or_else(
             || format!("\"{}\" does not fit", o.value),
             |d| d.message.clone(),
         )
-    })
+    })?;
+    match p.misfit(typed) {
+        Some(problem) => Err(problem),
+        None => Ok(()),
+    }
 }

@@ -128,6 +128,7 @@ impl Compiler<'_, '_> {
                 format!("parameter `{}` has no history", p.name),
             );
         }
+        let (min, max) = self.param_range(p, &ty, integer);
         let mut versions: Vec<ParamVersion> = Vec::new();
         for v in &d.history {
             let vd = v.get_ref();
@@ -212,6 +213,30 @@ impl Compiler<'_, '_> {
                     ParamRule::Fixed(Value::Missing)
                 }
             };
+            if let (ParamRule::Fixed(value), Some(span)) =
+                (&rule, vd.value.as_ref().map(Spanned::span))
+            {
+                let probe = ParamPlan {
+                    name: p.name.as_str().into(),
+                    ty: ty.clone(),
+                    unit: None,
+                    label: Text::default(),
+                    versions: Vec::new(),
+                    deps: Vec::new(),
+                    integer,
+                    min,
+                    max,
+                };
+                if let Some(problem) = probe.misfit(*value) {
+                    self.diags.help(
+                        p.file,
+                        span,
+                        Code::InvalidValue,
+                        problem,
+                        "money is whole fen, at least 0 unless the parameter declares a lower `min`",
+                    );
+                }
+            }
             if let Some(f) = from {
                 versions.push(ParamVersion {
                     from: f,
@@ -250,7 +275,73 @@ impl Compiler<'_, '_> {
             label: text_of(d.label.as_ref(), &p.name),
             versions,
             deps: Vec::new(),
+            integer,
+            min,
+            max,
         }
+    }
+
+    /// The parameter's range: its `min` and `max` (money: `min` 0 when not
+    /// declared), each checked; `min` above `max` is refused.
+    fn param_range(
+        &mut self,
+        p: &Item<syntax::ParameterDecl>,
+        ty: &Type,
+        integer: bool,
+    ) -> (Option<Value>, Option<Value>) {
+        let d = p.decl.get_ref();
+        let mut bound = |v: &Option<Spanned<toml::Value>>, what: &str| {
+            let v = v.as_ref()?;
+            if !ty.is_numeric() {
+                self.diags.help(
+                    p.file,
+                    v.span(),
+                    Code::InvalidValue,
+                    format!("`{what}` is only for money and numbers"),
+                    format!("remove `{what}`"),
+                );
+                return None;
+            }
+            let value = typed_value(
+                v,
+                ty,
+                integer,
+                &self.enums,
+                p.file,
+                &format!("`{what}`"),
+                self.diags,
+            )?;
+            if let (Type::Money, Value::Num(x)) = (ty, value) {
+                if x.normalize().scale() > 2 {
+                    self.diags.push(
+                        p.file,
+                        v.span(),
+                        Code::InvalidValue,
+                        format!("`{what}` {x} has a fraction of a fen"),
+                    );
+                }
+            }
+            Some(value)
+        };
+        let min = bound(&d.min, "min");
+        let max = bound(&d.max, "max");
+        if let (Some(Value::Num(lo)), Some(Value::Num(hi)), Some(span)) =
+            (min, max, d.max.as_ref().map(Spanned::span))
+        {
+            if lo > hi {
+                self.diags.push(
+                    p.file,
+                    span,
+                    Code::InvalidValue,
+                    format!("`max` {hi} is below `min` {lo}"),
+                );
+            }
+        }
+        let min = match (min, ty) {
+            (None, Type::Money) => Some(Value::Num(rust_decimal::Decimal::ZERO)),
+            (m, _) => m,
+        };
+        (min, max)
     }
 
     pub(super) fn compile_derived(&mut self, merged: &Merged) {

@@ -163,6 +163,15 @@ impl Compiler<'_, '_> {
                         rounding: None,
                     },
                 );
+                if cd.id.get_ref().trim().is_empty() {
+                    self.diags.help(
+                        p.file,
+                        cd.id.span(),
+                        Code::InvalidValue,
+                        "a condition's id is empty",
+                        "give the condition an id: explanations and rejected records name it",
+                    );
+                }
                 check_labels(
                     cd.label.as_ref(),
                     p.file,
@@ -239,12 +248,61 @@ impl Compiler<'_, '_> {
                     a,
                 )
             });
+            if let (Some(s), Some(ent)) = (&d.settlement, self.entities.get(entity)) {
+                let sd = s.get_ref();
+                let is_input = |n: &str| ent.inputs.iter().any(|i| i.name == n);
+                let columns = [(&sd.date, "date"), (&sd.person, "person")];
+                for (col, what) in columns {
+                    if is_input(col.get_ref()) {
+                        self.diags.help(
+                            p.file,
+                            col.span(),
+                            Code::InvalidValue,
+                            format!(
+                                "the settlement's {what} column `{}` is also an input of {}",
+                                col.get_ref(),
+                                ent.name
+                            ),
+                            "name a column of the records that is not an input",
+                        );
+                    }
+                }
+                let known =
+                    |n: &str| n == sd.date.get_ref() || n == sd.person.get_ref() || is_input(n);
+                for u in &sd.unique {
+                    if !known(u.get_ref()) {
+                        self.diags.help(
+                            p.file,
+                            u.span(),
+                            Code::UnknownName,
+                            format!("`{}` is not a column of the records", u.get_ref()),
+                            "name the date or person column, or an input of the entity",
+                        );
+                    }
+                }
+                for u in &sd.person_inputs {
+                    if !is_input(u.get_ref()) {
+                        self.diags.help(
+                            p.file,
+                            u.span(),
+                            Code::UnknownName,
+                            format!("`{}` is not an input of {}", u.get_ref(), ent.name),
+                            "name an input of the entity",
+                        );
+                    }
+                }
+            }
             let settlement = d.settlement.as_ref().map(|s| {
                 let sd = s.get_ref();
                 SettlementPlan {
                     date: sd.date.get_ref().clone(),
                     person: sd.person.get_ref().clone(),
                     unique: sd.unique.iter().map(|u| u.get_ref().clone()).collect(),
+                    person_inputs: sd
+                        .person_inputs
+                        .iter()
+                        .map(|u| u.get_ref().clone())
+                        .collect(),
                 }
             });
             self.programs.push(ProgramPlan {

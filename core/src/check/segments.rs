@@ -8,12 +8,18 @@
 
 use super::Diags;
 use crate::date::Date;
-use crate::diagnostic::{Code, Diagnostic};
+use crate::diagnostic::Code;
 use crate::plan::*;
 use crate::run::node::{eval_node, Env};
 use crate::value::Value;
 
-pub(crate) fn build(plan: &mut Plan, diags: &mut Diags<'_>) {
+/// Cuts time into segments and computes derived parameters; `spans` gives
+/// each parameter's file and name, where its problems are reported.
+pub(crate) fn build(
+    plan: &mut Plan,
+    spans: &[(usize, std::ops::Range<usize>)],
+    diags: &mut Diags<'_>,
+) {
     let mut cuts: Vec<Date> = Vec::new();
     for p in &plan.params {
         for v in &p.versions {
@@ -51,10 +57,29 @@ pub(crate) fn build(plan: &mut Plan, diags: &mut Diags<'_>) {
                         Value::Missing
                     } else {
                         let env = Env::params_only(&params, start);
+                        let (file, span) = spans.get(pi).cloned().unwrap_or((usize::MAX, 0..0));
                         match eval_node(node, &env) {
-                            Ok(v) => v,
+                            Ok(v) => match p.misfit(v) {
+                                None => v,
+                                Some(problem) => {
+                                    diags.help(
+                                        file,
+                                        span,
+                                        Code::InvalidValue,
+                                        format!("derived parameter `{}` on {start}: {problem}", p.name),
+                                        "check the values it is derived from, and its formula's rounding",
+                                    );
+                                    Value::Missing
+                                }
+                            },
                             Err(e) => {
-                                diags.list.push(Diagnostic::new(Code::InvalidValue, format!("derived parameter `{}` cannot be computed for {start}: {e}", p.name)));
+                                diags.help(
+                                    file,
+                                    span,
+                                    Code::InvalidValue,
+                                    format!("derived parameter `{}` cannot be computed for {start}: {e}", p.name),
+                                    "the values it is derived from are too large to compute exactly",
+                                );
                                 Value::Missing
                             }
                         }

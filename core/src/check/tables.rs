@@ -200,24 +200,38 @@ impl Compiler<'_, '_> {
         let file = t.file;
         let mut order: Vec<usize> = (0..bands.len()).collect();
         order.sort_by(|&a, &b| lo_key(&bands[a].0).cmp(&lo_key(&bands[b].0)));
-        // Overlaps: compare each band with every later one (tables are small).
+        // Overlaps: in order of lower bound, a band overlaps an earlier one
+        // exactly when it starts below the furthest upper bound reached so
+        // far, so one walk (after the sort, O(n log n)) finds them; each
+        // overlapping row is reported once, with the row reaching furthest.
         if unique {
-            for i in 0..bands.len() {
-                for j in i + 1..bands.len() {
+            let mut furthest: Option<usize> = None;
+            for &j in &order {
+                if let Some(i) = furthest {
                     if overlap(&bands[i].0, &bands[j].0) {
+                        let (a, b) = (i.min(j), i.max(j));
                         self.diags.help(
                             file,
-                            bands[j].1.clone(),
+                            bands[b].1.clone(),
                             Code::TableOverlap,
                             format!(
                                 "rows {} and {} of table `{}` both match some keys",
-                                i + 1,
-                                j + 1,
+                                a + 1,
+                                b + 1,
                                 t.name
                             ),
                             "make the bands disjoint, or use hit = \"first\"",
                         );
                     }
+                }
+                let reaches_further =
+                    furthest.is_none_or(|i| match (bands[i].0.hi, bands[j].0.hi) {
+                        (None, _) => false,
+                        (Some(_), None) => true,
+                        (Some(a), Some(b)) => max_hi(a, b) == b && a != b,
+                    });
+                if reaches_further {
+                    furthest = Some(j);
                 }
             }
         }

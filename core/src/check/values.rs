@@ -9,7 +9,22 @@ use crate::value::{Type, Value};
 use rust_decimal::Decimal;
 use toml::Spanned;
 
-/// Reads a date written as a TOML date or a `YYYY-MM-DD` string.
+/// A date as a TOML date value.
+pub(crate) fn toml_date(d: Date) -> toml::Value {
+    let (year, month, day) = d.ymd();
+    toml::Value::Datetime(toml::value::Datetime {
+        date: Some(toml::value::Date {
+            year: u16::try_from(year).unwrap_or(0),
+            month: u8::try_from(month).unwrap_or(0),
+            day: u8::try_from(day).unwrap_or(0),
+        }),
+        time: None,
+        offset: None,
+    })
+}
+
+/// Reads a date written as a TOML date. A date written as a string
+/// (`"2023-01-01"`) is read, and reported: one way to write a date.
 pub(crate) fn date_value(
     v: &Spanned<toml::Value>,
     file: usize,
@@ -20,7 +35,20 @@ pub(crate) fn date_value(
         toml::Value::Datetime(dt) if dt.time.is_none() && dt.offset.is_none() => dt
             .date
             .and_then(|d| Date::from_ymd(i32::from(d.year), u32::from(d.month), u32::from(d.day))),
-        toml::Value::String(s) => Date::parse(s),
+        toml::Value::String(s) => {
+            let d = Date::parse(s);
+            if d.is_some() {
+                diags.help(
+                    file,
+                    v.span(),
+                    Code::InvalidValue,
+                    format!("{what} is a date written as a string"),
+                    format!("write the TOML date without quotes: {s}"),
+                );
+                return d;
+            }
+            None
+        }
         _ => None,
     };
     if parsed.is_none() {

@@ -55,6 +55,7 @@ fn program_assumptions(plan: &Plan, segment: &Segment, pi: usize) -> Vec<Assumpt
                 kind: "parameter",
                 name: plan.params[q].name.clone(),
                 note: version.citation.note.clone().unwrap_or_else(|| "".into()),
+                text: None,
             })
         })
         .collect();
@@ -69,6 +70,7 @@ fn program_assumptions(plan: &Plan, segment: &Segment, pi: usize) -> Vec<Assumpt
                 kind: "formula",
                 name: format!("{owner}.{}", comp.name).into(),
                 note: note.clone(),
+                text: None,
             });
         }
     }
@@ -239,7 +241,10 @@ impl Outcome {
                     .map(|pi| program_assumptions(plan, segment, pi))
                     .collect()
             });
-            let assumptions = notes.get(pi).cloned().unwrap_or_default();
+            let mut assumptions = notes.get(pi).cloned().unwrap_or_default();
+            if let Some(r) = &plan.header.reform {
+                assumptions.insert(0, Assumption::reform(r));
+            }
             all_params.extend(used.iter().copied());
             all_assumptions.extend(assumptions.iter().cloned());
             outs.push(ProgramOutcome {
@@ -260,6 +265,11 @@ impl Outcome {
         all_params.dedup();
         all_assumptions.sort();
         all_assumptions.dedup();
+        // The reform first: it bears on everything else.
+        if let Some(i) = all_assumptions.iter().position(|a| a.kind == "reform") {
+            let r = all_assumptions.remove(i);
+            all_assumptions.insert(0, r);
+        }
         let uses = cache.uses.get_or_init(|| parameter_uses(plan, segment));
         let parameters = all_params
             .into_iter()

@@ -101,7 +101,10 @@ impl Outcome {
                 "\nThis answer rests on assumptions (not published figures):\n"
             });
             for a in &self.assumptions {
-                out.push_str(&format!("  - {}: {}\n", a.name, a.note));
+                match &a.text {
+                    Some(t) => out.push_str(&format!("  - {}\n", t.get(lang))),
+                    None => out.push_str(&format!("  - {}: {}\n", a.name, a.note)),
+                }
             }
         }
         out.push_str(&format!(

@@ -95,10 +95,13 @@ impl Serialize for ConditionOutcome {
 
 impl Serialize for Assumption {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut m = s.serialize_map(Some(3))?;
+        let mut m = s.serialize_map(None)?;
         m.serialize_entry("kind", self.kind)?;
         m.serialize_entry("name", &*self.name)?;
         m.serialize_entry("note", &*self.note)?;
+        if let Some(t) = &self.text {
+            m.serialize_entry("text", &Texts(t))?;
+        }
         m.end()
     }
 }

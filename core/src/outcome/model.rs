@@ -190,12 +190,31 @@ pub struct ParameterUse {
 /// Something an answer rests on that no source states.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Assumption {
-    /// `parameter` or `formula`.
+    /// `parameter`, `formula`, or `reform` (the answer is computed under a
+    /// reform or overlay, not the rules as published).
     pub kind: &'static str,
-    /// Parameter name, or `program.value`.
+    /// Parameter name, `program.value`, or `reform`.
     pub name: Arc<str>,
     /// Why it was chosen.
     pub note: Arc<str>,
+    /// The note in Chinese and English, when the engine wrote it.
+    pub text: Option<Text>,
+}
+
+impl Assumption {
+    /// The line every answer under a reform carries, with the reform's hash.
+    pub fn reform(hash: &str) -> Assumption {
+        let en = format!("computed under a reform ({hash}), not the rules as published");
+        Assumption {
+            kind: "reform",
+            name: "reform".into(),
+            note: en.as_str().into(),
+            text: Some(Text {
+                zh: format!("按改革方案计算（{hash}），不是现行公布的规则").into(),
+                en: en.into(),
+            }),
+        }
+    }
 }
 
 /// The identity of the rule set that decided.

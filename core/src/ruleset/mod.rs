@@ -100,7 +100,7 @@ impl RuleSet {
     /// [`Error::Load`] when the reformed rule set does not check (an overlay
     /// that breaks it, say).
     pub fn reform(&self, reform: &Reform) -> Result<RuleSet, Error> {
-        let errors: Vec<ReformError> = reform
+        let mut errors: Vec<ReformError> = reform
             .overrides()
             .iter()
             .filter_map(|o| {
@@ -109,6 +109,14 @@ impl RuleSet {
                     .map(|message| ReformError::at(format!("overrides.{}", o.name), message))
             })
             .collect();
+        for (i, o) in reform.overrides().iter().enumerate() {
+            if reform.overrides()[..i].iter().any(|p| p.name == o.name) {
+                errors.push(ReformError::at(
+                    format!("overrides.{}", o.name),
+                    "is overridden twice in one reform: override each parameter once",
+                ));
+            }
+        }
         if !errors.is_empty() {
             return Err(Error::Reform(errors));
         }
@@ -125,8 +133,25 @@ impl RuleSet {
                 .overlay(prefixed)
                 .map_err(|d| Error::Load(load_error(d, self.base.clone())))?
         };
-        let (mut plan, examples) = check::load(&sources, all.overrides())
-            .map_err(|d| Error::Load(load_error(d, sources.clone())))?;
+        let (mut plan, examples) = check::load(&sources, all.overrides()).map_err(|d| {
+            if reform.overlays().is_empty() {
+                // Only the overrides changed: what no longer checks follows
+                // from them (a derived value out of its range).
+                let names: Vec<&str> = reform.overrides().iter().map(|o| o.name.as_str()).collect();
+                Error::Reform(
+                    d.iter()
+                        .map(|d| {
+                            ReformError::at(
+                                "overrides",
+                                format!("with {}: {}", names.join(", "), d.message),
+                            )
+                        })
+                        .collect(),
+                )
+            } else {
+                Error::Load(load_error(d, sources.clone()))
+            }
+        })?;
         if !all.is_empty() {
             let reform_hash: Arc<str> = all.hash().into();
             plan.header.hash = combined_hash(&self.base_hash, &reform_hash).into();

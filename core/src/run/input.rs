@@ -151,9 +151,10 @@ fn read_entity(
             push(
                 errors,
                 "unknown_field",
-                &join(prefix, key),
+                &join(prefix, &printable(key)),
                 format!(
-                    "`{key}` is not a field of {}; the fields are {}",
+                    "`{}` is not a field of {}; the fields are {}",
+                    printable(key),
                     ent.name,
                     fields.join(", ")
                 ),
@@ -268,8 +269,8 @@ pub fn read_value(
     as_of: Date,
     errors: &mut Vec<InputError>,
 ) -> Option<Value> {
-    match parse_value(plan, input, j).and_then(|v| check_limits(input, v, Some(as_of)).map(|()| v))
-    {
+    let parsed = parse_value(plan, input, j);
+    match parsed.and_then(|value| check_limits(input, value, Some(as_of)).map(|()| value)) {
         Ok(value) => Some(value),
         Err((code, msg)) => {
             push(errors, code, loc, msg, Some(j));
@@ -280,47 +281,102 @@ pub fn read_value(
 
 /// The typed value of an input given as JSON, before its limits are checked.
 fn parse_value(plan: &Plan, input: &InputPlan, j: &Json) -> Result<Value, (&'static str, String)> {
-    let wrong_type = |what: &str| Err(("wrong_type", format!("expected {what}")));
+    match (&input.ty, j) {
+        (Type::Money | Type::Number(_), Json::String(s)) => parse_text(plan, input, s),
+        (Type::Money | Type::Number(_), Json::Number(n)) => parse_text(plan, input, &n.to_string()),
+        (Type::Money, _) => Err((
+            "wrong_type",
+            "expected an amount of money such as \"1045.50\"".to_string(),
+        )),
+        (Type::Number(_), _) => Err(("wrong_type", "expected a number".to_string())),
+        (Type::Bool, Json::Bool(b)) => Ok(Value::Bool(*b)),
+        (Type::Bool, _) => Err(("wrong_type", "expected true or false".to_string())),
+        (Type::Date, Json::String(s)) => parse_text(plan, input, s),
+        (Type::Date, _) => Err((
+            "wrong_type",
+            "expected a date written as \"YYYY-MM-DD\"".to_string(),
+        )),
+        (Type::Enum(_), Json::String(s)) => parse_text(plan, input, s),
+        (Type::Enum(_), _) => Err((
+            "wrong_type",
+            "expected one of the choices as a string".to_string(),
+        )),
+    }
+}
+
+/// Reads one input value from text, as a CSV cell holds it: numbers, money,
+/// dates and choices as in JSON strings; booleans also as `true`/`false`,
+/// `1`/`0`, `yes`/`no`, `y`/`n` (any case) or `是`/`否`. Leading and
+/// trailing ASCII spaces are ignored; other spaces are refused. The value's
+/// range is not checked ([`check_value`] does).
+///
+/// # Errors
+/// The error code and message.
+pub fn value_from_text(
+    plan: &Plan,
+    input: &InputPlan,
+    text: &str,
+) -> Result<Value, (&'static str, String)> {
+    if input.ty == Type::Bool {
+        let t = text.trim_ascii();
+        let yes = ["true", "1", "yes", "y", "是"];
+        let no = ["false", "0", "no", "n", "否"];
+        return if yes.iter().any(|w| t.eq_ignore_ascii_case(w)) {
+            Ok(Value::Bool(true))
+        } else if no.iter().any(|w| t.eq_ignore_ascii_case(w)) {
+            Ok(Value::Bool(false))
+        } else {
+            Err((
+                "wrong_type",
+                format!("`{}` is not true or false", printable(t)),
+            ))
+        };
+    }
+    parse_text(plan, input, text)
+}
+
+/// Text shown back in a message: control characters (a NUL, an escape)
+/// written as `\u{…}` so that nothing invisible reaches a terminal.
+pub fn printable(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars().take(200) {
+        if c.is_control() {
+            out.push_str(&format!("\\u{{{:x}}}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    if text.chars().count() > 200 {
+        out.push('…');
+    }
+    out
+}
+
+/// Reads a number, money, a date or a choice written as text.
+fn parse_text(plan: &Plan, input: &InputPlan, text: &str) -> Result<Value, (&'static str, String)> {
     match &input.ty {
         Type::Money | Type::Number(_) => {
-            let text = match j {
-                Json::String(s) => s.trim().to_string(),
-                Json::Number(n) => n.to_string(),
-                _ if input.ty == Type::Money => {
-                    return wrong_type("an amount of money such as \"1045.50\"")
-                }
-                _ => return wrong_type("a number"),
-            };
-            let code = if input.ty == Type::Money {
-                "invalid_money"
-            } else {
-                "invalid_number"
-            };
-            money::parse_decimal(&text).map(Value::Num).ok_or_else(|| {
-                (code, format!("`{text}` is not an exact decimal (digits with one optional point, no exponent, at most 28 significant digits)"))
+            let t = text.trim_ascii();
+            money::parse_decimal(t).map(Value::Num).ok_or_else(|| {
+                let code = if input.ty == Type::Money {
+                    "invalid_money"
+                } else {
+                    "invalid_number"
+                };
+                (code, format!("`{}` is not an exact decimal (digits with one optional point, no exponent, at most 28 significant digits)", printable(t)))
             })
         }
-        Type::Bool => match j {
-            Json::Bool(b) => Ok(Value::Bool(*b)),
-            _ => wrong_type("true or false"),
-        },
-        Type::Date => {
-            let Json::String(s) = j else {
-                return wrong_type("a date written as \"YYYY-MM-DD\"");
-            };
-            Date::parse(s).map(Value::Date).ok_or_else(|| {
-                (
-                    "invalid_date",
-                    format!("`{s}` is not a date (YYYY-MM-DD, a day that exists, years 1800–2200)"),
-                )
-            })
-        }
-        Type::Enum(e) => {
-            let Json::String(s) = j else {
-                return wrong_type("one of the choices as a string");
-            };
-            choice(plan, *e, s).map_err(|msg| ("unknown_choice", msg))
-        }
+        Type::Date => Date::parse(text).map(Value::Date).ok_or_else(|| {
+            (
+                "invalid_date",
+                format!(
+                    "`{}` is not a date (YYYY-MM-DD, a day that exists, years 1800–2200)",
+                    printable(text)
+                ),
+            )
+        }),
+        Type::Enum(e) => choice(plan, *e, text).map_err(|msg| ("unknown_choice", msg)),
+        Type::Bool => Err(("wrong_type", "expected true or false".to_string())),
     }
 }
 
@@ -338,7 +394,11 @@ pub fn choice(plan: &Plan, enumeration: usize, s: &str) -> Result<Value, String>
         Some(i) => Ok(Value::Enum(i as u32)),
         None => {
             let choices: Vec<&str> = variants.iter().map(|(id, _)| id.as_str()).collect();
-            Err(format!("`{s}` is not one of {}", choices.join(", ")))
+            Err(format!(
+                "`{}` is not one of {}",
+                printable(s),
+                choices.join(", ")
+            ))
         }
     }
 }

@@ -245,6 +245,10 @@ pub struct ParameterDecl {
     pub label: Option<Text>,
     /// What the figure is.
     pub description: Option<Text>,
+    /// Smallest value (money and numbers; money defaults to 0).
+    pub min: Option<Spanned<toml::Value>>,
+    /// Largest value (money and numbers).
+    pub max: Option<Spanned<toml::Value>>,
     /// Versions, each with dates, a value or formula, a status and a source.
     pub history: Vec<Spanned<ParamVersion>>,
 }
@@ -359,6 +363,10 @@ pub struct SettlementDecl {
     pub person: Spanned<String>,
     /// Columns that together identify a record; repeats are duplicates.
     pub unique: Vec<Spanned<String>>,
+    /// Inputs that describe the person rather than the record (a birth
+    /// date): every record of one person must give the same value.
+    #[serde(default)]
+    pub person_inputs: Vec<Spanned<String>>,
 }
 
 /// A worked example: input, date and expected outputs.

@@ -8,7 +8,27 @@
 
 use crate::diagnostic::{Code, Diagnostic, FileTexts};
 use sha2::{Digest, Sha256};
+use std::io::Read;
 use std::path::Path;
+
+/// Reads a file as UTF-8 text, at most [`MAX_FILE_BYTES`] of it: `None`
+/// when it is larger, the reason when it cannot be read.
+fn read_capped(path: &Path) -> Result<String, Option<String>> {
+    let file = std::fs::File::open(path).map_err(|e| Some(e.to_string()))?;
+    let mut bytes = Vec::new();
+    file.take(MAX_FILE_BYTES as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| Some(e.to_string()))?;
+    if bytes.len() > MAX_FILE_BYTES {
+        return Err(None);
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        Some(format!(
+            "it is not UTF-8 text (byte {})",
+            e.utf8_error().valid_up_to()
+        ))
+    })
+}
 
 /// The largest rule file the loader accepts, in bytes.
 pub const MAX_FILE_BYTES: usize = 1 << 20;
@@ -71,49 +91,114 @@ impl Sources {
         Ok(Sources { files: kept })
     }
 
-    /// Reads every `.toml` file under `root`, recursively.
+    /// Reads every `.toml` file under `root`, recursively. Only regular
+    /// files are read, each only up to the size limit (a link to a device
+    /// is not read for ever); links are followed only when they stay inside
+    /// the folder, and a folder reached twice is read once.
     ///
     /// # Errors
-    /// Returns a diagnostic when the folder or a file cannot be read, or when
-    /// a file is too large.
+    /// Returns a diagnostic when the folder or a file cannot be read, when a
+    /// `.toml` path is not a regular file inside the folder (a pipe, a
+    /// device, a link leading out of it), or when a file is too large.
     pub fn read_dir(root: &Path) -> Result<Sources, Vec<Diagnostic>> {
+        let cannot = |dir: &Path, e: std::io::Error| {
+            vec![Diagnostic::new(
+                Code::MissingRuleset,
+                format!("cannot read the rule folder `{}`: {e}", dir.display()),
+            )]
+        };
+        let home = std::fs::canonicalize(root).map_err(|e| cannot(root, e))?;
+        let mut seen = std::collections::HashSet::from([home.clone()]);
         let mut files = Vec::new();
+        let mut problems = Vec::new();
+        let mut total = 0usize;
         let mut stack = vec![root.to_path_buf()];
         while let Some(dir) = stack.pop() {
-            let entries = std::fs::read_dir(&dir).map_err(|e| {
-                vec![Diagnostic::new(
-                    Code::MissingRuleset,
-                    format!("cannot read the rule folder `{}`: {e}", dir.display()),
-                )]
-            })?;
+            let entries = std::fs::read_dir(&dir).map_err(|e| cannot(&dir, e))?;
             for entry in entries.flatten() {
                 let path = entry.path();
-                if path.is_dir() {
-                    stack.push(path);
-                } else if path.extension().is_some_and(|e| e == "toml") {
-                    let rel = path
-                        .strip_prefix(root)
-                        .unwrap_or(&path)
-                        .to_string_lossy()
-                        .replace('\\', "/");
-                    let size = entry.metadata().map(|m| m.len()).unwrap_or(0);
-                    if size > MAX_FILE_BYTES as u64 {
-                        return Err(vec![Diagnostic::new(
-                            Code::FileTooLarge,
-                            format!("`{rel}` is {size} bytes; rule files may be at most {MAX_FILE_BYTES} bytes"),
-                        )
-                        .in_file(&rel)]);
+                let rel = path
+                    .strip_prefix(root)
+                    .unwrap_or(&path)
+                    .to_string_lossy()
+                    .replace('\\', "/");
+                let toml = path.extension().is_some_and(|e| e == "toml");
+                let unreadable = |why: &str| {
+                    Diagnostic::new(Code::UnreadableFile, format!("`{rel}` {why}"))
+                        .in_file(&rel)
+                        .help("a rule folder holds regular files and folders, or links to them inside the folder")
+                };
+                let Ok(kind) = entry.file_type() else {
+                    continue;
+                };
+                // Where the entry leads, and what is there.
+                let (target, meta) = if kind.is_symlink() {
+                    match std::fs::canonicalize(&path)
+                        .and_then(|t| Ok((t.clone(), std::fs::metadata(&t)?)))
+                    {
+                        Ok((t, m)) if t.starts_with(&home) => (t, m),
+                        Ok(_) => {
+                            problems
+                                .push(unreadable("is a link that leads out of the rule folder"));
+                            continue;
+                        }
+                        Err(_) if toml => {
+                            problems.push(unreadable("is a link to nothing"));
+                            continue;
+                        }
+                        Err(_) => continue,
                     }
-                    let text = std::fs::read_to_string(&path).map_err(|e| {
-                        vec![Diagnostic::new(
-                            Code::TomlSyntax,
-                            format!("cannot read `{rel}` as UTF-8 text: {e}"),
+                } else {
+                    match entry.metadata() {
+                        Ok(m) => (path.clone(), m),
+                        Err(_) => continue,
+                    }
+                };
+                if meta.is_dir() {
+                    let canonical = std::fs::canonicalize(&target).unwrap_or(target);
+                    if seen.insert(canonical) {
+                        stack.push(path);
+                    }
+                    continue;
+                }
+                if !toml {
+                    continue;
+                }
+                if !meta.is_file() {
+                    problems.push(unreadable(
+                        "is not a regular file (a pipe, a socket or a device)",
+                    ));
+                    continue;
+                }
+                match read_capped(&path) {
+                    Ok(text) => {
+                        total = total.saturating_add(text.len());
+                        files.push((rel, text));
+                    }
+                    Err(Some(message)) => problems.push(
+                        Diagnostic::new(Code::UnreadableFile, format!("cannot read `{rel}`: {message}"))
+                            .in_file(&rel),
+                    ),
+                    Err(None) => problems.push(
+                        Diagnostic::new(
+                            Code::FileTooLarge,
+                            format!("`{rel}` is larger than {MAX_FILE_BYTES} bytes, the most a rule file may have"),
                         )
-                        .in_file(&rel)]
-                    })?;
-                    files.push((rel, text));
+                        .in_file(&rel)
+                        .help("split the file, or check that it is the file you meant"),
+                    ),
+                }
+                if files.len() > MAX_FILES || total > MAX_TOTAL_BYTES {
+                    problems.push(Diagnostic::new(
+                        Code::FileTooLarge,
+                        format!("the rule folder has more than {MAX_FILES} files or {MAX_TOTAL_BYTES} bytes"),
+                    ));
+                    return Err(problems);
                 }
             }
+        }
+        if !problems.is_empty() {
+            return Err(problems);
         }
         Sources::from_files(files)
     }
@@ -170,5 +255,17 @@ impl Sources {
 impl FileTexts for Sources {
     fn text(&self, path: &str) -> Option<&str> {
         Sources::text(self, path)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An endless file is read only up to the limit.
+    #[test]
+    #[cfg(unix)]
+    fn reading_stops_at_the_size_limit() {
+        assert_eq!(read_capped(Path::new("/dev/zero")), Err(None));
     }
 }

@@ -1,0 +1,205 @@
+//! JSON text read strictly: one reading, or an error that says where.
+//!
+//! A JSON object may, by the letter of the standard, repeat a key, and most
+//! parsers keep the last value silently: `{"registered_locally": false,
+//! "registered_locally": true}` would then decide a benefit on a value the
+//! sender may not have meant. [`parse_strict`] refuses such a document with
+//! an error naming the path and both places. Every surface that reads JSON
+//! text (the command line, the WASM package, services) reads it here.
+
+use crate::run::input::{printable, InputError};
+use serde_json::Value as Json;
+use std::collections::HashMap;
+
+/// Parses JSON text, refusing a key repeated within one object. A leading
+/// byte-order mark is skipped (as in CSV and rule files). Numbers keep the
+/// digits written.
+///
+/// # Errors
+/// `invalid_json` (with line and column) for text that is not JSON;
+/// `duplicate_key` at the path of the repeated key (`members[0].birth_date`),
+/// naming the line and column of both occurrences.
+///
+/// ```
+/// let e = bangfu::json::parse_strict(r#"{"a": 1, "b": {"c": 1, "c": 2}}"#).unwrap_err();
+/// assert_eq!((e.code, e.loc.as_str()), ("duplicate_key", "b.c"));
+/// assert!(e.msg.contains("line 1, column 16") && e.msg.contains("line 1, column 24"));
+/// ```
+pub fn parse_strict(text: &str) -> Result<Json, InputError> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let value: Json = serde_json::from_str(text).map_err(|e| InputError {
+        code: "invalid_json",
+        loc: String::new(),
+        msg: format!("not valid JSON: {e}"),
+        input: None,
+    })?;
+    match find_duplicate(text) {
+        Some(e) => Err(e),
+        None => Ok(value),
+    }
+}
+
+/// Where a container is, and what is in it so far.
+enum Frame {
+    Object {
+        path: String,
+        /// Keys seen, with the byte offset of each.
+        keys: HashMap<String, usize>,
+        /// The key whose value is being read.
+        current: Option<String>,
+    },
+    Array {
+        path: String,
+        index: usize,
+    },
+}
+
+/// The path of the value about to be read inside the innermost container.
+fn child_path(stack: &[Frame]) -> String {
+    match stack.last() {
+        None => String::new(),
+        Some(Frame::Object { path, current, .. }) => {
+            let key = current.as_deref().unwrap_or_default();
+            if path.is_empty() {
+                printable(key)
+            } else {
+                format!("{path}.{}", printable(key))
+            }
+        }
+        Some(Frame::Array { path, index }) => format!("{path}[{index}]"),
+    }
+}
+
+/// Line and column (1-based, columns in characters) of a byte offset.
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = text.get(..offset).unwrap_or(text);
+    let line = before.matches('\n').count() + 1;
+    let start = before.rfind('\n').map_or(0, |i| i + 1);
+    let column = before.get(start..).map_or(0, |s| s.chars().count()) + 1;
+    (line, column)
+}
+
+/// The first repeated key of text that is valid JSON, as an error.
+fn find_duplicate(text: &str) -> Option<InputError> {
+    let bytes = text.as_bytes();
+    let mut stack: Vec<Frame> = Vec::new();
+    let mut i = 0;
+    // Inside an object: whether the next string is a key.
+    let mut expect_key = false;
+    while let Some(&b) = bytes.get(i) {
+        match b {
+            b'{' => {
+                let path = child_path(&stack);
+                stack.push(Frame::Object {
+                    path,
+                    keys: HashMap::new(),
+                    current: None,
+                });
+                expect_key = true;
+                i += 1;
+            }
+            b'[' => {
+                let path = child_path(&stack);
+                stack.push(Frame::Array { path, index: 0 });
+                expect_key = false;
+                i += 1;
+            }
+            b'}' | b']' => {
+                stack.pop();
+                expect_key = false;
+                i += 1;
+            }
+            b',' => {
+                match stack.last_mut() {
+                    Some(Frame::Array { index, .. }) => *index += 1,
+                    Some(Frame::Object { .. }) => expect_key = true,
+                    None => {}
+                }
+                i += 1;
+            }
+            b'"' => {
+                let start = i;
+                i += 1;
+                while let Some(&c) = bytes.get(i) {
+                    match c {
+                        b'\\' => i += 2,
+                        b'"' => break,
+                        _ => i += 1,
+                    }
+                }
+                i += 1;
+                if !expect_key {
+                    continue;
+                }
+                expect_key = false;
+                let raw = text.get(start..i).unwrap_or_default();
+                let key: String = serde_json::from_str(raw).unwrap_or_default();
+                if let Some(Frame::Object {
+                    path,
+                    keys,
+                    current,
+                }) = stack.last_mut()
+                {
+                    if let Some(&first) = keys.get(&key) {
+                        let (l1, c1) = line_col(text, first);
+                        let (l2, c2) = line_col(text, start);
+                        let loc = if path.is_empty() {
+                            printable(&key)
+                        } else {
+                            format!("{path}.{}", printable(&key))
+                        };
+                        return Some(InputError {
+                            code: "duplicate_key",
+                            loc,
+                            msg: format!(
+                                "`{}` is given twice in one object (line {l1}, column {c1} and line {l2}, column {c2}): give it once",
+                                printable(&key)
+                            ),
+                            input: None,
+                        });
+                    }
+                    keys.insert(key.clone(), start);
+                    *current = Some(key);
+                }
+            }
+            _ => i += 1,
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn repeated_keys_are_refused_where_they_are() {
+        let e = parse_strict("{\"registered_locally\": false,\n \"registered_locally\": true}")
+            .unwrap_err();
+        assert_eq!(e.code, "duplicate_key");
+        assert_eq!(e.loc, "registered_locally");
+        assert!(
+            e.msg.contains("line 1, column 2") && e.msg.contains("line 2, column 2"),
+            "{e}"
+        );
+        let e = parse_strict(r#"{"members": [{"a": 1}, {"b": "x,]}", "b": 2}]}"#).unwrap_err();
+        assert_eq!(e.loc, "members[1].b");
+        // An escaped key is the same key.
+        let e = parse_strict(r#"{"ab": 1, "a\u0062": 2}"#).unwrap_err();
+        assert_eq!(e.loc, "ab");
+    }
+
+    #[test]
+    fn the_same_key_in_different_objects_is_fine() {
+        let v = parse_strict(r#"{"a": {"x": 1}, "b": {"x": "x\"y"}, "c": [{"x": 1}, {"x": 2}]}"#)
+            .unwrap();
+        assert_eq!(v["c"][1]["x"], 2);
+        assert!(parse_strict("\u{feff}{\"a\": 1.10}").is_ok());
+        assert_eq!(
+            parse_strict("{\"a\": 1.10}").unwrap()["a"].to_string(),
+            "1.10"
+        );
+        assert_eq!(parse_strict("{").unwrap_err().code, "invalid_json");
+        assert_eq!(parse_strict("[1, 2] x").unwrap_err().code, "invalid_json");
+    }
+}
