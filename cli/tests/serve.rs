@@ -654,7 +654,7 @@ fn every_error_is_a_problem_with_its_status_code_and_place() {
             "text/csv",
             "a,b\n1,2,3\n",
         )
-        .problem(400, "invalid_csv", Some("records[0]"));
+        .problem(400, "unknown_field", Some("line 1, a"));
     server
         .post(
             &format!("{settle}?month=2023-09&format=xml"),
