@@ -537,13 +537,15 @@ fn every_error_is_a_problem_with_its_status_code_and_place() {
         .problem(400, "invalid_query", Some("reform"));
 
     // 404: rule set, program, entity, route; 405.
-    server
-        .post(
-            "/v1/rulesets/nope/evaluate?on=2023-09-06",
-            "application/json",
-            "{}",
-        )
-        .problem(404, "unknown_ruleset", Some("id"));
+    let unread = server.post(
+        "/v1/rulesets/nope/evaluate?on=2023-09-06",
+        "application/json",
+        "{}",
+    );
+    unread.problem(404, "unknown_ruleset", Some("id"));
+    // Answered before its body was read: the connection carries no more.
+    assert_eq!(unread.header("connection").as_deref(), Some("close"));
+    assert_eq!(good.header("connection"), None);
     server
         .get("/v1/rulesets/nope")
         .problem(404, "unknown_ruleset", None);

@@ -7,7 +7,9 @@
 //! value, no error message that quotes one.
 
 use super::errors::{self, ErrorCode, RefusedRuleSet, PROBLEM_JSON};
+use super::request::Tracked;
 use super::state::{AppState, Catalog};
+use axum::body::Body;
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue};
 use axum::middleware::Next;
@@ -145,7 +147,20 @@ pub async fn observe(State(app): State<Arc<AppState>>, request: Request, next: N
         .get::<MatchedPath>()
         .map_or_else(|| "unmatched".to_string(), |m| m.as_str().to_string());
     app.metrics.started();
+    let (request, ended) = {
+        let (parts, body) = request.into_parts();
+        let (body, ended) = Tracked::new(body);
+        (Request::from_parts(parts, Body::new(body)), ended)
+    };
     let mut response = next.run(request).await;
+    if !ended.load(Ordering::Relaxed) {
+        // Answered before the body was read to its end (an unknown rule
+        // set, a wrong content type): the rest of the body is still on the
+        // connection, so it carries no further request.
+        response
+            .headers_mut()
+            .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    }
     let status = response.status();
     if status.as_u16() >= 400 && !is_problem(&response) {
         let kept: Vec<_> = [header::ALLOW, header::RETRY_AFTER]

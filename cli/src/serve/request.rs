@@ -1,13 +1,20 @@
 //! Reading what a request carries: query parameters (each route lists the
 //! ones it takes; any other is refused, so a misspelt `programs=` is not
 //! silently ignored), the body's content type, and the body itself within
-//! its size limit.
+//! its size limit; and whether the body was read to its end (an answer
+//! given before then closes the connection, which cannot carry another
+//! request while the rest of the body is on it).
 
 use super::errors::{Kind, Problem};
 use axum::body::{Body, Bytes};
 use axum::http::{header, HeaderMap};
 use bangfu::{Date, Lang, Reform};
+use http_body::Body as _;
 use http_body_util::{BodyExt, Limited};
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::task::{Context, Poll};
 
 /// The query parameters of a request.
 #[derive(Debug, Default)]
@@ -209,4 +216,49 @@ pub async fn body(headers: &HeaderMap, body: Body, limit: usize) -> Result<Bytes
         }
     }
     Ok(bytes.freeze())
+}
+
+/// A request body that says when it has been read to its end.
+pub struct Tracked {
+    inner: Body,
+    ended: Arc<AtomicBool>,
+}
+
+impl Tracked {
+    /// `body`, and the flag set once it has been read to its end.
+    pub fn new(body: Body) -> (Tracked, Arc<AtomicBool>) {
+        let ended = Arc::new(AtomicBool::new(body.is_end_stream()));
+        (
+            Tracked {
+                inner: body,
+                ended: ended.clone(),
+            },
+            ended,
+        )
+    }
+}
+
+impl http_body::Body for Tracked {
+    type Data = Bytes;
+    type Error = axum::Error;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<http_body::Frame<Bytes>, axum::Error>>> {
+        let this = self.get_mut();
+        let polled = Pin::new(&mut this.inner).poll_frame(cx);
+        if matches!(polled, Poll::Ready(None)) {
+            this.ended.store(true, Ordering::Relaxed);
+        }
+        polled
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        self.inner.size_hint()
+    }
 }
