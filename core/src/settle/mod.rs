@@ -57,6 +57,18 @@ enum Role {
     Input(usize),
 }
 
+/// A person id of up to 31 bytes, inline, its length in the last byte;
+/// hashed by the bytes it uses.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct ShortId([u8; 32]);
+
+impl std::hash::Hash for ShortId {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        let len = usize::from(self.0[31]).min(31);
+        state.write(self.0.get(..len).unwrap_or_default());
+    }
+}
+
 /// Reason indices before the conditions'.
 const OUTSIDE_MONTH: u16 = 0;
 const NO_RULES: u16 = 1;
@@ -100,16 +112,19 @@ pub struct Settler<'r> {
     combos: Vec<Box<[u16]>>,
     /// Person ids of up to 31 bytes kept inline (no pointer to follow on
     /// a look-up), longer ones as text.
-    short_persons: HashMap<[u8; 32], u32>,
+    short_persons: HashMap<ShortId, u32>,
     persons: HashMap<Arc<str>, u32>,
     person_names: Vec<Arc<str>>,
     /// Per person: the line that first gave its `person_inputs`, and them.
     /// Per person: the line (0 before any), then its values, side by side.
     person_lines: Vec<u64>,
     person_values: Vec<Value>,
-    /// Claims by key: short keys as one integer, longer ones as bytes.
-    short_groups: HashMap<u128, u32>,
-    groups: HashMap<Box<[u8]>, u32>,
+    /// The key of each accepted record, with its index: short keys as one
+    /// integer, longer ones as bytes. Sorted once at the end, equal keys
+    /// lie together: one claim each (a sort reads memory in order, where a
+    /// map of a million claims would miss the cache on every record).
+    short_claims: Vec<(u128, u32)>,
+    claims: Vec<(Box<[u8]>, u32)>,
     winners: Vec<u32>,
     records: Vec<Stored>,
     errors: Vec<InputError>,
@@ -224,8 +239,8 @@ impl<'r> Settler<'r> {
             person_names: Vec::new(),
             person_lines: Vec::new(),
             person_values: Vec::new(),
-            short_groups: HashMap::new(),
-            groups: HashMap::new(),
+            short_claims: Vec::new(),
+            claims: Vec::new(),
             winners: Vec::new(),
             records: Vec::new(),
             errors: Vec::new(),
@@ -487,7 +502,7 @@ impl<'r> Settler<'r> {
             for (k, b) in key.iter_mut().zip(id.as_bytes()) {
                 *k = *b;
             }
-            key
+            ShortId(key)
         });
         let found = match &short {
             Some(key) => self.short_persons.get(key),
@@ -640,18 +655,16 @@ impl<'r> Settler<'r> {
         }
         let reasons = self.combo();
         let index = u32::try_from(self.records.len()).unwrap_or(u32::MAX);
-        let group = if reasons == 0 {
-            self.claim(person, date, index, amount, line)
-        } else {
-            NO_GROUP
-        };
+        if reasons == 0 {
+            self.claim(person, date, index);
+        }
         self.records.push(Stored {
             line,
             amount,
             person,
             date,
             reasons,
-            group,
+            group: NO_GROUP,
         });
     }
 
@@ -670,9 +683,9 @@ impl<'r> Settler<'r> {
         id
     }
 
-    /// Enters an accepted record into its claim (the records with the same
-    /// `unique` values); returns the claim.
-    fn claim(&mut self, person: u32, date: Date, index: u32, amount: Decimal, line: u64) -> u32 {
+    /// Notes an accepted record's claim key (the values of the `unique`
+    /// columns); claims are formed by [`Settler::finish`].
+    fn claim(&mut self, person: u32, date: Date, index: u32) {
         self.key.clear();
         for role in &self.unique {
             match role {
@@ -684,51 +697,56 @@ impl<'r> Settler<'r> {
                 }
             }
         }
-        // Up to 15 bytes, the key and its length make one integer: no
-        // allocation, no byte comparison.
-        let short = (self.key.len() < 16).then(|| {
+        // Up to 15 bytes, the key and its length make one integer.
+        if self.key.len() < 16 {
             let mut b = [0u8; 16];
             b[15] = self.key.len() as u8;
             for (d, s) in b.iter_mut().zip(&self.key) {
                 *d = *s;
             }
-            u128::from_le_bytes(b)
-        });
-        let found = match short {
-            Some(k) => self.short_groups.get(&k),
-            None => self.groups.get(self.key.as_slice()),
-        };
-        if let Some(&g) = found {
-            let better = self
-                .winners
-                .get(g as usize)
-                .and_then(|&w| self.records.get(w as usize))
-                .is_none_or(|w| {
-                    let name = |p: u32| self.person_names.get(p as usize).map(|s| &**s);
-                    (
-                        amount,
-                        std::cmp::Reverse(name(person)),
-                        std::cmp::Reverse(line),
-                    ) > (
-                        w.amount,
-                        std::cmp::Reverse(name(w.person)),
-                        std::cmp::Reverse(w.line),
-                    )
-                });
-            if better {
-                if let Some(w) = self.winners.get_mut(g as usize) {
-                    *w = index;
-                }
-            }
-            return g;
+            self.short_claims.push((u128::from_le_bytes(b), index));
+        } else {
+            self.claims.push((self.key.as_slice().into(), index));
         }
-        let g = u32::try_from(self.winners.len()).unwrap_or(NO_GROUP);
-        match short {
-            Some(k) => self.short_groups.insert(k, g),
-            None => self.groups.insert(self.key.as_slice().into(), g),
+    }
+
+    /// Forms the claims: records with equal keys are one claim, won by the
+    /// largest amount, then the smallest person id, then the earliest
+    /// line, whatever the order of the rows.
+    fn form_claims(&mut self) {
+        let mut short = std::mem::take(&mut self.short_claims);
+        short.sort_unstable();
+        let mut long = std::mem::take(&mut self.claims);
+        long.sort_unstable();
+        let mut winners = Vec::new();
+        for run in short.chunk_by(|a, b| a.0 == b.0) {
+            self.one_claim(run.iter().map(|c| c.1), &mut winners);
+        }
+        for run in long.chunk_by(|a, b| a.0 == b.0) {
+            self.one_claim(run.iter().map(|c| c.1), &mut winners);
+        }
+        self.winners = winners;
+    }
+
+    /// The records `run` (indices) are one claim: the winner joins
+    /// `winners`, every record notes the claim.
+    fn one_claim(&mut self, run: impl Iterator<Item = u32> + Clone, winners: &mut Vec<u32>) {
+        let rank = |i: u32| {
+            self.records.get(i as usize).map(|r| {
+                let name = self.person_names.get(r.person as usize).map(|s| &**s);
+                (r.amount, std::cmp::Reverse(name), std::cmp::Reverse(r.line))
+            })
         };
-        self.winners.push(index);
-        g
+        let Some(best) = run.clone().max_by(|&a, &b| rank(a).cmp(&rank(b))) else {
+            return;
+        };
+        let g = u32::try_from(winners.len()).unwrap_or(NO_GROUP);
+        winners.push(best);
+        for i in run {
+            if let Some(r) = self.records.get_mut(i as usize) {
+                r.group = g;
+            }
+        }
     }
 
     /// The settlement of every record read.
@@ -741,6 +759,7 @@ impl<'r> Settler<'r> {
     pub fn finish(mut self) -> Result<Settlement, Error> {
         let plan = self.plan;
         let p = &plan.programs[self.program];
+        self.form_claims();
         if self.strict {
             let cols = p
                 .settlement

@@ -4,6 +4,7 @@
 use super::{RecordDecision, Settlement};
 use crate::plan::Lang;
 use crate::run::input::printable;
+use crate::{Date, Decimal};
 use serde_json::{json, Value as Json};
 use std::io::{self, Write};
 
@@ -37,6 +38,61 @@ fn csv_cell(text: &str) -> std::borrow::Cow<'_, str> {
         std::borrow::Cow::Owned(format!("\"{}\"", text.replace('"', "\"\"")))
     } else {
         std::borrow::Cow::Borrowed(text)
+    }
+}
+
+/// Writes a whole number in decimal digits.
+fn write_int<W: Write>(w: &mut W, n: u64) -> io::Result<()> {
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    let mut n = n;
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    w.write_all(buf.get(i..).unwrap_or_default())
+}
+
+/// The text of the amounts written lately (a month's records repeat a few
+/// amounts many times).
+#[derive(Default)]
+struct Amounts(Vec<(Decimal, String)>);
+
+impl Amounts {
+    fn of(&mut self, d: Decimal) -> &[u8] {
+        // Equal and of the same scale: the same text.
+        let at = self
+            .0
+            .iter()
+            .position(|(x, _)| *x == d && x.scale() == d.scale());
+        let i = match at {
+            Some(i) => i,
+            None => {
+                if self.0.len() >= 32 {
+                    self.0.clear();
+                }
+                self.0.push((d, d.to_string()));
+                self.0.len() - 1
+            }
+        };
+        self.0.get(i).map_or(&[][..], |(_, t)| t.as_bytes())
+    }
+}
+
+/// The text of the date written last.
+#[derive(Default)]
+struct DayText(Option<(Date, String)>);
+
+impl DayText {
+    fn of(&mut self, d: Date) -> &[u8] {
+        if self.0.as_ref().is_none_or(|(x, _)| *x != d) {
+            self.0 = Some((d, d.to_string()));
+        }
+        self.0.as_ref().map_or(&[][..], |(_, t)| t.as_bytes())
     }
 }
 
@@ -108,6 +164,8 @@ impl Settlement {
                 serde_json::to_string(&list).unwrap_or_else(|_| "[]".into())
             })
             .collect();
+        let mut amounts = Amounts::default();
+        let mut day = DayText::default();
         for (name, accepted) in [("accepted", true), ("rejected", false)] {
             write!(w, ",\n  \"{name}\": [")?;
             let mut any = false;
@@ -117,17 +175,17 @@ impl Settlement {
                 }
                 w.write_all(if any { b",\n    " } else { b"\n    " })?;
                 any = true;
-                write!(w, "{{\"line\":{},\"person\":", r.line)?;
+                w.write_all(b"{\"line\":")?;
+                write_int(&mut w, r.line)?;
+                w.write_all(b",\"person\":")?;
                 serde_json::to_writer(&mut w, r.person).map_err(io_err)?;
-                write!(
-                    w,
-                    ",\"date\":\"{}\",\"amount\":\"{}\",\"reasons\":{}",
-                    r.date,
-                    r.amount,
-                    reasons
-                        .get(stored.reasons as usize)
-                        .map_or("[]", String::as_str)
-                )?;
+                w.write_all(b",\"date\":\"")?;
+                w.write_all(day.of(r.date))?;
+                w.write_all(b"\",\"amount\":\"")?;
+                w.write_all(amounts.of(r.amount))?;
+                w.write_all(b"\",\"reasons\":")?;
+                let text = reasons.get(stored.reasons as usize);
+                w.write_all(text.map_or("[]", String::as_str).as_bytes())?;
                 if let Some(line) = r.duplicate_of {
                     write!(w, ",\"duplicate_of\":{line}")?;
                 }
@@ -164,11 +222,23 @@ impl Settlement {
                 )
             })
             .collect();
+        let mut amounts = Amounts::default();
+        let mut day = DayText::default();
         for (stored, r) in self.records.iter().zip(self.records()) {
-            let status = if r.accepted() { "accepted" } else { "rejected" };
-            write!(w, "{},", r.line)?;
+            let status: &[u8] = if r.accepted() {
+                b"accepted,"
+            } else {
+                b"rejected,"
+            };
+            write_int(&mut w, r.line)?;
+            w.write_all(b",")?;
             w.write_all(csv_cell(r.person).as_bytes())?;
-            write!(w, ",{},{},{status},", r.date, r.amount)?;
+            w.write_all(b",")?;
+            w.write_all(day.of(r.date))?;
+            w.write_all(b",")?;
+            w.write_all(amounts.of(r.amount))?;
+            w.write_all(b",")?;
+            w.write_all(status)?;
             let (codes, text) = cells
                 .get(stored.reasons as usize)
                 .map_or(("", ""), |(c, t)| (c.as_str(), t.as_str()));
