@@ -397,16 +397,27 @@ pub enum BatchLine {
 /// A record's decision.
 #[derive(Serialize, ToSchema)]
 pub struct RecordDecision {
-    /// Data row (0-based).
-    record: usize,
+    /// The record's line in the CSV (the header is line 1).
+    line: u64,
     /// Person id.
     person: String,
     /// Date.
     date: String,
     /// Amount.
     amount: String,
-    /// Why it was rejected.
-    reasons: Vec<String>,
+    /// Why it was rejected: each reason's code and its text in both languages.
+    reasons: Vec<Reason>,
+}
+
+/// Why a record was rejected.
+#[derive(Serialize, ToSchema)]
+pub struct Reason {
+    /// Stable code (`too_young`, `duplicate`, …).
+    code: String,
+    /// The reason in Chinese.
+    zh: String,
+    /// The reason in English.
+    en: String,
 }
 
 /// A person's total.
