@@ -184,6 +184,7 @@ fn the_dibao_standard_has_its_history() {
     let want: Vec<(String, String)> = [
         ("2017-04-01", "660"),
         ("2020-04-01", "700"),
+        ("2020-07-01", "821"),
         ("2021-07-01", "904"),
         ("2022-01-01", "995"),
         ("2023-01-01", "1045"),
@@ -197,10 +198,15 @@ fn the_dibao_standard_has_its_history() {
     assert_eq!(
         status[2],
         Status::Assumption,
+        "the start of 821 in 2020 is an assumption"
+    );
+    assert_eq!(
+        status[3],
+        Status::Assumption,
         "the 2021 date is an assumption"
     );
-    assert_eq!(status[3], Status::Assumption, "the 2022 value is inferred");
-    assert_eq!(status[4], Status::Published, "1045 is published");
+    assert_eq!(status[4], Status::Assumption, "the 2022 value is inferred");
+    assert_eq!(status[5], Status::Published, "1045 is published");
     let tekun = rules
         .parameter_history("tekun_standard")
         .expect("tekun_standard");
