@@ -1336,3 +1336,33 @@ fn eval_infers_the_entity_from_the_fields() {
     assert_eq!(o.status.code(), Some(2), "{}", show(&args, &o));
     assert!(o.stdout.is_empty());
 }
+
+#[test]
+fn tekun_explanation_cites_the_measures_in_force_on_the_date() {
+    let case = r#"{"birth_date": "1980-01-01", "monthly_income": "0", "disability_kind": "physical", "disability_grade": 2, "has_able_supporter": false}"#;
+    let explain = |on: &str| {
+        let args = [
+            "eval",
+            RULES,
+            "--on",
+            on,
+            "--program",
+            "tekun",
+            "--explain",
+            "--lang",
+            "zh",
+            "-",
+        ];
+        let o = bangfu(&args, Some(case));
+        assert_eq!(o.status.code(), Some(0), "{}", show(&args, &o));
+        String::from_utf8(o.stdout).expect("UTF-8")
+    };
+    let before = explain("2020-06-01");
+    assert!(before.contains("不符合条件"), "{before}");
+    assert!(before.contains("民发〔2016〕178号"), "{before}");
+    assert!(!before.contains("民发〔2021〕43号"), "{before}");
+    let after = explain("2021-07-01");
+    assert!(after.contains("符合条件，金额 1356"), "{after}");
+    assert!(after.contains("民发〔2021〕43号"), "{after}");
+    assert!(!after.contains("民发〔2016〕178号"), "{after}");
+}
