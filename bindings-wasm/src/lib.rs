@@ -117,13 +117,13 @@ export interface ProgramOutcome {
   assumptions: Assumption[];
 }
 
-export interface Assumption { kind: "parameter" | "formula"; name: string; note: string }
+export interface Assumption { kind: "parameter" | "formula"; name: string; note: string; note_text: Text; label: Text }
 
 export interface ParameterUse {
   label: Text; value: string | boolean | null; unit: string | null;
   status: "published" | "derived" | "assumption";
   from: string; until: string | null; formula: string | null;
-  source: { source: string | null; document: string; date: string | null; quote: string | null; note: string | null };
+  source: { source: string | null; document: string; date: string | null; quote: string | null; note: string | null; note_text: Text | null };
 }
 
 /** The outcome of an evaluation. */

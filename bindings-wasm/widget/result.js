@@ -59,5 +59,6 @@ function assumptions(p, t) {
   if (!p.assumptions.length) return null;
   return h('div', { class: 'assumptions', role: 'note' },
     h('h4', {}, h('span', { 'aria-hidden': 'true' }, '⚠ '), t.assumptions),
-    h('ul', {}, p.assumptions.map((a) => h('li', { 'data-assumption': a.name }, `${a.name}: ${a.note}`))));
+    h('ul', {}, p.assumptions.map((a) => h('li', { 'data-assumption': a.name },
+      `${a.label[t.lang]}${t.lang === 'zh' ? '：' : ': '}${a.note_text[t.lang]}`))));
 }

@@ -1366,3 +1366,69 @@ fn tekun_explanation_cites_the_measures_in_force_on_the_date() {
     assert!(after.contains("民发〔2021〕43号"), "{after}");
     assert!(!after.contains("民发〔2016〕178号"), "{after}");
 }
+
+/// Chinese runs of a line, leaving out document names (《…》, 〔…〕 numbers).
+fn chinese_outside_titles(line: &str) -> bool {
+    let mut depth = 0usize;
+    line.chars().any(|c| {
+        match c {
+            '《' | '〔' => depth += 1,
+            '》' | '〕' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        depth == 0 && ('\u{4e00}'..='\u{9fff}').contains(&c)
+    })
+}
+
+#[test]
+fn household_explanation_is_in_one_language() {
+    let case = "rules/cn-qingdao-chengyang/cases/household-dibao.json";
+    let explain = |lang: &str| {
+        let args = [
+            "eval",
+            RULES,
+            "--on",
+            "2023-09-06",
+            "--entity",
+            "household",
+            "--explain",
+            "--lang",
+            lang,
+            case,
+        ];
+        let o = bangfu(&args, None);
+        assert_eq!(o.status.code(), Some(0), "{}", show(&args, &o));
+        String::from_utf8(o.stdout).expect("UTF-8")
+    };
+    let zh = explain("zh");
+    for line in zh.lines() {
+        // The closing line names the rule set by its id and hash.
+        if line.starts_with("规则集 ") {
+            continue;
+        }
+        let english = line
+            .split(|c: char| !c.is_ascii_alphabetic())
+            .any(|w| w.len() >= 2);
+        assert!(
+            !english,
+            "an English word in the Chinese answer: {line}\n{zh}"
+        );
+    }
+    assert!(
+        zh.contains("月低保金（按户） · ") || zh.contains("城乡最低生活保障 · 月低保金（按户）："),
+        "{zh}"
+    );
+    let en = explain("en");
+    for line in en.lines() {
+        // Sources are named by their titles, which are Chinese.
+        if line.trim_start().starts_with("source: ") {
+            continue;
+        }
+        assert!(
+            !chinese_outside_titles(line),
+            "a Chinese sentence in the English answer: {line}\n{en}"
+        );
+    }
+    assert!(!en.contains("dibao.amount"), "{en}");
+    assert!(!zh.contains("dibao.amount"), "{zh}");
+}

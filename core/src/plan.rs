@@ -16,7 +16,7 @@ use std::sync::Arc;
 /// Text in Chinese and English, resolved (missing languages are reported at
 /// load time and filled with the other language). Shared, so that outcomes
 /// copy a pointer rather than the text.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Text {
     /// Chinese.
     pub zh: Arc<str>,
@@ -87,8 +87,8 @@ pub struct Citation {
     pub date: Option<Date>,
     /// Words quoted from the source.
     pub quote: Option<Arc<str>>,
-    /// Note (reason for an assumption, confidence).
-    pub note: Option<Arc<str>>,
+    /// Note (reason for an assumption, confidence), in Chinese and English.
+    pub note: Option<Text>,
 }
 
 /// The rule set's identity.
@@ -314,7 +314,7 @@ pub struct Computed {
     /// Entity values of members read (computed before the case's values).
     pub member_computed_deps: Vec<usize>,
     /// Note when the formula itself is an assumption.
-    pub assumption: Option<Arc<str>>,
+    pub assumption: Option<Text>,
     /// The rounding the rules declare for the result (mode and unit).
     pub rounding: Option<(RoundingMode, Decimal)>,
 }

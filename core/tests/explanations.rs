@@ -216,10 +216,15 @@ fn outcome_json_has_its_shape_in_order() {
     );
     assert_eq!(
         keys(&standard["source"]),
-        ["source", "document", "date", "quote", "note"]
+        ["source", "document", "date", "quote", "note", "note_text"]
     );
     let assumption = &json["assumptions"][0];
-    assert_eq!(keys(assumption), ["kind", "name", "note"]);
+    assert_eq!(
+        keys(assumption),
+        ["kind", "name", "note", "note_text", "label"]
+    );
+    assert_eq!(keys(&assumption["note_text"]), ["zh", "en"]);
+    assert_eq!(keys(&assumption["label"]), ["zh", "en"]);
     let text = serde_json::to_string(&outcome).expect("serializes");
     assert_eq!(text, serde_json::to_string(&json).expect("serializes"));
 }

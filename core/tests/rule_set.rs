@@ -145,8 +145,11 @@ fn every_parameter_is_cited() {
             );
             if v.status == Status::Assumption {
                 assert!(
-                    v.citation.note.as_deref().is_some_and(|n| !n.is_empty()),
-                    "{} from {}: an assumption without a note",
+                    v.citation
+                        .note
+                        .as_ref()
+                        .is_some_and(|n| !n.zh.is_empty() && !n.en.is_empty()),
+                    "{} from {}: an assumption without a note in both languages",
                     p.name,
                     v.from
                 );

@@ -4,7 +4,7 @@
 use super::compiler::*;
 use super::declarations::*;
 use super::values::*;
-use super::{string_offset, text_of, type_of_name, Diags, Item, Merged};
+use super::{note_of, string_offset, text_of, type_of_name, Diags, Item, Merged};
 use crate::date::Date;
 use crate::diagnostic::Code;
 use crate::plan::*;
@@ -37,7 +37,10 @@ impl Compiler<'_, '_> {
             document: c.document.clone().unwrap_or_default().into(),
             date: None,
             quote: c.quote.as_deref().map(Into::into),
-            note: c.note.as_deref().map(Into::into),
+            note: c
+                .note
+                .as_ref()
+                .map(|n| note_of(n, file, "the source's note", self.diags)),
         };
         let mut unknown_ref = false;
         if let Some(r) = &c.reference {
@@ -82,13 +85,13 @@ impl Compiler<'_, '_> {
                 "quote the words of the document, or say in a note where the figure comes from",
             );
         }
-        if need_note && out.note.as_deref().is_none_or(str::is_empty) {
+        if need_note && out.note.as_ref().is_none_or(|n| n.en.is_empty()) {
             self.diags.help(
                 file,
                 cit.span(),
                 Code::InvalidStatus,
                 "an assumption needs a note giving its reason",
-                "add `note = \"…\"` to the source",
+                "add `note = { zh = \"…\", en = \"…\" }` to the source",
             );
         }
         out

@@ -5,7 +5,7 @@ use super::compiler::*;
 use super::declarations::*;
 use super::parameters::*;
 use super::values::*;
-use super::{string_offset, text_of, Merged};
+use super::{note_of, string_offset, text_of, Merged};
 use crate::diagnostic::Code;
 use crate::plan::*;
 use crate::syntax;
@@ -138,6 +138,10 @@ impl Compiler<'_, '_> {
                         format!("condition `{}` is listed twice", cd.id.get_ref()),
                     );
                 }
+                let assumption = cd
+                    .assumption
+                    .as_ref()
+                    .map(|n| note_of(n, p.file, "the condition's assumption", self.diags));
                 let id = self.push_computed(
                     Computed {
                         name: cd.id.get_ref().as_str().into(),
@@ -153,7 +157,7 @@ impl Compiler<'_, '_> {
                         input_deps: Vec::new(),
                         member_input_deps: Vec::new(),
                         member_computed_deps: Vec::new(),
-                        assumption: cd.assumption.as_deref().map(Into::into),
+                        assumption,
                         rounding: None,
                     },
                     ComputedSrc {
@@ -338,6 +342,10 @@ impl Compiler<'_, '_> {
                 self.diags,
             );
         }
+        let assumption = vd
+            .assumption
+            .as_ref()
+            .map(|n| note_of(n, file, "the value's assumption", self.diags));
         self.push_computed(
             Computed {
                 name: name.into(),
@@ -353,7 +361,7 @@ impl Compiler<'_, '_> {
                 input_deps: Vec::new(),
                 member_input_deps: Vec::new(),
                 member_computed_deps: Vec::new(),
-                assumption: vd.assumption.as_deref().map(Into::into),
+                assumption,
                 rounding: None,
             },
             ComputedSrc {

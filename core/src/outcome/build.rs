@@ -54,7 +54,8 @@ fn program_assumptions(plan: &Plan, segment: &Segment, pi: usize) -> Vec<Assumpt
             (version.status == Status::Assumption).then(|| Assumption {
                 kind: "parameter",
                 name: plan.params[q].name.clone(),
-                note: version.citation.note.clone().unwrap_or_else(|| "".into()),
+                note: version.citation.note.clone().unwrap_or_default(),
+                label: plan.params[q].label.clone(),
             })
         })
         .collect();
@@ -69,6 +70,13 @@ fn program_assumptions(plan: &Plan, segment: &Segment, pi: usize) -> Vec<Assumpt
                 kind: "formula",
                 name: format!("{owner}.{}", comp.name).into(),
                 note: note.clone(),
+                label: match comp.program.and_then(|o| plan.programs.get(o)) {
+                    Some(prog) => Text {
+                        zh: format!("{} · {}", prog.label.zh, comp.label.zh).into(),
+                        en: format!("{} · {}", prog.label.en, comp.label.en).into(),
+                    },
+                    None => comp.label.clone(),
+                },
             });
         }
     }

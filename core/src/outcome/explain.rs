@@ -87,7 +87,9 @@ impl Outcome {
                         format!("; formula {f}")
                     });
                 }
-                if let Some(q) = &c.quote {
+                // The quote is the document's own (Chinese) words: shown in
+                // Chinese answers; English answers name the document only.
+                if let (true, Some(q)) = (zh, &c.quote) {
                     cite.push_str(&format!(" “{q}”"));
                 }
                 out.push_str(&cite);
@@ -101,7 +103,12 @@ impl Outcome {
                 "\nThis answer rests on assumptions (not published figures):\n"
             });
             for a in &self.assumptions {
-                out.push_str(&format!("  - {}: {}\n", a.name, a.note));
+                let (label, note) = (a.label.get(lang), a.note.get(lang));
+                out.push_str(&if zh {
+                    format!("  - {label}：{note}\n")
+                } else {
+                    format!("  - {label}: {note}\n")
+                });
             }
         }
         out.push_str(&format!(

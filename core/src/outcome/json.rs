@@ -95,10 +95,12 @@ impl Serialize for ConditionOutcome {
 
 impl Serialize for Assumption {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut m = s.serialize_map(Some(3))?;
+        let mut m = s.serialize_map(Some(5))?;
         m.serialize_entry("kind", self.kind)?;
         m.serialize_entry("name", &*self.name)?;
-        m.serialize_entry("note", &*self.note)?;
+        m.serialize_entry("note", &*self.note.en)?;
+        m.serialize_entry("note_text", &Texts(&self.note))?;
+        m.serialize_entry("label", &Texts(&self.label))?;
         m.end()
     }
 }
@@ -136,12 +138,13 @@ pub(crate) struct Cited<'a>(pub(crate) &'a Citation);
 impl Serialize for Cited<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let c = self.0;
-        let mut m = s.serialize_map(Some(5))?;
+        let mut m = s.serialize_map(Some(6))?;
         m.serialize_entry("source", &c.source_id.as_deref())?;
         m.serialize_entry("document", &*c.document)?;
         m.serialize_entry("date", &c.date.as_ref().map(|d| Marked(DATE, d)))?;
         m.serialize_entry("quote", &c.quote.as_deref())?;
-        m.serialize_entry("note", &c.note.as_deref())?;
+        m.serialize_entry("note", &c.note.as_ref().map(|n| &*n.en))?;
+        m.serialize_entry("note_text", &c.note.as_ref().map(Texts))?;
         m.end()
     }
 }

@@ -194,8 +194,10 @@ pub struct Assumption {
     pub kind: &'static str,
     /// Parameter name, or `program.value`.
     pub name: Arc<str>,
-    /// Why it was chosen.
-    pub note: Arc<str>,
+    /// Why it was chosen, in Chinese and English.
+    pub note: Text,
+    /// What it is, for people: the parameter's or the value's label.
+    pub label: Text,
 }
 
 /// The identity of the rule set that decided.

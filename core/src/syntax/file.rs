@@ -59,6 +59,18 @@ pub struct Text {
     pub en: Option<String>,
 }
 
+/// A text shown to users beside a figure or a rule (a source's note, an
+/// assumption's reason): `{ zh = "…", en = "…" }`. A bare string is read too,
+/// so that the checker can say what to change (E0039).
+#[derive(Debug, Deserialize, Clone)]
+#[serde(untagged)]
+pub enum Note {
+    /// Chinese and English (the checker refuses one missing).
+    Texts(Text),
+    /// A bare string, in one language only.
+    Plain(String),
+}
+
 /// `[ruleset]`: identity of the rule set.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -103,8 +115,9 @@ pub struct Citation {
     pub date: Option<Spanned<toml::Value>>,
     /// The words of the source.
     pub quote: Option<String>,
-    /// Why the figure is what it is (required for assumptions).
-    pub note: Option<String>,
+    /// Why the figure is what it is (required for assumptions), in Chinese
+    /// and English.
+    pub note: Option<Spanned<Note>>,
 }
 
 /// `[enums.<id>]`: a closed set of choices.
@@ -207,7 +220,7 @@ pub struct ValueDecl {
     pub rounding: Option<Spanned<RoundingDecl>>,
     /// When the formula itself is not in any source: the reason it was chosen.
     /// Every outcome that uses the value lists it among its assumptions.
-    pub assumption: Option<String>,
+    pub assumption: Option<Spanned<Note>>,
 }
 
 /// A formula in force between two dates.
@@ -346,7 +359,7 @@ pub struct ConditionDecl {
     /// Explanation when it fails.
     pub fail: Option<Spanned<Text>>,
     /// When the test itself is not in any source: the reason it was chosen.
-    pub assumption: Option<String>,
+    pub assumption: Option<Spanned<Note>>,
 }
 
 /// How records of a per-record program are settled for a month.
