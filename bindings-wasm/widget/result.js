@@ -29,7 +29,7 @@ export function outcomeParts(outcome, schema, { lang, t, explanation }) {
         h('span', { class: 'sr' }, c.passed ? t.passed : t.failed),
         c.explanation[lang]))),
     parameters(outcome, p, lang, t),
-    assumptions(p, t),
+    assumptions(p, lang, t),
     h('details', {}, h('summary', {}, t.fullText), h('pre', { class: 'explanation' }, explanation)),
     h('p', { class: 'stamp' }, `${t.ruleset} ${outcome.ruleset.id} ${outcome.ruleset.version} · ${outcome.ruleset.hash} · ${schema.as_of.label[lang]} ${outcome.as_of}`),
     h('p', { class: 'disclaimer' }, t.disclaimer),
@@ -55,10 +55,10 @@ function parameters(outcome, p, lang, t) {
   ];
 }
 
-function assumptions(p, t) {
+function assumptions(p, lang, t) {
   if (!p.assumptions.length) return null;
   return h('div', { class: 'assumptions', role: 'note' },
     h('h4', {}, h('span', { 'aria-hidden': 'true' }, '⚠ '), t.assumptions),
     h('ul', {}, p.assumptions.map((a) => h('li', { 'data-assumption': a.name },
-      `${a.label[t.lang]}${t.lang === 'zh' ? '：' : ': '}${a.note_text[t.lang]}`))));
+      `${a.label[lang]}${lang === 'zh' ? '：' : ': '}${a.note_text[lang]}`))));
 }
