@@ -77,6 +77,42 @@ impl OutValue {
     }
 }
 
+/// How the values of one sentence are shown so that the sentence stays true.
+///
+/// A number shown with at most two decimals is exact when that is its value.
+/// Otherwise it is marked as approximate ("约 833.33", "about 833.33") and
+/// given more decimals (up to six) until it no longer reads as equal to
+/// another number of the sentence it differs from: a per-capita income of
+/// 1044.9967 compared with a standard of 1045 reads "约 1044.997", never
+/// "1045". The comparison itself is always made on the exact values.
+fn shown_in_sentence(values: &[OutValue], lang: Lang) -> Vec<String> {
+    let exact: Vec<Option<Decimal>> = values.iter().map(OutValue::decimal).collect();
+    values
+        .iter()
+        .zip(&exact)
+        .map(|(v, d)| {
+            let Some(d) = *d else {
+                return v.display(lang);
+            };
+            let round = |dp: u32| {
+                d.round_dp_with_strategy(dp, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
+            };
+            if round(2) == d {
+                return money::display(d);
+            }
+            let mut dp = 2;
+            while dp < 6 && exact.iter().flatten().any(|o| *o != d && round(dp) == *o) {
+                dp += 1;
+            }
+            let shown = round(dp).normalize().to_string();
+            match lang {
+                Lang::Zh => format!("约 {shown}"),
+                Lang::En => format!("about {shown}"),
+            }
+        })
+        .collect()
+}
+
 /// A named value with its label.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NamedValue {
@@ -116,18 +152,14 @@ impl ConditionOutcome {
     pub fn explanation_in(&self, lang: Lang) -> String {
         let i = usize::from(lang == Lang::En);
         let (zh, en) = self.filled.split_at(self.filled_zh.min(self.filled.len()));
-        let mut values = if lang == Lang::En {
-            en.iter()
-        } else {
-            zh.iter()
-        };
+        let filled = if lang == Lang::En { en } else { zh };
+        let shown = shown_in_sentence(filled, lang);
+        let mut values = shown.into_iter();
         self.template[i]
             .iter()
             .map(|part| match part {
                 TemplatePart::Lit(s) => s.clone(),
-                TemplatePart::Ref(_) => values
-                    .next()
-                    .map_or_else(|| "-".to_string(), |v| v.display(lang)),
+                TemplatePart::Ref(_) => values.next().unwrap_or_else(|| "-".to_string()),
             })
             .collect()
     }
