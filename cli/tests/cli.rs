@@ -1432,3 +1432,82 @@ fn household_explanation_is_in_one_language() {
     assert!(!en.contains("dibao.amount"), "{en}");
     assert!(!zh.contains("dibao.amount"), "{zh}");
 }
+
+#[test]
+fn diff_says_what_is_assumed_and_when_only_the_status_changed() {
+    let run = |from: &str, to: &str| {
+        let args = ["diff", RULES, "--from", from, "--to", to];
+        let o = bangfu(&args, None);
+        assert_eq!(o.status.code(), Some(0), "{}", show(&args, &o));
+        String::from_utf8(o.stdout).expect("UTF-8")
+    };
+    let text = run("2023-12-31", "2024-01-01");
+    assert!(
+        text.contains(
+            "tekun_multiplier: 1.5 -> 1.5 (value unchanged, only the status changed: assumption -> published)"
+        ),
+        "{text}"
+    );
+    let text = run("2022-12-31", "2023-01-01");
+    assert!(
+        text.contains("meal_subsidy_70_plus: (not in force) -> 6 (start date assumed)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("chain_min_canteens: (not in force) -> 3 (the new value is an assumption)")
+            || text.contains("chain_min_canteens: (not in force) -> ")
+                && text.contains("the new value is an assumption"),
+        "{text}"
+    );
+    let args = [
+        "diff",
+        RULES,
+        "--from",
+        "2022-12-31",
+        "--to",
+        "2023-01-01",
+        "--format",
+        "json",
+    ];
+    let o = bangfu(&args, None);
+    let j: Json = serde_json::from_slice(&o.stdout).expect("JSON");
+    let meal = j["changes"]
+        .as_array()
+        .and_then(|c| c.iter().find(|c| c["name"] == "meal_subsidy_70_plus"))
+        .expect("meal_subsidy_70_plus changes");
+    assert_eq!(meal["status"], "published");
+    assert_eq!(meal["date_status"], "assumption");
+    assert_eq!(meal["note"]["zh"], "起始日期为假设");
+}
+
+#[test]
+fn params_and_explanations_say_when_only_the_date_is_assumed() {
+    let args = ["params", RULES, "--on", "2023-09-06"];
+    let o = bangfu(&args, None);
+    let text = String::from_utf8(o.stdout).expect("UTF-8");
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("meal_subsidy_70_plus"))
+        .expect("meal_subsidy_70_plus");
+    assert!(line.contains("published (date assumed)"), "{line}");
+    let case = r#"{"birth_date": "1950-01-01", "meal_kind": "lunch", "canteen_designated": true, "price": "12"}"#;
+    let args = [
+        "eval",
+        RULES,
+        "--on",
+        "2023-09-06",
+        "--entity",
+        "meal",
+        "--explain",
+        "--lang",
+        "zh",
+        "-",
+    ];
+    let o = bangfu(&args, Some(case));
+    assert_eq!(o.status.code(), Some(0), "{}", show(&args, &o));
+    let text = String::from_utf8(o.stdout).expect("UTF-8");
+    assert!(
+        text.contains("[已公布；起始日期为假设; 2023-01-01 –]"),
+        "{text}"
+    );
+}

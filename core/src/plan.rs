@@ -74,6 +74,16 @@ impl Status {
             Status::Assumption => "assumption",
         }
     }
+
+    /// The status for people: 已公布 / published, 推算 / derived, 假设 / assumption.
+    pub fn label(self, lang: Lang) -> &'static str {
+        match (lang, self) {
+            (Lang::Zh, Status::Published) => "已公布",
+            (Lang::Zh, Status::Derived) => "推算",
+            (Lang::Zh, Status::Assumption) => "假设",
+            (Lang::En, s) => s.name(),
+        }
+    }
 }
 
 /// A resolved citation.
@@ -146,6 +156,9 @@ pub struct ParamVersion {
     pub rule: ParamRule,
     /// Status.
     pub status: Status,
+    /// Whether the first day is inferred rather than stated by the source
+    /// (`date_status = "assumption"`), whatever the value's status.
+    pub from_assumed: bool,
     /// Source.
     pub citation: Citation,
 }

@@ -211,7 +211,8 @@ fn outcome_json_has_its_shape_in_order() {
             "from",
             "until",
             "formula",
-            "source"
+            "source",
+            "date_status"
         ]
     );
     assert_eq!(

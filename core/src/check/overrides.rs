@@ -90,6 +90,7 @@ pub(crate) fn apply_overrides(merged: &mut Merged, overrides: &[Override], diags
                 value: Some(Spanned::new(0..0, value)),
                 formula: None,
                 status: Spanned::new(0..0, "assumption".into()),
+                date_status: None,
                 source: Some(Spanned::new(0..0, source)),
             },
         ));

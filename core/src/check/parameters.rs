@@ -168,12 +168,26 @@ impl Compiler<'_, '_> {
                     Status::Published
                 }
             };
+            let from_assumed = match vd.date_status.as_ref().map(|s| (s, s.get_ref().as_str())) {
+                None | Some((_, "published")) => false,
+                Some((_, "assumption")) => true,
+                Some((s, other)) => {
+                    self.diags.help(
+                        p.file,
+                        s.span(),
+                        Code::InvalidStatus,
+                        format!("`{other}` is not a date status"),
+                        "use date_status = \"published\" (the default) or \"assumption\"",
+                    );
+                    false
+                }
+            };
             let citation = self.citation(
                 vd.source.as_ref(),
                 p.file,
                 v.span(),
                 sources,
-                status == Status::Assumption,
+                status == Status::Assumption || from_assumed,
             );
             let rule = match (status, &vd.value, &vd.formula) {
                 (Status::Derived, None, Some(f)) => {
@@ -221,6 +235,7 @@ impl Compiler<'_, '_> {
                     until,
                     rule,
                     status,
+                    from_assumed,
                     citation,
                 });
             }

@@ -101,6 +101,7 @@ fn parameter_uses(plan: &Plan, segment: &Segment) -> Vec<Option<Arc<ParameterUse
                 unit_label: param.unit.as_ref().map(|u| plan.unit_text(u)),
                 status: version.status,
                 from: version.from,
+                from_assumed: version.from_assumed,
                 until: version.until.or_else(|| {
                     param
                         .versions

@@ -50,11 +50,11 @@ impl Outcome {
                 "\nParameters used:\n"
             });
             for u in &self.parameters {
-                let status = match (zh, u.status) {
-                    (true, Status::Published) => "已公布",
-                    (true, Status::Derived) => "推算",
-                    (true, Status::Assumption) => "假设",
-                    (false, s) => s.name(),
+                let status = u.status.label(lang);
+                let status = match (zh, u.from_assumed) {
+                    (_, false) => status.to_string(),
+                    (true, true) => format!("{status}；起始日期为假设"),
+                    (false, true) => format!("{status}; start date assumed"),
                 };
                 let unit = u
                     .unit_label

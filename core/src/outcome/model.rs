@@ -211,6 +211,9 @@ pub struct ParameterUse {
     pub status: Status,
     /// First day of the version.
     pub from: Date,
+    /// Whether that first day is an assumption (the value may still be
+    /// published).
+    pub from_assumed: bool,
     /// Last day of the version, if bounded.
     pub until: Option<Date>,
     /// Formula of a derived version.

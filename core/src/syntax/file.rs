@@ -276,6 +276,9 @@ pub struct ParamVersion {
     pub formula: Option<Spanned<String>>,
     /// `published`, `derived` or `assumption`.
     pub status: Spanned<String>,
+    /// Whether the first day (`from`) is stated by the source (`published`,
+    /// the default) or inferred (`assumption`), apart from the value.
+    pub date_status: Option<Spanned<String>>,
     /// Where the figure comes from.
     pub source: Option<Spanned<Citation>>,
 }
