@@ -134,6 +134,8 @@ export interface Outcome {
   programs: Record<string, ProgramOutcome>;
   parameters: Record<string, ParameterUse>;
   assumptions: Assumption[];
+  /** Programs of the entity not in force on the date, with the day each starts. */
+  not_in_force: { program: string; label: Text; from: string | null; explanation: Text }[];
   /** The explanation as text, when a language was asked for. */
   explanation?: string;
 }

@@ -1511,3 +1511,70 @@ fn params_and_explanations_say_when_only_the_date_is_assumed() {
         "{text}"
     );
 }
+
+#[test]
+fn programs_not_in_force_are_listed_not_dropped() {
+    let case = r#"{"registered_locally": true, "financial_assets": "0", "members": [{"birth_date": "1970-01-01", "monthly_income": "300"}]}"#;
+    let args = [
+        "eval",
+        RULES,
+        "--on",
+        "2022-06-01",
+        "--entity",
+        "household",
+        "-",
+    ];
+    let o = bangfu(&args, Some(case));
+    assert_eq!(o.status.code(), Some(0), "{}", show(&args, &o));
+    let j: Json = serde_json::from_slice(&o.stdout).expect("JSON");
+    let listed: Vec<&str> = j["not_in_force"]
+        .as_array()
+        .expect("not_in_force")
+        .iter()
+        .filter_map(|p| p["program"].as_str())
+        .collect();
+    assert_eq!(
+        listed,
+        [
+            "low_income_edge",
+            "serious_illness_poverty",
+            "temporary_assistance"
+        ]
+    );
+    assert_eq!(j["not_in_force"][0]["from"], "2023-01-01");
+    let args = [
+        "eval",
+        RULES,
+        "--on",
+        "2022-06-01",
+        "--entity",
+        "household",
+        "--explain",
+        "--lang",
+        "zh",
+        "-",
+    ];
+    let o = bangfu(&args, Some(case));
+    let text = String::from_utf8(o.stdout).expect("UTF-8");
+    assert!(
+        text.contains("低保边缘家庭认定：该日尚未实施（自 2023-01-01 起实施）"),
+        "{text}"
+    );
+}
+
+#[test]
+fn the_price_cap_and_the_leap_day_rule_are_assumptions() {
+    let case = r#"{"birth_date": "1952-02-29", "meal_kind": "lunch", "canteen_designated": true, "price": "12"}"#;
+    let args = ["eval", RULES, "--on", "2023-09-06", "--entity", "meal", "-"];
+    let o = bangfu(&args, Some(case));
+    assert_eq!(o.status.code(), Some(0), "{}", show(&args, &o));
+    let j: Json = serde_json::from_slice(&o.stdout).expect("JSON");
+    let names: Vec<&str> = j["assumptions"]
+        .as_array()
+        .expect("assumptions")
+        .iter()
+        .filter_map(|a| a["name"].as_str())
+        .collect();
+    assert!(names.contains(&"meal_subsidy.amount"), "{names:?}");
+    assert!(names.contains(&"meal.age"), "{names:?}");
+}

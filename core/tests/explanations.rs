@@ -173,7 +173,8 @@ fn outcome_json_has_its_shape_in_order() {
             "entity",
             "programs",
             "parameters",
-            "assumptions"
+            "assumptions",
+            "not_in_force"
         ]
     );
     assert_eq!(keys(&json["ruleset"]), ["id", "version", "hash"]);

@@ -286,6 +286,7 @@ impl Outcome {
             programs: outs,
             parameters,
             assumptions: all_assumptions,
+            not_in_force: Vec::new(),
         }
     }
 }

@@ -43,6 +43,9 @@ impl Outcome {
                 ));
             }
         }
+        for n in &self.not_in_force {
+            out.push_str(&format!("{}\n", n.explanation(lang)));
+        }
         if !self.parameters.is_empty() {
             out.push_str(if zh {
                 "\n所用参数：\n"

@@ -11,12 +11,14 @@
 //! write the text; a serializer that keeps types (the Python package's,
 //! giving `decimal.Decimal` and `datetime.date`) reads the name.
 
-use super::model::{Assumption, ConditionOutcome, NamedValue, OutValue, Outcome, ParameterUse};
+use super::model::{
+    Assumption, ConditionOutcome, NamedValue, NotInForceProgram, OutValue, Outcome, ParameterUse,
+};
 use super::model::{ProgramOutcome, RuleSetStamp};
-use crate::plan::{Citation, Text};
+use crate::plan::{Citation, Lang, Text};
 use serde::ser::{SerializeMap, SerializeSeq, Serializer};
 use serde::Serialize;
-use serde_json::Value as Json;
+use serde_json::{json, Value as Json};
 use std::fmt::Display;
 
 /// The newtype name of a decimal (money or a number) around its exact text.
@@ -206,13 +208,28 @@ impl Serialize for RuleSetStamp {
 
 impl Serialize for Outcome {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut m = s.serialize_map(Some(6))?;
+        let mut m = s.serialize_map(Some(7))?;
         m.serialize_entry("ruleset", &self.ruleset)?;
         m.serialize_entry("as_of", &Marked(DATE, &self.as_of))?;
         m.serialize_entry("entity", &self.entity)?;
         m.serialize_entry("programs", &Programs(&self.programs))?;
         m.serialize_entry("parameters", &Parameters(&self.parameters))?;
         m.serialize_entry("assumptions", &self.assumptions)?;
+        m.serialize_entry("not_in_force", &self.not_in_force)?;
+        m.end()
+    }
+}
+
+impl Serialize for NotInForceProgram {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(Some(4))?;
+        m.serialize_entry("program", &*self.program)?;
+        m.serialize_entry("label", &Texts(&self.label))?;
+        m.serialize_entry("from", &self.from.as_ref().map(|d| Marked(DATE, d)))?;
+        m.serialize_entry(
+            "explanation",
+            &json!({"zh": self.explanation(Lang::Zh), "en": self.explanation(Lang::En)}),
+        )?;
         m.end()
     }
 }

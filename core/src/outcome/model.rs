@@ -264,6 +264,56 @@ pub struct Outcome {
     pub parameters: Vec<Arc<ParameterUse>>,
     /// Every assumption used.
     pub assumptions: Vec<Assumption>,
+    /// Programs of the entity not in force on the date, so not evaluated.
+    pub not_in_force: Vec<NotInForceProgram>,
+}
+
+/// A program not in force on the evaluation date.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotInForceProgram {
+    /// Name as in the rules.
+    pub program: Arc<str>,
+    /// Label.
+    pub label: Text,
+    /// The first later day it is in force, if any.
+    pub from: Option<Date>,
+}
+
+impl NotInForceProgram {
+    /// The programs of `programs` not in force on `segment`'s days, with the
+    /// first later day each comes into force.
+    pub(crate) fn list(plan: &Plan, segment: &Segment, programs: &[usize]) -> Vec<Self> {
+        programs
+            .iter()
+            .filter_map(|&p| {
+                let prog = plan.programs.get(p)?;
+                let from = plan
+                    .segments
+                    .iter()
+                    .skip(segment.index + 1)
+                    .find(|s| s.program_status.get(p).is_some_and(Result::is_ok))
+                    .map(|s| s.start);
+                Some(NotInForceProgram {
+                    program: prog.name.clone(),
+                    label: prog.label.clone(),
+                    from,
+                })
+            })
+            .collect()
+    }
+
+    /// "城乡最低生活保障：该日尚未实施（自 2017-05-01 起实施）".
+    pub fn explanation(&self, lang: Lang) -> String {
+        let label = self.label.get(lang);
+        match (lang, self.from) {
+            (Lang::Zh, Some(d)) => format!("{label}：该日尚未实施（自 {d} 起实施）"),
+            (Lang::Zh, None) => format!("{label}：该日不在实施期内"),
+            (Lang::En, Some(d)) => {
+                format!("{label}: not yet in force on this date (in force from {d})")
+            }
+            (Lang::En, None) => format!("{label}: not in force on this date"),
+        }
+    }
 }
 
 impl OutValue {
