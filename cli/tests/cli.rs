@@ -1414,8 +1414,9 @@ fn household_explanation_is_in_one_language() {
             "an English word in the Chinese answer: {line}\n{zh}"
         );
     }
+    assert!(zh.contains("城乡最低生活保障 · 月低保金（按户）："), "{zh}");
     assert!(
-        zh.contains("月低保金（按户） · ") || zh.contains("城乡最低生活保障 · 月低保金（按户）："),
+        zh.contains("  计算：城乡低保标准 1045 元 × 家庭人口 3 − 家庭月收入 2400 元 = 735 元/月\n"),
         "{zh}"
     );
     let en = explain("en");
@@ -1430,6 +1431,10 @@ fn household_explanation_is_in_one_language() {
         );
     }
     assert!(!en.contains("dibao.amount"), "{en}");
+    assert!(
+        en.contains("  How it is made up: Dibao standard (urban and rural) 1045 yuan × Members 3 − Household monthly income 2400 yuan = 735 yuan a month\n"),
+        "{en}"
+    );
     assert!(!zh.contains("dibao.amount"), "{zh}");
 }
 

@@ -429,6 +429,8 @@ pub struct ProgramPlan {
     pub eligible: usize,
     /// Amount, if the program pays one.
     pub amount: Option<usize>,
+    /// How the amount reads with its period (a key of `[units]`).
+    pub amount_unit: Option<Arc<str>>,
     /// Every computed value the program needs, in dependency order.
     pub needed: Vec<usize>,
     /// Inputs the program reads (slot indices), for form generation.

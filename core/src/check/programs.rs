@@ -261,6 +261,11 @@ impl Compiler<'_, '_> {
                 conditions,
                 eligible,
                 amount,
+                amount_unit: d
+                    .amount
+                    .as_ref()
+                    .and_then(|a| a.get_ref().unit.as_deref())
+                    .map(Into::into),
                 needed: Vec::new(),
                 inputs: Vec::new(),
                 member_inputs: Vec::new(),

@@ -1,8 +1,10 @@
 //! Building an outcome from an evaluated frame and the plan's metadata.
 
+use super::computation::Reader;
 use super::model::*;
 use crate::date::Date;
 use crate::plan::*;
+use crate::run::node::Members;
 use crate::value::Value;
 use std::sync::{Arc, OnceLock};
 
@@ -174,9 +176,16 @@ impl Outcome {
         segment: &Segment,
         entity: usize,
         programs: &[usize],
-        frame: &[Value],
+        (frame, members): (&[Value], &[(usize, Vec<Value>)]),
         as_of: Date,
     ) -> Outcome {
+        let collections: Vec<Members<'_>> = members
+            .iter()
+            .map(|(stride, data)| Members {
+                stride: *stride,
+                data,
+            })
+            .collect();
         let fallback = SegmentReports::default();
         let cache = reports.segments.get(segment.index).unwrap_or(&fallback);
         let params = &segment.params;
@@ -251,6 +260,7 @@ impl Outcome {
             let assumptions = notes.get(pi).cloned().unwrap_or_default();
             all_params.extend(used.iter().copied());
             all_assumptions.extend(assumptions.iter().cloned());
+            let amount_unit = p.amount_unit.as_ref().map(|u| plan.unit_text(u));
             outs.push(ProgramOutcome {
                 program: p.name.clone(),
                 label: p.label.clone(),
@@ -263,6 +273,23 @@ impl Outcome {
                 conditions,
                 parameters: used.iter().map(|&q| plan.params[q].name.clone()).collect(),
                 assumptions,
+                amount_unit: amount_unit.clone(),
+                computation: p.amount.and_then(|a| {
+                    let reader = Reader {
+                        plan,
+                        entity,
+                        frame,
+                        collections: &collections,
+                        params,
+                        versions: &segment.param_version,
+                        as_of,
+                    };
+                    let unit = amount_unit.clone().unwrap_or_else(|| Text {
+                        zh: "元".into(),
+                        en: "yuan".into(),
+                    });
+                    reader.computation(a, segment.choice.get(a).copied().flatten(), &unit)
+                }),
             });
         }
         all_params.sort_unstable();

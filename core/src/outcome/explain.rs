@@ -17,15 +17,10 @@ impl Outcome {
             };
             out.push_str(&format!("{} — {verdict}", p.label.get(lang)));
             if let (true, Some(a)) = (p.eligible, &p.amount) {
-                let unit = match a {
-                    OutValue::Money(_) => {
-                        if zh {
-                            " 元"
-                        } else {
-                            " yuan"
-                        }
-                    }
-                    _ => "",
+                let unit = match (&p.amount_unit, a) {
+                    (Some(u), _) => format!(" {}", u.get(lang)),
+                    (None, OutValue::Money(_)) => if zh { " 元" } else { " yuan" }.to_string(),
+                    _ => String::new(),
                 };
                 let shown = a.display(lang);
                 if zh {
@@ -35,6 +30,13 @@ impl Outcome {
                 }
             }
             out.push('\n');
+            if let (true, Some(c)) = (p.eligible, &p.computation) {
+                out.push_str(&if zh {
+                    format!("  计算：{}\n", c.zh)
+                } else {
+                    format!("  How it is made up: {}\n", c.en)
+                });
+            }
             for c in &p.conditions {
                 out.push_str(&format!(
                     "  {} {}\n",

@@ -109,7 +109,7 @@ impl Serialize for Assumption {
 
 impl Serialize for ProgramOutcome {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut m = s.serialize_map(Some(7))?;
+        let mut m = s.serialize_map(Some(9))?;
         m.serialize_entry("label", &Texts(&self.label))?;
         m.serialize_entry("eligible", &self.eligible)?;
         m.serialize_entry("amount", &self.amount)?;
@@ -117,6 +117,8 @@ impl Serialize for ProgramOutcome {
         m.serialize_entry("conditions", &self.conditions)?;
         m.serialize_entry("parameters", &Names(&self.parameters))?;
         m.serialize_entry("assumptions", &self.assumptions)?;
+        m.serialize_entry("amount_unit", &self.amount_unit.as_ref().map(Texts))?;
+        m.serialize_entry("computation", &self.computation.as_ref().map(Texts))?;
         m.end()
     }
 }

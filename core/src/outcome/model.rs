@@ -192,6 +192,11 @@ pub struct ProgramOutcome {
     pub parameters: Vec<Arc<str>>,
     /// Assumptions this program's answer rests on.
     pub assumptions: Vec<Assumption>,
+    /// How the amount reads with its period ("元/月", "yuan/meal").
+    pub amount_unit: Option<Text>,
+    /// How the amount is made up, from its formula and the case's values:
+    /// "城乡低保标准 1045 元 × 家庭人口 3 − 家庭月收入 2400 元 = 735 元/月".
+    pub computation: Option<Text>,
 }
 
 /// A parameter used, with its provenance.

@@ -222,14 +222,14 @@ impl RuleSet {
         programs: Option<&[String]>,
     ) -> Result<Outcome, EvalError> {
         let runner = Runner::new(&self.plan, case.entity, programs, as_of)?;
-        let frame = runner.evaluate_case(case)?;
+        let (frame, members) = runner.evaluate_case_with_members(case)?;
         let mut outcome = Outcome::build(
             &self.plan,
             &self.reports,
             runner.segment,
             case.entity,
             &runner.programs,
-            &frame,
+            (&frame, &members),
             as_of,
         );
         outcome.not_in_force =

@@ -300,6 +300,20 @@ impl<'p> Runner<'p> {
     /// # Errors
     /// As the reference evaluator (`Runner::run`).
     pub fn evaluate_case(&self, case: &crate::run::input::Case) -> Result<Vec<Value>, EvalError> {
+        self.evaluate_case_with_members(case)
+            .map(|(frame, _)| frame)
+    }
+
+    /// Evaluates one case, keeping the member frames (stride and data per
+    /// collection) beside the case's frame, for explanations.
+    ///
+    /// # Errors
+    /// [`EvalError::Overflow`] when a value is too large.
+    #[allow(clippy::type_complexity)]
+    pub fn evaluate_case_with_members(
+        &self,
+        case: &crate::run::input::Case,
+    ) -> Result<(Vec<Value>, Vec<(usize, Vec<Value>)>), EvalError> {
         let mut frame = case.frame.clone();
         let mut data = case.collections.clone();
         let mut members: Vec<(usize, &mut [Value])> = data
@@ -307,7 +321,7 @@ impl<'p> Runner<'p> {
             .map(|(s, d)| (*s, d.as_mut_slice()))
             .collect();
         self.run(&mut frame, &mut members)?;
-        Ok(frame)
+        Ok((frame, data))
     }
 
     /// Evaluates one case in place: member values into `members`, then the

@@ -221,6 +221,9 @@ pub struct ValueDecl {
     /// When the formula itself is not in any source: the reason it was chosen.
     /// Every outcome that uses the value lists it among its assumptions.
     pub assumption: Option<Spanned<Note>>,
+    /// How an amount reads with its period (`yuan/month`, `yuan/meal`,
+    /// `yuan/once`): a key of `[units]`, shown after the amount.
+    pub unit: Option<String>,
 }
 
 /// A formula in force between two dates.
