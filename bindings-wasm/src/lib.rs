@@ -115,6 +115,10 @@ export interface ProgramOutcome {
   conditions: ConditionOutcome[];
   parameters: string[];
   assumptions: Assumption[];
+  /** How the amount reads with its period ("元/月"); null when not declared. */
+  amount_unit: Text | null;
+  /** How the amount is made up, from its formula and the case's values. */
+  computation: Text | null;
 }
 
 export interface Assumption { kind: "parameter" | "formula"; name: string; note: string; note_text: Text; label: Text }

@@ -15,12 +15,15 @@ export function outcomeParts(outcome, schema, { lang, t, explanation }) {
   const p = outcome.programs[schema.program];
   if (!p) return [];
   const verdict = p.eligible ? t.eligible : t.notEligible;
-  const unit = schema.amount_unit_label?.[lang];
+  const unit = (p.amount_unit ?? schema.amount_unit_label)?.[lang];
   return [
     h('div', { class: `verdict ${p.eligible ? 'yes' : 'no'}`, 'data-eligible': String(p.eligible) },
       h('h3', { tabindex: '-1' }, t.resultFor(verdict)),
       p.eligible && p.amount !== null
         ? h('p', { class: 'amount' }, `${t.amount}: `, h('span', { 'data-amount': p.amount }, p.amount), unit ? ` ${unit}` : null)
+        : null,
+      p.eligible && p.computation
+        ? h('p', { class: 'computation', 'data-computation': '' }, p.computation[lang])
         : null),
     h('h4', {}, t.reasons),
     h('ul', { class: 'reasons' }, p.conditions.map((c) =>
