@@ -138,6 +138,8 @@ export interface Outcome {
   programs: Record<string, ProgramOutcome>;
   parameters: Record<string, ParameterUse>;
   assumptions: Assumption[];
+  /** A notice when the date is more than a year after the figures were last reviewed. */
+  staleness: Text | null;
   /** Programs of the entity not in force on the date, with the day each starts. */
   not_in_force: { program: string; label: Text; from: string | null; explanation: Text }[];
   /** The explanation as text, when a language was asked for. */

@@ -17,6 +17,7 @@ export function outcomeParts(outcome, schema, { lang, t, explanation }) {
   const verdict = p.eligible ? t.eligible : t.notEligible;
   const unit = (p.amount_unit ?? schema.amount_unit_label)?.[lang];
   return [
+    outcome.staleness ? h('p', { class: 'staleness', role: 'note' }, outcome.staleness[lang]) : null,
     h('div', { class: `verdict ${p.eligible ? 'yes' : 'no'}`, 'data-eligible': String(p.eligible) },
       h('h3', { tabindex: '-1' }, t.resultFor(verdict)),
       p.eligible && p.amount !== null

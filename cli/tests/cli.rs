@@ -1583,3 +1583,54 @@ fn the_price_cap_and_the_leap_day_rule_are_assumptions() {
     assert!(names.contains(&"meal_subsidy.amount"), "{names:?}");
     assert!(names.contains(&"meal.age"), "{names:?}");
 }
+
+#[test]
+fn answers_long_after_the_review_date_say_the_figures_may_be_stale() {
+    let case =
+        r#"{"birth_date": "1950-05-01", "monthly_income": "0", "has_able_supporter": false}"#;
+    let run = |on: &str, lang: &str| {
+        let args = [
+            "eval",
+            RULES,
+            "--on",
+            on,
+            "--program",
+            "tekun",
+            "--explain",
+            "--lang",
+            lang,
+            "-",
+        ];
+        let o = bangfu(&args, Some(case));
+        assert_eq!(o.status.code(), Some(0), "{}", show(&args, &o));
+        String::from_utf8(o.stdout).expect("UTF-8")
+    };
+    let zh = run("2026-01-15", "zh");
+    assert!(
+        zh.starts_with("注意：本规则集的数字最后核对于 2024-01-01"),
+        "{zh}"
+    );
+    let en = run("2026-01-15", "en");
+    assert!(
+        en.starts_with("Note: the figures of this rule set were last reviewed on 2024-01-01"),
+        "{en}"
+    );
+    assert!(!run("2024-06-01", "zh").contains("最后核对于"));
+    let args = [
+        "eval",
+        RULES,
+        "--on",
+        "2026-01-15",
+        "--program",
+        "tekun",
+        "-",
+    ];
+    let o = bangfu(&args, Some(case));
+    let j: Json = serde_json::from_slice(&o.stdout).expect("JSON");
+    assert!(
+        j["staleness"]["zh"]
+            .as_str()
+            .is_some_and(|s| s.contains("2026-01-15")),
+        "{j}"
+    );
+}

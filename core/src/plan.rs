@@ -115,6 +115,8 @@ pub struct Header {
     pub hash: Arc<str>,
     /// Content hash of the reform applied, if any.
     pub reform: Option<Arc<str>>,
+    /// The day the figures were last reviewed (`reviewed` in `[ruleset]`).
+    pub reviewed: Option<Date>,
 }
 
 /// An enum.

@@ -174,7 +174,8 @@ fn outcome_json_has_its_shape_in_order() {
             "programs",
             "parameters",
             "assumptions",
-            "not_in_force"
+            "not_in_force",
+            "staleness"
         ]
     );
     assert_eq!(keys(&json["ruleset"]), ["id", "version", "hash"]);

@@ -60,6 +60,10 @@ pub(crate) fn compile(
                 label: text_of(h.label.as_ref(), &h.id),
                 hash: hash.into(),
                 reform: None,
+                reviewed: h
+                    .reviewed
+                    .as_ref()
+                    .and_then(|d| super::values::date_value(d, *hfile, "the review date", diags)),
             }
         }
         // Reported already; check the rest all the same.
@@ -69,6 +73,7 @@ pub(crate) fn compile(
             label: Text::default(),
             hash: hash.into(),
             reform: None,
+            reviewed: None,
         },
     };
     if merged.parameters.len() + merged.programs.len() * 8 > MAX_ITEMS {

@@ -314,6 +314,7 @@ impl Outcome {
             parameters,
             assumptions: all_assumptions,
             not_in_force: Vec::new(),
+            staleness: staleness(plan.header.reviewed, as_of),
         }
     }
 }

@@ -8,6 +8,9 @@ impl Outcome {
     pub fn explain(&self, lang: Lang) -> String {
         let zh = lang == Lang::Zh;
         let mut out = String::new();
+        if let Some(s) = &self.staleness {
+            out.push_str(&format!("{}\n\n", s.get(lang)));
+        }
         for p in &self.programs {
             let verdict = match (zh, p.eligible) {
                 (true, true) => "符合条件",

@@ -210,7 +210,7 @@ impl Serialize for RuleSetStamp {
 
 impl Serialize for Outcome {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut m = s.serialize_map(Some(7))?;
+        let mut m = s.serialize_map(Some(8))?;
         m.serialize_entry("ruleset", &self.ruleset)?;
         m.serialize_entry("as_of", &Marked(DATE, &self.as_of))?;
         m.serialize_entry("entity", &self.entity)?;
@@ -218,6 +218,7 @@ impl Serialize for Outcome {
         m.serialize_entry("parameters", &Parameters(&self.parameters))?;
         m.serialize_entry("assumptions", &self.assumptions)?;
         m.serialize_entry("not_in_force", &self.not_in_force)?;
+        m.serialize_entry("staleness", &self.staleness.as_ref().map(Texts))?;
         m.end()
     }
 }

@@ -271,6 +271,26 @@ pub struct Outcome {
     pub assumptions: Vec<Assumption>,
     /// Programs of the entity not in force on the date, so not evaluated.
     pub not_in_force: Vec<NotInForceProgram>,
+    /// When the date is more than a year after the rule set's figures were
+    /// last reviewed: a notice saying so, in both languages.
+    pub staleness: Option<Text>,
+}
+
+/// The notice for an answer on `as_of` from figures last reviewed on
+/// `reviewed`, when `as_of` is more than a year (365 days) later.
+pub(crate) fn staleness(reviewed: Option<Date>, as_of: Date) -> Option<Text> {
+    let reviewed = reviewed?;
+    let limit = reviewed.add_days(365)?;
+    (as_of > limit).then(|| Text {
+        zh: format!(
+            "注意：本规则集的数字最后核对于 {reviewed}，评估日期 {as_of} 已在一年以上之后，标准可能已经调整，请以主管部门最新公布的为准。"
+        )
+        .into(),
+        en: format!(
+            "Note: the figures of this rule set were last reviewed on {reviewed}; {as_of} is more than a year later, and they may have changed since: check the latest figures published by the authorities."
+        )
+        .into(),
+    })
 }
 
 /// A program not in force on the evaluation date.

@@ -83,6 +83,9 @@ pub struct RulesetHeader {
     pub label: Option<Text>,
     /// What the rule set covers.
     pub description: Option<Text>,
+    /// The day its figures were last checked against the published sources;
+    /// answers for dates more than a year later say so.
+    pub reviewed: Option<Spanned<toml::Value>>,
 }
 
 /// `[sources.<id>]`: a cited document.
