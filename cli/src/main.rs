@@ -522,9 +522,9 @@ fn params(dir: &Path, on: &str, format: Format) -> Result<String, Fail> {
                 p.status.name().to_string()
             },
             p.from,
-            p.formula
+            p.formula_words
                 .as_ref()
-                .map(|f| format!(" = {f}"))
+                .map(|f| format!(" = {}", f.en))
                 .unwrap_or_default(),
             p.citation.document
         ));

@@ -560,8 +560,8 @@ fn params_lists_the_standards_in_force_with_sources() {
     assert!(tekun.split_whitespace().any(|w| w == "1568"), "{tekun}");
     assert!(tekun.contains("derived"), "{tekun}");
     assert!(
-        tekun.contains("dibao_standard"),
-        "the formula is shown: {tekun}"
+        tekun.contains("= Dibao standard (urban and rural) 1045 yuan × "),
+        "the formula is shown in words: {tekun}"
     );
 
     let args = ["params", RULES, "--on", "2023-09-06", "--format", "json"];
@@ -1632,5 +1632,50 @@ fn answers_long_after_the_review_date_say_the_figures_may_be_stale() {
             .as_str()
             .is_some_and(|s| s.contains("2026-01-15")),
         "{j}"
+    );
+}
+
+#[test]
+fn a_derived_value_carries_the_dates_it_was_computed_in_and_its_formula_in_words() {
+    let case =
+        r#"{"birth_date": "1950-05-01", "monthly_income": "0", "has_able_supporter": false}"#;
+    let args = [
+        "eval",
+        RULES,
+        "--on",
+        "2024-03-01",
+        "--program",
+        "tekun",
+        "--explain",
+        "--lang",
+        "zh",
+        "-",
+    ];
+    let o = bangfu(&args, Some(case));
+    assert_eq!(o.status.code(), Some(0), "{}", show(&args, &o));
+    let text = String::from_utf8(o.stdout).expect("UTF-8");
+    assert!(
+        text.contains("城乡特困人员基本生活标准 = 1673 元/人/月 [推算; 2024-01-01 –]"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "计算：城乡低保标准 1115 元 × 特困人员基本生活标准相对低保标准的倍数 1.5，向上取整到 1"
+        ),
+        "{text}"
+    );
+    assert!(!text.contains("round_up("), "{text}");
+    assert!(!text.contains("每人每月1568元"), "{text}");
+    let args = ["params", RULES, "--on", "2024-03-01"];
+    let o = bangfu(&args, None);
+    let text = String::from_utf8(o.stdout).expect("UTF-8");
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("tekun_standard"))
+        .expect("tekun_standard");
+    assert!(line.contains("from 2024-01-01"), "{line}");
+    assert!(
+        line.contains("Dibao standard (urban and rural) 1115 yuan × "),
+        "{line}"
     );
 }

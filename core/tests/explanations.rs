@@ -99,7 +99,12 @@ fn parameters_carry_their_provenance() {
     }
     let en = outcome.explain(Lang::En);
     assert!(en.contains("This answer rests on assumptions"), "{en}");
-    assert!(en.contains("tekun_multiplier"), "{en}");
+    // Assumptions are named for people, by their label, never by their id.
+    assert!(
+        en.contains("  - Tekun standard as a multiple of the dibao standard: "),
+        "{en}"
+    );
+    assert!(!en.contains("tekun_multiplier"), "{en}");
 }
 
 /// A template may name a value of another program of the same entity. The
@@ -217,6 +222,7 @@ fn outcome_json_has_its_shape_in_order() {
             "until",
             "formula",
             "source",
+            "formula_words",
             "date_status"
         ]
     );

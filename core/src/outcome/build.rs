@@ -88,28 +88,70 @@ fn program_assumptions(plan: &Plan, segment: &Segment, pi: usize) -> Vec<Assumpt
 }
 
 /// How outcomes report each parameter in force in `segment`.
+/// The days parameter `q`'s value holds in `segment`: its version's dates,
+/// narrowed for a derived parameter to the days every parameter it reads
+/// keeps its value (the version it was computed in).
+fn value_span(
+    plan: &Plan,
+    segment: &Segment,
+    q: usize,
+    depth: usize,
+) -> Option<(Date, Option<Date>)> {
+    let param = plan.params.get(q)?;
+    let v = (*segment.param_version.get(q)?)?;
+    let version = param.versions.get(v as usize)?;
+    let mut from = version.from;
+    let mut until = version.until.or_else(|| {
+        param
+            .versions
+            .get(v as usize + 1)
+            .and_then(|n| n.from.add_days(-1))
+    });
+    if matches!(version.rule, ParamRule::Derived(..)) && depth < 64 {
+        for &d in &param.deps {
+            if let Some((f, u)) = value_span(plan, segment, d, depth + 1) {
+                from = from.max(f);
+                until = match (until, u) {
+                    (Some(a), Some(b)) => Some(a.min(b)),
+                    (a, b) => a.or(b),
+                };
+            }
+        }
+    }
+    Some((from, until))
+}
+
 fn parameter_uses(plan: &Plan, segment: &Segment) -> Vec<Option<Arc<ParameterUse>>> {
     let params = &segment.params;
+    let reader = Reader {
+        plan,
+        entity: usize::MAX,
+        frame: &[],
+        collections: &[],
+        params,
+        versions: &segment.param_version,
+        as_of: segment.start,
+    };
     (0..plan.params.len())
         .map(|q| {
             let param = &plan.params[q];
             let v = segment.param_version[q]?;
             let version = param.versions.get(v as usize)?;
+            let (from, until) = value_span(plan, segment, q, 0)?;
             Some(Arc::new(ParameterUse {
+                formula_words: match &version.rule {
+                    ParamRule::Derived(node, _) => Some(reader.words(node)),
+                    ParamRule::Fixed(_) => None,
+                },
                 name: param.name.clone(),
                 label: param.label.clone(),
                 value: OutValue::of(params[q], &param.ty, plan),
                 unit: param.unit.clone(),
                 unit_label: param.unit.as_ref().map(|u| plan.unit_text(u)),
                 status: version.status,
-                from: version.from,
+                from,
                 from_assumed: version.from_assumed,
-                until: version.until.or_else(|| {
-                    param
-                        .versions
-                        .get(v as usize + 1)
-                        .and_then(|n| n.from.add_days(-1))
-                }),
+                until,
                 formula: match &version.rule {
                     ParamRule::Derived(_, text) => Some(text.clone()),
                     ParamRule::Fixed(_) => None,

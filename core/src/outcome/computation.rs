@@ -78,6 +78,14 @@ impl Reader<'_> {
         })
     }
 
+    /// A formula in words, in both languages.
+    pub fn words(&self, node: &Node) -> Text {
+        Text {
+            zh: self.node(node, Lang::Zh).0.into(),
+            en: self.node(node, Lang::En).0.into(),
+        }
+    }
+
     fn env(&self) -> Env<'_> {
         Env {
             params: self.params,

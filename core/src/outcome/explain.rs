@@ -88,16 +88,17 @@ impl Outcome {
                 if let Some(d) = c.date {
                     cite.push_str(&format!(" ({d})"));
                 }
-                if let Some(f) = &u.formula {
+                if let Some(w) = &u.formula_words {
                     cite.push_str(&if zh {
-                        format!("；公式 {f}")
+                        format!("；计算：{}", w.zh)
                     } else {
-                        format!("; formula {f}")
+                        format!("; computed as {}", w.en)
                     });
                 }
                 // The quote is the document's own (Chinese) words: shown in
-                // Chinese answers; English answers name the document only.
-                if let (true, Some(q)) = (zh, &c.quote) {
+                // Chinese answers; English answers name the document only. A
+                // derived value's quote is of one figure, not of this one.
+                if let (true, None, Some(q)) = (zh, &u.formula_words, &c.quote) {
                     cite.push_str(&format!(" “{q}”"));
                 }
                 out.push_str(&cite);

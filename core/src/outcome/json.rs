@@ -184,6 +184,7 @@ fn parameter_entries<M: SerializeMap>(m: &mut M, u: &ParameterUse) -> Result<(),
     m.serialize_entry("until", &u.until.as_ref().map(|d| Marked(DATE, d)))?;
     m.serialize_entry("formula", &u.formula.as_deref())?;
     m.serialize_entry("source", &Cited(&u.citation))?;
+    m.serialize_entry("formula_words", &u.formula_words.as_ref().map(Texts))?;
     m.serialize_entry(
         "date_status",
         if u.from_assumed {

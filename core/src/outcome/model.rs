@@ -223,6 +223,9 @@ pub struct ParameterUse {
     pub until: Option<Date>,
     /// Formula of a derived version.
     pub formula: Option<Arc<str>>,
+    /// That formula in words, with the values it was computed from:
+    /// "城乡低保标准 1115 元 × … 1.5，向上取整到 1".
+    pub formula_words: Option<Text>,
     /// Source.
     pub citation: Citation,
 }
