@@ -128,6 +128,10 @@ export interface ParameterUse {
   status: "published" | "derived" | "assumption";
   from: string; until: string | null; formula: string | null;
   source: { source: string | null; document: string; date: string | null; quote: string | null; note: string | null; note_text: Text | null };
+  /** A derived value's formula in words, with the values it was computed from. */
+  formula_words: Text | null;
+  /** Whether the version's first day is stated by the source or assumed. */
+  date_status: "published" | "assumption";
 }
 
 /** The outcome of an evaluation. */
