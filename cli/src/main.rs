@@ -526,7 +526,11 @@ fn params(dir: &Path, on: &str, format: Format) -> Result<String, Fail> {
                 .as_ref()
                 .map(|f| format!(" = {}", f.en))
                 .unwrap_or_default(),
-            p.citation.document
+            if p.citation.document.is_empty() {
+                "(no published source)"
+            } else {
+                &p.citation.document
+            }
         ));
     }
     let assumptions = params

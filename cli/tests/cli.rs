@@ -601,13 +601,51 @@ fn params_lists_the_standards_in_force_with_sources() {
         "{tekun}"
     );
     for r in j["parameters"].as_array().expect("rows") {
+        // A document is cited for what it states; an assumption no document
+        // states says so and gives its reasons.
+        let cited = r["source"]["document"]
+            .as_str()
+            .is_some_and(|d| !d.is_empty());
+        assert_eq!(r["source"]["published_source"], cited, "{r}");
         assert!(
-            r["source"]["document"]
-                .as_str()
-                .is_some_and(|d| !d.is_empty()),
+            cited || (r["status"] == "assumption" && r["source"]["note_text"]["zh"].is_string()),
             "a parameter without a source: {r}"
         );
     }
+}
+
+#[test]
+fn assumptions_no_document_states_are_not_credited_to_one() {
+    let args = ["params", RULES, "--on", "2023-09-06", "--format", "json"];
+    let o = bangfu(&args, None);
+    assert_eq!(o.status.code(), Some(0), "{}", show(&args, &o));
+    let j: Json = serde_json::from_slice(&o.stdout).expect("JSON");
+    let row = |name: &str| {
+        j["parameters"]
+            .as_array()
+            .and_then(|rows| rows.iter().find(|r| r["name"] == name))
+            .cloned()
+            .unwrap_or(Json::Null)
+    };
+    for name in [
+        "temporary_assistance_cap_months",
+        "serious_illness_income_multiple",
+        "canteen_operating_grant_min_months",
+        "chain_min_canteens",
+    ] {
+        let r = row(name);
+        assert_eq!(r["status"], "assumption", "{r}");
+        assert_eq!(r["source"]["published_source"], false, "{r}");
+        assert_eq!(r["source"]["document"], "", "{r}");
+        let zh = r["source"]["note_text"]["zh"].as_str().unwrap_or_default();
+        assert!(zh.starts_with("无公开来源"), "{r}");
+    }
+    // The chain threshold says why it departs from the national definition.
+    let chain = row("chain_min_canteens");
+    let en = chain["source"]["note_text"]["en"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(en.contains("10 or more outlets"), "{en}");
 }
 
 #[test]

@@ -228,7 +228,15 @@ fn outcome_json_has_its_shape_in_order() {
     );
     assert_eq!(
         keys(&standard["source"]),
-        ["source", "document", "date", "quote", "note", "note_text"]
+        [
+            "source",
+            "document",
+            "date",
+            "quote",
+            "note",
+            "note_text",
+            "published_source"
+        ]
     );
     let assumption = &json["assumptions"][0];
     assert_eq!(

@@ -26,6 +26,7 @@ impl Compiler<'_, '_> {
         span: Range<usize>,
         sources: &HashMap<String, (usize, &Spanned<syntax::SourceDecl>)>,
         need_note: bool,
+        assumption: bool,
     ) -> Citation {
         let Some(cit) = cit else {
             self.diags.help(file, span, Code::MissingSource, "this version has no source", "add `source = { ref = \"…\", quote = \"…\" }` or an inline `document` with a `note`");
@@ -67,7 +68,9 @@ impl Compiler<'_, '_> {
         } else if let Some(d) = &c.date {
             out.date = date_value(d, file, "the document's date", self.diags);
         }
-        if out.document.is_empty() && !unknown_ref {
+        // An assumption that no document states cites none: it says so
+        // ("no published source") and gives its reasoning in the note.
+        if out.document.is_empty() && !unknown_ref && !(assumption && out.note.is_some()) {
             self.diags.help(
                 file,
                 cit.span(),
@@ -188,6 +191,7 @@ impl Compiler<'_, '_> {
                 v.span(),
                 sources,
                 status == Status::Assumption || from_assumed,
+                status == Status::Assumption,
             );
             let rule = match (status, &vd.value, &vd.formula) {
                 (Status::Derived, None, Some(f)) => {

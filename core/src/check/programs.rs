@@ -77,7 +77,7 @@ impl Compiler<'_, '_> {
             let citation = d
                 .source
                 .as_ref()
-                .map(|s| self.citation(Some(s), p.file, s.span(), sources, false));
+                .map(|s| self.citation(Some(s), p.file, s.span(), sources, false, false));
             let mut values = Vec::new();
             let mut value_names = HashMap::new();
             for (name, v) in &d.values {

@@ -80,11 +80,14 @@ impl Outcome {
                     u.value.display(lang)
                 ));
                 let c = &u.citation;
-                let mut cite = format!(
-                    "    {}{}",
-                    if zh { "来源：" } else { "source: " },
-                    c.document
-                );
+                let document = match (c.document.is_empty(), zh) {
+                    (false, _) => c.document.to_string(),
+                    (true, true) => "无公开来源（假设，理由见下）".into(),
+                    (true, false) => {
+                        "no published source (an assumption; the reasons are below)".into()
+                    }
+                };
+                let mut cite = format!("    {}{document}", if zh { "来源：" } else { "source: " },);
                 if let Some(d) = c.date {
                     cite.push_str(&format!(" ({d})"));
                 }

@@ -142,13 +142,15 @@ pub(crate) struct Cited<'a>(pub(crate) &'a Citation);
 impl Serialize for Cited<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let c = self.0;
-        let mut m = s.serialize_map(Some(6))?;
+        let mut m = s.serialize_map(Some(7))?;
         m.serialize_entry("source", &c.source_id.as_deref())?;
         m.serialize_entry("document", &*c.document)?;
         m.serialize_entry("date", &c.date.as_ref().map(|d| Marked(DATE, d)))?;
         m.serialize_entry("quote", &c.quote.as_deref())?;
         m.serialize_entry("note", &c.note.as_ref().map(|n| &*n.en))?;
         m.serialize_entry("note_text", &c.note.as_ref().map(Texts))?;
+        // False for an assumption no document states (`document` is empty).
+        m.serialize_entry("published_source", &!c.document.is_empty())?;
         m.end()
     }
 }
