@@ -1398,6 +1398,11 @@ fn tekun_explanation_cites_the_measures_in_force_on_the_date() {
     let before = explain("2020-06-01");
     assert!(before.contains("不符合条件"), "{before}");
     assert!(before.contains("民发〔2016〕178号"), "{before}");
+    // Kinds and grades read as a caseworker says them.
+    assert!(
+        before.contains("✗ 40 周岁，肢体残疾二级，不属于无劳动能力"),
+        "{before}"
+    );
     assert!(!before.contains("民发〔2021〕43号"), "{before}");
     let after = explain("2021-07-01");
     assert!(after.contains("符合条件，金额 1356"), "{after}");

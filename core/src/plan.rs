@@ -244,6 +244,8 @@ pub struct InputPlan {
     pub max_age: Option<i32>,
     /// Default when absent.
     pub default: Option<Value>,
+    /// How whole numbers read in explanations (`readings`).
+    pub readings: Vec<(i64, Text)>,
     /// Label.
     pub label: Text,
     /// Help.
@@ -358,6 +360,8 @@ pub struct Ref {
     pub target: RefTarget,
     /// Its type.
     pub ty: Type,
+    /// How whole numbers of an input read in explanations.
+    pub readings: Vec<(i64, Text)>,
 }
 
 /// Where a referenced value lives.

@@ -326,6 +326,19 @@ impl Compiler<'_, '_> {
                     .as_ref()
                     .map(|m| (*m.get_ref()).clamp(0, 1000) as i32),
                 default,
+                readings: id
+                    .readings
+                    .iter()
+                    .map(|r| {
+                        (
+                            r.value,
+                            Text {
+                                zh: r.zh.as_str().into(),
+                                en: r.en.as_str().into(),
+                            },
+                        )
+                    })
+                    .collect(),
                 label: text_of(id.label.as_ref(), name.get_ref()),
                 help: text_of(id.help.as_ref(), ""),
             });

@@ -17,6 +17,21 @@ fn ref_value(r: &Ref, frame: &[Value], params: &[Value], as_of: Date, plan: &Pla
     OutValue::of(v, &r.ty, plan)
 }
 
+/// A placeholder's value as a sentence shows it: an input's whole number
+/// with a reading as its words ("二级"), anything else as its value.
+fn shown_value(r: &Ref, frame: &[Value], params: &[Value], as_of: Date, plan: &Plan) -> OutValue {
+    let value = ref_value(r, frame, params, as_of, plan);
+    let reading = value
+        .decimal()
+        .filter(|d| d.fract().is_zero())
+        .and_then(|d| i64::try_from(d.trunc()).ok())
+        .and_then(|n| r.readings.iter().find(|(k, _)| *k == n));
+    match reading {
+        Some((n, text)) => OutValue::Choice(n.to_string(), text.clone()),
+        None => value,
+    }
+}
+
 fn fill<'a>(
     parts: &'a [TemplatePart],
     frame: &'a [Value],
@@ -26,7 +41,7 @@ fn fill<'a>(
 ) -> impl Iterator<Item = OutValue> + 'a {
     parts.iter().filter_map(move |p| match p {
         TemplatePart::Lit(_) => None,
-        TemplatePart::Ref(r) => Some(ref_value(r, frame, params, as_of, plan)),
+        TemplatePart::Ref(r) => Some(shown_value(r, frame, params, as_of, plan)),
     })
 }
 

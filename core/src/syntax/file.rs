@@ -191,6 +191,22 @@ pub struct InputDecl {
     pub label: Option<Text>,
     /// Help text for forms.
     pub help: Option<Text>,
+    /// How whole numbers read in explanations, in Chinese and English
+    /// (`{ value = 2, zh = "二级", en = " (grade 2)" }`).
+    #[serde(default)]
+    pub readings: Vec<Reading>,
+}
+
+/// How one whole number of an input reads in explanations.
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct Reading {
+    /// The number.
+    pub value: i64,
+    /// Chinese (may be empty).
+    pub zh: String,
+    /// English (may be empty).
+    pub en: String,
 }
 
 /// A collection of another entity (such as a household's members).
