@@ -234,7 +234,7 @@ label = { zh = "70周岁以上老人就餐补贴", en = "Meal subsidy, age 70 an
 from = 2023-01-01
 value = "8"
 status = "assumption"
-source = { document = "Reform scenario", note = "A raise from 6 to 8 yuan, for analysis." }
+source = { document = "Reform scenario", note = { zh = "由6元提高到8元，供分析。", en = "A raise from 6 to 8 yuan, for analysis." } }
 """
         }
     )

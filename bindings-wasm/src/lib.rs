@@ -115,15 +115,23 @@ export interface ProgramOutcome {
   conditions: ConditionOutcome[];
   parameters: string[];
   assumptions: Assumption[];
+  /** How the amount reads with its period ("元/月"); null when not declared. */
+  amount_unit: Text | null;
+  /** How the amount is made up, from its formula and the case's values. */
+  computation: Text | null;
 }
 
-export interface Assumption { kind: "parameter" | "formula"; name: string; note: string }
+export interface Assumption { kind: "parameter" | "formula"; name: string; note: string; note_text: Text; label: Text }
 
 export interface ParameterUse {
   label: Text; value: string | boolean | null; unit: string | null;
   status: "published" | "derived" | "assumption";
   from: string; until: string | null; formula: string | null;
-  source: { source: string | null; document: string; date: string | null; quote: string | null; note: string | null };
+  source: { source: string | null; document: string; date: string | null; quote: string | null; note: string | null; note_text: Text | null };
+  /** A derived value's formula in words, with the values it was computed from. */
+  formula_words: Text | null;
+  /** Whether the version's first day is stated by the source or assumed. */
+  date_status: "published" | "assumption";
 }
 
 /** The outcome of an evaluation. */
@@ -134,6 +142,10 @@ export interface Outcome {
   programs: Record<string, ProgramOutcome>;
   parameters: Record<string, ParameterUse>;
   assumptions: Assumption[];
+  /** A notice when the date is more than a year after the figures were last reviewed. */
+  staleness: Text | null;
+  /** Programs of the entity not in force on the date, with the day each starts. */
+  not_in_force: { program: string; label: Text; from: string | null; explanation: Text }[];
   /** The explanation as text, when a language was asked for. */
   explanation?: string;
 }

@@ -15,12 +15,16 @@ export function outcomeParts(outcome, schema, { lang, t, explanation }) {
   const p = outcome.programs[schema.program];
   if (!p) return [];
   const verdict = p.eligible ? t.eligible : t.notEligible;
-  const unit = schema.amount_unit_label?.[lang];
+  const unit = (p.amount_unit ?? schema.amount_unit_label)?.[lang];
   return [
+    outcome.staleness ? h('p', { class: 'staleness', role: 'note' }, outcome.staleness[lang]) : null,
     h('div', { class: `verdict ${p.eligible ? 'yes' : 'no'}`, 'data-eligible': String(p.eligible) },
       h('h3', { tabindex: '-1' }, t.resultFor(verdict)),
       p.eligible && p.amount !== null
         ? h('p', { class: 'amount' }, `${t.amount}: `, h('span', { 'data-amount': p.amount }, p.amount), unit ? ` ${unit}` : null)
+        : null,
+      p.eligible && p.computation
+        ? h('p', { class: 'computation', 'data-computation': '' }, p.computation[lang])
         : null),
     h('h4', {}, t.reasons),
     h('ul', { class: 'reasons' }, p.conditions.map((c) =>
@@ -29,7 +33,7 @@ export function outcomeParts(outcome, schema, { lang, t, explanation }) {
         h('span', { class: 'sr' }, c.passed ? t.passed : t.failed),
         c.explanation[lang]))),
     parameters(outcome, p, lang, t),
-    assumptions(p, t),
+    assumptions(p, lang, t),
     h('details', {}, h('summary', {}, t.fullText), h('pre', { class: 'explanation' }, explanation)),
     h('p', { class: 'stamp' }, `${t.ruleset} ${outcome.ruleset.id} ${outcome.ruleset.version} · ${outcome.ruleset.hash} · ${schema.as_of.label[lang]} ${outcome.as_of}`),
     h('p', { class: 'disclaimer' }, t.disclaimer),
@@ -55,9 +59,10 @@ function parameters(outcome, p, lang, t) {
   ];
 }
 
-function assumptions(p, t) {
+function assumptions(p, lang, t) {
   if (!p.assumptions.length) return null;
   return h('div', { class: 'assumptions', role: 'note' },
     h('h4', {}, h('span', { 'aria-hidden': 'true' }, '⚠ '), t.assumptions),
-    h('ul', {}, p.assumptions.map((a) => h('li', { 'data-assumption': a.name }, `${a.name}: ${a.note}`))));
+    h('ul', {}, p.assumptions.map((a) => h('li', { 'data-assumption': a.name },
+      `${a.label[lang]}${lang === 'zh' ? '：' : ': '}${a.note_text[lang]}`))));
 }

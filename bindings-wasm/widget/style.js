@@ -39,6 +39,8 @@ input, select { font: inherit; width: 100%; min-height: 44px; padding: .5rem; bo
 .verdict.yes { border-color: #15803d; background: #f0fdf4; }
 .verdict.no { border-color: #9a3412; background: #fff7ed; }
 .amount { font-size: 1.25rem; font-weight: 700; margin: .25rem 0 0; }
+.computation { margin: .25rem 0 0; font-variant-numeric: tabular-nums; }
+.staleness { border-left: 4px solid #9a3412; padding: .25rem .5rem; background: #fff7ed; }
 .reasons, .params, .assumptions ul, .summary ul { margin: .25rem 0; padding-left: 1.25rem; }
 .reasons li { margin: .25rem 0; }
 .mark { font-weight: 700; }

@@ -338,13 +338,21 @@ pub fn params(dir: &Path, on: &str, format: Format) -> Result<String, Fail> {
             p.name,
             p.value.display(Lang::En),
             p.unit.as_deref().unwrap_or_default(),
-            p.status.name(),
+            if p.from_assumed {
+                format!("{} (date assumed)", p.status.name())
+            } else {
+                p.status.name().to_string()
+            },
             p.from,
-            p.formula
+            p.formula_words
                 .as_ref()
-                .map(|f| format!(" = {f}"))
+                .map(|f| format!(" = {}", f.en))
                 .unwrap_or_default(),
-            p.citation.document
+            if p.citation.document.is_empty() {
+                "(no published source)"
+            } else {
+                &p.citation.document
+            }
         ));
     }
     let assumptions = params
@@ -373,12 +381,18 @@ pub fn diff(dir: &Path, from: &str, to: &str, format: Format) -> Result<String, 
     };
     let mut out = format!("changes in {} between {a} and {b}\n", rules.id());
     for c in &changes {
+        let note = c.note();
         out.push_str(&format!(
-            "  {} {}: {} -> {}\n",
+            "  {} {}: {} -> {}{}\n",
             c.kind.name(),
             c.name,
             show(&c.from),
-            show(&c.to)
+            show(&c.to),
+            if note.en.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", note.en)
+            }
         ));
     }
     out.push_str(&format!(

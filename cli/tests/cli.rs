@@ -552,8 +552,8 @@ fn params_lists_the_standards_in_force_with_sources() {
     assert!(tekun.split_whitespace().any(|w| w == "1568"), "{tekun}");
     assert!(tekun.contains("derived"), "{tekun}");
     assert!(
-        tekun.contains("dibao_standard"),
-        "the formula is shown: {tekun}"
+        tekun.contains("= Dibao standard (urban and rural) 1045 yuan × "),
+        "the formula is shown in words: {tekun}"
     );
 
     let args = ["params", RULES, "--on", "2023-09-06", "--format", "json"];
@@ -593,13 +593,51 @@ fn params_lists_the_standards_in_force_with_sources() {
         "{tekun}"
     );
     for r in j["parameters"].as_array().expect("rows") {
+        // A document is cited for what it states; an assumption no document
+        // states says so and gives its reasons.
+        let cited = r["source"]["document"]
+            .as_str()
+            .is_some_and(|d| !d.is_empty());
+        assert_eq!(r["source"]["published_source"], cited, "{r}");
         assert!(
-            r["source"]["document"]
-                .as_str()
-                .is_some_and(|d| !d.is_empty()),
+            cited || (r["status"] == "assumption" && r["source"]["note_text"]["zh"].is_string()),
             "a parameter without a source: {r}"
         );
     }
+}
+
+#[test]
+fn assumptions_no_document_states_are_not_credited_to_one() {
+    let args = ["params", RULES, "--on", "2023-09-06", "--format", "json"];
+    let o = bangfu(&args, None);
+    assert_eq!(o.status.code(), Some(0), "{}", show(&args, &o));
+    let j: Json = serde_json::from_slice(&o.stdout).expect("JSON");
+    let row = |name: &str| {
+        j["parameters"]
+            .as_array()
+            .and_then(|rows| rows.iter().find(|r| r["name"] == name))
+            .cloned()
+            .unwrap_or(Json::Null)
+    };
+    for name in [
+        "temporary_assistance_cap_months",
+        "serious_illness_income_multiple",
+        "canteen_operating_grant_min_months",
+        "chain_min_canteens",
+    ] {
+        let r = row(name);
+        assert_eq!(r["status"], "assumption", "{r}");
+        assert_eq!(r["source"]["published_source"], false, "{r}");
+        assert_eq!(r["source"]["document"], "", "{r}");
+        let zh = r["source"]["note_text"]["zh"].as_str().unwrap_or_default();
+        assert!(zh.starts_with("无公开来源"), "{r}");
+    }
+    // The chain threshold says why it departs from the national definition.
+    let chain = row("chain_min_canteens");
+    let en = chain["source"]["note_text"]["en"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(en.contains("10 or more outlets"), "{en}");
 }
 
 #[test]
@@ -607,6 +645,7 @@ fn params_across_the_history() {
     for (on, dibao, tekun) in [
         ("2017-04-01", "660", "990"),
         ("2020-04-01", "700", "1050"),
+        ("2020-12-31", "821", "1232"),
         ("2021-07-01", "904", "1356"),
         ("2022-01-01", "995", "1493"),
         ("2024-01-01", "1115", "1673"),
@@ -1533,4 +1572,352 @@ fn eval_infers_the_entity_from_the_fields() {
     let o = bangfu(&args, Some(r#"{"colour": "blue"}"#));
     assert_eq!(o.status.code(), Some(2), "{}", show(&args, &o));
     assert!(o.stdout.is_empty());
+}
+
+#[test]
+fn tekun_explanation_cites_the_measures_in_force_on_the_date() {
+    let case = r#"{"birth_date": "1980-01-01", "monthly_income": "0", "disability_kind": "physical", "disability_grade": 2, "has_able_supporter": false}"#;
+    let explain = |on: &str| {
+        let args = [
+            "eval",
+            RULES,
+            "--on",
+            on,
+            "--program",
+            "tekun",
+            "--explain",
+            "--lang",
+            "zh",
+            "-",
+        ];
+        let o = bangfu(&args, Some(case));
+        assert_eq!(o.status.code(), Some(0), "{}", show(&args, &o));
+        String::from_utf8(o.stdout).expect("UTF-8")
+    };
+    let before = explain("2020-06-01");
+    assert!(before.contains("不符合条件"), "{before}");
+    assert!(before.contains("民发〔2016〕178号"), "{before}");
+    // Kinds and grades read as a caseworker says them.
+    assert!(
+        before.contains("✗ 40 周岁，肢体残疾二级，不属于无劳动能力"),
+        "{before}"
+    );
+    assert!(!before.contains("民发〔2021〕43号"), "{before}");
+    let after = explain("2021-07-01");
+    assert!(after.contains("符合条件，金额 1356"), "{after}");
+    assert!(after.contains("民发〔2021〕43号"), "{after}");
+    assert!(!after.contains("民发〔2016〕178号"), "{after}");
+}
+
+/// Chinese runs of a line, leaving out document names (《…》, 〔…〕 numbers).
+fn chinese_outside_titles(line: &str) -> bool {
+    let mut depth = 0usize;
+    line.chars().any(|c| {
+        match c {
+            '《' | '〔' => depth += 1,
+            '》' | '〕' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        depth == 0 && ('\u{4e00}'..='\u{9fff}').contains(&c)
+    })
+}
+
+#[test]
+fn household_explanation_is_in_one_language() {
+    let case = "rules/cn-qingdao-chengyang/cases/household-dibao.json";
+    let explain = |lang: &str| {
+        let args = [
+            "eval",
+            RULES,
+            "--on",
+            "2023-09-06",
+            "--entity",
+            "household",
+            "--explain",
+            "--lang",
+            lang,
+            case,
+        ];
+        let o = bangfu(&args, None);
+        assert_eq!(o.status.code(), Some(0), "{}", show(&args, &o));
+        String::from_utf8(o.stdout).expect("UTF-8")
+    };
+    let zh = explain("zh");
+    for line in zh.lines() {
+        // The closing line names the rule set by its id and hash.
+        if line.starts_with("规则集 ") {
+            continue;
+        }
+        let english = line
+            .split(|c: char| !c.is_ascii_alphabetic())
+            .any(|w| w.len() >= 2);
+        assert!(
+            !english,
+            "an English word in the Chinese answer: {line}\n{zh}"
+        );
+    }
+    assert!(zh.contains("城乡最低生活保障 · 月低保金（按户）："), "{zh}");
+    assert!(
+        zh.contains("  计算：城乡低保标准 1045 元 × 家庭人口 3 − 家庭月收入 2400 元 = 735 元/月\n"),
+        "{zh}"
+    );
+    let en = explain("en");
+    for line in en.lines() {
+        // Sources are named by their titles, which are Chinese.
+        if line.trim_start().starts_with("source: ") {
+            continue;
+        }
+        assert!(
+            !chinese_outside_titles(line),
+            "a Chinese sentence in the English answer: {line}\n{en}"
+        );
+    }
+    assert!(!en.contains("dibao.amount"), "{en}");
+    assert!(
+        en.contains("  How it is made up: Dibao standard (urban and rural) 1045 yuan × Members 3 − Household monthly income 2400 yuan = 735 yuan a month\n"),
+        "{en}"
+    );
+    assert!(!zh.contains("dibao.amount"), "{zh}");
+}
+
+#[test]
+fn diff_says_what_is_assumed_and_when_only_the_status_changed() {
+    let run = |from: &str, to: &str| {
+        let args = ["diff", RULES, "--from", from, "--to", to];
+        let o = bangfu(&args, None);
+        assert_eq!(o.status.code(), Some(0), "{}", show(&args, &o));
+        String::from_utf8(o.stdout).expect("UTF-8")
+    };
+    let text = run("2023-12-31", "2024-01-01");
+    assert!(
+        text.contains(
+            "tekun_multiplier: 1.5 -> 1.5 (value unchanged, only the status changed: assumption -> published)"
+        ),
+        "{text}"
+    );
+    let text = run("2022-12-31", "2023-01-01");
+    assert!(
+        text.contains("meal_subsidy_70_plus: (not in force) -> 6 (start date assumed)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("chain_min_canteens: (not in force) -> 3 (the new value is an assumption)")
+            || text.contains("chain_min_canteens: (not in force) -> ")
+                && text.contains("the new value is an assumption"),
+        "{text}"
+    );
+    let args = [
+        "diff",
+        RULES,
+        "--from",
+        "2022-12-31",
+        "--to",
+        "2023-01-01",
+        "--format",
+        "json",
+    ];
+    let o = bangfu(&args, None);
+    let j: Json = serde_json::from_slice(&o.stdout).expect("JSON");
+    let meal = j["changes"]
+        .as_array()
+        .and_then(|c| c.iter().find(|c| c["name"] == "meal_subsidy_70_plus"))
+        .expect("meal_subsidy_70_plus changes");
+    assert_eq!(meal["status"], "published");
+    assert_eq!(meal["date_status"], "assumption");
+    assert_eq!(meal["note"]["zh"], "起始日期为假设");
+}
+
+#[test]
+fn params_and_explanations_say_when_only_the_date_is_assumed() {
+    let args = ["params", RULES, "--on", "2023-09-06"];
+    let o = bangfu(&args, None);
+    let text = String::from_utf8(o.stdout).expect("UTF-8");
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("meal_subsidy_70_plus"))
+        .expect("meal_subsidy_70_plus");
+    assert!(line.contains("published (date assumed)"), "{line}");
+    let case = r#"{"birth_date": "1950-01-01", "meal_kind": "lunch", "canteen_designated": true, "price": "12"}"#;
+    let args = [
+        "eval",
+        RULES,
+        "--on",
+        "2023-09-06",
+        "--entity",
+        "meal",
+        "--explain",
+        "--lang",
+        "zh",
+        "-",
+    ];
+    let o = bangfu(&args, Some(case));
+    assert_eq!(o.status.code(), Some(0), "{}", show(&args, &o));
+    let text = String::from_utf8(o.stdout).expect("UTF-8");
+    assert!(
+        text.contains("[已公布；起始日期为假设; 2023-01-01 –]"),
+        "{text}"
+    );
+}
+
+#[test]
+fn programs_not_in_force_are_listed_not_dropped() {
+    let case = r#"{"registered_locally": true, "financial_assets": "0", "members": [{"birth_date": "1970-01-01", "monthly_income": "300"}]}"#;
+    let args = [
+        "eval",
+        RULES,
+        "--on",
+        "2022-06-01",
+        "--entity",
+        "household",
+        "-",
+    ];
+    let o = bangfu(&args, Some(case));
+    assert_eq!(o.status.code(), Some(0), "{}", show(&args, &o));
+    let j: Json = serde_json::from_slice(&o.stdout).expect("JSON");
+    let listed: Vec<&str> = j["not_in_force"]
+        .as_array()
+        .expect("not_in_force")
+        .iter()
+        .filter_map(|p| p["program"].as_str())
+        .collect();
+    assert_eq!(
+        listed,
+        [
+            "low_income_edge",
+            "serious_illness_poverty",
+            "temporary_assistance"
+        ]
+    );
+    assert_eq!(j["not_in_force"][0]["from"], "2023-01-01");
+    let args = [
+        "eval",
+        RULES,
+        "--on",
+        "2022-06-01",
+        "--entity",
+        "household",
+        "--explain",
+        "--lang",
+        "zh",
+        "-",
+    ];
+    let o = bangfu(&args, Some(case));
+    let text = String::from_utf8(o.stdout).expect("UTF-8");
+    assert!(
+        text.contains("低保边缘家庭认定：该日尚未实施（自 2023-01-01 起实施）"),
+        "{text}"
+    );
+}
+
+#[test]
+fn the_price_cap_and_the_leap_day_rule_are_assumptions() {
+    let case = r#"{"birth_date": "1952-02-29", "meal_kind": "lunch", "canteen_designated": true, "price": "12"}"#;
+    let args = ["eval", RULES, "--on", "2023-09-06", "--entity", "meal", "-"];
+    let o = bangfu(&args, Some(case));
+    assert_eq!(o.status.code(), Some(0), "{}", show(&args, &o));
+    let j: Json = serde_json::from_slice(&o.stdout).expect("JSON");
+    let names: Vec<&str> = j["assumptions"]
+        .as_array()
+        .expect("assumptions")
+        .iter()
+        .filter_map(|a| a["name"].as_str())
+        .collect();
+    assert!(names.contains(&"meal_subsidy.amount"), "{names:?}");
+    assert!(names.contains(&"meal.age"), "{names:?}");
+}
+
+#[test]
+fn answers_long_after_the_review_date_say_the_figures_may_be_stale() {
+    let case =
+        r#"{"birth_date": "1950-05-01", "monthly_income": "0", "has_able_supporter": false}"#;
+    let run = |on: &str, lang: &str| {
+        let args = [
+            "eval",
+            RULES,
+            "--on",
+            on,
+            "--program",
+            "tekun",
+            "--explain",
+            "--lang",
+            lang,
+            "-",
+        ];
+        let o = bangfu(&args, Some(case));
+        assert_eq!(o.status.code(), Some(0), "{}", show(&args, &o));
+        String::from_utf8(o.stdout).expect("UTF-8")
+    };
+    let zh = run("2026-01-15", "zh");
+    assert!(
+        zh.starts_with("注意：本规则集的数字最后核对于 2024-01-01"),
+        "{zh}"
+    );
+    let en = run("2026-01-15", "en");
+    assert!(
+        en.starts_with("Note: the figures of this rule set were last reviewed on 2024-01-01"),
+        "{en}"
+    );
+    assert!(!run("2024-06-01", "zh").contains("最后核对于"));
+    let args = [
+        "eval",
+        RULES,
+        "--on",
+        "2026-01-15",
+        "--program",
+        "tekun",
+        "-",
+    ];
+    let o = bangfu(&args, Some(case));
+    let j: Json = serde_json::from_slice(&o.stdout).expect("JSON");
+    assert!(
+        j["staleness"]["zh"]
+            .as_str()
+            .is_some_and(|s| s.contains("2026-01-15")),
+        "{j}"
+    );
+}
+
+#[test]
+fn a_derived_value_carries_the_dates_it_was_computed_in_and_its_formula_in_words() {
+    let case =
+        r#"{"birth_date": "1950-05-01", "monthly_income": "0", "has_able_supporter": false}"#;
+    let args = [
+        "eval",
+        RULES,
+        "--on",
+        "2024-03-01",
+        "--program",
+        "tekun",
+        "--explain",
+        "--lang",
+        "zh",
+        "-",
+    ];
+    let o = bangfu(&args, Some(case));
+    assert_eq!(o.status.code(), Some(0), "{}", show(&args, &o));
+    let text = String::from_utf8(o.stdout).expect("UTF-8");
+    assert!(
+        text.contains("城乡特困人员基本生活标准 = 1673 元/人/月 [推算; 2024-01-01 –]"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "计算：城乡低保标准 1115 元 × 特困人员基本生活标准相对低保标准的倍数 1.5，向上取整到 1"
+        ),
+        "{text}"
+    );
+    assert!(!text.contains("round_up("), "{text}");
+    assert!(!text.contains("每人每月1568元"), "{text}");
+    let args = ["params", RULES, "--on", "2024-03-01"];
+    let o = bangfu(&args, None);
+    let text = String::from_utf8(o.stdout).expect("UTF-8");
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("tekun_standard"))
+        .expect("tekun_standard");
+    assert!(line.contains("from 2024-01-01"), "{line}");
+    assert!(
+        line.contains("Dibao standard (urban and rural) 1115 yuan × "),
+        "{line}"
+    );
 }

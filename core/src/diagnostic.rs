@@ -68,6 +68,7 @@ codes! {
     InvalidValue = "E0035", "invalid-value", "A value does not fit its declared type or range.";
     UnknownReference = "E0036", "unknown-reference", "A reference to an entity, enum, source, collection or program that does not exist.";
     MissingLabel = "E0038", "missing-label", "A label or explanation template lacks its Chinese or English text.";
+    MissingTranslation = "E0039", "missing-translation", "A note or an assumption shown to users is not written in both Chinese and English (`{ zh = \"…\", en = \"…\" }`).";
 }
 
 impl fmt::Display for Code {

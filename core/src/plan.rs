@@ -74,6 +74,16 @@ impl Status {
             Status::Assumption => "assumption",
         }
     }
+
+    /// The status for people: 已公布 / published, 推算 / derived, 假设 / assumption.
+    pub fn label(self, lang: Lang) -> &'static str {
+        match (lang, self) {
+            (Lang::Zh, Status::Published) => "已公布",
+            (Lang::Zh, Status::Derived) => "推算",
+            (Lang::Zh, Status::Assumption) => "假设",
+            (Lang::En, s) => s.name(),
+        }
+    }
 }
 
 /// A resolved citation.
@@ -87,8 +97,8 @@ pub struct Citation {
     pub date: Option<Date>,
     /// Words quoted from the source.
     pub quote: Option<Arc<str>>,
-    /// Note (reason for an assumption, confidence).
-    pub note: Option<Arc<str>>,
+    /// Note (reason for an assumption, confidence), in Chinese and English.
+    pub note: Option<Text>,
 }
 
 /// The rule set's identity.
@@ -105,6 +115,8 @@ pub struct Header {
     pub hash: Arc<str>,
     /// Content hash of the reform applied, if any.
     pub reform: Option<Arc<str>>,
+    /// The day the figures were last reviewed (`reviewed` in `[ruleset]`).
+    pub reviewed: Option<Date>,
 }
 
 /// An enum.
@@ -184,6 +196,9 @@ pub struct ParamVersion {
     pub rule: ParamRule,
     /// Status.
     pub status: Status,
+    /// Whether the first day is inferred rather than stated by the source
+    /// (`date_status = "assumption"`), whatever the value's status.
+    pub from_assumed: bool,
     /// Source.
     pub citation: Citation,
 }
@@ -267,6 +282,8 @@ pub struct InputPlan {
     pub max_age: Option<i32>,
     /// Default when absent.
     pub default: Option<Value>,
+    /// How whole numbers read in explanations (`readings`).
+    pub readings: Vec<(i64, Text)>,
     /// Label.
     pub label: Text,
     /// Help.
@@ -352,7 +369,7 @@ pub struct Computed {
     /// Entity values of members read (computed before the case's values).
     pub member_computed_deps: Vec<usize>,
     /// Note when the formula itself is an assumption.
-    pub assumption: Option<Arc<str>>,
+    pub assumption: Option<Text>,
     /// The rounding the rules declare for the result (mode and unit).
     pub rounding: Option<(RoundingMode, Decimal)>,
 }
@@ -381,6 +398,8 @@ pub struct Ref {
     pub target: RefTarget,
     /// Its type.
     pub ty: Type,
+    /// How whole numbers of an input read in explanations.
+    pub readings: Vec<(i64, Text)>,
 }
 
 /// Where a referenced value lives.
@@ -456,6 +475,8 @@ pub struct ProgramPlan {
     pub eligible: usize,
     /// Amount, if the program pays one.
     pub amount: Option<usize>,
+    /// How the amount reads with its period (a key of `[units]`).
+    pub amount_unit: Option<Arc<str>>,
     /// Every computed value the program needs, in dependency order.
     pub needed: Vec<usize>,
     /// Inputs the program reads (slot indices), for form generation.

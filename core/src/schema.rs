@@ -125,6 +125,7 @@ fn as_of_input() -> InputPlan {
         not_after_as_of: false,
         max_age: None,
         default: None,
+        readings: Vec::new(),
         label: Text {
             zh: "测算日期".into(),
             en: "Date of the check".into(),

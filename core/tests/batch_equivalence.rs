@@ -217,7 +217,7 @@ fn member_values_are_computed_when_read() {
 entity = "household"
 label = { zh = "老年家庭", en = "Elder household" }
 description = { zh = "测试", en = "Test" }
-source = { ref = "press_conference_2023_09_06", note = "A test program." }
+source = { ref = "press_conference_2023_09_06", note = { zh = "测试用项目。", en = "A test program." } }
 
 [programs.elder_household.values.elders]
 formula = "count(members, age >= 60)"

@@ -168,7 +168,7 @@ fn program() -> impl Strategy<Value = String> {
 entity = "household"
 label = {{ zh = "随机", en = "Random" }}
 description = {{ zh = "测试", en = "Test" }}
-source = {{ ref = "press_conference_2023_09_06", note = "A test program." }}
+source = {{ ref = "press_conference_2023_09_06", note = {{ zh = "测试用项目。", en = "A test program." }} }}
 
 [programs.random.values.v]
 formula = "{value}"

@@ -99,7 +99,12 @@ fn parameters_carry_their_provenance() {
     }
     let en = outcome.explain(Lang::En);
     assert!(en.contains("This answer rests on assumptions"), "{en}");
-    assert!(en.contains("tekun_multiplier"), "{en}");
+    // Assumptions are named for people, by their label, never by their id.
+    assert!(
+        en.contains("  - Tekun standard as a multiple of the dibao standard: "),
+        "{en}"
+    );
+    assert!(!en.contains("tekun_multiplier"), "{en}");
 }
 
 /// A template may name a value of another program of the same entity. The
@@ -173,7 +178,9 @@ fn outcome_json_has_its_shape_in_order() {
             "entity",
             "programs",
             "parameters",
-            "assumptions"
+            "assumptions",
+            "not_in_force",
+            "staleness"
         ]
     );
     assert_eq!(keys(&json["ruleset"]), ["id", "version", "hash"]);
@@ -187,10 +194,13 @@ fn outcome_json_has_its_shape_in_order() {
             "values",
             "conditions",
             "parameters",
-            "assumptions"
+            "assumptions",
+            "amount_unit",
+            "computation"
         ]
     );
     assert_eq!(dibao["amount"], "735.00");
+    assert_eq!(keys(&dibao["computation"]), ["zh", "en"]);
     assert_eq!(dibao["values"]["member_count"], "3");
     let condition = &dibao["conditions"][1];
     assert_eq!(
@@ -211,15 +221,94 @@ fn outcome_json_has_its_shape_in_order() {
             "from",
             "until",
             "formula",
-            "source"
+            "source",
+            "formula_words",
+            "date_status"
         ]
     );
     assert_eq!(
         keys(&standard["source"]),
-        ["source", "document", "date", "quote", "note"]
+        [
+            "source",
+            "document",
+            "date",
+            "quote",
+            "note",
+            "note_text",
+            "published_source"
+        ]
     );
     let assumption = &json["assumptions"][0];
-    assert_eq!(keys(assumption), ["kind", "name", "note"]);
+    assert_eq!(
+        keys(assumption),
+        ["kind", "name", "note", "note_text", "label"]
+    );
+    assert_eq!(keys(&assumption["note_text"]), ["zh", "en"]);
+    assert_eq!(keys(&assumption["label"]), ["zh", "en"]);
     let text = serde_json::to_string(&outcome).expect("serializes");
     assert_eq!(text, serde_json::to_string(&json).expect("serializes"));
+}
+
+/// The computation line of `program` in both languages.
+fn computation(
+    rules: &RuleSet,
+    entity: &str,
+    case: serde_json::Value,
+    on: &str,
+    program: &str,
+) -> (String, String) {
+    let outcome = rules
+        .evaluate_json(entity, &case, day(on), None)
+        .expect("evaluates");
+    let p = outcome.program(program).expect("program");
+    let c = p.computation.as_ref().expect("a computation");
+    (c.zh.to_string(), c.en.to_string())
+}
+
+#[test]
+fn amounts_say_how_they_are_made_up() {
+    let rules = RuleSet::load_dir(repo().join("rules/cn-qingdao-chengyang")).expect("loads");
+    let (zh, en) = computation(&rules, "household", household_800(), "2023-09-06", "dibao");
+    assert_eq!(
+        zh,
+        "城乡低保标准 1045 元 × 家庭人口 3 − 家庭月收入 2400 元 = 735 元/月"
+    );
+    assert_eq!(
+        en,
+        "Dibao standard (urban and rural) 1045 yuan × Members 3 − Household monthly income 2400 yuan = 735 yuan a month"
+    );
+    // A derived parameter reads with its own formula, in words.
+    let person =
+        json!({"birth_date": "1950-05-01", "monthly_income": "0", "has_able_supporter": false});
+    let (zh, _) = computation(&rules, "person", person, "2024-03-01", "tekun");
+    assert_eq!(
+        zh,
+        "城乡特困人员基本生活标准 1673 元（城乡低保标准 1115 元 × 特困人员基本生活标准相对低保标准的倍数 1.5，向上取整到 1） = 1673 元/月"
+    );
+    // A value looked up in a table says which row applied.
+    let meal = json!({"birth_date": "1951-03-01", "meal_kind": "lunch", "canteen_designated": true, "price": "12"});
+    let (zh, en) = computation(&rules, "meal", meal, "2023-09-06", "meal_subsidy");
+    assert_eq!(
+        zh,
+        "按年龄的补贴标准 6 元（70周岁以上档）、餐费 12 元中较小者 = 6 元/餐"
+    );
+    assert!(en.contains("(band age 70 and over)"), "{en}");
+}
+
+#[test]
+fn computations_are_generic_over_rule_sets() {
+    let rules = RuleSet::load_dir(repo().join("tests/fixtures/valid/minimal")).expect("loads");
+    let case = json!({"rooms": 1, "members": [
+        {"birth_date": "1980-01-01", "monthly_income": "300"},
+        {"birth_date": "1980-01-01", "monthly_income": "200"}
+    ]});
+    let (zh, en) = computation(&rules, "household", case, "2023-09-06", "aid");
+    assert_eq!(
+        zh,
+        "（保障标准 1000 元 × 家庭成员人数 2 − 家庭月收入 500 元）、（补差上限 500 元（保障标准 1000 元 × 0.5） × 家庭成员人数 2）中较小者 = 1000 元"
+    );
+    assert!(
+        en.starts_with("the smaller of (Standard 1000 yuan × "),
+        "{en}"
+    );
 }

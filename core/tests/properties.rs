@@ -629,7 +629,7 @@ proptest! {
             "[ruleset]\n", "id = \"x\"\n", "version = \"1\"\n", "[parameters.p]\n", "type = \"money\"\n",
             "[[parameters.p.history]]\n", "from = 2023-01-01\n", "until = 2022-01-01\n", "value = \"1\"\n",
             "value = 1.5\n", "status = \"published\"\n", "status = \"derived\"\n", "formula = \"p * 2\"\n",
-            "source = { document = \"d\", note = \"n\" }\n", "label = { zh = \"中\", en = \"e\" }\n",
+            "source = { document = \"d\", note = { zh = \"注\", en = \"n\" } }\n", "label = { zh = \"中\", en = \"e\" }\n",
             "[entities.e]\n", "[entities.e.inputs.i]\n", "type = \"integer\"\n", "min = 0\n",
             "[programs.q]\n", "entity = \"e\"\n", "[[programs.q.conditions]]\n", "id = \"c\"\n",
             "test = \"i / i > p\"\n", "test = \"if i > 0 then 1 / i > 0 else false\"\n",

@@ -120,6 +120,11 @@ test('a household is checked for dibao and the answer is explained in Chinese', 
   assert.equal(await result.locator('.verdict').getAttribute('data-eligible'), 'true');
   assert.match(await result.locator('h3').textContent(), /可能符合条件/);
   assert.equal(await result.locator('[data-amount]').textContent(), '735.00');
+  assert.match(await result.locator('.amount').textContent(), /735\.00 元\/月/);
+  assert.equal(
+    await result.locator('[data-computation]').textContent(),
+    '城乡低保标准 1045 元 × 家庭人口 3 − 家庭月收入 2400 元 = 735 元/月',
+  );
   const reasons = await result.locator('.reasons li').allTextContents();
   assert.ok(reasons.some((r) => r.includes('家庭人均月收入 800 元低于低保标准 1045 元')), reasons.join('\n'));
   assert.ok(reasons.some((r) => r.includes('申请家庭具有本区户籍')), reasons.join('\n'));
@@ -142,6 +147,10 @@ test('the same answer reads in English after the language switch, values kept', 
   const result = w.locator('section.result');
   assert.match(await result.locator('h3').textContent(), /Likely eligible/);
   assert.equal(await result.locator('[data-amount]').textContent(), '735.00');
+  assert.equal(
+    await result.locator('[data-computation]').textContent(),
+    'Dibao standard (urban and rural) 1045 yuan × Members 3 − Household monthly income 2400 yuan = 735 yuan a month',
+  );
   const reasons = await result.locator('.reasons li').allTextContents();
   assert.ok(reasons.some((r) => r.includes('Per-capita monthly income 800 yuan is below the dibao standard of 1045 yuan')), reasons.join('\n'));
   assert.match(await result.locator('[data-parameter="dibao_standard"]').textContent(), /Dibao standard \(urban and rural\) = 1045 yuan\/person\/month.*published/);

@@ -71,6 +71,10 @@ pub(crate) fn compile(
                 label: text_of(h.label.as_ref(), &h.id),
                 hash: hash.into(),
                 reform: None,
+                reviewed: h
+                    .reviewed
+                    .as_ref()
+                    .and_then(|d| super::values::date_value(d, *hfile, "the review date", diags)),
             }
         }
         // Reported already; check the rest all the same.
@@ -80,6 +84,7 @@ pub(crate) fn compile(
             label: Text::default(),
             hash: hash.into(),
             reform: None,
+            reviewed: None,
         },
     };
     if merged.parameters.len() + merged.programs.len() * 8 > MAX_ITEMS {
@@ -381,6 +386,19 @@ impl Compiler<'_, '_> {
                     .as_ref()
                     .map(|m| (*m.get_ref()).clamp(0, 1000) as i32),
                 default,
+                readings: id
+                    .readings
+                    .iter()
+                    .map(|r| {
+                        (
+                            r.value,
+                            Text {
+                                zh: r.zh.as_str().into(),
+                                en: r.en.as_str().into(),
+                            },
+                        )
+                    })
+                    .collect(),
                 label: text_of(id.label.as_ref(), name.get_ref()),
                 help: text_of(id.help.as_ref(), ""),
             });

@@ -368,6 +368,40 @@ pub(crate) fn string_offset(text: &str, span: &Range<usize>) -> usize {
     }
 }
 
+/// Resolved text for a note or an assumption shown to users, reporting one
+/// that is not written in both languages (E0039).
+pub(crate) fn note_of(
+    note: &Spanned<syntax::Note>,
+    file: usize,
+    what: &str,
+    diags: &mut Diags<'_>,
+) -> Text {
+    let nonempty = |s: &Option<String>| s.clone().filter(|s| !s.trim().is_empty());
+    let (zh, en) = match note.get_ref() {
+        syntax::Note::Texts(t) => (nonempty(&t.zh), nonempty(&t.en)),
+        syntax::Note::Plain(s) => (None, Some(s.clone())),
+    };
+    if zh.is_none() || en.is_none() {
+        let missing = match (&zh, &en) {
+            (None, None) => "Chinese and English",
+            (None, Some(_)) => "Chinese",
+            _ => "English",
+        };
+        diags.help(
+            file,
+            note.span(),
+            Code::MissingTranslation,
+            format!("{what} lacks its {missing} text"),
+            "write it in both languages: `{ zh = \"…\", en = \"…\" }`",
+        );
+    }
+    let either = zh.clone().or_else(|| en.clone()).unwrap_or_default();
+    Text {
+        zh: zh.unwrap_or_else(|| either.clone()).into(),
+        en: en.unwrap_or(either).into(),
+    }
+}
+
 /// Resolved text for a label, reporting a missing language.
 pub(crate) fn text_of(t: Option<&syntax::Text>, fallback: &str) -> Text {
     let zh = t.and_then(|t| t.zh.clone());

@@ -212,6 +212,7 @@ impl Compiler<'_, '_> {
     /// dependencies.
     pub(super) fn reference(&mut self, name: &str, entity: usize, program: usize) -> Option<Ref> {
         let path: Vec<&str> = name.split('.').collect();
+        let mut readings = Vec::new();
         let (label, target, ty) = match path.as_slice() {
             ["as_of"] => (
                 Text {
@@ -242,6 +243,7 @@ impl Compiler<'_, '_> {
                     match t {
                         Target::Input(slot) => {
                             let i = &self.entities[entity].inputs[slot];
+                            readings = i.readings.clone();
                             (i.label.clone(), RefTarget::Slot(slot), i.ty.clone())
                         }
                         Target::Computed(c) => {
@@ -286,6 +288,7 @@ impl Compiler<'_, '_> {
             label,
             target,
             ty,
+            readings,
         })
     }
 }

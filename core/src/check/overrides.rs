@@ -39,7 +39,13 @@ pub(crate) fn apply_overrides(merged: &mut Merged, overrides: &[Override], diags
             document: Some("reform".into()),
             date: None,
             quote: None,
-            note: Some(format!("reform: {} set to {}", o.name, o.value)),
+            note: Some(Spanned::new(
+                0..0,
+                syntax::Note::Texts(syntax::Text {
+                    zh: Some(format!("改革方案：{} 设为 {}", o.name, o.value)),
+                    en: Some(format!("reform: {} set to {}", o.name, o.value)),
+                }),
+            )),
         };
         let start = decl
             .history
@@ -87,6 +93,7 @@ pub(crate) fn apply_overrides(merged: &mut Merged, overrides: &[Override], diags
                 value: Some(Spanned::new(0..0, value)),
                 formula: None,
                 status: Spanned::new(0..0, "assumption".into()),
+                date_status: None,
                 source: Some(Spanned::new(0..0, source)),
             },
         ));

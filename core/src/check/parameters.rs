@@ -4,7 +4,7 @@
 use super::compiler::*;
 use super::declarations::*;
 use super::values::*;
-use super::{string_offset, text_of, type_of_name, Diags, Item, Merged};
+use super::{note_of, string_offset, text_of, type_of_name, Diags, Item, Merged};
 use crate::date::Date;
 use crate::diagnostic::Code;
 use crate::plan::*;
@@ -26,6 +26,7 @@ impl Compiler<'_, '_> {
         span: Range<usize>,
         sources: &HashMap<String, (usize, &Spanned<syntax::SourceDecl>)>,
         need_note: bool,
+        assumption: bool,
     ) -> Citation {
         let Some(cit) = cit else {
             self.diags.help(file, span, Code::MissingSource, "this version has no source", "add `source = { ref = \"…\", quote = \"…\" }` or an inline `document` with a `note`");
@@ -37,7 +38,10 @@ impl Compiler<'_, '_> {
             document: c.document.clone().unwrap_or_default().into(),
             date: None,
             quote: c.quote.as_deref().map(Into::into),
-            note: c.note.as_deref().map(Into::into),
+            note: c
+                .note
+                .as_ref()
+                .map(|n| note_of(n, file, "the source's note", self.diags)),
         };
         let mut unknown_ref = false;
         if let Some(r) = &c.reference {
@@ -64,7 +68,9 @@ impl Compiler<'_, '_> {
         } else if let Some(d) = &c.date {
             out.date = date_value(d, file, "the document's date", self.diags);
         }
-        if out.document.is_empty() && !unknown_ref {
+        // An assumption that no document states cites none: it says so
+        // ("no published source") and gives its reasoning in the note.
+        if out.document.is_empty() && !unknown_ref && !(assumption && out.note.is_some()) {
             self.diags.help(
                 file,
                 cit.span(),
@@ -82,13 +88,13 @@ impl Compiler<'_, '_> {
                 "quote the words of the document, or say in a note where the figure comes from",
             );
         }
-        if need_note && out.note.as_deref().is_none_or(str::is_empty) {
+        if need_note && out.note.as_ref().is_none_or(|n| n.en.is_empty()) {
             self.diags.help(
                 file,
                 cit.span(),
                 Code::InvalidStatus,
                 "an assumption needs a note giving its reason",
-                "add `note = \"…\"` to the source",
+                "add `note = { zh = \"…\", en = \"…\" }` to the source",
             );
         }
         out
@@ -166,11 +172,26 @@ impl Compiler<'_, '_> {
                     Status::Published
                 }
             };
+            let from_assumed = match vd.date_status.as_ref().map(|s| (s, s.get_ref().as_str())) {
+                None | Some((_, "published")) => false,
+                Some((_, "assumption")) => true,
+                Some((s, other)) => {
+                    self.diags.help(
+                        p.file,
+                        s.span(),
+                        Code::InvalidStatus,
+                        format!("`{other}` is not a date status"),
+                        "use date_status = \"published\" (the default) or \"assumption\"",
+                    );
+                    false
+                }
+            };
             let citation = self.citation(
                 vd.source.as_ref(),
                 p.file,
                 v.span(),
                 sources,
+                status == Status::Assumption || from_assumed,
                 status == Status::Assumption,
             );
             let rule = match (status, &vd.value, &vd.formula) {
@@ -243,6 +264,7 @@ impl Compiler<'_, '_> {
                     until,
                     rule,
                     status,
+                    from_assumed,
                     citation,
                 });
             }

@@ -5,7 +5,7 @@ use super::compiler::*;
 use super::declarations::*;
 use super::parameters::*;
 use super::values::*;
-use super::{string_offset, text_of, Merged};
+use super::{note_of, string_offset, text_of, Merged};
 use crate::diagnostic::Code;
 use crate::plan::*;
 use crate::syntax;
@@ -77,7 +77,7 @@ impl Compiler<'_, '_> {
             let citation = d
                 .source
                 .as_ref()
-                .map(|s| self.citation(Some(s), p.file, s.span(), sources, false));
+                .map(|s| self.citation(Some(s), p.file, s.span(), sources, false, false));
             let mut values = Vec::new();
             let mut value_names = HashMap::new();
             for (name, v) in &d.values {
@@ -138,6 +138,10 @@ impl Compiler<'_, '_> {
                         format!("condition `{}` is listed twice", cd.id.get_ref()),
                     );
                 }
+                let assumption = cd
+                    .assumption
+                    .as_ref()
+                    .map(|n| note_of(n, p.file, "the condition's assumption", self.diags));
                 let id = self.push_computed(
                     Computed {
                         name: cd.id.get_ref().as_str().into(),
@@ -153,7 +157,7 @@ impl Compiler<'_, '_> {
                         input_deps: Vec::new(),
                         member_input_deps: Vec::new(),
                         member_computed_deps: Vec::new(),
-                        assumption: cd.assumption.as_deref().map(Into::into),
+                        assumption,
                         rounding: None,
                     },
                     ComputedSrc {
@@ -315,6 +319,11 @@ impl Compiler<'_, '_> {
                 conditions,
                 eligible,
                 amount,
+                amount_unit: d
+                    .amount
+                    .as_ref()
+                    .and_then(|a| a.get_ref().unit.as_deref())
+                    .map(Into::into),
                 needed: Vec::new(),
                 inputs: Vec::new(),
                 member_inputs: Vec::new(),
@@ -396,6 +405,10 @@ impl Compiler<'_, '_> {
                 self.diags,
             );
         }
+        let assumption = vd
+            .assumption
+            .as_ref()
+            .map(|n| note_of(n, file, "the value's assumption", self.diags));
         self.push_computed(
             Computed {
                 name: name.into(),
@@ -411,7 +424,7 @@ impl Compiler<'_, '_> {
                 input_deps: Vec::new(),
                 member_input_deps: Vec::new(),
                 member_computed_deps: Vec::new(),
-                assumption: vd.assumption.as_deref().map(Into::into),
+                assumption,
                 rounding: None,
             },
             ComputedSrc {

@@ -1,8 +1,10 @@
 //! Building an outcome from an evaluated frame and the plan's metadata.
 
+use super::computation::Reader;
 use super::model::*;
 use crate::date::Date;
 use crate::plan::*;
+use crate::run::node::Members;
 use crate::value::Value;
 use std::sync::{Arc, OnceLock};
 
@@ -15,6 +17,21 @@ fn ref_value(r: &Ref, frame: &[Value], params: &[Value], as_of: Date, plan: &Pla
     OutValue::of(v, &r.ty, plan)
 }
 
+/// A placeholder's value as a sentence shows it: an input's whole number
+/// with a reading as its words ("二级"), anything else as its value.
+fn shown_value(r: &Ref, frame: &[Value], params: &[Value], as_of: Date, plan: &Plan) -> OutValue {
+    let value = ref_value(r, frame, params, as_of, plan);
+    let reading = value
+        .decimal()
+        .filter(|d| d.fract().is_zero())
+        .and_then(|d| i64::try_from(d.trunc()).ok())
+        .and_then(|n| r.readings.iter().find(|(k, _)| *k == n));
+    match reading {
+        Some((n, text)) => OutValue::Choice(n.to_string(), text.clone()),
+        None => value,
+    }
+}
+
 fn fill<'a>(
     parts: &'a [TemplatePart],
     frame: &'a [Value],
@@ -24,7 +41,7 @@ fn fill<'a>(
 ) -> impl Iterator<Item = OutValue> + 'a {
     parts.iter().filter_map(move |p| match p {
         TemplatePart::Lit(_) => None,
-        TemplatePart::Ref(r) => Some(ref_value(r, frame, params, as_of, plan)),
+        TemplatePart::Ref(r) => Some(shown_value(r, frame, params, as_of, plan)),
     })
 }
 
@@ -54,8 +71,8 @@ fn program_assumptions(plan: &Plan, segment: &Segment, pi: usize) -> Vec<Assumpt
             (version.status == Status::Assumption).then(|| Assumption {
                 kind: "parameter",
                 name: plan.params[q].name.clone(),
-                note: version.citation.note.clone().unwrap_or_else(|| "".into()),
-                text: None,
+                note: version.citation.note.clone().unwrap_or_default(),
+                label: plan.params[q].label.clone(),
             })
         })
         .collect();
@@ -70,7 +87,13 @@ fn program_assumptions(plan: &Plan, segment: &Segment, pi: usize) -> Vec<Assumpt
                 kind: "formula",
                 name: format!("{owner}.{}", comp.name).into(),
                 note: note.clone(),
-                text: None,
+                label: match comp.program.and_then(|o| plan.programs.get(o)) {
+                    Some(prog) => Text {
+                        zh: format!("{} · {}", prog.label.zh, comp.label.zh).into(),
+                        en: format!("{} · {}", prog.label.en, comp.label.en).into(),
+                    },
+                    None => comp.label.clone(),
+                },
             });
         }
     }
@@ -80,27 +103,70 @@ fn program_assumptions(plan: &Plan, segment: &Segment, pi: usize) -> Vec<Assumpt
 }
 
 /// How outcomes report each parameter in force in `segment`.
+/// The days parameter `q`'s value holds in `segment`: its version's dates,
+/// narrowed for a derived parameter to the days every parameter it reads
+/// keeps its value (the version it was computed in).
+fn value_span(
+    plan: &Plan,
+    segment: &Segment,
+    q: usize,
+    depth: usize,
+) -> Option<(Date, Option<Date>)> {
+    let param = plan.params.get(q)?;
+    let v = (*segment.param_version.get(q)?)?;
+    let version = param.versions.get(v as usize)?;
+    let mut from = version.from;
+    let mut until = version.until.or_else(|| {
+        param
+            .versions
+            .get(v as usize + 1)
+            .and_then(|n| n.from.add_days(-1))
+    });
+    if matches!(version.rule, ParamRule::Derived(..)) && depth < 64 {
+        for &d in &param.deps {
+            if let Some((f, u)) = value_span(plan, segment, d, depth + 1) {
+                from = from.max(f);
+                until = match (until, u) {
+                    (Some(a), Some(b)) => Some(a.min(b)),
+                    (a, b) => a.or(b),
+                };
+            }
+        }
+    }
+    Some((from, until))
+}
+
 fn parameter_uses(plan: &Plan, segment: &Segment) -> Vec<Option<Arc<ParameterUse>>> {
     let params = &segment.params;
+    let reader = Reader {
+        plan,
+        entity: usize::MAX,
+        frame: &[],
+        collections: &[],
+        params,
+        versions: &segment.param_version,
+        as_of: segment.start,
+    };
     (0..plan.params.len())
         .map(|q| {
             let param = &plan.params[q];
             let v = segment.param_version[q]?;
             let version = param.versions.get(v as usize)?;
+            let (from, until) = value_span(plan, segment, q, 0)?;
             Some(Arc::new(ParameterUse {
+                formula_words: match &version.rule {
+                    ParamRule::Derived(node, _) => Some(reader.words(node)),
+                    ParamRule::Fixed(_) => None,
+                },
                 name: param.name.clone(),
                 label: param.label.clone(),
                 value: OutValue::of(params[q], &param.ty, plan),
                 unit: param.unit.clone(),
                 unit_label: param.unit.as_ref().map(|u| plan.unit_text(u)),
                 status: version.status,
-                from: version.from,
-                until: version.until.or_else(|| {
-                    param
-                        .versions
-                        .get(v as usize + 1)
-                        .and_then(|n| n.from.add_days(-1))
-                }),
+                from,
+                from_assumed: version.from_assumed,
+                until,
                 formula: match &version.rule {
                     ParamRule::Derived(_, text) => Some(text.clone()),
                     ParamRule::Fixed(_) => None,
@@ -167,9 +233,16 @@ impl Outcome {
         segment: &Segment,
         entity: usize,
         programs: &[usize],
-        frame: &[Value],
+        (frame, members): (&[Value], &[(usize, Vec<Value>)]),
         as_of: Date,
     ) -> Outcome {
+        let collections: Vec<Members<'_>> = members
+            .iter()
+            .map(|(stride, data)| Members {
+                stride: *stride,
+                data,
+            })
+            .collect();
         let fallback = SegmentReports::default();
         let cache = reports.segments.get(segment.index).unwrap_or(&fallback);
         let params = &segment.params;
@@ -247,6 +320,7 @@ impl Outcome {
             }
             all_params.extend(used.iter().copied());
             all_assumptions.extend(assumptions.iter().cloned());
+            let amount_unit = p.amount_unit.as_ref().map(|u| plan.unit_text(u));
             outs.push(ProgramOutcome {
                 program: p.name.clone(),
                 label: p.label.clone(),
@@ -259,6 +333,23 @@ impl Outcome {
                 conditions,
                 parameters: used.iter().map(|&q| plan.params[q].name.clone()).collect(),
                 assumptions,
+                amount_unit: amount_unit.clone(),
+                computation: p.amount.and_then(|a| {
+                    let reader = Reader {
+                        plan,
+                        entity,
+                        frame,
+                        collections: &collections,
+                        params,
+                        versions: &segment.param_version,
+                        as_of,
+                    };
+                    let unit = amount_unit.clone().unwrap_or_else(|| Text {
+                        zh: "元".into(),
+                        en: "yuan".into(),
+                    });
+                    reader.computation(a, segment.choice.get(a).copied().flatten(), &unit)
+                }),
             });
         }
         all_params.sort_unstable();
@@ -287,6 +378,8 @@ impl Outcome {
             programs: outs,
             parameters,
             assumptions: all_assumptions,
+            not_in_force: Vec::new(),
+            staleness: staleness(plan.header.reviewed, as_of),
         }
     }
 }

@@ -8,6 +8,9 @@ impl Outcome {
     pub fn explain(&self, lang: Lang) -> String {
         let zh = lang == Lang::Zh;
         let mut out = String::new();
+        if let Some(s) = &self.staleness {
+            out.push_str(&format!("{}\n\n", s.get(lang)));
+        }
         for p in &self.programs {
             let verdict = match (zh, p.eligible) {
                 (true, true) => "符合条件",
@@ -17,15 +20,10 @@ impl Outcome {
             };
             out.push_str(&format!("{} — {verdict}", p.label.get(lang)));
             if let (true, Some(a)) = (p.eligible, &p.amount) {
-                let unit = match a {
-                    OutValue::Money(_) => {
-                        if zh {
-                            " 元"
-                        } else {
-                            " yuan"
-                        }
-                    }
-                    _ => "",
+                let unit = match (&p.amount_unit, a) {
+                    (Some(u), _) => format!(" {}", u.get(lang)),
+                    (None, OutValue::Money(_)) => if zh { " 元" } else { " yuan" }.to_string(),
+                    _ => String::new(),
                 };
                 let shown = a.display(lang);
                 if zh {
@@ -35,6 +33,13 @@ impl Outcome {
                 }
             }
             out.push('\n');
+            if let (true, Some(c)) = (p.eligible, &p.computation) {
+                out.push_str(&if zh {
+                    format!("  计算：{}\n", c.zh)
+                } else {
+                    format!("  How it is made up: {}\n", c.en)
+                });
+            }
             for c in &p.conditions {
                 out.push_str(&format!(
                     "  {} {}\n",
@@ -43,6 +48,9 @@ impl Outcome {
                 ));
             }
         }
+        for n in &self.not_in_force {
+            out.push_str(&format!("{}\n", n.explanation(lang)));
+        }
         if !self.parameters.is_empty() {
             out.push_str(if zh {
                 "\n所用参数：\n"
@@ -50,11 +58,11 @@ impl Outcome {
                 "\nParameters used:\n"
             });
             for u in &self.parameters {
-                let status = match (zh, u.status) {
-                    (true, Status::Published) => "已公布",
-                    (true, Status::Derived) => "推算",
-                    (true, Status::Assumption) => "假设",
-                    (false, s) => s.name(),
+                let status = u.status.label(lang);
+                let status = match (zh, u.from_assumed) {
+                    (_, false) => status.to_string(),
+                    (true, true) => format!("{status}；起始日期为假设"),
+                    (false, true) => format!("{status}; start date assumed"),
                 };
                 let unit = u
                     .unit_label
@@ -72,22 +80,28 @@ impl Outcome {
                     u.value.display(lang)
                 ));
                 let c = &u.citation;
-                let mut cite = format!(
-                    "    {}{}",
-                    if zh { "来源：" } else { "source: " },
-                    c.document
-                );
+                let document = match (c.document.is_empty(), zh) {
+                    (false, _) => c.document.to_string(),
+                    (true, true) => "无公开来源（假设，理由见下）".into(),
+                    (true, false) => {
+                        "no published source (an assumption; the reasons are below)".into()
+                    }
+                };
+                let mut cite = format!("    {}{document}", if zh { "来源：" } else { "source: " },);
                 if let Some(d) = c.date {
                     cite.push_str(&format!(" ({d})"));
                 }
-                if let Some(f) = &u.formula {
+                if let Some(w) = &u.formula_words {
                     cite.push_str(&if zh {
-                        format!("；公式 {f}")
+                        format!("；计算：{}", w.zh)
                     } else {
-                        format!("; formula {f}")
+                        format!("; computed as {}", w.en)
                     });
                 }
-                if let Some(q) = &c.quote {
+                // The quote is the document's own (Chinese) words: shown in
+                // Chinese answers; English answers name the document only. A
+                // derived value's quote is of one figure, not of this one.
+                if let (true, None, Some(q)) = (zh, &u.formula_words, &c.quote) {
                     cite.push_str(&format!(" “{q}”"));
                 }
                 out.push_str(&cite);
@@ -101,10 +115,12 @@ impl Outcome {
                 "\nThis answer rests on assumptions (not published figures):\n"
             });
             for a in &self.assumptions {
-                match &a.text {
-                    Some(t) => out.push_str(&format!("  - {}\n", t.get(lang))),
-                    None => out.push_str(&format!("  - {}: {}\n", a.name, a.note)),
-                }
+                let (label, note) = (a.label.get(lang), a.note.get(lang));
+                out.push_str(&if zh {
+                    format!("  - {label}：{note}\n")
+                } else {
+                    format!("  - {label}: {note}\n")
+                });
             }
         }
         out.push_str(&format!(

@@ -11,12 +11,14 @@
 //! write the text; a serializer that keeps types (the Python package's,
 //! giving `decimal.Decimal` and `datetime.date`) reads the name.
 
-use super::model::{Assumption, ConditionOutcome, NamedValue, OutValue, Outcome, ParameterUse};
+use super::model::{
+    Assumption, ConditionOutcome, NamedValue, NotInForceProgram, OutValue, Outcome, ParameterUse,
+};
 use super::model::{ProgramOutcome, RuleSetStamp};
-use crate::plan::{Citation, Text};
+use crate::plan::{Citation, Lang, Text};
 use serde::ser::{SerializeMap, SerializeSeq, Serializer};
 use serde::Serialize;
-use serde_json::Value as Json;
+use serde_json::{json, Value as Json};
 use std::fmt::Display;
 
 /// The newtype name of a decimal (money or a number) around its exact text.
@@ -95,20 +97,19 @@ impl Serialize for ConditionOutcome {
 
 impl Serialize for Assumption {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut m = s.serialize_map(None)?;
+        let mut m = s.serialize_map(Some(5))?;
         m.serialize_entry("kind", self.kind)?;
         m.serialize_entry("name", &*self.name)?;
-        m.serialize_entry("note", &*self.note)?;
-        if let Some(t) = &self.text {
-            m.serialize_entry("text", &Texts(t))?;
-        }
+        m.serialize_entry("note", &*self.note.en)?;
+        m.serialize_entry("note_text", &Texts(&self.note))?;
+        m.serialize_entry("label", &Texts(&self.label))?;
         m.end()
     }
 }
 
 impl Serialize for ProgramOutcome {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut m = s.serialize_map(Some(7))?;
+        let mut m = s.serialize_map(Some(9))?;
         m.serialize_entry("label", &Texts(&self.label))?;
         m.serialize_entry("eligible", &self.eligible)?;
         m.serialize_entry("amount", &self.amount)?;
@@ -116,6 +117,8 @@ impl Serialize for ProgramOutcome {
         m.serialize_entry("conditions", &self.conditions)?;
         m.serialize_entry("parameters", &Names(&self.parameters))?;
         m.serialize_entry("assumptions", &self.assumptions)?;
+        m.serialize_entry("amount_unit", &self.amount_unit.as_ref().map(Texts))?;
+        m.serialize_entry("computation", &self.computation.as_ref().map(Texts))?;
         m.end()
     }
 }
@@ -139,12 +142,15 @@ pub(crate) struct Cited<'a>(pub(crate) &'a Citation);
 impl Serialize for Cited<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let c = self.0;
-        let mut m = s.serialize_map(Some(5))?;
+        let mut m = s.serialize_map(Some(7))?;
         m.serialize_entry("source", &c.source_id.as_deref())?;
         m.serialize_entry("document", &*c.document)?;
         m.serialize_entry("date", &c.date.as_ref().map(|d| Marked(DATE, d)))?;
         m.serialize_entry("quote", &c.quote.as_deref())?;
-        m.serialize_entry("note", &c.note.as_deref())?;
+        m.serialize_entry("note", &c.note.as_ref().map(|n| &*n.en))?;
+        m.serialize_entry("note_text", &c.note.as_ref().map(Texts))?;
+        // False for an assumption no document states (`document` is empty).
+        m.serialize_entry("published_source", &!c.document.is_empty())?;
         m.end()
     }
 }
@@ -180,6 +186,15 @@ fn parameter_entries<M: SerializeMap>(m: &mut M, u: &ParameterUse) -> Result<(),
     m.serialize_entry("until", &u.until.as_ref().map(|d| Marked(DATE, d)))?;
     m.serialize_entry("formula", &u.formula.as_deref())?;
     m.serialize_entry("source", &Cited(&u.citation))?;
+    m.serialize_entry("formula_words", &u.formula_words.as_ref().map(Texts))?;
+    m.serialize_entry(
+        "date_status",
+        if u.from_assumed {
+            "assumption"
+        } else {
+            "published"
+        },
+    )?;
     Ok(())
 }
 
@@ -198,13 +213,29 @@ impl Serialize for RuleSetStamp {
 
 impl Serialize for Outcome {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut m = s.serialize_map(Some(6))?;
+        let mut m = s.serialize_map(Some(8))?;
         m.serialize_entry("ruleset", &self.ruleset)?;
         m.serialize_entry("as_of", &Marked(DATE, &self.as_of))?;
         m.serialize_entry("entity", &self.entity)?;
         m.serialize_entry("programs", &Programs(&self.programs))?;
         m.serialize_entry("parameters", &Parameters(&self.parameters))?;
         m.serialize_entry("assumptions", &self.assumptions)?;
+        m.serialize_entry("not_in_force", &self.not_in_force)?;
+        m.serialize_entry("staleness", &self.staleness.as_ref().map(Texts))?;
+        m.end()
+    }
+}
+
+impl Serialize for NotInForceProgram {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(Some(4))?;
+        m.serialize_entry("program", &*self.program)?;
+        m.serialize_entry("label", &Texts(&self.label))?;
+        m.serialize_entry("from", &self.from.as_ref().map(|d| Marked(DATE, d)))?;
+        m.serialize_entry(
+            "explanation",
+            &json!({"zh": self.explanation(Lang::Zh), "en": self.explanation(Lang::En)}),
+        )?;
         m.end()
     }
 }

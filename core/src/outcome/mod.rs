@@ -7,6 +7,7 @@
 //! for machines and as text in Chinese or English for people.
 
 mod build;
+mod computation;
 mod explain;
 mod json;
 mod model;

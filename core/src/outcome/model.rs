@@ -77,6 +77,42 @@ impl OutValue {
     }
 }
 
+/// How the values of one sentence are shown so that the sentence stays true.
+///
+/// A number shown with at most two decimals is exact when that is its value.
+/// Otherwise it is marked as approximate ("约 833.33", "about 833.33") and
+/// given more decimals (up to six) until it no longer reads as equal to
+/// another number of the sentence it differs from: a per-capita income of
+/// 1044.9967 compared with a standard of 1045 reads "约 1044.997", never
+/// "1045". The comparison itself is always made on the exact values.
+fn shown_in_sentence(values: &[OutValue], lang: Lang) -> Vec<String> {
+    let exact: Vec<Option<Decimal>> = values.iter().map(OutValue::decimal).collect();
+    values
+        .iter()
+        .zip(&exact)
+        .map(|(v, d)| {
+            let Some(d) = *d else {
+                return v.display(lang);
+            };
+            let round = |dp: u32| {
+                d.round_dp_with_strategy(dp, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
+            };
+            if round(2) == d {
+                return money::display(d);
+            }
+            let mut dp = 2;
+            while dp < 6 && exact.iter().flatten().any(|o| *o != d && round(dp) == *o) {
+                dp += 1;
+            }
+            let shown = round(dp).normalize().to_string();
+            match lang {
+                Lang::Zh => format!("约 {shown}"),
+                Lang::En => format!("about {shown}"),
+            }
+        })
+        .collect()
+}
+
 /// A named value with its label.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NamedValue {
@@ -116,18 +152,14 @@ impl ConditionOutcome {
     pub fn explanation_in(&self, lang: Lang) -> String {
         let i = usize::from(lang == Lang::En);
         let (zh, en) = self.filled.split_at(self.filled_zh.min(self.filled.len()));
-        let mut values = if lang == Lang::En {
-            en.iter()
-        } else {
-            zh.iter()
-        };
+        let filled = if lang == Lang::En { en } else { zh };
+        let shown = shown_in_sentence(filled, lang);
+        let mut values = shown.into_iter();
         self.template[i]
             .iter()
             .map(|part| match part {
                 TemplatePart::Lit(s) => s.clone(),
-                TemplatePart::Ref(_) => values
-                    .next()
-                    .map_or_else(|| "-".to_string(), |v| v.display(lang)),
+                TemplatePart::Ref(_) => values.next().unwrap_or_else(|| "-".to_string()),
             })
             .collect()
     }
@@ -160,6 +192,11 @@ pub struct ProgramOutcome {
     pub parameters: Vec<Arc<str>>,
     /// Assumptions this program's answer rests on.
     pub assumptions: Vec<Assumption>,
+    /// How the amount reads with its period ("元/月", "yuan/meal").
+    pub amount_unit: Option<Text>,
+    /// How the amount is made up, from its formula and the case's values:
+    /// "城乡低保标准 1045 元 × 家庭人口 3 − 家庭月收入 2400 元 = 735 元/月".
+    pub computation: Option<Text>,
 }
 
 /// A parameter used, with its provenance.
@@ -179,10 +216,16 @@ pub struct ParameterUse {
     pub status: Status,
     /// First day of the version.
     pub from: Date,
+    /// Whether that first day is an assumption (the value may still be
+    /// published).
+    pub from_assumed: bool,
     /// Last day of the version, if bounded.
     pub until: Option<Date>,
     /// Formula of a derived version.
     pub formula: Option<Arc<str>>,
+    /// That formula in words, with the values it was computed from:
+    /// "城乡低保标准 1115 元 × … 1.5，向上取整到 1".
+    pub formula_words: Option<Text>,
     /// Source.
     pub citation: Citation,
 }
@@ -195,24 +238,26 @@ pub struct Assumption {
     pub kind: &'static str,
     /// Parameter name, `program.value`, or `reform`.
     pub name: Arc<str>,
-    /// Why it was chosen.
-    pub note: Arc<str>,
-    /// The note in Chinese and English, when the engine wrote it.
-    pub text: Option<Text>,
+    /// Why it was chosen, in Chinese and English.
+    pub note: Text,
+    /// What it is, for people: the parameter's or the value's label.
+    pub label: Text,
 }
 
 impl Assumption {
     /// The line every answer under a reform carries, with the reform's hash.
     pub fn reform(hash: &str) -> Assumption {
-        let en = format!("computed under a reform ({hash}), not the rules as published");
         Assumption {
             kind: "reform",
             name: "reform".into(),
-            note: en.as_str().into(),
-            text: Some(Text {
+            note: Text {
                 zh: format!("按改革方案计算（{hash}），不是现行公布的规则").into(),
-                en: en.into(),
-            }),
+                en: format!("computed under a reform ({hash}), not the rules as published").into(),
+            },
+            label: Text {
+                zh: "改革方案".into(),
+                en: "Reform".into(),
+            },
         }
     }
 }
@@ -246,6 +291,76 @@ pub struct Outcome {
     pub parameters: Vec<Arc<ParameterUse>>,
     /// Every assumption used.
     pub assumptions: Vec<Assumption>,
+    /// Programs of the entity not in force on the date, so not evaluated.
+    pub not_in_force: Vec<NotInForceProgram>,
+    /// When the date is more than a year after the rule set's figures were
+    /// last reviewed: a notice saying so, in both languages.
+    pub staleness: Option<Text>,
+}
+
+/// The notice for an answer on `as_of` from figures last reviewed on
+/// `reviewed`, when `as_of` is more than a year (365 days) later.
+pub(crate) fn staleness(reviewed: Option<Date>, as_of: Date) -> Option<Text> {
+    let reviewed = reviewed?;
+    let limit = reviewed.add_days(365)?;
+    (as_of > limit).then(|| Text {
+        zh: format!(
+            "注意：本规则集的数字最后核对于 {reviewed}，评估日期 {as_of} 已在一年以上之后，标准可能已经调整，请以主管部门最新公布的为准。"
+        )
+        .into(),
+        en: format!(
+            "Note: the figures of this rule set were last reviewed on {reviewed}; {as_of} is more than a year later, and they may have changed since: check the latest figures published by the authorities."
+        )
+        .into(),
+    })
+}
+
+/// A program not in force on the evaluation date.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotInForceProgram {
+    /// Name as in the rules.
+    pub program: Arc<str>,
+    /// Label.
+    pub label: Text,
+    /// The first later day it is in force, if any.
+    pub from: Option<Date>,
+}
+
+impl NotInForceProgram {
+    /// The programs of `programs` not in force on `segment`'s days, with the
+    /// first later day each comes into force.
+    pub(crate) fn list(plan: &Plan, segment: &Segment, programs: &[usize]) -> Vec<Self> {
+        programs
+            .iter()
+            .filter_map(|&p| {
+                let prog = plan.programs.get(p)?;
+                let from = plan
+                    .segments
+                    .iter()
+                    .skip(segment.index + 1)
+                    .find(|s| s.program_status.get(p).is_some_and(Result::is_ok))
+                    .map(|s| s.start);
+                Some(NotInForceProgram {
+                    program: prog.name.clone(),
+                    label: prog.label.clone(),
+                    from,
+                })
+            })
+            .collect()
+    }
+
+    /// "城乡最低生活保障：该日尚未实施（自 2017-05-01 起实施）".
+    pub fn explanation(&self, lang: Lang) -> String {
+        let label = self.label.get(lang);
+        match (lang, self.from) {
+            (Lang::Zh, Some(d)) => format!("{label}：该日尚未实施（自 {d} 起实施）"),
+            (Lang::Zh, None) => format!("{label}：该日不在实施期内"),
+            (Lang::En, Some(d)) => {
+                format!("{label}: not yet in force on this date (in force from {d})")
+            }
+            (Lang::En, None) => format!("{label}: not in force on this date"),
+        }
+    }
 }
 
 impl OutValue {

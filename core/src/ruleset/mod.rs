@@ -15,7 +15,7 @@ pub use describe::{Counts, EntityInfo, ProgramInfo};
 pub use timeline::{Change, ChangeKind, ParameterInForce, ParameterVersion};
 
 use crate::check;
-use crate::outcome::{Outcome, Reports};
+use crate::outcome::{NotInForceProgram, Outcome, Reports};
 use crate::plan::Plan;
 use crate::reform::{combined_hash, Reform, ReformError};
 use crate::run::input::{self, Case};
@@ -252,16 +252,19 @@ impl RuleSet {
         programs: Option<&[String]>,
     ) -> Result<Outcome, EvalError> {
         let runner = Runner::new(&self.plan, case.entity, programs, as_of)?;
-        let frame = runner.evaluate_case(case)?;
-        Ok(Outcome::build(
+        let (frame, members) = runner.evaluate_case_with_members(case)?;
+        let mut outcome = Outcome::build(
             &self.plan,
             &self.reports,
             runner.segment,
             case.entity,
             &runner.programs,
-            &frame,
+            (&frame, &members),
             as_of,
-        ))
+        );
+        outcome.not_in_force =
+            NotInForceProgram::list(&self.plan, runner.segment, &runner.not_in_force);
+        Ok(outcome)
     }
 
     /// Reads and evaluates a case in one step.

@@ -3,7 +3,7 @@
 
 use super::RuleSet;
 use crate::outcome::{OutValue, ParameterUse};
-use crate::plan::Status;
+use crate::plan::{Lang, Status, Text};
 use crate::run::runner::EvalError;
 use crate::Date;
 use serde_json::{json, Value as Json};
@@ -46,6 +46,10 @@ pub struct Change {
     pub to: Json,
     /// The status of the parameter's version on the later day.
     pub status: Option<Status>,
+    /// The status of the parameter's version on the earlier day.
+    pub from_status: Option<Status>,
+    /// Whether the later version's first day is an assumption.
+    pub from_assumed: bool,
 }
 
 impl Change {
@@ -56,8 +60,60 @@ impl Change {
             json!({"kind": self.kind.name(), "name": self.name, "from": self.from, "to": self.to});
         if self.kind == ChangeKind::Parameter {
             j["status"] = self.status.map_or(Json::Null, |s| Json::from(s.name()));
+            j["from_status"] = self
+                .from_status
+                .map_or(Json::Null, |s| Json::from(s.name()));
+            j["date_status"] = Json::from(if self.from_assumed {
+                "assumption"
+            } else {
+                "published"
+            });
+            let note = self.note();
+            j["note"] = json!({"zh": &*note.zh, "en": &*note.en});
         }
         j
+    }
+
+    /// What a reader should know beside the values, in both languages
+    /// (empty when nothing): that the new value is an assumption, that only
+    /// the status changed, that the value stayed the same in a new version,
+    /// that the new version's first day is an assumption.
+    pub fn note(&self) -> Text {
+        let mut zh: Vec<String> = Vec::new();
+        let mut en: Vec<String> = Vec::new();
+        let same = self.from == self.to;
+        if self.kind == ChangeKind::Parameter && !same && self.status == Some(Status::Assumption) {
+            zh.push("新数值为假设".into());
+            en.push("the new value is an assumption".into());
+        }
+        if self.kind == ChangeKind::Parameter && same && !self.to.is_null() {
+            match (self.from_status, self.status) {
+                (Some(a), Some(b)) if a != b => {
+                    zh.push(format!(
+                        "数值未变，仅状态变化：{} → {}",
+                        a.label(Lang::Zh),
+                        b.label(Lang::Zh)
+                    ));
+                    en.push(format!(
+                        "value unchanged, only the status changed: {} -> {}",
+                        a.name(),
+                        b.name()
+                    ));
+                }
+                _ => {
+                    zh.push("数值未变（新版本）".into());
+                    en.push("value unchanged (a new version)".into());
+                }
+            }
+        }
+        if self.from_assumed {
+            zh.push("起始日期为假设".into());
+            en.push("start date assumed".into());
+        }
+        Text {
+            zh: zh.join("；").into(),
+            en: en.join("; ").into(),
+        }
     }
 }
 
@@ -120,15 +176,22 @@ impl RuleSet {
             let vera = sa.and_then(|s| s.param_version[i]);
             let verb = sb.and_then(|s| s.param_version[i]);
             if va != vb || vera != verb {
-                let status = verb
+                let later = verb.and_then(|v| p.versions.get(v as usize));
+                let status = later.map(|v| v.status);
+                let from_status = vera
                     .and_then(|v| p.versions.get(v as usize))
                     .map(|v| v.status);
+                // The first day matters only when the later day's version
+                // starts after the earlier day.
+                let from_assumed = later.is_some_and(|v| v.from_assumed && v.from > from);
                 changes.push(Change {
                     kind: ChangeKind::Parameter,
                     name: p.name.to_string(),
                     from: va.map_or(Json::Null, |v| v.to_json()),
                     to: vb.map_or(Json::Null, |v| v.to_json()),
                     status,
+                    from_status,
+                    from_assumed,
                 });
             }
         }
@@ -150,6 +213,8 @@ impl RuleSet {
                     from: text(ca),
                     to: text(cb),
                     status: None,
+                    from_status: None,
+                    from_assumed: false,
                 });
             }
         }
@@ -170,6 +235,8 @@ pub struct ParameterVersion {
     pub formula: Option<Arc<str>>,
     /// Published, assumed, derived.
     pub status: Status,
+    /// Whether the first day is an assumption, apart from the value.
+    pub from_assumed: bool,
     /// Its source.
     pub citation: crate::Citation,
 }
@@ -203,6 +270,7 @@ impl RuleSet {
                     value,
                     formula,
                     status: v.status,
+                    from_assumed: v.from_assumed,
                     citation: v.citation.clone(),
                 }
             })

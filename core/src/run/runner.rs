@@ -113,6 +113,9 @@ pub struct Runner<'p> {
     pub(crate) plan: &'p Plan,
     pub(crate) segment: &'p Segment,
     pub(crate) programs: Vec<usize>,
+    /// Programs of the entity asked for as a whole that are not in force on
+    /// the date (reported beside the outcome, never dropped silently).
+    pub(crate) not_in_force: Vec<usize>,
     /// Computed values to run for the case, in order, with the node to use.
     steps: Vec<Step<'p>>,
     /// Entity values of each collection's members that the programs read.
@@ -180,11 +183,12 @@ impl<'p> Runner<'p> {
             ));
         };
         let mut in_force = Vec::new();
+        let mut not_in_force = Vec::new();
         for &p in &wanted {
             match &segment.program_status[p] {
                 Ok(()) => in_force.push(p),
                 Err(r) if explicit => return Err(no_rules(&plan.programs[p].name, reason_text(r))),
-                Err(_) => {}
+                Err(_) => not_in_force.push(p),
             }
         }
         if in_force.is_empty() {
@@ -264,6 +268,7 @@ impl<'p> Runner<'p> {
             plan,
             segment,
             programs: in_force,
+            not_in_force,
             steps,
             member_steps,
             as_of,
@@ -295,6 +300,20 @@ impl<'p> Runner<'p> {
     /// # Errors
     /// As the reference evaluator (`Runner::run`).
     pub fn evaluate_case(&self, case: &crate::run::input::Case) -> Result<Vec<Value>, EvalError> {
+        self.evaluate_case_with_members(case)
+            .map(|(frame, _)| frame)
+    }
+
+    /// Evaluates one case, keeping the member frames (stride and data per
+    /// collection) beside the case's frame, for explanations.
+    ///
+    /// # Errors
+    /// [`EvalError::Overflow`] when a value is too large.
+    #[allow(clippy::type_complexity)]
+    pub fn evaluate_case_with_members(
+        &self,
+        case: &crate::run::input::Case,
+    ) -> Result<(Vec<Value>, Vec<(usize, Vec<Value>)>), EvalError> {
         let mut frame = case.frame.clone();
         let mut data = case.collections.clone();
         let mut members: Vec<(usize, &mut [Value])> = data
@@ -302,7 +321,7 @@ impl<'p> Runner<'p> {
             .map(|(s, d)| (*s, d.as_mut_slice()))
             .collect();
         self.run(&mut frame, &mut members)?;
-        Ok(frame)
+        Ok((frame, data))
     }
 
     /// Evaluates one case in place: member values into `members`, then the

@@ -59,6 +59,18 @@ pub struct Text {
     pub en: Option<String>,
 }
 
+/// A text shown to users beside a figure or a rule (a source's note, an
+/// assumption's reason): `{ zh = "…", en = "…" }`. A bare string is read too,
+/// so that the checker can say what to change (E0039).
+#[derive(Debug, Deserialize, Clone)]
+#[serde(untagged)]
+pub enum Note {
+    /// Chinese and English (the checker refuses one missing).
+    Texts(Text),
+    /// A bare string, in one language only.
+    Plain(String),
+}
+
 /// `[ruleset]`: identity of the rule set.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -71,6 +83,9 @@ pub struct RulesetHeader {
     pub label: Option<Text>,
     /// What the rule set covers.
     pub description: Option<Text>,
+    /// The day its figures were last checked against the published sources;
+    /// answers for dates more than a year later say so.
+    pub reviewed: Option<Spanned<toml::Value>>,
 }
 
 /// `[sources.<id>]`: a cited document.
@@ -103,8 +118,9 @@ pub struct Citation {
     pub date: Option<Spanned<toml::Value>>,
     /// The words of the source.
     pub quote: Option<String>,
-    /// Why the figure is what it is (required for assumptions).
-    pub note: Option<String>,
+    /// Why the figure is what it is (required for assumptions), in Chinese
+    /// and English.
+    pub note: Option<Spanned<Note>>,
 }
 
 /// `[enums.<id>]`: a closed set of choices.
@@ -175,6 +191,22 @@ pub struct InputDecl {
     pub label: Option<Text>,
     /// Help text for forms.
     pub help: Option<Text>,
+    /// How whole numbers read in explanations, in Chinese and English
+    /// (`{ value = 2, zh = "二级", en = " (grade 2)" }`).
+    #[serde(default)]
+    pub readings: Vec<Reading>,
+}
+
+/// How one whole number of an input reads in explanations.
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct Reading {
+    /// The number.
+    pub value: i64,
+    /// Chinese (may be empty).
+    pub zh: String,
+    /// English (may be empty).
+    pub en: String,
 }
 
 /// A collection of another entity (such as a household's members).
@@ -207,7 +239,10 @@ pub struct ValueDecl {
     pub rounding: Option<Spanned<RoundingDecl>>,
     /// When the formula itself is not in any source: the reason it was chosen.
     /// Every outcome that uses the value lists it among its assumptions.
-    pub assumption: Option<String>,
+    pub assumption: Option<Spanned<Note>>,
+    /// How an amount reads with its period (`yuan/month`, `yuan/meal`,
+    /// `yuan/once`): a key of `[units]`, shown after the amount.
+    pub unit: Option<String>,
 }
 
 /// A formula in force between two dates.
@@ -267,6 +302,9 @@ pub struct ParamVersion {
     pub formula: Option<Spanned<String>>,
     /// `published`, `derived` or `assumption`.
     pub status: Spanned<String>,
+    /// Whether the first day (`from`) is stated by the source (`published`,
+    /// the default) or inferred (`assumption`), apart from the value.
+    pub date_status: Option<Spanned<String>>,
     /// Where the figure comes from.
     pub source: Option<Spanned<Citation>>,
 }
@@ -350,7 +388,7 @@ pub struct ConditionDecl {
     /// Explanation when it fails.
     pub fail: Option<Spanned<Text>>,
     /// When the test itself is not in any source: the reason it was chosen.
-    pub assumption: Option<String>,
+    pub assumption: Option<Spanned<Note>>,
 }
 
 /// How records of a per-record program are settled for a month.
