@@ -314,8 +314,8 @@ fn answers_under_a_reform_say_so() {
         let j = outcome.to_json();
         let first = &j["assumptions"][0];
         assert_eq!(first["kind"], "reform", "{j}");
-        assert!(first["text"]["zh"].as_str().unwrap().contains("改革"));
-        assert!(first["text"]["en"]
+        assert!(first["note_text"]["zh"].as_str().unwrap().contains("改革"));
+        assert!(first["note_text"]["en"]
             .as_str()
             .unwrap()
             .contains(&reform.hash()));
