@@ -7,7 +7,7 @@
 //! skipped. A program present under one rule set only (an overlay may add
 //! one) counts as not eligible, paying nothing, under the other.
 //!
-//! [`crate::sweep`] evaluates the rule sets over a population for these
+//! [`crate::analysis::sweep`] evaluates the rule sets over a population for these
 //! sums; with the `arrow` feature, `arrow::compare` writes them as tables.
 
 use crate::batch::BatchResult;

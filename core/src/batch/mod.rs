@@ -5,7 +5,7 @@
 //! rules as a single case, and stored as typed integer columns. Evaluating it
 //! runs the rules compiled to operations over columns (`columnar`), a chunk of
 //! cases at a time, over both cores when the batch is large; a case the
-//! columnar program cannot show exact is evaluated by [`Runner::run`], the
+//! columnar program cannot show exact is evaluated by [`Runner::run`](crate::Runner::run), the
 //! one-case code, and [`Engine::OneByOne`] runs that for every case. Results
 //! are identical to evaluating the cases one by one. Amounts come back as
 //! [`Amounts`], integers at the scale of the rounding unit. A population can
