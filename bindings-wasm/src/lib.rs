@@ -86,7 +86,7 @@ export interface ProgramOutcome {
   assumptions: Assumption[];
 }
 
-export interface Assumption { kind: "parameter" | "formula"; name: string; note: string }
+export interface Assumption { kind: "parameter" | "formula" | "reform"; name: string; note: string; text?: { zh: string; en: string } }
 
 export interface ParameterUse {
   label: Text; value: string | boolean | null; unit: string | null;
