@@ -121,7 +121,7 @@ export interface ProgramOutcome {
   computation: Text | null;
 }
 
-export interface Assumption { kind: "parameter" | "formula"; name: string; note: string; note_text: Text; label: Text }
+export interface Assumption { kind: "parameter" | "formula" | "reform"; name: string; note: string; note_text: Text; label: Text }
 
 export interface ParameterUse {
   label: Text; value: string | boolean | null; unit: string | null;

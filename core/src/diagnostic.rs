@@ -2,7 +2,7 @@
 //!
 //! A [`Diagnostic`] records a code, a message, a help line and a byte span in
 //! one rule file. Line and column are computed only when a diagnostic is
-//! rendered, against the [`Sources`] it came from. Loading collects every
+//! rendered, against the [`Sources`](crate::Sources) it came from. Loading collects every
 //! diagnostic it can rather than stopping at the first.
 
 use serde::Serialize;

@@ -94,9 +94,17 @@ impl RuleSet {
     /// what is derived from it). The result's [`RuleSet::hash`] combines
     /// the base rule set's hash with the reform's.
     ///
+    /// Every answer of the result says it was computed under a reform: its
+    /// version ends in `+reform`, it carries the reform's hash, and its
+    /// first assumption says so in Chinese and English. An overlay may not
+    /// change the rule set's id or version.
+    ///
     /// # Errors
-    /// [`Error::Reform`] with every override that names no parameter or
-    /// whose value does not fit, each at `overrides.NAME`;
+    /// [`Error::Reform`] with every override that names no parameter, whose
+    /// value does not fit its type or range (money in whole fen, within the
+    /// parameter's `min` and `max`), or that names a parameter a second
+    /// time, each at `overrides.NAME`; when only overrides were given and a
+    /// value derived from them no longer fits, at `overrides`;
     /// [`Error::Load`] when the reformed rule set does not check (an overlay
     /// that breaks it, say).
     pub fn reform(&self, reform: &Reform) -> Result<RuleSet, Error> {

@@ -69,6 +69,15 @@ impl std::hash::Hash for ShortId {
     }
 }
 
+/// A person seen: its index, the line of its first record and the first
+/// of its `person_inputs` there.
+#[derive(Clone, Copy)]
+struct PersonEntry {
+    index: u32,
+    line: u64,
+    first: Value,
+}
+
 /// Reason indices before the conditions'.
 const OUTSIDE_MONTH: u16 = 0;
 const NO_RULES: u16 = 1;
@@ -112,13 +121,12 @@ pub struct Settler<'r> {
     combos: Vec<Box<[u16]>>,
     /// Person ids of up to 31 bytes kept inline (no pointer to follow on
     /// a look-up), longer ones as text.
-    short_persons: HashMap<ShortId, u32>,
-    persons: HashMap<Arc<str>, u32>,
+    short_persons: HashMap<ShortId, PersonEntry>,
+    persons: HashMap<Arc<str>, PersonEntry>,
     person_names: Vec<Arc<str>>,
     /// Per person: the line that first gave its `person_inputs`, and them.
-    /// Per person: the line (0 before any), then its values, side by side.
-    person_lines: Vec<u64>,
-    person_values: Vec<Value>,
+    /// Per person: its `person_inputs` after the first, side by side.
+    person_more: Vec<Value>,
     /// The key of each accepted record, with its index: short keys as one
     /// integer, longer ones as bytes. Sorted once at the end, equal keys
     /// lie together: one claim each (a sort reads memory in order, where a
@@ -237,8 +245,7 @@ impl<'r> Settler<'r> {
             short_persons: HashMap::new(),
             persons: HashMap::new(),
             person_names: Vec::new(),
-            person_lines: Vec::new(),
-            person_values: Vec::new(),
+            person_more: Vec::new(),
             short_claims: Vec::new(),
             claims: Vec::new(),
             winners: Vec::new(),
@@ -441,7 +448,7 @@ impl<'r> Settler<'r> {
             }
         };
         let person = match person_text {
-            Some(t) if !t.is_empty() => Some(self.person(t)),
+            Some(t) if !t.is_empty() => Some(t),
             _ => {
                 let loc = format!("line {line}, {}", settlement.person);
                 self.error("missing", loc, "the person id is required".into(), None);
@@ -489,13 +496,25 @@ impl<'r> Settler<'r> {
         if self.errors.len() + self.more_errors > before {
             return;
         }
-        self.same_person(line, person);
+        let person = self.person(line, person);
         if self.errors.is_empty() && self.more_errors == 0 {
             self.decide(line, person, date);
         }
     }
 
-    fn person(&mut self, id: &str) -> u32 {
+    /// The person's index (a new one for an id not seen before); the
+    /// record's `person_inputs` are checked against the person's first
+    /// record. One look-up brings both.
+    fn person(&mut self, line: u64, id: &str) -> u32 {
+        let k = self.person_inputs.len();
+        let value = |j: usize| {
+            self.person_inputs
+                .get(j)
+                .and_then(|&s| self.frame.get(s))
+                .copied()
+                .unwrap_or_default()
+        };
+        let here = value(0);
         let short = (id.len() < 32).then(|| {
             let mut key = [0u8; 32];
             key[31] = id.len() as u8;
@@ -508,52 +527,48 @@ impl<'r> Settler<'r> {
             Some(key) => self.short_persons.get(key),
             None => self.persons.get(id),
         };
-        if let Some(&i) = found {
-            return i;
+        if let Some(&entry) = found {
+            if k > 0 {
+                self.same_person(line, entry, here);
+            }
+            return entry.index;
         }
-        let i = u32::try_from(self.person_names.len()).unwrap_or(u32::MAX);
+        let index = u32::try_from(self.person_names.len()).unwrap_or(u32::MAX);
+        let entry = PersonEntry {
+            index,
+            line,
+            first: here,
+        };
+        let more: Vec<Value> = (1..k).map(value).collect();
+        self.person_more.extend(more);
         let name: Arc<str> = id.into();
         match short {
-            Some(key) => self.short_persons.insert(key, i),
-            None => self.persons.insert(name.clone(), i),
+            Some(key) => self.short_persons.insert(key, entry),
+            None => self.persons.insert(name.clone(), entry),
         };
         self.person_names.push(name);
-        self.person_lines.push(0);
-        self.person_values
-            .extend(self.person_inputs.iter().map(|_| Value::Missing));
-        i
+        index
     }
 
-    /// Checks the person's `person_inputs` against the first record of the
-    /// same person.
-    fn same_person(&mut self, line: u64, person: u32) {
+    /// Checks a record's `person_inputs` against the person's first record.
+    fn same_person(&mut self, line: u64, entry: PersonEntry, here: Value) {
         let k = self.person_inputs.len();
-        if k == 0 {
-            return;
-        }
-        let at = person as usize * k;
-        let Some(first_line) = self.person_lines.get(person as usize).copied() else {
-            return;
-        };
-        if first_line == 0 {
-            for (j, &slot) in self.person_inputs.iter().enumerate() {
-                let v = self.frame.get(slot).copied().unwrap_or_default();
-                if let Some(cell) = self.person_values.get_mut(at + j) {
-                    *cell = v;
-                }
-            }
-            if let Some(l) = self.person_lines.get_mut(person as usize) {
-                *l = line;
-            }
-            return;
-        }
         for j in 0..k {
             let slot = self.person_inputs.get(j).copied().unwrap_or(0);
-            let here = self.frame.get(slot).copied().unwrap_or_default();
-            let first = self.person_values.get(at + j).copied().unwrap_or_default();
+            let (here, first) = if j == 0 {
+                (here, entry.first)
+            } else {
+                let at = entry.index as usize * (k - 1) + j - 1;
+                (
+                    self.frame.get(slot).copied().unwrap_or_default(),
+                    self.person_more.get(at).copied().unwrap_or_default(),
+                )
+            };
             if here == first {
                 continue;
             }
+            let first_line = entry.line;
+            let person = entry.index;
             let plan = self.plan;
             let name = plan
                 .entities

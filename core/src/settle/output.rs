@@ -287,24 +287,55 @@ impl Settlement {
                 }
             )?;
         }
-        for r in self.records() {
-            let result = if r.accepted() {
-                match lang {
-                    Lang::Zh => "计入".to_string(),
-                    Lang::En => "accepted".to_string(),
-                }
+        // The words of each combination of reasons, once.
+        let words: Vec<String> = self
+            .combos
+            .iter()
+            .map(|c| {
+                let text: Vec<&str> = c.iter().map(|x| x.text.get(lang)).collect();
+                text.join(match lang {
+                    Lang::Zh => "；",
+                    Lang::En => "; ",
+                })
+            })
+            .collect();
+        let (line_word, line_end, yes, no): (&[u8], &[u8], &[u8], &[u8]) = match lang {
+            Lang::Zh => (
+                "第 ".as_bytes(),
+                " 行  ".as_bytes(),
+                "计入".as_bytes(),
+                "不计入：".as_bytes(),
+            ),
+            Lang::En => (b"line ", b"  ", b"accepted", b"rejected: "),
+        };
+        let mut amounts = Amounts::default();
+        let mut day = DayText::default();
+        for (stored, r) in self.records.iter().zip(self.records()) {
+            w.write_all(line_word)?;
+            write_int(&mut w, r.line)?;
+            w.write_all(line_end)?;
+            if r.person.chars().any(char::is_control) {
+                w.write_all(printable(r.person).as_bytes())?;
             } else {
-                match lang {
-                    Lang::Zh => format!("不计入：{}", reason_text(&r, lang)),
-                    Lang::En => format!("rejected: {}", reason_text(&r, lang)),
+                w.write_all(r.person.as_bytes())?;
+            }
+            w.write_all(b"  ")?;
+            w.write_all(day.of(r.date))?;
+            w.write_all(b"  ")?;
+            w.write_all(amounts.of(r.amount))?;
+            w.write_all(b"  ")?;
+            if r.accepted() {
+                w.write_all(yes)?;
+            } else {
+                w.write_all(no)?;
+                if r.duplicate_of.is_some() {
+                    w.write_all(reason_text(&r, lang).as_bytes())?;
+                } else {
+                    let text = words.get(stored.reasons as usize);
+                    w.write_all(text.map_or("", String::as_str).as_bytes())?;
                 }
-            };
-            let line = match lang {
-                Lang::Zh => format!("第 {} 行", r.line),
-                Lang::En => format!("line {}", r.line),
-            };
-            let person = printable(r.person);
-            writeln!(w, "{line}  {person}  {}  {}  {result}", r.date, r.amount)?;
+            }
+            w.write_all(b"\n")?;
         }
         writeln!(
             w,
