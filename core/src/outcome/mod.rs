@@ -9,9 +9,9 @@
 mod build;
 mod computation;
 mod explain;
-mod json;
 mod model;
+mod serialize;
 
 pub(crate) use build::Reports;
-pub use json::{citation_json, NamedParameter, DATE, DECIMAL};
 pub use model::*;
+pub use serialize::{citation_json, NamedParameter, DATE, DECIMAL};
