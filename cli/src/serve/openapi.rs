@@ -560,6 +560,10 @@ pub struct SettleQuery {
     /// `json` (default) or `csv`.
     #[param(inline)]
     format: Option<SettleFormat>,
+    /// Language of the reasons' text in CSV (`zh`, the default, or `en`;
+    /// JSON gives both).
+    #[param(inline)]
+    lang: Option<ExplainLang>,
     /// The rule set's hash the client expects.
     expected_hash: Option<String>,
 }

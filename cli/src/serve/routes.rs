@@ -393,7 +393,14 @@ pub async fn settle(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, Problem> {
-    const TAKES: &[&str] = &["month", "program", "strict", "format", "expected_hash"];
+    const TAKES: &[&str] = &[
+        "month",
+        "program",
+        "strict",
+        "format",
+        "lang",
+        "expected_hash",
+    ];
     let q = Query::parse(raw.as_deref(), TAKES)?;
     let rules = rules_for(&app, &id, &q).await?;
     let month = q.required("month", "YYYY-MM")?.to_string();
