@@ -514,6 +514,15 @@ fn every_error_is_a_problem_with_its_status_code_and_place() {
             "{\"members\": [",
         )
         .problem(400, "invalid_json", None);
+    // A key given twice is refused, as on the command line, never read as
+    // its last value.
+    server
+        .post(
+            &format!("{ev}?on=2023-09-06&program=dibao"),
+            "application/json",
+            "{\"registered_locally\": false, \"registered_locally\": true}",
+        )
+        .problem(400, "duplicate_key", Some("registered_locally"));
     server
         .evaluate("on=2023-09-06", &json!({"nothing": 1}))
         .problem(400, "ambiguous_case", None);

@@ -52,14 +52,9 @@ fn error_line(n: usize, problem: &Problem) -> String {
 
 /// The answer line for one line of the request.
 fn answer_line(rules: &RuleSet, q: &CaseQuery, n: usize, text: &[u8]) -> String {
-    let case: Json = match serde_json::from_slice(text) {
+    let case: Json = match super::request::strict_json("case", text) {
         Ok(j) => j,
-        Err(e) => {
-            return error_line(
-                n,
-                &Problem::new(Kind::InvalidJson, format!("case: not valid JSON: {e}")),
-            )
-        }
+        Err(p) => return error_line(n, &p),
     };
     match q.decide(rules, &case) {
         Ok(outcome) => present::line(&outcome),

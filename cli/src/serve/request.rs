@@ -123,10 +123,29 @@ impl Query {
         let Some(text) = self.one("reform")? else {
             return Ok(Reform::new());
         };
-        let json: serde_json::Value = serde_json::from_str(text)
-            .map_err(|e| Problem::query("reform", format!("not valid JSON: {e}")))?;
+        let json = strict_json("reform", text.as_bytes())
+            .map_err(|p| Problem::query("reform", p.detail.clone()))?;
         Reform::from_json(&json).map_err(|e| Problem::reform(&e))
     }
+}
+
+/// JSON text of a request read by the core's strict reader, as every
+/// surface reads it: a key given twice is an input error naming both places
+/// (`duplicate_key`), never the last value silently.
+///
+/// # Errors
+/// `invalid_json` when the text is not JSON (or not UTF-8); the reader's
+/// input error otherwise.
+pub fn strict_json(what: &str, bytes: &[u8]) -> Result<serde_json::Value, Problem> {
+    let text = std::str::from_utf8(bytes)
+        .map_err(|e| Problem::new(Kind::InvalidJson, format!("{what}: not UTF-8 text: {e}")))?;
+    bangfu::json::parse_strict(text).map_err(|e| {
+        if e.code == "invalid_json" {
+            Problem::new(Kind::InvalidJson, format!("{what}: {}", e.msg))
+        } else {
+            Problem::input(what, &[e])
+        }
+    })
 }
 
 /// The body's media type, lower case, without parameters.

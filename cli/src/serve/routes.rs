@@ -318,8 +318,7 @@ pub async fn evaluate(
     let lang = q.explain()?;
     request::content_type(&headers, &[JSON])?;
     let bytes = request::body(&headers, body, app.limits.max_body).await?;
-    let case: Json = serde_json::from_slice(&bytes)
-        .map_err(|e| Problem::new(Kind::InvalidJson, format!("case: not valid JSON: {e}")))?;
+    let case: Json = request::strict_json("case", &bytes)?;
     let outcome = cq.decide(&rules, &case)?;
     Ok(match lang {
         Some(lang) => decided(&rules, 1, TEXT, outcome.explain(lang)),
