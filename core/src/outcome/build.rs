@@ -99,10 +99,13 @@ fn program_assumptions(plan: &Plan, segment: &Segment, pi: usize) -> Vec<Assumpt
     }
     assumptions.sort();
     assumptions.dedup();
+    // Under a reform, the reform first: it bears on everything else.
+    if let Some(r) = &plan.header.reform {
+        assumptions.insert(0, Assumption::reform(r));
+    }
     assumptions
 }
 
-/// How outcomes report each parameter in force in `segment`.
 /// The days parameter `q`'s value holds in `segment`: its version's dates,
 /// narrowed for a derived parameter to the days every parameter it reads
 /// keeps its value (the version it was computed in).
@@ -136,6 +139,7 @@ fn value_span(
     Some((from, until))
 }
 
+/// How outcomes report each parameter in force in `segment`.
 fn parameter_uses(plan: &Plan, segment: &Segment) -> Vec<Option<Arc<ParameterUse>>> {
     let params = &segment.params;
     let reader = Reader {
@@ -314,27 +318,28 @@ impl Outcome {
                     .map(|pi| program_assumptions(plan, segment, pi))
                     .collect()
             });
-            let mut assumptions = notes.get(pi).cloned().unwrap_or_default();
-            if let Some(r) = &plan.header.reform {
-                assumptions.insert(0, Assumption::reform(r));
-            }
+            let assumptions = notes.get(pi).cloned().unwrap_or_default();
             all_params.extend(used.iter().copied());
             all_assumptions.extend(assumptions.iter().cloned());
             let amount_unit = p.amount_unit.as_ref().map(|u| plan.unit_text(u));
+            let eligible = frame
+                .get(plan.computeds[p.eligible].slot)
+                .and_then(|v| v.as_bool())
+                .unwrap_or(false);
             outs.push(ProgramOutcome {
                 program: p.name.clone(),
                 label: p.label.clone(),
-                eligible: frame
-                    .get(plan.computeds[p.eligible].slot)
-                    .and_then(|v| v.as_bool())
-                    .unwrap_or(false),
+                eligible,
                 amount: p.amount.map(get),
                 values,
                 conditions,
                 parameters: used.iter().map(|&q| plan.params[q].name.clone()).collect(),
                 assumptions,
                 amount_unit: amount_unit.clone(),
-                computation: p.amount.and_then(|a| {
+                // Only a paid amount is explained: an amount of a program
+                // whose conditions fail is zero, and reading its formula
+                // back would cost every case for nothing.
+                computation: p.amount.filter(|_| eligible).and_then(|a| {
                     let reader = Reader {
                         plan,
                         entity,

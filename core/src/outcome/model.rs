@@ -194,7 +194,8 @@ pub struct ProgramOutcome {
     pub assumptions: Vec<Assumption>,
     /// How the amount reads with its period ("元/月", "yuan/meal").
     pub amount_unit: Option<Text>,
-    /// How the amount is made up, from its formula and the case's values:
+    /// How the amount is made up, from its formula and the case's values
+    /// (for an eligible case; `None` when nothing is paid):
     /// "城乡低保标准 1045 元 × 家庭人口 3 − 家庭月收入 2400 元 = 735 元/月".
     pub computation: Option<Text>,
 }
