@@ -26,11 +26,7 @@ pub fn line<T: Serialize + ?Sized>(value: &T) -> String {
 /// What identifies the rules that answered: `{id, version, hash}`, and
 /// `reform` (the reform's own hash) when one applies.
 pub fn stamp(rules: &RuleSet) -> Json {
-    let mut j = json!({"id": rules.id(), "version": rules.version(), "hash": rules.hash()});
-    if !rules.applied_reform().is_empty() {
-        j["reform"] = Json::from(rules.applied_reform().hash());
-    }
-    j
+    serde_json::to_value(rules.stamp()).unwrap_or(Json::Null)
 }
 
 /// Input errors as the commands write them: what was read, what is wrong

@@ -177,12 +177,7 @@ impl Settler<'_> {
             month: self.month,
             per_person,
             total,
-            ruleset: (
-                rules.id().to_string(),
-                rules.version().to_string(),
-                rules.hash().to_string(),
-            ),
-            reform: (!rules.applied_reform().is_empty()).then(|| rules.applied_reform().hash()),
+            ruleset: rules.stamp(),
             records: self.records,
             persons: self.person_names,
             combos,

@@ -65,10 +65,9 @@ pub struct Settlement {
     pub per_person: Vec<PersonTotal>,
     /// Total of accepted records.
     pub total: Decimal,
-    /// Rule set id, version, hash.
-    pub ruleset: (String, String, String),
-    /// The reform's hash, when the rules were reformed.
-    pub reform: Option<String>,
+    /// The rules that decided: id, version, hash, and the reform's hash
+    /// when the rules were reformed (as outcomes carry them).
+    pub ruleset: crate::outcome::RuleSetStamp,
     pub(super) records: Vec<Stored>,
     pub(super) persons: Vec<Arc<str>>,
     pub(super) combos: Vec<Box<[Reason]>>,

@@ -113,12 +113,7 @@ impl Settlement {
     }
 
     fn stamp(&self) -> Json {
-        let mut j =
-            json!({"id": self.ruleset.0, "version": self.ruleset.1, "hash": self.ruleset.2});
-        if let (Some(r), Some(map)) = (&self.reform, j.as_object_mut()) {
-            map.insert("reform".into(), json!(r));
-        }
-        j
+        serde_json::to_value(&self.ruleset).unwrap_or(Json::Null)
     }
 
     /// Writes [`Settlement::to_json`]'s document, one record per line,
@@ -262,7 +257,7 @@ impl Settlement {
     /// # Errors
     /// The writer's.
     pub fn write_text<W: Write>(&self, mut w: W, lang: Lang) -> io::Result<()> {
-        let (id, version, hash) = &self.ruleset;
+        let (id, version, hash) = (&self.ruleset.id, &self.ruleset.version, &self.ruleset.hash);
         let accepted = self.accepted_count();
         let rejected = self.len() - accepted;
         match lang {
@@ -277,7 +272,7 @@ impl Settlement {
                 self.label.en, self.month
             )?,
         }
-        if self.reform.is_some() {
+        if self.ruleset.reform.is_some() {
             writeln!(
                 w,
                 "{}",
