@@ -5,7 +5,7 @@
 //! arguments and hands the tables to pyarrow.
 
 use crate::convert::override_text;
-use crate::convert::{date_arg, py_date};
+use crate::convert::{date_arg, programs_arg, py_date, text_arg};
 use crate::errors::{analysis_error, arrow_error, eval_error, guard, input_errors, released};
 use crate::population::{threads, to_pyarrow, PyPopulation};
 use crate::rules::PyRuleSet;
@@ -31,9 +31,10 @@ pub(crate) fn compare<'py>(
     reform: &PyRuleSet,
     population: &PyPopulation,
     date: Option<&Bound<'py, PyAny>>,
-    programs: Option<Vec<String>>,
+    programs: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<Bound<'py, PyDict>> {
     guard(py, || {
+        let programs = programs_arg(programs)?;
         let as_of = population.date_or_default(date)?;
         let (pop, base, after) = (&population.inner, &*baseline.inner, &*reform.inner);
         let work = || {
@@ -69,12 +70,15 @@ pub(crate) fn sweep<'py>(
     py: Python<'py>,
     rules: &PyRuleSet,
     population: &PyPopulation,
-    parameter: &str,
+    parameter: &Bound<'py, PyAny>,
     values: &Bound<'py, PyAny>,
     date: Option<&Bound<'py, PyAny>>,
-    programs: Option<Vec<String>>,
+    programs: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<Bound<'py, PyAny>> {
     guard(py, || {
+        let programs = programs_arg(programs)?;
+        let parameter = text_arg(parameter, "parameter")?;
+        let parameter = parameter.as_str();
         let as_of = population.date_or_default(date)?;
         let mut texts = Vec::new();
         let mut refused = Vec::new();
@@ -137,7 +141,11 @@ pub(crate) fn synthetic_meals<'py>(
 
 /// The date given, or the synthetic data's reference date.
 fn synthetic_date(as_of: Option<&Bound<'_, PyAny>>) -> PyResult<Date> {
-    let bad = || pyo3::exceptions::PyValueError::new_err("bad default date");
+    let bad = || {
+        PyErr::new::<pyo3::exceptions::PyRuntimeError, _>(
+            "the synthetic data's reference date is not a date",
+        )
+    };
     as_of
         .map(date_arg)
         .transpose()?
@@ -155,9 +163,10 @@ pub(crate) fn evaluate_count(
     rules: &PyRuleSet,
     population: &PyPopulation,
     date: Option<&Bound<'_, PyAny>>,
-    programs: Option<Vec<String>>,
+    programs: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<usize> {
     guard(py, || {
+        let programs = programs_arg(programs)?;
         let as_of = population.date_or_default(date)?;
         let (pop, rules) = (&population.inner, &*rules.inner);
         let run = || pop.evaluate(rules, as_of, programs.as_deref(), threads());

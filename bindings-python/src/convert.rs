@@ -9,8 +9,8 @@
 //! meant. Coming back, what the core serializes becomes Python objects
 //! ([`crate::to_py`]).
 
+use crate::errors::{argument_error, argument_type_error};
 use bangfu::{Date, InputError};
-use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple, PyType};
@@ -205,20 +205,27 @@ fn mapping_json(
 /// `"YYYY-MM-DD"`.
 ///
 /// # Errors
-/// `TypeError` for other types, `ValueError` for a day that does not exist.
+/// `ArgumentTypeError` (a `TypeError`) for other types, `ArgumentError` (a
+/// `ValueError`) for a day that does not exist; both name the argument `date`.
 pub(crate) fn date_arg(obj: &Bound<'_, PyAny>) -> PyResult<Date> {
     let py = obj.py();
     let bad = || {
-        PyTypeError::new_err(format!(
-            "expected a datetime.date or \"YYYY-MM-DD\", got {}",
-            obj.repr().map_or_else(|_| "?".into(), |r| r.to_string())
-        ))
+        argument_type_error(
+            py,
+            "date",
+            &format!(
+                "date: expected a datetime.date or \"YYYY-MM-DD\", got {}",
+                obj.repr().map_or_else(|_| "?".into(), |r| r.to_string())
+            ),
+        )
     };
     if let Ok(s) = obj.extract::<String>() {
         return Date::parse(s.trim()).ok_or_else(|| {
-            pyo3::exceptions::PyValueError::new_err(format!(
-                "`{s}` is not a date (YYYY-MM-DD, years 1800–2200)"
-            ))
+            argument_error(
+                py,
+                "date",
+                &format!("date: `{s}` is not a date (YYYY-MM-DD, years 1800–2200)"),
+            )
         });
     }
     if obj.is_instance(datetime_type(py)?)? || !obj.is_instance(date_type(py)?)? {
@@ -228,10 +235,64 @@ pub(crate) fn date_arg(obj: &Bound<'_, PyAny>) -> PyResult<Date> {
     let m: u32 = obj.getattr("month")?.extract()?;
     let d: u32 = obj.getattr("day")?.extract()?;
     Date::from_ymd(y, m, d).ok_or_else(|| {
-        pyo3::exceptions::PyValueError::new_err(format!(
-            "{y:04}-{m:02}-{d:02} is outside the years 1800–2200"
-        ))
+        argument_error(
+            py,
+            "date",
+            &format!("date: {y:04}-{m:02}-{d:02} is outside the years 1800–2200"),
+        )
     })
+}
+
+/// A text argument named `argument`.
+///
+/// # Errors
+/// `ArgumentTypeError` naming the argument for a value that is not a `str`.
+pub(crate) fn text_arg(obj: &Bound<'_, PyAny>, argument: &str) -> PyResult<String> {
+    obj.extract::<String>().map_err(|_| {
+        let got = obj.repr().map_or_else(|_| "?".into(), |r| r.to_string());
+        argument_type_error(
+            obj.py(),
+            argument,
+            &format!("{argument}: expected a str, got {got}"),
+        )
+    })
+}
+
+/// The `programs` argument: `None`, or a list (any sequence but text) of
+/// program names.
+///
+/// # Errors
+/// `ArgumentTypeError` naming `programs`.
+pub(crate) fn programs_arg(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Vec<String>>> {
+    let Some(obj) = obj.filter(|o| !o.is_none()) else {
+        return Ok(None);
+    };
+    let got = || obj.repr().map_or_else(|_| "?".into(), |r| r.to_string());
+    let bad = || {
+        argument_type_error(
+            obj.py(),
+            "programs",
+            &format!("programs: expected a list of program names, got {}", got()),
+        )
+    };
+    if obj.is_instance_of::<PyString>() {
+        return Err(bad());
+    }
+    obj.extract::<Vec<String>>().map(Some).map_err(|_| bad())
+}
+
+/// [`text_arg`] for an argument that may be `None`.
+///
+/// # Errors
+/// As [`text_arg`].
+pub(crate) fn optional_text_arg(
+    obj: Option<&Bound<'_, PyAny>>,
+    argument: &str,
+) -> PyResult<Option<String>> {
+    match obj {
+        Some(o) if !o.is_none() => text_arg(o, argument).map(Some),
+        _ => Ok(None),
+    }
 }
 
 /// A `datetime.date`.

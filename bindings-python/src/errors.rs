@@ -39,6 +39,23 @@ pub(crate) fn bangfu_error(py: Python<'_>, code: &str, message: &str) -> PyErr {
     exception(py, "BangfuError", || Ok((message, code)))
 }
 
+/// An `ArgumentError` (a `ValueError`): `argument` has a value bangfu does
+/// not accept.
+pub(crate) fn argument_error(py: Python<'_>, argument: &str, message: &str) -> PyErr {
+    exception(py, "ArgumentError", || Ok((message, argument)))
+}
+
+/// An `ArgumentTypeError` (a `TypeError`): `argument` has a type bangfu does
+/// not accept.
+pub(crate) fn argument_type_error(py: Python<'_>, argument: &str, message: &str) -> PyErr {
+    exception(py, "ArgumentTypeError", || Ok((message, argument)))
+}
+
+/// An `UnknownNameError` (a `KeyError`) for `name`.
+pub(crate) fn unknown_name(py: Python<'_>, name: &str, message: &str) -> PyErr {
+    exception(py, "UnknownNameError", || Ok((message, name)))
+}
+
 /// A `RuleSetError` with every diagnostic.
 pub(crate) fn load_error(py: Python<'_>, error: &LoadError) -> PyErr {
     exception(py, "RuleSetError", || {
@@ -200,9 +217,11 @@ pub(crate) fn build_error(py: Python<'_>, error: BuildError) -> PyErr {
         BuildError::Columns(errors) => input_errors(py, &errors),
         BuildError::Arrow(e) => arrow_error(py, e),
         BuildError::Eval(e) => eval_error(py, &e),
-        BuildError::NoMembers(entity) => pyo3::exceptions::PyValueError::new_err(format!(
-            "`{entity}` cases have no members; pass members=None"
-        )),
+        BuildError::NoMembers(entity) => argument_error(
+            py,
+            "members",
+            &format!("`{entity}` cases have no members; pass members=None"),
+        ),
     }
 }
 

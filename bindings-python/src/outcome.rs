@@ -5,12 +5,11 @@
 //! and dates as `datetime.date`. The rendering of explanations and the key
 //! look-up are the core's.
 
-use crate::convert::py_date;
-use crate::errors::guard;
+use crate::convert::{optional_text_arg, py_date, text_arg};
+use crate::errors::{argument_error, bangfu_error, guard, unknown_name};
 use crate::to_py;
 use bangfu::outcome::ProgramOutcome;
 use bangfu::Lang;
-use pyo3::exceptions::{PyKeyError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
@@ -23,13 +22,18 @@ pub struct PyOutcome {
 }
 
 impl PyOutcome {
-    fn program(&self, name: &str) -> PyResult<&ProgramOutcome> {
-        self.inner.program(name).ok_or_else(|| {
+    fn program(&self, py: Python<'_>, name: &Bound<'_, PyAny>) -> PyResult<&ProgramOutcome> {
+        let name = text_arg(name, "program")?;
+        self.inner.program(&name).ok_or_else(|| {
             let evaluated: Vec<&str> = self.inner.programs.iter().map(|p| &*p.program).collect();
-            PyKeyError::new_err(format!(
-                "`{name}` was not evaluated; the outcome has {}",
-                evaluated.join(", ")
-            ))
+            unknown_name(
+                py,
+                &name,
+                &format!(
+                    "`{name}` was not evaluated; the outcome has {}",
+                    evaluated.join(", ")
+                ),
+            )
         })
     }
 
@@ -48,28 +52,48 @@ impl PyOutcome {
 #[pymethods]
 impl PyOutcome {
     /// Whether every condition of `program` holds.
-    fn eligible(&self, py: Python<'_>, program: &str) -> PyResult<bool> {
-        guard(py, || Ok(self.program(program)?.eligible))
+    fn eligible(&self, py: Python<'_>, program: &Bound<'_, PyAny>) -> PyResult<bool> {
+        guard(py, || Ok(self.program(py, program)?.eligible))
     }
 
     /// The amount of `program` as a `Decimal` (zero when not eligible), or
     /// `None` for a program that pays no amount.
-    fn amount<'py>(&self, py: Python<'py>, program: &str) -> PyResult<Bound<'py, PyAny>> {
-        guard(py, || to_py(py, &self.program(program)?.amount))
+    fn amount<'py>(
+        &self,
+        py: Python<'py>,
+        program: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        guard(py, || to_py(py, &self.program(py, program)?.amount))
     }
 
     /// The value under a key as in the conformance files: `dibao.eligible`,
     /// `dibao.amount`, `dibao.per_capita_income`,
     /// `dibao.conditions.income_below_standard`.
-    fn __getitem__<'py>(&self, py: Python<'py>, key: &str) -> PyResult<Bound<'py, PyAny>> {
-        guard(py, || match self.inner.get(key) {
-            Some(v) => to_py(py, &v),
-            None => Err(PyKeyError::new_err(key.to_string())),
+    fn __getitem__<'py>(
+        &self,
+        py: Python<'py>,
+        key: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        guard(py, || {
+            let key = text_arg(key, "key")?;
+            match self.inner.get(&key) {
+                Some(v) => to_py(py, &v),
+                None => Err(unknown_name(
+                    py,
+                    &key,
+                    &format!("`{key}` is not a key of this outcome"),
+                )),
+            }
         })
     }
 
-    fn __contains__(&self, py: Python<'_>, key: &str) -> PyResult<bool> {
-        guard(py, || Ok(self.inner.get(key).is_some()))
+    /// Whether `key` is a key of the outcome (`False` for anything but text).
+    fn __contains__(&self, py: Python<'_>, key: &Bound<'_, PyAny>) -> PyResult<bool> {
+        guard(py, || {
+            Ok(key
+                .extract::<String>()
+                .is_ok_and(|k| self.inner.get(&k).is_some()))
+        })
     }
 
     /// The programs evaluated, in order.
@@ -130,11 +154,16 @@ impl PyOutcome {
     }
 
     /// The explanation for people, in Chinese (`"zh"`) or English (`"en"`).
-    #[pyo3(signature = (lang = "zh"))]
-    fn explain(&self, py: Python<'_>, lang: &str) -> PyResult<String> {
+    #[pyo3(signature = (lang = None), text_signature = "(self, lang='zh')")]
+    fn explain(&self, py: Python<'_>, lang: Option<&Bound<'_, PyAny>>) -> PyResult<String> {
         guard(py, || {
-            let lang = Lang::parse(lang).ok_or_else(|| {
-                PyValueError::new_err(format!("lang must be \"zh\" or \"en\", not {lang:?}"))
+            let lang = optional_text_arg(lang, "lang")?.unwrap_or_else(|| "zh".into());
+            let lang = Lang::parse(&lang).ok_or_else(|| {
+                argument_error(
+                    py,
+                    "lang",
+                    &format!("lang must be \"zh\" or \"en\", not {lang:?}"),
+                )
             })?;
             Ok(self.inner.explain(lang))
         })
@@ -150,7 +179,7 @@ impl PyOutcome {
     fn to_json(&self, py: Python<'_>) -> PyResult<String> {
         guard(py, || {
             serde_json::to_string_pretty(&self.inner)
-                .map_err(|e| PyValueError::new_err(e.to_string()))
+                .map_err(|e| bangfu_error(py, "internal_error", &e.to_string()))
         })
     }
 

@@ -7,8 +7,9 @@
 //! interpreter released and no per-row Python work. Results come back as
 //! the core's record batches, beside the key column as given.
 
-use crate::convert::{date_arg, py_date};
-use crate::errors::{arrow_error, build_error, eval_error, guard, released, row_errors};
+use crate::convert::{date_arg, optional_text_arg, programs_arg, py_date};
+use crate::errors::row_errors;
+use crate::errors::{argument_error, arrow_error, build_error, eval_error, guard, released};
 use crate::rules::PyRuleSet;
 use arrow_array::ffi_stream::RecordBatchStreamReader;
 use arrow_array::RecordBatch;
@@ -16,7 +17,6 @@ use arrow_pyarrow::{FromPyArrow, IntoPyArrow, Table as PyArrowTable};
 use arrow_schema::SchemaRef;
 use bangfu::arrow::Population;
 use bangfu::Date;
-use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
@@ -32,13 +32,15 @@ pub(crate) fn threads() -> usize {
 }
 
 /// `"raise"` or `"collect"`, as `errors=` takes them.
-pub(crate) fn raise_arg(errors: &str) -> PyResult<bool> {
-    match errors {
-        "raise" => Ok(true),
-        "collect" => Ok(false),
-        other => Err(PyValueError::new_err(format!(
-            "errors must be \"raise\" or \"collect\", not {other:?}"
-        ))),
+pub(crate) fn raise_arg(py: Python<'_>, errors: Option<&Bound<'_, PyAny>>) -> PyResult<bool> {
+    match optional_text_arg(errors, "errors")?.as_deref() {
+        None | Some("raise") => Ok(true),
+        Some("collect") => Ok(false),
+        Some(other) => Err(argument_error(
+            py,
+            "errors",
+            &format!("errors must be \"raise\" or \"collect\", not {other:?}"),
+        )),
     }
 }
 
@@ -86,17 +88,19 @@ impl PyPopulation {
     /// `<program>.amount` (exact decimals) per program. Cases not evaluated
     /// have nulls and an error code. With `errors="raise"` (the default) a
     /// case that fails to evaluate raises `EvaluationError`.
-    #[pyo3(signature = (rules, date = None, programs = None, errors = "raise"))]
+    #[pyo3(signature = (rules, date = None, programs = None, errors = None))]
+    #[pyo3(text_signature = "(self, rules, date=None, programs=None, errors='raise')")]
     fn evaluate<'py>(
         &self,
         py: Python<'py>,
         rules: &PyRuleSet,
         date: Option<&Bound<'py, PyAny>>,
-        programs: Option<Vec<String>>,
-        errors: &str,
+        programs: Option<&Bound<'py, PyAny>>,
+        errors: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         guard(py, || {
-            let raise = raise_arg(errors)?;
+            let raise = raise_arg(py, errors)?;
+            let programs = programs_arg(programs)?;
             let as_of = self.date_or_default(date)?;
             let (pop, rules) = (&self.inner, &*rules.inner);
             let run = || pop.evaluate(rules, as_of, programs.as_deref(), threads());
@@ -181,7 +185,10 @@ impl PyRuleSet {
     /// of `date`. With `errors="raise"` any bad row raises `InputError`;
     /// with `"collect"` bad rows are listed in `Population.errors` and are
     /// not evaluated.
-    #[pyo3(signature = (cases, members = None, *, date, key = "household_id", entity = "household", errors = "raise"))]
+    #[pyo3(signature = (cases, members = None, *, date, key = None, entity = None, errors = None))]
+    #[pyo3(
+        text_signature = "(self, cases, members=None, *, date, key='household_id', entity='household', errors='raise')"
+    )]
     #[allow(clippy::too_many_arguments)]
     fn population(
         &self,
@@ -189,12 +196,15 @@ impl PyRuleSet {
         cases: &Bound<'_, PyAny>,
         members: Option<&Bound<'_, PyAny>>,
         date: &Bound<'_, PyAny>,
-        key: &str,
-        entity: &str,
-        errors: &str,
+        key: Option<&Bound<'_, PyAny>>,
+        entity: Option<&Bound<'_, PyAny>>,
+        errors: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<PyPopulation> {
         guard(py, || {
-            let raise = raise_arg(errors)?;
+            let raise = raise_arg(py, errors)?;
+            let key = optional_text_arg(key, "key")?.unwrap_or_else(|| "household_id".into());
+            let entity = optional_text_arg(entity, "entity")?.unwrap_or_else(|| "household".into());
+            let (key, entity) = (key.as_str(), entity.as_str());
             let as_of = date_arg(date)?;
             let (cases, members) = (stream(cases)?, members.map(stream).transpose()?);
             let rules = &*self.inner;

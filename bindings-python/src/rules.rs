@@ -4,13 +4,12 @@
 //! the answer or the error back. Loading and reforms run with the
 //! interpreter released; a case is microseconds of work and keeps it.
 
-use crate::convert::{date_arg, to_json};
+use crate::convert::{date_arg, optional_text_arg, programs_arg, text_arg, to_json};
+use crate::errors::{argument_type_error, load_error, reform_errors, unknown_name};
 use crate::errors::{catch, core_error, eval_error, guard, input_errors, internal};
-use crate::errors::{load_error, reform_errors};
 use crate::outcome::PyOutcome;
 use crate::to_py;
 use bangfu::{Error, InputError, Reform, RuleSet};
-use pyo3::exceptions::PyKeyError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyMapping};
 use std::path::PathBuf;
@@ -23,7 +22,13 @@ pub struct PyRuleSet {
 }
 
 fn files_arg(files: &Bound<'_, PyAny>) -> PyResult<Vec<(String, String)>> {
-    files.cast::<PyMapping>()?.items()?.extract()
+    let bad = || {
+        let got = files.repr().map_or_else(|_| "?".into(), |r| r.to_string());
+        let message = format!("files: expected a mapping of file path to text, got {got}");
+        argument_type_error(files.py(), "files", &message)
+    };
+    let mapping = files.cast::<PyMapping>().map_err(|_| bad())?;
+    mapping.items()?.extract().map_err(|_| bad())
 }
 
 fn loaded(
@@ -119,9 +124,10 @@ impl PyRuleSet {
 
     /// The programs, optionally only those of one entity.
     #[pyo3(signature = (entity = None))]
-    fn programs(&self, py: Python<'_>, entity: Option<&str>) -> PyResult<Vec<&str>> {
+    fn programs(&self, py: Python<'_>, entity: Option<&Bound<'_, PyAny>>) -> PyResult<Vec<&str>> {
         guard(py, || {
-            (self.inner.program_names(entity)).map_err(|e| eval_error(py, &e))
+            let entity = optional_text_arg(entity, "entity")?;
+            (self.inner.program_names(entity.as_deref())).map_err(|e| eval_error(py, &e))
         })
     }
 
@@ -130,15 +136,17 @@ impl PyRuleSet {
     fn parameter<'py>(
         &self,
         py: Python<'py>,
-        name: &str,
+        name: &Bound<'py, PyAny>,
         date: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyAny>> {
         guard(py, || {
+            let name = text_arg(name, "name")?;
             let as_of = date_arg(date)?;
-            if !self.inner.is_parameter(name) {
-                return Err(PyKeyError::new_err(format!("`{name}` is not a parameter")));
+            if !self.inner.is_parameter(&name) {
+                let message = format!("`{name}` is not a parameter");
+                return Err(unknown_name(py, &name, &message));
             }
-            to_py(py, &self.inner.parameter_in_force(name, as_of))
+            to_py(py, &self.inner.parameter_in_force(&name, as_of))
         })
     }
 
@@ -150,12 +158,15 @@ impl PyRuleSet {
     fn evaluate(
         &self,
         py: Python<'_>,
-        entity: &str,
+        entity: &Bound<'_, PyAny>,
         case: &Bound<'_, PyAny>,
         date: &Bound<'_, PyAny>,
-        programs: Option<Vec<String>>,
+        programs: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<PyOutcome> {
         guard(py, || {
+            let entity = text_arg(entity, "entity")?;
+            let entity = entity.as_str();
+            let programs = programs_arg(programs)?;
             let as_of = date_arg(date)?;
             let mut refused: Vec<InputError> = Vec::new();
             let json = to_json(case, "", &mut refused, 0)?;

@@ -289,3 +289,42 @@ def test_reform_problems_are_located_and_stamped(rules):
     reform = rules.reform({"dibao_standard": "1100"})
     assert rules.reform_hash is None and reform.reform_hash.startswith("sha256:")
     assert reform.hash not in (rules.hash, reform.reform_hash)
+
+
+def test_argument_errors_are_bangfu_errors_naming_the_argument(rules: bangfu.RuleSet) -> None:
+    o = rules.evaluate("household", THREE, AS_OF, ["dibao"])
+    calls = [
+        (lambda: rules.evaluate("household", THREE, datetime.datetime(2023, 9, 6)), bangfu.ArgumentTypeError, "date", "wrong_type"),
+        (lambda: rules.evaluate("household", THREE, 20230906), bangfu.ArgumentTypeError, "date", "wrong_type"),
+        (lambda: rules.evaluate("household", THREE, "2023-02-30"), bangfu.ArgumentError, "date", "invalid_argument"),
+        (lambda: rules.evaluate(42, THREE, AS_OF), bangfu.ArgumentTypeError, "entity", "wrong_type"),
+        (lambda: rules.evaluate("household", THREE, AS_OF, "dibao"), bangfu.ArgumentTypeError, "programs", "wrong_type"),
+        (lambda: rules.evaluate("household", THREE, AS_OF, [1]), bangfu.ArgumentTypeError, "programs", "wrong_type"),
+        (lambda: rules.programs(entity=5), bangfu.ArgumentTypeError, "entity", "wrong_type"),
+        (lambda: rules.parameter(5, AS_OF), bangfu.ArgumentTypeError, "name", "wrong_type"),
+        (lambda: rules.with_overlay(["x.toml"]), bangfu.ArgumentTypeError, "files", "wrong_type"),
+        (lambda: o.explain("fr"), bangfu.ArgumentError, "lang", "invalid_argument"),
+        (lambda: o.explain(1), bangfu.ArgumentTypeError, "lang", "wrong_type"),
+        (lambda: o.eligible(None), bangfu.ArgumentTypeError, "program", "wrong_type"),
+    ]
+    for call, cls, argument, code in calls:
+        with pytest.raises(cls) as info:
+            call()
+        assert isinstance(info.value, bangfu.BangfuError)
+        assert (info.value.argument, info.value.code) == (argument, code), str(info.value)
+        assert argument in str(info.value)
+    # Built-in bases are kept, so code written against them still works.
+    assert issubclass(bangfu.ArgumentError, ValueError)
+    assert issubclass(bangfu.ArgumentTypeError, TypeError)
+    assert issubclass(bangfu.UnknownNameError, KeyError)
+    names = [
+        (lambda: o.eligible("tekun"), "tekun"),
+        (lambda: o["dibao.nothing"], "dibao.nothing"),
+        (lambda: rules.parameter("no_such_parameter", AS_OF), "no_such_parameter"),
+    ]
+    for call, name in names:
+        with pytest.raises(bangfu.UnknownNameError) as info:
+            call()
+        assert (info.value.name, info.value.code) == (name, "unknown_name")
+        assert name in str(info.value)
+    assert 5 not in o and "dibao.eligible" in o

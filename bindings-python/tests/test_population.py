@@ -279,8 +279,12 @@ def test_evaluation_errors(rules: bangfu.RuleSet, district) -> None:
     with pytest.raises(bangfu.EvaluationError) as info:
         pop.evaluate(other)
     assert info.value.code == "population_mismatch"
-    with pytest.raises(ValueError):
+    with pytest.raises(bangfu.ArgumentError) as info:
         pop.evaluate(rules, errors="ignore")
+    assert info.value.argument == "errors"
+    with pytest.raises(bangfu.ArgumentTypeError) as info:
+        pop.evaluate(rules, programs="dibao")
+    assert info.value.argument == "programs"
 
 
 # --- reuse and the interpreter lock ---------------------------------------------------

@@ -195,6 +195,7 @@ fn to_js(json: &Json) -> Result<JsValue, JsValue> {
 
 /// A JS value (or JSON text) to JSON. Numbers keep their exact text.
 fn from_js(value: &JsValue, loc: &str) -> Result<Json, Failure> {
+    let from_object = value.as_string().is_none();
     let text = match value.as_string() {
         Some(text) => text,
         None => json_stringify(value)
@@ -209,14 +210,66 @@ fn from_js(value: &JsValue, loc: &str) -> Result<Json, Failure> {
             })?,
     };
     // Strict: a key given twice in JSON text is refused, not read last-wins.
-    bangfu::json::parse_strict(&text).map_err(|e| {
+    let json = bangfu::json::parse_strict(&text).map_err(|e| {
         let at = if e.loc.is_empty() {
             loc
         } else {
             e.loc.as_str()
         };
         Failure::at(e.code, at, format!("`{loc}`: {}", e.msg))
-    })
+    })?;
+    if from_object {
+        let prefix = if loc == "input" { "" } else { loc };
+        exact_numbers(&json, prefix)?;
+    }
+    Ok(json)
+}
+
+/// The largest integer a JavaScript number holds exactly (2^53 − 1).
+const MAX_SAFE_INTEGER: i64 = 9_007_199_254_740_991;
+
+/// Refuses a number of a JS object that a JavaScript number cannot hold
+/// exactly (beyond ±(2^53 − 1)): JavaScript has already rounded it before
+/// bangfu sees it, so the answer would be for another value. Text
+/// (`"9007199254740993"`) keeps every digit and is accepted.
+///
+/// # Errors
+/// `unsafe_number` at the number's place.
+fn exact_numbers(json: &Json, loc: &str) -> Result<(), Failure> {
+    match json {
+        Json::Number(n) => {
+            let text = n.to_string();
+            let exact = text
+                .parse::<bangfu::Decimal>()
+                .or_else(|_| bangfu::Decimal::from_scientific(&text))
+                .ok()
+                .filter(|d| d.abs() <= bangfu::Decimal::from(MAX_SAFE_INTEGER));
+            if exact.is_none() {
+                return Err(Failure::at(
+                    "unsafe_number",
+                    loc,
+                    format!(
+                        "`{loc}`: {text} is beyond what a JavaScript number holds exactly \
+                         (2^53 − 1); pass it as text, e.g. \"{text}\""
+                    ),
+                ));
+            }
+            Ok(())
+        }
+        Json::Array(items) => items
+            .iter()
+            .enumerate()
+            .try_for_each(|(i, v)| exact_numbers(v, &format!("{loc}[{i}]"))),
+        Json::Object(map) => map.iter().try_for_each(|(k, v)| {
+            let at = if loc.is_empty() {
+                k.clone()
+            } else {
+                format!("{loc}.{k}")
+            };
+            exact_numbers(v, &at)
+        }),
+        _ => Ok(()),
+    }
 }
 
 /// A string argument, or `None` for `null` or `undefined`.

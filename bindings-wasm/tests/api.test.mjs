@@ -263,6 +263,32 @@ test('argument errors name the argument', () => {
   }
 });
 
+test('numbers a JavaScript number cannot hold exactly are refused where they are; text keeps every digit', () => {
+  const big = household();
+  big.financial_assets = 2 ** 53 + 2;
+  big.members[1].monthly_income = -1e300;
+  const e = bangfuError(() => rules.evaluate('dibao', big, ON));
+  assert.deepEqual([e.code, e.loc], ['unsafe_number', 'financial_assets'], e.message);
+  const members = household();
+  members.members[1].monthly_income = -1e300;
+  assert.deepEqual(
+    [bangfuError(() => rules.evaluate('dibao', members, ON)).code, bangfuError(() => rules.evaluate('dibao', members, ON)).loc],
+    ['unsafe_number', 'members[1].monthly_income'],
+  );
+  // The largest exact integer is an ordinary number (here refused by the rules, not by JavaScript).
+  const safe = household();
+  safe.financial_assets = Number.MAX_SAFE_INTEGER;
+  const answer = (() => { try { return rules.evaluate('dibao', safe, ON); } catch (error) { return error; } })();
+  assert.notEqual(answer.code, 'unsafe_number');
+  // As text, a large figure keeps every digit and reaches the rules unchanged.
+  const text = household();
+  text.financial_assets = '9007199254740993';
+  const checked = (() => { try { return rules.evaluate('dibao', text, ON); } catch (error) { return error; } })();
+  assert.notEqual(checked.code, 'unsafe_number');
+  // A reform's overrides obey the same rule.
+  assert.equal(bangfuError(() => rules.withOverrides({ dibao_standard: 2 ** 60 })).code, 'unsafe_number');
+});
+
 test('loading errors: diagnostics with codes and file:line:col', () => {
   const e = bangfuError(() => RuleSet.fromFiles({ 'ruleset.toml': '[ruleset]\nid = 1\n' }));
   assert.equal(e.code, 'rule_set_invalid');

@@ -14,7 +14,16 @@ from __future__ import annotations
 
 from ._bangfu import Outcome, Population, RuleSet, __version__
 from ._compare import Comparison, compare, sweep
-from ._errors import BangfuError, EvaluationError, InputError, ReformError, RuleSetError
+from ._errors import (
+    ArgumentError,
+    ArgumentTypeError,
+    BangfuError,
+    EvaluationError,
+    InputError,
+    ReformError,
+    RuleSetError,
+    UnknownNameError,
+)
 from . import synthetic
 
 __all__ = [
@@ -30,5 +39,8 @@ __all__ = [
     "InputError",
     "ReformError",
     "EvaluationError",
+    "ArgumentError",
+    "ArgumentTypeError",
+    "UnknownNameError",
     "__version__",
 ]

@@ -16,6 +16,7 @@ import pyarrow.compute as pc
 
 from . import _bangfu
 from ._bangfu import Population, RuleSet
+from ._errors import UnknownNameError
 
 __all__ = ["Comparison", "compare", "sweep"]
 
@@ -53,7 +54,7 @@ class Comparison:
         """The row of ``by_program`` for ``name`` (``"(all)"`` by default) as a dict."""
         rows = self.by_program.filter(pc.equal(self.by_program["program"], name)).to_pylist()
         if not rows:
-            raise KeyError(f"{name!r} is not among {self.by_program['program'].to_pylist()}")
+            raise UnknownNameError(f"{name!r} is not among {self.by_program['program'].to_pylist()}", name)
         return rows[0]
 
     @property

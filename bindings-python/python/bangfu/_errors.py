@@ -12,7 +12,16 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Optional, Sequence
 
-__all__ = ["BangfuError", "RuleSetError", "InputError", "ReformError", "EvaluationError"]
+__all__ = [
+    "BangfuError",
+    "RuleSetError",
+    "InputError",
+    "ReformError",
+    "EvaluationError",
+    "ArgumentError",
+    "ArgumentTypeError",
+    "UnknownNameError",
+]
 
 
 class BangfuError(Exception):
@@ -99,3 +108,46 @@ class EvaluationError(BangfuError):
     ) -> None:
         super().__init__(message, code)
         self.details = details
+
+
+class ArgumentError(BangfuError, ValueError):
+    """An argument of a call has a value bangfu does not accept: a date that
+    does not exist, ``lang="fr"``, ``errors="ignore"``.
+
+    ``argument`` names the argument (``date``, ``lang``, ``errors``…); the code
+    is ``invalid_argument``. Also a ``ValueError``, as Python's own functions
+    raise for such values.
+    """
+
+    argument: str
+
+    def __init__(self, message: str = "", argument: str = "", code: str = "invalid_argument") -> None:
+        super().__init__(message, code)
+        self.argument = argument
+
+
+class ArgumentTypeError(ArgumentError, TypeError):
+    """An argument of a call has a type bangfu does not accept (a number where
+    a program's name is expected, a ``datetime`` where a ``date`` is). Code
+    ``wrong_type``; also a ``TypeError``.
+    """
+
+    def __init__(self, message: str = "", argument: str = "") -> None:
+        super().__init__(message, argument, "wrong_type")
+
+
+class UnknownNameError(BangfuError, KeyError):
+    """A name that the rule set or the outcome does not have: a parameter, a
+    program not evaluated, an outcome key. Code ``unknown_name``; ``name`` is
+    the name asked for. Also a ``KeyError``.
+    """
+
+    name: str
+
+    def __init__(self, message: str = "", name: str = "") -> None:
+        super().__init__(message, "unknown_name")
+        self.name = name
+
+    def __str__(self) -> str:
+        # KeyError would show the repr of the message; show it as written.
+        return self.message
