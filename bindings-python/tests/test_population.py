@@ -213,10 +213,10 @@ def test_bad_rows_are_collected_with_paths_and_never_counted(rules: bangfu.RuleS
     errors = pop.errors.to_pylist()
     got = {(e["table"], e["row"], e["household"], e["loc"], e["code"]) for e in errors}
     assert got == {
-        ("members", 5, "1", "members[5].birth_date", "missing"),
+        ("members", 5, "1", "members[1].birth_date", "missing"),
         ("households", 1, "2", "financial_assets", "too_small"),
         ("households", 2, "3", "registered_locally", "missing"),
-        ("members", 3, "4", "members[3].birth_date", "date_after_as_of"),
+        ("members", 3, "4", "members[0].birth_date", "date_after_as_of"),
         ("members", 4, "9", "household_id", "unknown_household"),
         ("households", 4, "5", "members", "too_few_items"),
     }

@@ -431,9 +431,14 @@ impl Population {
             // time would meet them: by household, its count first, then by
             // member and input.
             let mut found: Vec<((usize, usize, usize, usize), RowError)> = Vec::new();
+            // A household with too few or too many members is refused for
+            // that alone, as one case at a time is: its members' fields are
+            // not reported one by one.
+            let mut miscounted = vec![false; n];
             for h in 0..n {
                 let count = counts[h + 1] - counts[h];
                 if count < coll.min as usize || count > coll.max as usize {
+                    miscounted[h] = true;
                     let code = if count < coll.min as usize {
                         "too_few_items"
                     } else {
@@ -466,14 +471,20 @@ impl Population {
                 let (column, errs) = fill::fill(plan, input, col, as_of, counts[n], threads, src)?;
                 for (d, code, msg) in errs {
                     let h = counts.partition_point(|&c| c <= d).saturating_sub(1);
+                    if miscounted.get(h).copied().unwrap_or(false) {
+                        continue;
+                    }
                     let row = src.row(d);
+                    // The place within the case, as one case at a time
+                    // names it (`members[0].birth_date`); `row` is the table's.
+                    let index = d.saturating_sub(counts.get(h).copied().unwrap_or(0));
                     found.push((
                         (h, 1, d, j),
                         RowError {
                             table: "members",
                             row,
                             household: Some(h),
-                            loc: format!("{}[{row}].{}", coll.name, input.name),
+                            loc: format!("{}[{index}].{}", coll.name, input.name),
                             code,
                             msg,
                         },
