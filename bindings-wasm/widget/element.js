@@ -391,7 +391,7 @@ export class BangfuCheck extends HTMLElement {
         h('p', { class: 'help', id: `${saveId}-help` }, t.saveHelp)),
       h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary', id: `${this.uid}-submit` }, t.submit)),
     );
-    this.resultRegion = h('section', { class: 'result', 'aria-live': 'polite', 'aria-label': t.resultRegion, id: `${this.uid}-result` });
+    this.resultRegion = h('section', { class: 'result', 'aria-live': 'polite', 'aria-label': `${m.label[lang]} · ${t.resultRegion}`, id: `${this.uid}-result` });
     this.fillResult();
     const card = h('div', { class: 'card', lang: lang === 'zh' ? 'zh-CN' : 'en', 'data-mode': m.mode },
       h('header', {},

@@ -13,10 +13,10 @@ const PAGE_STYLE_ID = 'bangfu-check-print';
 // on the page is hidden, and the widget is laid out from the top of the page.
 const PAGE_STYLE = `@media print {
   body:has(bangfu-check[data-printing]) * { visibility: hidden; }
-  bangfu-check[data-printing] { visibility: visible; position: absolute; left: 0; top: 0; width: 100%; max-width: none; }
+  body:has(bangfu-check[data-printing]) bangfu-check[data-printing] { visibility: visible; position: absolute; left: 0; top: 0; width: 100%; max-width: none; }
 }`;
 
-/** Prints the widget `host` alone. */
+/** Prints the widget `host` alone, with its folded policy figures open. */
 export function printReceipt(host) {
   const doc = host.ownerDocument;
   if (!doc.getElementById(PAGE_STYLE_ID)) {
@@ -25,7 +25,12 @@ export function printReceipt(host) {
     style.textContent = PAGE_STYLE;
     doc.head.append(style);
   }
-  const done = () => host.removeAttribute('data-printing');
+  const folded = [...host.shadowRoot.querySelectorAll('details.figures:not([open])')];
+  for (const d of folded) d.open = true;
+  const done = () => {
+    host.removeAttribute('data-printing');
+    for (const d of folded) d.open = false;
+  };
   host.setAttribute('data-printing', '');
   doc.defaultView.addEventListener('afterprint', done, { once: true });
   doc.defaultView.print();

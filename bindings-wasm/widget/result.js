@@ -23,7 +23,7 @@ export function outcomeParts(outcome, schema, { lang, t, explanation }) {
   return [
     staleness(outcome, lang),
     programPart(outcome, schema.program, { lang, t, level: 3, fallbackUnit: schema.amount_unit_label, headline: true }),
-    h('details', {}, h('summary', {}, t.fullText), h('pre', { class: 'explanation' }, explanation)),
+    h('details', { class: 'full-text' }, h('summary', {}, t.fullText), h('pre', { class: 'explanation' }, explanation)),
     stamp(outcome, lang, t),
     h('p', { class: 'disclaimer' }, t.disclaimer),
   ].flat(Infinity).filter(Boolean);
@@ -54,10 +54,10 @@ export function householdParts(household, members, { lang, t, explanations, asOf
         : h('p', {}, t.noneLikely)),
     answers.map(({ outcome, name, who }) =>
       h('article', { class: 'program', 'data-program': name, 'data-who': who },
-        programPart(outcome, name, { lang, t, level: 4, who }))),
+        programPart(outcome, name, { lang, t, level: 4, who, compact: true }))),
     [household, ...members.flatMap((m) => m.outcomes)].map((o) => notInForce(o, lang)),
     explanations.map(({ title, text }) =>
-      h('details', {}, h('summary', {}, `${t.fullText} · ${title}`), h('pre', { class: 'explanation' }, text))),
+      h('details', { class: 'full-text' }, h('summary', {}, `${t.fullText} · ${title}`), h('pre', { class: 'explanation' }, text))),
     stamp(household, lang, t, asOfLabel),
     h('p', { class: 'disclaimer' }, t.disclaimer),
   ].flat(Infinity).filter(Boolean);
@@ -66,9 +66,11 @@ export function householdParts(household, members, { lang, t, explanations, asOf
 /**
  * One program's answer: verdict, amount with its unit, how the amount is
  * made up, reasons, policy figures and assumptions. `level` is the heading
- * level of the verdict; `who` names the household or member it is about.
+ * level of the verdict; `who` names the household or member it is about;
+ * `compact` folds the policy figures and assumptions into a disclosure
+ * (opened for printing).
  */
-export function programPart(outcome, name, { lang, t, level, who = null, fallbackUnit = null, headline = false }) {
+export function programPart(outcome, name, { lang, t, level, who = null, fallbackUnit = null, headline = false, compact = false }) {
   const p = outcome.programs[name];
   const verdict = p.eligible ? t.eligible : t.notEligible;
   const heading = headline ? t.resultFor(verdict) : `${who ? `${who} · ` : ''}${p.label[lang]}${lang === 'zh' ? '：' : ': '}${verdict}`;
@@ -89,9 +91,17 @@ export function programPart(outcome, name, { lang, t, level, who = null, fallbac
         h('span', { class: 'mark', 'aria-hidden': 'true' }, c.passed ? '✓ ' : '✗ '),
         h('span', { class: 'sr' }, c.passed ? t.passed : t.failed),
         c.explanation[lang]))),
-    parameters(outcome, p, lang, t, sub),
-    assumptions(p, lang, t, sub),
+    compact ? figures(outcome, p, lang, t, sub) : [parameters(outcome, p, lang, t, sub), assumptions(p, lang, t, sub)],
   ];
+}
+
+/** The policy figures and assumptions of a program, folded: the summary says how many assumptions. */
+function figures(outcome, p, lang, t, tag) {
+  const inside = [parameters(outcome, p, lang, t, tag), assumptions(p, lang, t, tag)].flat(Infinity).filter(Boolean);
+  if (inside.length === 0) return null;
+  return h('details', { class: 'figures' },
+    h('summary', {}, t.figures(p.assumptions.length)),
+    inside);
 }
 
 /** " — 735.00 元/月" for an eligible program that pays, else "". */

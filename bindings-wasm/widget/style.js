@@ -67,7 +67,8 @@ input, select { font: inherit; width: 100%; min-height: 44px; padding: .5rem; bo
 .keep .help { grid-column: 2; }
 .overview { border: 2px solid #1d4ed8; border-radius: 6px; padding: .75rem; }
 .overview ul { margin: .25rem 0; padding-left: 1.25rem; }
-.program { margin-top: 1rem; }
+.program { margin-top: 1.5rem; }
+.figures { margin-top: .5rem; }
 .not-in-force { color: #4a4f57; }
 .print-only { display: none; }
 .receipt-title { font-size: 1.25rem; font-weight: 700; margin: 0; }
@@ -77,7 +78,8 @@ input, select { font: inherit; width: 100%; min-height: 44px; padding: .5rem; bo
 @media print {
   :host { max-width: none; color: #000; }
   .card { border: 0; padding: 0; }
-  form, .langs, .no-print, .desc, details { display: none; }
+  form, .langs, .no-print, .desc, .full-text { display: none; }
+  summary { padding: 0; }
   .print-only { display: block; }
   .verdict, .program, .params li, .assumptions { break-inside: avoid; }
 }
