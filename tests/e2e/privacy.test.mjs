@@ -112,6 +112,12 @@ test('"save on this device" keeps the values in this browser until it is unticke
   assert.equal(await field(widget('program="dibao"'), 'financial_assets').inputValue(), '');
   await h.getByLabel('在本设备上保存我填写的内容').uncheck();
   assert.deepEqual((await stored()).local, {});
+  // The same choice, in English.
+  await h.getByRole('button', { name: 'English' }).click();
+  const save = h.getByLabel('Save what I enter on this device');
+  assert.equal(await save.isChecked(), false);
+  assert.match(await save.evaluate((el) => el.getRootNode().getElementById(el.getAttribute('aria-describedby')).textContent),
+    /Unless ticked, nothing you enter is saved, and nothing is kept once the page is closed/);
   await open();
   assert.equal(await field(widget('entity="household"'), 'financial_assets').inputValue(), '');
 });
