@@ -148,22 +148,23 @@ export class BangfuCheck extends HTMLElement {
 
   /** The fields of a group asked once (the top of the form, or a record's), with their ids. */
   groupEntries(group) {
-    return group.fields.map(({ field, check }) =>
-      ({ field, check, id: group.name ? this.fid(field.name, group.name, 0) : this.fid(field.name), collection: null, group: group.name }));
+    return group.fields.map(({ field, check, section }) =>
+      ({ field, check, section, id: group.name ? this.fid(field.name, group.name, 0) : this.fid(field.name), collection: null, group: group.name }));
   }
 
   /** The fields of one member row, with their ids. */
   rowEntries(c, key) {
-    return c.fields.map(({ field, check }) => ({ field, check, id: this.fid(field.name, c.name, key), collection: c.name, key }));
+    return c.fields.map(({ field, check, section }) => ({ field, check, section, id: this.fid(field.name, c.name, key), collection: c.name, key }));
   }
 
-  /** Every field with its id (and collection and row), in form order. */
+  /** Every field with its id (and collection and row), in form order: the top group, the members, the record groups. */
   *entries() {
     yield this.asOfEntry();
-    for (const g of this.model.groups) yield* this.groupEntries(g);
+    yield* this.groupEntries(this.model.groups[0]);
     for (const c of this.model.collections) {
       for (const key of this.state.rows[c.name]) yield* this.rowEntries(c, key);
     }
+    for (const g of this.model.groups.slice(1)) yield* this.groupEntries(g);
   }
 
   valueChanged(entry, next, badInput) {
@@ -383,8 +384,9 @@ export class BangfuCheck extends HTMLElement {
     const saveId = `${this.uid}-save`;
     const form = h('form', { novalidate: true, 'aria-labelledby': title, onsubmit: (e) => this.submit(e) },
       renderField(this, this.asOfEntry()),
-      m.groups.map((g) => renderGroup(this, g)),
+      renderGroup(this, m.groups[0]),
       m.collections.map((c) => renderCollection(this, c)),
+      m.groups.slice(1).map((g) => renderGroup(this, g)),
       h('div', { class: 'keep' },
         h('input', { type: 'checkbox', id: saveId, checked: this.state.keep, 'aria-describedby': `${saveId}-help`, onchange: (e) => this.setKeep(e.target.checked) }),
         h('label', { for: saveId }, t.save),

@@ -67,10 +67,32 @@ export function renderField(el, entry) {
     errorLine);
 }
 
+/**
+ * The fields of `entries`, those that one program alone reads (`section`)
+ * in a fieldset named after that program.
+ */
+function renderSectioned(el, entries) {
+  const out = [];
+  let current = null;
+  for (const entry of entries) {
+    if (!entry.section) {
+      current = null;
+      out.push(renderField(el, entry));
+      continue;
+    }
+    if (current?.section !== entry.section) {
+      current = { section: entry.section, box: h('fieldset', { class: 'section' }, h('legend', {}, el.t().forProgram(entry.section[el.lang]))) };
+      out.push(current.box);
+    }
+    current.box.append(renderField(el, entry));
+  }
+  return out;
+}
+
 /** A group of fields asked once: the top of the form (no legend), or a record's fields in a fieldset. */
 export function renderGroup(el, group) {
   const lang = el.lang;
-  const fields = el.groupEntries(group).map((entry) => renderField(el, entry));
+  const fields = renderSectioned(el, el.groupEntries(group));
   if (!group.legend) return fields;
   const helpId = `${el.uid}-${group.name}-help`;
   return h('fieldset', { class: 'group', 'data-group': group.name, 'aria-describedby': group.help ? helpId : null },
@@ -90,7 +112,7 @@ export function renderCollection(el, c) {
     h('li', {},
       h('fieldset', { class: 'member', 'data-row': String(key) },
         h('legend', {}, t.member(i + 1)),
-        el.rowEntries(c, key).map((entry) => renderField(el, entry)),
+        renderSectioned(el, el.rowEntries(c, key)),
         h('button', {
           type: 'button', id: `${el.uid}-${c.name}-${key}-remove`, disabled: rows.length <= Math.max(1, c.min),
           onclick: () => el.removeRow(c, key),

@@ -10,7 +10,8 @@
 //   of birth), answered for each member as a record of that member, its
 //   other inputs asked once. A field is asked when one of the programs
 //   shown reads it or the input check demands it (the schemas list exactly
-//   those), once, however many programs read it.
+//   those), once, however many programs read it; a field that one program
+//   alone reads is shown under that program's name (`section`).
 
 /** The form of one program: its schema's fields and collections. */
 export function programModel(schema) {
@@ -59,6 +60,14 @@ export function householdModel(rules, entity, t) {
     for (const f of s.fields) addField(collection.fields, f, { program: s.program, collection: null });
   }
   const shown = [...own, ...memberPrograms];
+  // A field that one program alone reads is shown under that program's name.
+  markSections(fields, own.map((s) => [s.label, s.fields]));
+  if (collection) {
+    markSections(collection.fields, [
+      ...own.map((s) => [s.label, s.collections.find((c) => c.name === collection.name)?.fields ?? []]),
+      ...memberPrograms.map((s) => [s.label, s.fields]),
+    ]);
+  }
   const memberFields = collection ? [...collection.fields.values()].map((e) => e.field) : [];
   const records = [];
   const groups = [{ name: null, legend: null, help: null, fields: [...fields.values()] }];
@@ -101,6 +110,19 @@ export function householdModel(rules, entity, t) {
     records: records.map(({ entity: e, linked }) => ({ entity: e, linked })),
     memberEntity: memberPrograms.length > 0 ? memberEntity : null,
   };
+}
+
+/**
+ * Sets `section` (a program's label) on each entry of `entries` (a map by
+ * field name) that only one of `programs` (`[label, fields]` pairs) lists,
+ * when there are several programs.
+ */
+function markSections(entries, programs) {
+  if (programs.length < 2) return;
+  for (const [name, entry] of entries) {
+    const listing = programs.filter(([, fields]) => fields.some((f) => f.name === name));
+    if (listing.length === 1) entry.section = listing[0][0];
+  }
 }
 
 /** Adds a field to a map by name, with the program to check it as; the first program's schema wins. */

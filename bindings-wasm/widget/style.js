@@ -60,6 +60,9 @@ input, select { font: inherit; width: 100%; min-height: 44px; padding: .5rem; bo
 .stamp dd { margin: 0; }
 .group { border: 1px solid #c9ccd1; border-radius: 6px; padding: .75rem; margin: 1rem 0; }
 .group > legend { padding: 0 .25rem; }
+.section { border-left: 4px solid #c9ccd1; padding: 0 0 0 .75rem; margin: 1rem 0; }
+.section > legend { font-weight: 700; color: #1b1b1b; float: left; width: 100%; margin-bottom: .25rem; }
+.section > legend + * { clear: both; }
 .programs { margin: .25rem 0 0; padding-left: 1.25rem; }
 .keep { display: grid; grid-template-columns: auto 1fr; gap: 0 .5rem; align-items: center; margin-top: 1rem; }
 .keep input { width: 1.5rem; height: 1.5rem; min-height: 0; margin: 0; }

@@ -53,9 +53,12 @@ after(async () => {
 
 test('the form asks once for exactly what the programs shown read or demand', async () => {
   const asked = await household().evaluate((el) => {
-    const names = (sel) => [...new Set([...el.shadowRoot.querySelectorAll(sel)].map((n) => n.dataset.field))].sort();
+    const names = (sel, keep = () => true) => [...new Set([...el.shadowRoot.querySelectorAll(sel)].filter(keep).map((n) => n.dataset.field))].sort();
+    const inSection = (label) => names(`fieldset.member:first-of-type fieldset.section [data-field]`, (n) => n.closest('fieldset.section').querySelector('legend').textContent === label);
     return {
-      top: names('form > .field [data-field]:not([data-collection])'),
+      top: names('form [data-field]:not([data-collection])', (n) => !n.closest('fieldset.group')),
+      tekunOnly: inSection('仅用于“特困人员救助供养”'),
+      temporaryOnly: names('form > fieldset.section [data-field]', (n) => n.closest('fieldset.section').querySelector('legend').textContent === '仅用于“临时救助”'),
       members: names('fieldset.member [data-field]'),
       meal: names('fieldset.group[data-group="meal"] [data-field]'),
       programs: [...el.shadowRoot.querySelectorAll('ul.programs li')].map((li) => li.textContent),
@@ -82,6 +85,9 @@ test('the form asks once for exactly what the programs shown read or demand', as
   // No canteen, operator or community program: those are not about a household.
   assert.ok(!asked.programs.includes('助老餐厅一次性开办补助'));
   assert.ok(asked.members.includes('disability_grade'), 'extreme-poverty support asks about disability, per member');
+  // A question one program alone asks is shown under that program's name.
+  assert.deepEqual(asked.tekunOnly, ['disability_grade', 'disability_kind', 'has_able_supporter', 'in_full_time_study', 'personal_financial_assets', 'supported_as_minor', 'tekun_excluded_income']);
+  assert.deepEqual(asked.temporaryOnly, ['emergency_hardship', 'emergency_need']);
   assert.ok(!asked.top.includes('designated'));
 });
 
