@@ -1,6 +1,6 @@
 // Building the widget's DOM without a framework.
 
-/** An element with attributes (false/null/undefined skipped) and children (text is escaped). */
+/** An element with attributes (false/null/undefined skipped) and children (nested arrays flattened; text is escaped). */
 export function h(tag, attrs = {}, ...children) {
   const el = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs)) {
@@ -10,7 +10,7 @@ export function h(tag, attrs = {}, ...children) {
     else if (k === 'value' || k === 'checked') el[k] = v;
     else el.setAttribute(k, v === true ? '' : v);
   }
-  for (const c of children.flat()) {
+  for (const c of children.flat(Infinity)) {
     if (c === null || c === undefined || c === false) continue;
     el.append(c instanceof Node ? c : document.createTextNode(String(c)));
   }

@@ -1,6 +1,8 @@
 // The widget's stylesheet, set in its shadow root (so the host page's styles
 // neither leak in nor out). Targets are at least 44 px; the layout works at
-// 360 px wide; errors are marked by colour, a border and a sign.
+// 360 px wide; errors are marked by colour, a border and a sign; text meets
+// WCAG AA contrast. In print, only the answer is left, as a receipt: the
+// form and the buttons are left out, and the receipt's head is shown.
 
 export const STYLE = `
 :host { display: block; max-width: 40rem; color: #1b1b1b; font: 16px/1.5 system-ui, -apple-system, "PingFang SC", "Hiragino Sans GB", "Noto Sans CJK SC", "Microsoft YaHei", sans-serif; }
@@ -54,7 +56,36 @@ input, select { font: inherit; width: 100%; min-height: 44px; padding: .5rem; bo
 .assumptions h4 { margin-top: 0; }
 .summary { border-left: 4px solid #b3261e; background: #fef2f2; padding: .5rem .75rem; }
 .summary a { color: #b3261e; }
-.stamp { color: #4a4f57; font-size: .8125rem; overflow-wrap: anywhere; }
+.stamp { color: #4a4f57; font-size: .8125rem; overflow-wrap: anywhere; display: grid; grid-template-columns: auto 1fr; gap: 0 .5rem; margin: 1rem 0 0; }
+.stamp dd { margin: 0; }
+.group { border: 1px solid #c9ccd1; border-radius: 6px; padding: .75rem; margin: 1rem 0; }
+.group > legend { padding: 0 .25rem; }
+.section { border-left: 4px solid #c9ccd1; padding: 0 0 0 .75rem; margin: 1rem 0; }
+.section > legend { font-weight: 700; color: #1b1b1b; float: left; width: 100%; margin-bottom: .25rem; }
+.section > legend + * { clear: both; }
+.programs { margin: .25rem 0 0; padding-left: 1.25rem; }
+.keep { display: grid; grid-template-columns: auto 1fr; gap: 0 .5rem; align-items: center; margin-top: 1rem; }
+.keep input { width: 1.5rem; height: 1.5rem; min-height: 0; margin: 0; }
+.keep label { font-weight: 600; display: flex; align-items: center; min-height: 44px; }
+.keep .help { grid-column: 2; }
+.overview { border: 2px solid #1d4ed8; border-radius: 6px; padding: .75rem; }
+.overview ul { margin: .25rem 0; padding-left: 1.25rem; }
+.program { margin-top: 1.5rem; }
+.figures { margin-top: .5rem; }
+.not-in-force { color: #4a4f57; }
+.print-only { display: none; }
+.receipt-title { font-size: 1.25rem; font-weight: 700; margin: 0; }
+.receipt-sub { font-weight: 700; margin: .5rem 0 0; }
+.entered { display: grid; grid-template-columns: auto 1fr; gap: 0 .75rem; margin: .25rem 0; }
+.entered dd { margin: 0; }
+@media print {
+  :host { max-width: none; color: #000; }
+  .card { border: 0; padding: 0; }
+  form, .langs, .no-print, .desc, .full-text { display: none; }
+  summary { padding: 0; }
+  .print-only { display: block; }
+  .verdict, .program, .params li, .assumptions { break-inside: avoid; }
+}
 .disclaimer { font-size: .875rem; color: #4a4f57; }
 details { margin-top: 1rem; }
 summary { cursor: pointer; padding: .625rem 0; }

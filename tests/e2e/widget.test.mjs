@@ -83,8 +83,8 @@ after(async () => {
   await server?.close();
 });
 
-test('the demo loads its three widgets from its own origin only, at phone width', async () => {
-  assert.equal(await page.locator('bangfu-check').count(), 3);
+test('the demo loads its four widgets from its own origin only, at phone width', async () => {
+  assert.equal(await page.locator("bangfu-check").count(), 4);
   const origin = new URL(server.url).origin;
   for (const path of server.requests) assert.ok(path.startsWith('/'), path);
   const wasm = server.requests.filter((p) => p.endsWith('.wasm'));
@@ -135,7 +135,9 @@ test('a household is checked for dibao and the answer is explained in Chinese', 
   assert.match(standard, /2023年城阳区持续改善民生/);
   assert.ok(await result.locator('.assumptions [data-assumption="dibao.amount"]').count(), 'the rounding assumption is flagged');
   assert.match(await result.locator('pre.explanation').textContent(), /城乡最低生活保障 — 符合条件/);
-  assert.match(await result.locator('.stamp').textContent(), /cn-qingdao-chengyang .* sha256:[0-9a-f]{64}/);
+  assert.match(await result.locator('.stamp').textContent(), /cn-qingdao-chengyang 2024\.1/);
+  assert.match(await result.locator('[data-hash]').textContent(), /^sha256:[0-9a-f]{64}$/);
+  assert.equal(await result.locator('[data-as-of]').textContent(), AS_OF);
   await shot('02-dibao-zh');
 });
 
