@@ -7,10 +7,13 @@
 //! stays in core's exact decimal strings throughout.
 
 use crate::failure::Failure;
-use bangfu::{Date, Lang, Outcome, Reform, RuleSet};
+#[cfg(feature = "authoring")]
+use bangfu::Reform;
+use bangfu::{Date, Lang, Outcome, RuleSet};
 use serde::Serialize;
 use serde_json::{json, Value as Json};
 
+#[cfg(feature = "authoring")]
 /// Loads a rule set from `(path, text)` pairs.
 ///
 /// # Errors
@@ -189,6 +192,7 @@ struct Explained<'a> {
     explanation: Option<String>,
 }
 
+#[cfg(feature = "authoring")]
 /// The rule set with a reform given as JSON, read by the core's one reform
 /// reader: `{"dibao_standard": "1100"}` or
 /// `{"dibao_standard": {"value": "1100", "from": "2024-01-01"}}`.
@@ -218,6 +222,7 @@ fn unknown_program(rules: &RuleSet, name: &str) -> Failure {
 }
 
 #[cfg(test)]
+#[cfg(feature = "authoring")]
 mod tests {
     use super::*;
     use serde_json::json;

@@ -10,7 +10,7 @@
 // Attributes:
 //   program  the program to check (required), e.g. dibao, tekun, meal_subsidy
 //   lang     zh (default) or en; the form has its own 中文 / English switch
-//   rules    URL of the rule bundle (default: ../rules/cn-qingdao-chengyang.json
+//   rules    URL of the rule bundle (default: ../rules/cn-qingdao-chengyang.bangfu
 //            beside this script)
 //   as-of    the date whose rules apply, YYYY-MM-DD (default: today); the form
 //            shows it as an editable field
