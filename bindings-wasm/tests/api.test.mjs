@@ -5,7 +5,7 @@
 // the instance unusable).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { RuleSet, loadRuleSet } from './wasm-package.mjs';
+import { RuleSet, LeanRuleSet, loadRuleSet, bundleBytes } from './wasm-package.mjs';
 
 const rules = loadRuleSet('rules/cn-qingdao-chengyang');
 const ON = '2023-09-06';
@@ -273,9 +273,25 @@ test('loading errors: diagnostics with codes and file:line:col', () => {
   assert.equal(bangfuError(() => RuleSet.fromFiles('not json')).code, 'invalid_json');
   assert.equal(bangfuError(() => RuleSet.fromFiles({ 'a.toml': 5 })).code, 'wrong_type');
   assert.equal(bangfuError(() => RuleSet.fromFiles([])).code, 'wrong_type');
-  const b = bangfuError(() => RuleSet.fromBundle({ files: {} }));
-  assert.deepEqual([b.code, b.loc], ['invalid_bundle', 'format']);
-  assert.equal(bangfuError(() => RuleSet.fromBundle({ format: 'bangfu-rules/1' })).code, 'invalid_bundle');
+});
+
+test('bundle errors: coded, at `bundle`, in Chinese and English', () => {
+  const bytes = bundleBytes();
+  const cases = [
+    [new TextEncoder().encode('[ruleset]\nid = "x"\n'), 'bundle_not_a_bundle'],
+    [bytes.slice(0, 100), 'bundle_length'],
+    [bytes.slice(0, 8), 'bundle_length'],
+    [Uint8Array.from(bytes, (b, i) => (i === bytes.length - 1 ? b ^ 1 : b)), 'bundle_checksum'],
+    [Uint8Array.from(bytes, (b, i) => (i === 8 ? 9 : b)), 'bundle_version'],
+  ];
+  for (const Module of [RuleSet, LeanRuleSet]) {
+    for (const [input, code] of cases) {
+      const e = bangfuError(() => Module.fromBundle(input));
+      assert.deepEqual([e.code, e.loc], [code, 'bundle'], e.message);
+      assert.match(e.errors[0].message.zh, /规则包|文件/);
+      assert.match(e.errors[0].message.en, /bundle/);
+    }
+  }
 });
 
 /** A small deterministic generator (mulberry32). */
