@@ -167,6 +167,31 @@ pub fn evaluate(
     Ok(rules.evaluate_json(&target.entity, input, on, target.programs.as_deref())?)
 }
 
+/// Decides `input` for `target` as of `on` without the explanation:
+/// `[{program, eligible, amount}]` in the programs' order, the amount an
+/// exact decimal string (or null when the program pays none) — the same
+/// eligibility and amount as [`evaluate`]'s outcome, from the same
+/// evaluator, for a form's instant answer.
+///
+/// # Errors
+/// As [`evaluate`].
+pub fn decide(rules: &RuleSet, target: &Target, input: &Json, on: Date) -> Result<Json, Failure> {
+    let case = rules.parse_case(&target.entity, input, on)?;
+    let decisions = rules.decide(&case, on, target.programs.as_deref())?;
+    Ok(Json::Array(
+        decisions
+            .iter()
+            .map(|d| {
+                json!({
+                    "program": &*d.program,
+                    "eligible": d.eligible,
+                    "amount": d.amount.map(bangfu::money::exact),
+                })
+            })
+            .collect(),
+    ))
+}
+
 /// The outcome as JSON text, written straight from it (no tree of
 /// values); with a language, also its explanation as text under
 /// `explanation`.

@@ -42,6 +42,9 @@ export interface Text { zh: string; en: string }
 export type RuleFiles = Record<string, string>;
 
 
+/** Eligibility and amount of one program, without the explanation. */
+export interface Decision { program: string; eligible: boolean; amount: string | null }
+
 /** A program of the rule set. */
 export interface ProgramInfo { program: string; entity: string; label: Text; pays_amount: boolean }
 
@@ -411,6 +414,28 @@ impl RuleSet {
         json_parse(&run().map_err(throw)?)
     }
 
+    /// Decides a case as `evaluate` does, without the explanation:
+    /// `[{program, eligible, amount}]` (amount a decimal string, or null
+    /// when the program pays none) — the form's instant answer, several
+    /// times cheaper than the full outcome.
+    ///
+    /// # Errors
+    /// As `evaluate`.
+    #[wasm_bindgen(unchecked_return_type = "Decision[]")]
+    pub fn decide(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Target")] target: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "CaseInput | string")] input: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "string")] date: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        let run = || {
+            let date = calls::date(&text(&date, "date")?)?;
+            let target = self.target(&target)?;
+            calls::decide(&self.inner, &target, &from_js(&input, "input")?, date)
+        };
+        to_js(&run().map_err(throw)?)
+    }
+
     /// Evaluates a case as `evaluate` does and explains the answer for
     /// people, in `lang` (`"zh"` by default).
     ///
@@ -456,10 +481,14 @@ impl RuleSet {
         input: &JsValue,
         date: bangfu::Date,
     ) -> Result<bangfu::Outcome, Failure> {
-        let target = match target.as_string() {
-            Some(name) => calls::target_named(&self.inner, &name)?,
-            None => calls::target_of(&from_js(target, "target")?)?,
-        };
+        let target = self.target(target)?;
         calls::evaluate(&self.inner, &target, &from_js(input, "input")?, date)
+    }
+
+    fn target(&self, target: &JsValue) -> Result<calls::Target, Failure> {
+        match target.as_string() {
+            Some(name) => calls::target_named(&self.inner, &name),
+            None => calls::target_of(&from_js(target, "target")?),
+        }
     }
 }

@@ -344,3 +344,31 @@ test('broken input never kills the module', () => {
   // The module still answers.
   assert.equal(rules.evaluate('dibao', household(), ON).programs.dibao.amount, '735.00');
 });
+
+test('decide: the outcome\'s eligibility and amounts, without the explanation', () => {
+  const rules = LeanRuleSet.fromBundle(bundleBytes());
+  const household = {
+    registered_locally: true,
+    financial_assets: '10000',
+    members: [
+      { birth_date: '1980-01-01', monthly_income: '800' },
+      { birth_date: '1982-05-01', monthly_income: '800' },
+      { birth_date: '2010-03-01', monthly_income: '800' },
+    ],
+  };
+  for (const target of ['dibao', 'household']) {
+    const decided = rules.decide(target, household, '2023-09-06');
+    const outcome = rules.evaluate(target, household, '2023-09-06');
+    assert.deepEqual(
+      decided.map((d) => d.program),
+      Object.keys(outcome.programs),
+    );
+    for (const d of decided) {
+      assert.equal(d.eligible, outcome.programs[d.program].eligible, d.program);
+      assert.equal(d.amount, outcome.programs[d.program].amount, d.program);
+    }
+  }
+  assert.deepEqual(rules.decide('dibao', household, '2023-09-06'), [{ program: 'dibao', eligible: true, amount: '735.00' }]);
+  const e = bangfuError(() => rules.decide('dibao', { ...household, financial_assets: 'x' }, '2023-09-06'));
+  assert.equal(e.loc, 'financial_assets');
+});
