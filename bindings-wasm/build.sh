@@ -42,7 +42,7 @@ BUDGET_KB="${BANGFU_WASM_BUDGET_KB:-150}"
 AUTHORING_BUDGET_KB="${BANGFU_WASM_AUTHORING_BUDGET_KB:-450}"
 FIRST_LOAD_BUDGET_KB="${BANGFU_FIRST_LOAD_BUDGET_KB:-200}"
 TARGET_DIR="$(cargo metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')"
-WASM_IN="$TARGET_DIR/wasm32-unknown-unknown/wasm-release/bangfu_wasm.wasm"
+wasm_in() { printf '%s\n' "$TARGET_DIR/wasm32-unknown-unknown/$1/bangfu_wasm.wasm"; }
 
 command -v wasm-bindgen >/dev/null || die "wasm-bindgen not found: run scripts/setup"
 WASM_OPT="$(wasm_opt_bin)" || die "wasm-opt (npm binaryen) not found: run scripts/setup"
@@ -50,14 +50,14 @@ WASM_OPT="$(wasm_opt_bin)" || die "wasm-opt (npm binaryen) not found: run script
 kb() { awk -v b="$1" 'BEGIN { printf "%.1f KB", b / 1024 }'; }
 gz() { gzip -9 -c "$1" | wc -c; }
 
-# build_module OUT_DIR BUDGET_KB [cargo feature arguments...]
+# build_module OUT_DIR BUDGET_KB PROFILE [cargo feature arguments...]
 build_module() {
-  local out="$1" budget="$2"
-  shift 2
-  say "cargo build --profile wasm-release --target wasm32-unknown-unknown $*"
-  cargo build --quiet --locked -p bangfu-wasm --profile wasm-release --target wasm32-unknown-unknown "$@"
+  local out="$1" budget="$2" profile="$3"
+  shift 3
+  say "cargo build --profile $profile --target wasm32-unknown-unknown $*"
+  cargo build --quiet --locked -p bangfu-wasm --profile "$profile" --target wasm32-unknown-unknown "$@"
   rm -rf "$out"
-  wasm-bindgen --target web --typescript --out-dir "$out" "$WASM_IN"
+  wasm-bindgen --target web --typescript --out-dir "$out" "$(wasm_in "$profile")"
   # A function called from one place is inlined only when it is small, as any
   # other function is (--one-caller-inline-max-function-size, binaryen's
   # flexible-inline limit of 20): -Oz alone inlines every such function
@@ -79,8 +79,8 @@ build_module() {
 }
 
 say "wasm-bindgen $(wasm-bindgen --version), wasm-opt $("$WASM_OPT" --version)"
-build_module "$PKG_AUTHORING" "$AUTHORING_BUDGET_KB"
-build_module "$PKG" "$BUDGET_KB" --no-default-features
+build_module "$PKG_AUTHORING" "$AUTHORING_BUDGET_KB" wasm-release
+build_module "$PKG" "$BUDGET_KB" wasm-lean --no-default-features
 
 say "rule bundle from $RULES"
 rm -rf "$DIST" "$NPM"
