@@ -12,13 +12,13 @@
 //! | 10–41 | the rule set's content hash (SHA-256, as in `sha256:…`) |
 //! | 42–45 | payload length, little-endian |
 //! | 46–77 | SHA-256 of the payload |
-//! | 78– | payload: the base hash, then the plan ([`plan_codec`]) |
+//! | 78– | payload: the base hash, then the plan (`plan_codec.rs`) |
 //!
 //! [`RuleSet::from_bundle`] checks each in turn and refuses anything else
 //! with a [`BundleError`] (a code and a message in Chinese and English). A
 //! bundle is untrusted input: decoding bounds every length by the bytes
 //! that remain and every nesting by a depth, and the decoded plan's every
-//! index is checked against what it points into ([`validate`]) before it is
+//! index is checked against what it points into (`validate.rs`) before it is
 //! evaluated.
 
 pub(crate) mod codec;
