@@ -129,3 +129,16 @@ fn nesting_is_bounded() {
     let err = crate::plan::Node::decode(&mut Reader::new(&deep)).unwrap_err();
     assert!(err.message.contains("nest"), "{err:?}");
 }
+
+#[test]
+fn a_plan_whose_entities_are_members_of_each_other_is_refused() {
+    let rules = rules();
+    let mut plan = rules.plan().clone();
+    let household = plan.entity_index("household").unwrap();
+    let person = plan.entities[household].collections[0].entity;
+    let mut back = plan.entities[household].collections[0].clone();
+    back.entity = household;
+    plan.entities[person].collections.push(back);
+    let err = validate::plan(&plan).unwrap_err();
+    assert!(err.contains("member of itself"), "{err}");
+}

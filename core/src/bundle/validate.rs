@@ -146,12 +146,12 @@ pub(super) fn plan(plan: &Plan) -> Check {
         }
         for c in &ent.collections {
             below("entity", c.entity, n_entities)?;
-            if c.entity == e {
-                return Err(format!("entity {e} is its own member"));
-            }
         }
         all_below("computed value", &ent.value_order, n_computeds)?;
         all_below("computed value", &ent.order, n_computeds)?;
+    }
+    if members_cycle(plan) {
+        return Err("an entity is a member of itself".into());
     }
     for c in &plan.computeds {
         below("entity", c.entity, n_entities)?;
@@ -262,4 +262,32 @@ fn member_inputs<'a>(
         all_below("member slot", slots, n)?;
     }
     Ok(())
+}
+
+/// Whether some entity is, through collections, a member of itself (Kahn's
+/// algorithm: no recursion, linear in entities and collections).
+fn members_cycle(plan: &Plan) -> bool {
+    let n = plan.entities.len();
+    let mut incoming = vec![0usize; n];
+    for e in &plan.entities {
+        for c in &e.collections {
+            if let Some(k) = incoming.get_mut(c.entity) {
+                *k += 1;
+            }
+        }
+    }
+    let mut ready: Vec<usize> = (0..n).filter(|&e| incoming.get(e) == Some(&0)).collect();
+    let mut done = 0;
+    while let Some(e) = ready.pop() {
+        done += 1;
+        for c in plan.entities.get(e).map_or(&[][..], |e| &e.collections[..]) {
+            if let Some(k) = incoming.get_mut(c.entity) {
+                *k = k.saturating_sub(1);
+                if *k == 0 {
+                    ready.push(c.entity);
+                }
+            }
+        }
+    }
+    done < n
 }
