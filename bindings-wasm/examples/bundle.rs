@@ -1,50 +1,33 @@
-//! Writes a rule set's files as one JSON bundle for `RuleSet.fromBundle`.
+//! Writes a rule set's precompiled bundle for `RuleSet.fromBundle`, as
+//! `bangfu bundle DIR -o FILE` does (the build script runs this rather than
+//! building the whole command line).
 //!
-//! `cargo run -p bangfu-wasm --example bundle -- rules/cn-qingdao-chengyang out.json`
-//!
-//! The rule set is loaded and checked first, so a bundle that is written
-//! always loads; its id is recorded in the bundle.
+//! `cargo run -p bangfu-wasm --example bundle -- rules/cn-qingdao-chengyang out.bangfu`
 
-use bangfu::{RuleSet, Sources};
+use bangfu::RuleSet;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let [dir, out] = args.as_slice() else {
-        eprintln!("usage: bundle RULE_DIR OUT.json");
+        eprintln!("usage: bundle RULE_DIR OUT.bangfu");
         return ExitCode::from(2);
     };
-    let sources = match Sources::read_dir(dir.as_ref()) {
-        Ok(s) => s,
-        Err(diagnostics) => {
-            for d in diagnostics {
-                eprintln!("{}", d.render(&Sources::default()));
-            }
-            return ExitCode::FAILURE;
-        }
-    };
-    let rules = match RuleSet::from_sources(sources.clone()) {
+    let rules = match RuleSet::load_dir(dir) {
         Ok(r) => r,
         Err(e) => {
             eprintln!("{dir}: the rule set does not load\n{}", e.render());
             return ExitCode::FAILURE;
         }
     };
-    let bundle = bangfu_wasm::bundle::write(rules.id(), &sources);
-    let text = match serde_json::to_string(&bundle) {
-        Ok(t) => t,
-        Err(e) => {
-            eprintln!("cannot write the bundle: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    if let Err(e) = std::fs::write(out, text) {
+    let bytes = rules.to_bundle();
+    if let Err(e) = std::fs::write(out, &bytes) {
         eprintln!("cannot write {out}: {e}");
         return ExitCode::FAILURE;
     }
     eprintln!(
-        "bundle: {out} ({} files, {} {}, {})",
-        sources.files().count(),
+        "bundle: {out} ({} bytes, {} {}, {})",
+        bytes.len(),
         rules.id(),
         rules.version(),
         rules.hash()

@@ -1,60 +1,32 @@
-//! Rule bundles: a rule set's files as one JSON document.
-//!
-//! A browser cannot list a folder, so the build writes the rule files into
-//! one JSON object that a page fetches (or inlines) and hands to
-//! `RuleSet.fromBundle`:
-//!
-//! ```json
-//! {"format": "bangfu-rules/1", "ruleset": "cn-qingdao-chengyang",
-//!  "files": {"ruleset.toml": "…", "programs/dibao.toml": "…"}}
-//! ```
-//!
-//! The files are the rule set's own text, keyed by their path relative to its
-//! root, so a rule set loaded from a bundle has the same content hash as the
-//! folder it came from.
+//! Rule bundles: precompiled rule sets (`bangfu bundle`), read by both
+//! modules with `RuleSet.fromBundle(bytes)`. The rule files themselves,
+//! as an object mapping paths to TOML text, are read by the authoring
+//! module's `RuleSet.fromFiles` ([`files_of`]).
 
 use crate::failure::Failure;
-use bangfu::Sources;
-use serde_json::{json, Map, Value as Json};
+use serde_json::json;
+#[cfg(feature = "authoring")]
+use serde_json::Value as Json;
 
-/// The value of the bundle's `format` field.
-pub const FORMAT: &str = "bangfu-rules/1";
-
-/// The bundle of a rule set's files, as JSON.
-pub fn write(ruleset: &str, sources: &Sources) -> Json {
-    let files: Map<String, Json> = sources
-        .files()
-        .map(|(path, text)| (path.to_string(), Json::String(text.to_string())))
-        .collect();
-    json!({"format": FORMAT, "ruleset": ruleset, "files": files})
-}
-
-/// The `(path, text)` pairs of a bundle.
+/// A rule set from a bundle's bytes.
 ///
 /// # Errors
-/// `invalid_bundle` when the document is not a bundle of this format.
-pub fn read(bundle: &Json) -> Result<Vec<(String, String)>, Failure> {
-    let format = bundle.get("format").and_then(Json::as_str);
-    if format != Some(FORMAT) {
-        return Err(Failure::at(
-            "invalid_bundle",
-            "format",
-            format!(
-                "not a rule bundle: expected \"format\": \"{FORMAT}\", found {}",
-                format.map_or_else(|| "none".to_string(), |f| format!("\"{f}\""))
-            ),
-        ));
-    }
-    match bundle.get("files") {
-        Some(files) => files_of(files, "files"),
-        None => Err(Failure::at(
-            "invalid_bundle",
-            "files",
-            "the bundle has no \"files\" object",
-        )),
-    }
+/// The bundle's own code (`bundle_not_a_bundle`, `bundle_version`,
+/// `bundle_length`, `bundle_checksum`, `bundle_hash`, `bundle_corrupt`) at
+/// `bundle`, with the message in Chinese and English.
+pub fn read(bytes: &[u8]) -> Result<bangfu::RuleSet, Failure> {
+    bangfu::RuleSet::from_bundle(bytes).map_err(|e| {
+        let (zh, en) = (e.message(bangfu::Lang::Zh), e.message(bangfu::Lang::En));
+        Failure {
+            code: e.code(),
+            message: e.to_string(),
+            loc: "bundle".into(),
+            errors: vec![json!({"code": e.code(), "loc": "bundle", "msg": en, "message": {"zh": zh, "en": en}})],
+        }
+    })
 }
 
+#[cfg(feature = "authoring")]
 /// The `(path, text)` pairs of an object mapping paths to file text.
 ///
 /// # Errors
@@ -80,27 +52,28 @@ pub fn files_of(files: &Json, loc: &str) -> Result<Vec<(String, String)>, Failur
 }
 
 #[cfg(test)]
+#[cfg(feature = "authoring")]
 mod tests {
     use super::*;
 
     #[test]
-    fn a_bundle_round_trips() {
-        let sources = Sources::from_files([("a.toml", "x = 1"), ("b/c.toml", "y = 2")]).unwrap();
-        let files = read(&write("demo", &sources)).unwrap();
-        assert_eq!(
-            files,
-            vec![
-                ("a.toml".to_string(), "x = 1".to_string()),
-                ("b/c.toml".to_string(), "y = 2".to_string())
-            ]
-        );
+    fn a_bundle_loads_and_a_bad_one_is_refused_in_both_languages() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../rules/cn-qingdao-chengyang");
+        let rules = bangfu::RuleSet::load_dir(dir).unwrap();
+        let bytes = rules.to_bundle();
+        assert_eq!(read(&bytes).unwrap().hash(), rules.hash());
+        let err = read(&bytes[..100]).unwrap_err();
+        assert_eq!((err.code, err.loc.as_str()), ("bundle_length", "bundle"));
+        assert!(err.errors[0]["message"]["zh"]
+            .as_str()
+            .unwrap()
+            .contains("规则包"));
     }
 
     #[test]
-    fn other_documents_are_refused() {
-        let err = read(&json!({"files": {}})).unwrap_err();
-        assert_eq!((err.code, err.loc.as_str()), ("invalid_bundle", "format"));
-        let err = read(&json!({"format": FORMAT, "files": {"a.toml": 3}})).unwrap_err();
+    fn file_maps_must_hold_text() {
+        let err = files_of(&json!({"a.toml": 3}), "files").unwrap_err();
         assert_eq!(err.code, "wrong_type");
+        assert!(files_of(&json!([]), "files").is_err());
     }
 }

@@ -7,10 +7,13 @@
 //! stays in core's exact decimal strings throughout.
 
 use crate::failure::Failure;
-use bangfu::{Date, Lang, Outcome, Reform, RuleSet};
+#[cfg(feature = "authoring")]
+use bangfu::Reform;
+use bangfu::{Date, Lang, Outcome, RuleSet};
 use serde::Serialize;
 use serde_json::{json, Value as Json};
 
+#[cfg(feature = "authoring")]
 /// Loads a rule set from `(path, text)` pairs.
 ///
 /// # Errors
@@ -164,6 +167,31 @@ pub fn evaluate(
     Ok(rules.evaluate_json(&target.entity, input, on, target.programs.as_deref())?)
 }
 
+/// Decides `input` for `target` as of `on` without the explanation:
+/// `[{program, eligible, amount}]` in the programs' order, the amount an
+/// exact decimal string (or null when the program pays none) — the same
+/// eligibility and amount as [`evaluate`]'s outcome, from the same
+/// evaluator, for a form's instant answer.
+///
+/// # Errors
+/// As [`evaluate`].
+pub fn decide(rules: &RuleSet, target: &Target, input: &Json, on: Date) -> Result<Json, Failure> {
+    let case = rules.parse_case(&target.entity, input, on)?;
+    let decisions = rules.decide(&case, on, target.programs.as_deref())?;
+    Ok(Json::Array(
+        decisions
+            .iter()
+            .map(|d| {
+                json!({
+                    "program": &*d.program,
+                    "eligible": d.eligible,
+                    "amount": d.amount.map(bangfu::money::exact),
+                })
+            })
+            .collect(),
+    ))
+}
+
 /// The outcome as JSON text, written straight from it (no tree of
 /// values); with a language, also its explanation as text under
 /// `explanation`.
@@ -189,6 +217,7 @@ struct Explained<'a> {
     explanation: Option<String>,
 }
 
+#[cfg(feature = "authoring")]
 /// The rule set with a reform given as JSON, read by the core's one reform
 /// reader: `{"dibao_standard": "1100"}` or
 /// `{"dibao_standard": {"value": "1100", "from": "2024-01-01"}}`.
@@ -218,6 +247,7 @@ fn unknown_program(rules: &RuleSet, name: &str) -> Failure {
 }
 
 #[cfg(test)]
+#[cfg(feature = "authoring")]
 mod tests {
     use super::*;
     use serde_json::json;

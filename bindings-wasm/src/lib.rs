@@ -1,8 +1,11 @@
 //! bangfu in the browser: the `bangfu-wasm` ES module.
 //!
-//! One class, `RuleSet`, loaded from in-memory rule files
-//! (`RuleSet.fromFiles`) or from a bundle written at build time
-//! (`RuleSet.fromBundle`, see [`bundle`]). It lists the programs and their
+//! One class, `RuleSet`, loaded from a precompiled bundle
+//! (`RuleSet.fromBundle`, written by `bangfu bundle`, see [`bundle`]) or, in
+//! the authoring module only (feature `authoring`), from in-memory rule
+//! files (`RuleSet.fromFiles`, checked in the browser) and with parameters
+//! overridden (`withOverrides`). The lean runtime citizens' pages load is
+//! built without `authoring`: no TOML parser, no checker. It lists the programs and their
 //! input schemas, checks one field of a form as typed (`checkField`, with
 //! core's own checks and messages), evaluates a case as of a date and
 //! explains the answer in Chinese or English. Everything that decides lives
@@ -38,8 +41,9 @@ export interface Text { zh: string; en: string }
 /** A rule set's files: path relative to the rule set's root → TOML text. */
 export type RuleFiles = Record<string, string>;
 
-/** The rule bundle written by the build (`bangfu-rules.json`). */
-export interface RuleBundle { format: "bangfu-rules/1"; ruleset: string; files: RuleFiles }
+
+/** Eligibility and amount of one program, without the explanation. */
+export interface Decision { program: string; eligible: boolean; amount: string | null }
 
 /** A program of the rule set. */
 export interface ProgramInfo { program: string; entity: string; label: Text; pays_amount: boolean }
@@ -323,10 +327,12 @@ pub struct RuleSet {
 #[wasm_bindgen]
 impl RuleSet {
     /// Loads a rule set from its files: an object mapping each path
-    /// (relative to the rule set's root) to its TOML text.
+    /// (relative to the rule set's root) to its TOML text. Authoring
+    /// module only.
     ///
     /// # Errors
     /// `rule_set_invalid` with every diagnostic; `wrong_type`.
+    #[cfg(feature = "authoring")]
     #[wasm_bindgen(js_name = fromFiles)]
     pub fn from_files(
         #[wasm_bindgen(unchecked_param_type = "RuleFiles")] files: JsValue,
@@ -335,16 +341,19 @@ impl RuleSet {
         load().map(|inner| RuleSet { inner }).map_err(throw)
     }
 
-    /// Loads a rule set from a bundle (the object, or its JSON text).
+    /// Loads a precompiled rule bundle (`bangfu bundle`), its bytes as a
+    /// `Uint8Array`: magic, format version, checksum and content hash are
+    /// checked; nothing is parsed or compiled.
     ///
     /// # Errors
-    /// `invalid_bundle`, `invalid_json`, `rule_set_invalid`.
+    /// `bundle_not_a_bundle`, `bundle_version`, `bundle_length`,
+    /// `bundle_checksum`, `bundle_hash`, `bundle_corrupt`, each with its
+    /// message in Chinese and English in `errors[0].message`.
     #[wasm_bindgen(js_name = fromBundle)]
-    pub fn from_bundle(
-        #[wasm_bindgen(unchecked_param_type = "RuleBundle | string")] bundle: JsValue,
-    ) -> Result<RuleSet, JsValue> {
-        let load = || calls::load(bundle::read(&from_js(&bundle, "bundle")?)?);
-        load().map(|inner| RuleSet { inner }).map_err(throw)
+    pub fn from_bundle(bundle: &[u8]) -> Result<RuleSet, JsValue> {
+        bundle::read(bundle)
+            .map(|inner| RuleSet { inner })
+            .map_err(throw)
     }
 
     /// The rule set's id.
@@ -458,6 +467,28 @@ impl RuleSet {
         json_parse(&run().map_err(throw)?)
     }
 
+    /// Decides a case as `evaluate` does, without the explanation:
+    /// `[{program, eligible, amount}]` (amount a decimal string, or null
+    /// when the program pays none) — the form's instant answer, several
+    /// times cheaper than the full outcome.
+    ///
+    /// # Errors
+    /// As `evaluate`.
+    #[wasm_bindgen(unchecked_return_type = "Decision[]")]
+    pub fn decide(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Target")] target: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "CaseInput | string")] input: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "string")] date: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        let run = || {
+            let date = calls::date(&text(&date, "date")?)?;
+            let target = self.target(&target)?;
+            calls::decide(&self.inner, &target, &from_js(&input, "input")?, date)
+        };
+        to_js(&run().map_err(throw)?)
+    }
+
     /// Evaluates a case as `evaluate` does and explains the answer for
     /// people, in `lang` (`"zh"` by default).
     ///
@@ -485,6 +516,7 @@ impl RuleSet {
     /// # Errors
     /// `rule_set_invalid` when a name is not a parameter or a value does not
     /// fit; `wrong_type`.
+    #[cfg(feature = "authoring")]
     #[wasm_bindgen(js_name = withOverrides)]
     pub fn with_overrides(
         &self,
@@ -502,10 +534,14 @@ impl RuleSet {
         input: &JsValue,
         date: bangfu::Date,
     ) -> Result<bangfu::Outcome, Failure> {
-        let target = match target.as_string() {
-            Some(name) => calls::target_named(&self.inner, &name)?,
-            None => calls::target_of(&from_js(target, "target")?)?,
-        };
+        let target = self.target(target)?;
         calls::evaluate(&self.inner, &target, &from_js(input, "input")?, date)
+    }
+
+    fn target(&self, target: &JsValue) -> Result<calls::Target, Failure> {
+        match target.as_string() {
+            Some(name) => calls::target_named(&self.inner, &name),
+            None => calls::target_of(&from_js(target, "target")?),
+        }
     }
 }

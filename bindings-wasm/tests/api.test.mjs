@@ -5,7 +5,7 @@
 // the instance unusable).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { RuleSet, loadRuleSet } from './wasm-package.mjs';
+import { RuleSet, LeanRuleSet, loadRuleSet, bundleBytes } from './wasm-package.mjs';
 
 const rules = loadRuleSet('rules/cn-qingdao-chengyang');
 const ON = '2023-09-06';
@@ -299,9 +299,25 @@ test('loading errors: diagnostics with codes and file:line:col', () => {
   assert.equal(bangfuError(() => RuleSet.fromFiles('not json')).code, 'invalid_json');
   assert.equal(bangfuError(() => RuleSet.fromFiles({ 'a.toml': 5 })).code, 'wrong_type');
   assert.equal(bangfuError(() => RuleSet.fromFiles([])).code, 'wrong_type');
-  const b = bangfuError(() => RuleSet.fromBundle({ files: {} }));
-  assert.deepEqual([b.code, b.loc], ['invalid_bundle', 'format']);
-  assert.equal(bangfuError(() => RuleSet.fromBundle({ format: 'bangfu-rules/1' })).code, 'invalid_bundle');
+});
+
+test('bundle errors: coded, at `bundle`, in Chinese and English', () => {
+  const bytes = bundleBytes();
+  const cases = [
+    [new TextEncoder().encode('[ruleset]\nid = "x"\n'), 'bundle_not_a_bundle'],
+    [bytes.slice(0, 100), 'bundle_length'],
+    [bytes.slice(0, 8), 'bundle_length'],
+    [Uint8Array.from(bytes, (b, i) => (i === bytes.length - 1 ? b ^ 1 : b)), 'bundle_checksum'],
+    [Uint8Array.from(bytes, (b, i) => (i === 8 ? 9 : b)), 'bundle_version'],
+  ];
+  for (const Module of [RuleSet, LeanRuleSet]) {
+    for (const [input, code] of cases) {
+      const e = bangfuError(() => Module.fromBundle(input));
+      assert.deepEqual([e.code, e.loc], [code, 'bundle'], e.message);
+      assert.match(e.errors[0].message.zh, /规则包|文件/);
+      assert.match(e.errors[0].message.en, /bundle/);
+    }
+  }
 });
 
 /** A small deterministic generator (mulberry32). */
@@ -353,4 +369,32 @@ test('broken input never kills the module', () => {
   assert.equal(bangfuError(() => rules.evaluate('dibao', deep, ON)).code, 'invalid_json');
   // The module still answers.
   assert.equal(rules.evaluate('dibao', household(), ON).programs.dibao.amount, '735.00');
+});
+
+test('decide: the outcome\'s eligibility and amounts, without the explanation', () => {
+  const rules = LeanRuleSet.fromBundle(bundleBytes());
+  const household = {
+    registered_locally: true,
+    financial_assets: '10000',
+    members: [
+      { birth_date: '1980-01-01', monthly_income: '800' },
+      { birth_date: '1982-05-01', monthly_income: '800' },
+      { birth_date: '2010-03-01', monthly_income: '800' },
+    ],
+  };
+  for (const target of ['dibao', 'household']) {
+    const decided = rules.decide(target, household, '2023-09-06');
+    const outcome = rules.evaluate(target, household, '2023-09-06');
+    assert.deepEqual(
+      decided.map((d) => d.program),
+      Object.keys(outcome.programs),
+    );
+    for (const d of decided) {
+      assert.equal(d.eligible, outcome.programs[d.program].eligible, d.program);
+      assert.equal(d.amount, outcome.programs[d.program].amount, d.program);
+    }
+  }
+  assert.deepEqual(rules.decide('dibao', household, '2023-09-06'), [{ program: 'dibao', eligible: true, amount: '735.00' }]);
+  const e = bangfuError(() => rules.decide('dibao', { ...household, financial_assets: 'x' }, '2023-09-06'));
+  assert.equal(e.loc, 'financial_assets');
 });

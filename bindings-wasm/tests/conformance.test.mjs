@@ -2,14 +2,18 @@
 // run through the WASM package in Node: each case is one test, so every
 // failing case is reported. Money and numbers are compared as exact decimals
 // on their text ("735" equals "735.00"); no value is ever turned into a JS
-// number. A second pass checks that the WASM outcome equals, field by field,
-// the outcome JSON of the `bangfu` CLI (the Rust core) for the same case.
+// number. Cases run through the lean runtime from the precompiled bundle;
+// cases with a reform through the authoring module (the lean runtime has no
+// compiler to apply one). A second pass checks that the WASM outcome equals,
+// field by field, the outcome JSON of the `bangfu` CLI (the Rust core) for
+// the same case, and a third that the lean runtime and the authoring module
+// (from the rule files) give identical JSON and explanations.
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { REPO_ROOT, DIST_DIR, RuleSet, loadRuleSet } from './wasm-package.mjs';
+import { REPO_ROOT, RuleSet, LeanRuleSet, loadRuleSet, bundleBytes } from './wasm-package.mjs';
 
 const CASES_DIR = process.env.BANGFU_CONFORMANCE_DIR || join(REPO_ROOT, 'tests', 'conformance');
 
@@ -19,10 +23,24 @@ const suites = readdirSync(CASES_DIR)
   .map((file) => ({ file, ...JSON.parse(readFileSync(join(CASES_DIR, file), 'utf8')) }));
 
 const ruleSets = new Map();
-function ruleSet(folder, reform) {
+/** The rule set from its files, in the authoring module. */
+function authored(folder) {
   if (!ruleSets.has(folder)) ruleSets.set(folder, loadRuleSet(folder));
-  const base = ruleSets.get(folder);
-  return reform ? base.withOverrides(reform) : base;
+  return ruleSets.get(folder);
+}
+
+const bundles = new Map();
+/** The rule set from its bundle, in the lean runtime. */
+function bundled(folder) {
+  if (!bundles.has(folder)) {
+    if (folder !== 'rules/cn-qingdao-chengyang') throw new Error(`no bundle is built for ${folder}`);
+    bundles.set(folder, LeanRuleSet.fromBundle(bundleBytes()));
+  }
+  return bundles.get(folder);
+}
+
+function ruleSet(folder, reform) {
+  return reform ? authored(folder).withOverrides(reform) : bundled(folder);
 }
 
 /** A decimal's text without leading zeros or trailing fraction zeros; null if not a decimal. */
@@ -165,12 +183,40 @@ describe('WASM outcomes equal the CLI outcomes', () => {
   }
 });
 
-test('a bundle loads the same rule set as its files', () => {
-  const bundle = readFileSync(join(DIST_DIR, 'rules', 'cn-qingdao-chengyang.json'), 'utf8');
-  const fromBundle = RuleSet.fromBundle(bundle);
-  const fromFiles = ruleSet('rules/cn-qingdao-chengyang');
-  assert.equal(fromBundle.hash, fromFiles.hash);
-  assert.equal(fromBundle.id, 'cn-qingdao-chengyang');
-  assert.match(fromBundle.hash, /^sha256:[0-9a-f]{64}$/);
-  assert.deepEqual(RuleSet.fromBundle(JSON.parse(bundle)).programs(), fromFiles.programs());
+describe('the lean runtime answers as the authoring module', () => {
+  for (const suite of suites) {
+    for (const c of suite.cases) {
+      if (c.reform) continue;
+      test(`${suite.file}: ${c.id}`, () => {
+        const target = { entity: c.entity, programs: c.programs };
+        const run = (rules, lang) => {
+          try {
+            return rules.evaluate(target, inputOf(c), c.as_of, lang);
+          } catch (error) {
+            return { code: error.code, loc: error.loc, errors: error.errors, message: error.message };
+          }
+        };
+        for (const lang of [undefined, 'zh', 'en']) {
+          assert.deepEqual(run(bundled(suite.ruleset), lang), run(authored(suite.ruleset), lang));
+        }
+      });
+    }
+  }
+});
+
+test('a bundle loads the same rule set as its files, in both modules', () => {
+  const fromFiles = authored('rules/cn-qingdao-chengyang');
+  for (const fromBundle of [LeanRuleSet.fromBundle(bundleBytes()), RuleSet.fromBundle(bundleBytes())]) {
+    assert.equal(fromBundle.hash, fromFiles.hash);
+    assert.equal(fromBundle.id, 'cn-qingdao-chengyang');
+    assert.match(fromBundle.hash, /^sha256:[0-9a-f]{64}$/);
+    assert.deepEqual(fromBundle.programs(), fromFiles.programs());
+    for (const p of fromFiles.programs()) assert.deepEqual(fromBundle.schema(p.program), fromFiles.schema(p.program));
+  }
+});
+
+test('the lean runtime has no rule-file loading or reforms', () => {
+  assert.equal(typeof LeanRuleSet.fromFiles, 'undefined');
+  assert.equal(typeof LeanRuleSet.fromBundle(bundleBytes()).withOverrides, 'undefined');
+  assert.equal(typeof RuleSet.fromFiles, 'function');
 });

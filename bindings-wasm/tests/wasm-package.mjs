@@ -1,22 +1,36 @@
-// Shared by the Node tests and the benchmark: loads the built WASM package
-// (bindings-wasm/pkg, made by bindings-wasm/build.sh) synchronously, and reads
-// rule sets from disk the way a page would hand them over.
+// Shared by the Node tests and the benchmark: loads the two built WASM
+// modules (made by bindings-wasm/build.sh) synchronously — the authoring
+// module (bindings-wasm/pkg-authoring: `RuleSet`, with rule files and
+// reforms) and the lean runtime (bindings-wasm/pkg: `LeanRuleSet`, bundles
+// only) — and reads rule sets from disk the way a page would hand them over.
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const PKG_DIR = join(REPO_ROOT, 'bindings-wasm', 'pkg');
+export const AUTHORING_DIR = join(REPO_ROOT, 'bindings-wasm', 'pkg-authoring');
 export const DIST_DIR = join(REPO_ROOT, 'bindings-wasm', 'dist');
+/** The precompiled bundle the build writes for the demo and the widget. */
+export const BUNDLE = join(DIST_DIR, 'rules', 'cn-qingdao-chengyang.bangfu');
 
-const glue = join(PKG_DIR, 'bangfu_wasm.js');
-if (!existsSync(glue)) {
-  throw new Error(`${glue} does not exist: run bindings-wasm/build.sh first`);
+async function load(dir) {
+  const glue = join(dir, 'bangfu_wasm.js');
+  if (!existsSync(glue)) {
+    throw new Error(`${glue} does not exist: run bindings-wasm/build.sh first`);
+  }
+  const pkg = await import(pathToFileURL(glue).href);
+  pkg.initSync({ module: readFileSync(join(dir, 'bangfu_wasm_bg.wasm')) });
+  return pkg;
 }
-const pkg = await import(pathToFileURL(glue).href);
-pkg.initSync({ module: readFileSync(join(PKG_DIR, 'bangfu_wasm_bg.wasm')) });
 
-export const { RuleSet } = pkg;
+export const { RuleSet } = await load(AUTHORING_DIR);
+export const { RuleSet: LeanRuleSet } = await load(PKG_DIR);
+
+/** The bytes of the bundle the build wrote. */
+export function bundleBytes() {
+  return new Uint8Array(readFileSync(BUNDLE));
+}
 
 /** Every .toml file under `dir`, as {relative path: text}. */
 export function ruleFiles(dir) {

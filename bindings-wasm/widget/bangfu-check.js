@@ -16,7 +16,7 @@
 //            program of the household, of each member, and of records about
 //            a member (the meal subsidy)
 //   lang     zh (default) or en; the form has its own 中文 / English switch
-//   rules    URL of the rule bundle (default: ../rules/cn-qingdao-chengyang.json
+//   rules    URL of the rule bundle (default: ../rules/cn-qingdao-chengyang.bangfu
 //            beside this script)
 //   as-of    the date whose rules apply, YYYY-MM-DD (default: today); the form
 //            shows it as an editable field

@@ -472,3 +472,20 @@ pub fn settle(a: SettleArgs<'_>) -> Result<String, Fail> {
         Err(e) => Err(usage(format!("{e} [{}]", e.code()))),
     }
 }
+
+/// `bangfu bundle`: the rule set, checked and compiled, as one file.
+pub fn bundle(dir: &Path, output: &Path) -> Result<String, Fail> {
+    let rules = load(dir)?;
+    let bytes = rules.to_bundle();
+    std::fs::write(output, &bytes)
+        .map_err(|e| Fail(format!("{}: cannot write: {e}", output.display()), 2))?;
+    Ok(format!(
+        "{}: {} bytes, {} {} ({}), bundle format {}\n",
+        output.display(),
+        bytes.len(),
+        rules.id(),
+        rules.version(),
+        rules.hash(),
+        bangfu::bundle::FORMAT_VERSION
+    ))
+}

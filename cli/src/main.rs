@@ -168,6 +168,15 @@ enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// Write a checked, compiled rule set as one bundle file (for browsers:
+    /// no rule files to parse or compile).
+    Bundle {
+        /// Rule-set folder.
+        dir: PathBuf,
+        /// The bundle file to write.
+        #[arg(short = 'o', long = "output")]
+        output: PathBuf,
+    },
     /// Serve rule sets over HTTP (JSON, NDJSON, CSV) to district systems.
     Serve(serve::ServeArgs),
 }
@@ -247,6 +256,7 @@ fn main() -> ExitCode {
             on,
             out,
         } => commands::synth(households, seed, &on, out.as_deref()),
+        Command::Bundle { dir, output } => commands::bundle(&dir, &output),
         Command::Codes => Ok(commands::codes()),
         Command::Serve(args) => serve::run(args).map(|()| String::new()),
     };

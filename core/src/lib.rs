@@ -28,10 +28,13 @@ pub mod analysis;
 #[cfg(feature = "arrow")]
 pub mod arrow;
 pub mod batch;
+pub mod bundle;
+#[cfg(feature = "compiler")]
 mod check;
 pub mod date;
 mod diagnostic;
 mod error;
+#[cfg(feature = "compiler")]
 pub mod examples;
 pub mod json;
 pub mod limits;
@@ -47,6 +50,8 @@ mod syntax;
 pub mod synthetic;
 mod value;
 
+pub use bundle::{BundleError, BundleProblem};
+#[cfg(feature = "compiler")]
 pub use check::OVERLAY_PREFIX;
 pub use date::Date;
 pub use diagnostic::{Code, Diagnostic, DiagnosticRecord};

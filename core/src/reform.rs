@@ -53,6 +53,7 @@ impl ReformError {
         }
     }
 
+    #[cfg_attr(not(feature = "compiler"), allow(dead_code))]
     pub(crate) fn at(loc: impl Into<String>, message: impl Into<String>) -> ReformError {
         ReformError {
             loc: loc.into(),
@@ -135,6 +136,7 @@ impl Reform {
         self.overrides.is_empty() && self.overlays.is_empty()
     }
 
+    #[cfg(feature = "compiler")]
     /// Reads `NAME=VALUE` pairs (the CLI's `--set`).
     ///
     /// # Errors
@@ -171,6 +173,7 @@ impl Reform {
         finish(reform, errors)
     }
 
+    #[cfg(feature = "compiler")]
     /// Reads a TOML reform file: `name = "value"` or
     /// `name = { value = "value", from = 2024-01-01 }` per parameter.
     ///
@@ -184,6 +187,7 @@ impl Reform {
         Reform::from_toml_table(&table)
     }
 
+    #[cfg(feature = "compiler")]
     /// Reads the entries of a TOML table, as [`Reform::from_toml`].
     ///
     /// # Errors
@@ -195,6 +199,7 @@ impl Reform {
         from_entries(entries)
     }
 
+    #[cfg(feature = "compiler")]
     /// Reads JSON: an object of `"name": "value"` or
     /// `"name": {"value": "value", "from": "2024-01-01"}`. Numbers are read
     /// as the digits written, never through a float.
@@ -250,6 +255,7 @@ impl Reform {
 
 /// `sha256:` of a base hash and a reform hash: what identifies a reformed
 /// rule set.
+#[cfg_attr(not(feature = "compiler"), allow(dead_code))]
 pub(crate) fn combined_hash(base: &str, reform: &str) -> String {
     let mut h = Sha256::new();
     h.update(base.as_bytes());
@@ -267,6 +273,7 @@ fn hex(prefix: &str, bytes: &[u8]) -> String {
     s
 }
 
+#[cfg(feature = "compiler")]
 fn finish(reform: Reform, errors: Vec<ReformError>) -> Result<Reform, Vec<ReformError>> {
     if errors.is_empty() {
         Ok(reform)
@@ -277,11 +284,13 @@ fn finish(reform: Reform, errors: Vec<ReformError>) -> Result<Reform, Vec<Reform
 
 /// An entry of a reform document, TOML or JSON.
 #[derive(Clone, Copy)]
+#[cfg(feature = "compiler")]
 enum Entry<'a> {
     Toml(&'a toml::Value),
     Json(&'a Json),
 }
 
+#[cfg(feature = "compiler")]
 impl Entry<'_> {
     /// The entry as exact text, or what is wrong with it.
     fn text(self) -> Result<String, String> {
@@ -300,6 +309,7 @@ impl Entry<'_> {
     }
 }
 
+#[cfg(feature = "compiler")]
 fn from_entries<'a>(
     entries: impl Iterator<Item = (&'a str, Entry<'a>)>,
 ) -> Result<Reform, Vec<ReformError>> {

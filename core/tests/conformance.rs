@@ -400,3 +400,62 @@ fn conformance_suite_covers_every_program() {
         }
     }
 }
+
+/// Every case evaluated from the rule set's bundle (`RuleSet::to_bundle`,
+/// read back with `RuleSet::from_bundle`; a reformed rule set is bundled
+/// as reformed) gives the same JSON, the same explanations in both
+/// languages and the same errors as from its rule files.
+#[test]
+fn conformance_suite_gives_identical_answers_from_a_bundle() {
+    let cases = load_cases();
+    let mut sets = RuleSets::default();
+    let mut bundled: HashMap<String, RuleSet> = HashMap::new();
+    let mut compared = 0;
+    for case in &cases {
+        let c = &case.json;
+        let base = sets.get(&case.ruleset).unwrap().clone();
+        let rules = match c.get("reform") {
+            Some(reform) => match Reform::from_json(reform)
+                .map_err(Error::Reform)
+                .and_then(|r| base.reform(&r))
+            {
+                Ok(r) => r,
+                Err(_) => continue,
+            },
+            None => base,
+        };
+        let from_bundle = bundled
+            .entry(rules.hash().to_string())
+            .or_insert_with(|| RuleSet::from_bundle(&rules.to_bundle()).unwrap());
+        assert_eq!(from_bundle.schemas(), rules.schemas(), "{}", case.id());
+        let as_of = Date::parse(c["as_of"].as_str().unwrap()).unwrap();
+        let entity = c["entity"].as_str().unwrap();
+        let programs: Option<Vec<String>> = c.get("programs").and_then(Json::as_array).map(|a| {
+            a.iter()
+                .filter_map(Json::as_str)
+                .map(str::to_string)
+                .collect()
+        });
+        let answer =
+            |r: &RuleSet| match r.evaluate_json(entity, &c["input"], as_of, programs.as_deref()) {
+                Ok(o) => (
+                    o.to_json(),
+                    o.explain(bangfu::Lang::Zh),
+                    o.explain(bangfu::Lang::En),
+                ),
+                Err(e) => (Json::String(e.code().into()), e.to_string(), String::new()),
+            };
+        let (want, got) = (answer(&rules), answer(from_bundle));
+        assert_eq!(want.0, got.0, "{} / {}: JSON differs", case.file, case.id());
+        assert_eq!(
+            want.1,
+            got.1,
+            "{} / {}: explanation differs",
+            case.file,
+            case.id()
+        );
+        assert_eq!(want.2, got.2, "{} / {}", case.file, case.id());
+        compared += 1;
+    }
+    assert!(compared >= 40, "only {compared} cases compared");
+}

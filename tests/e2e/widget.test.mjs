@@ -89,7 +89,7 @@ test('the demo loads its four widgets from its own origin only, at phone width',
   for (const path of server.requests) assert.ok(path.startsWith('/'), path);
   const wasm = server.requests.filter((p) => p.endsWith('.wasm'));
   assert.equal(wasm.length, 1, `the module is fetched once: ${server.requests.join(', ')}`);
-  assert.equal(server.requests.filter((p) => p.endsWith('.json')).length, 1, 'the rule bundle is fetched once');
+  assert.equal(server.requests.filter((p) => p.endsWith('.bangfu')).length, 1, 'the rule bundle is fetched once');
   const width = await page.evaluate(() => document.documentElement.scrollWidth);
   assert.ok(width <= 360, `the page is ${width}px wide at a 360px viewport`);
   assert.ok(origin.startsWith('http://127.0.0.1:'));

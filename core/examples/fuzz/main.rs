@@ -15,7 +15,10 @@
 //! Targets: `rules` (rule-file loading, then a case through what loads),
 //! `case` (case JSON read strictly and evaluated, explained in both
 //! languages), `settle` (a month of CSV records settled and written out),
-//! `reform` (reform TOML, JSON and `NAME=VALUE` pairs read and applied).
+//! `reform` (reform TOML, JSON and `NAME=VALUE` pairs read and applied),
+//! `bundle` (precompiled rule bundles read, then a case evaluated and
+//! explained; seeded with the real bundle and cuts of it, and run both as
+//! given and with the header resealed over the mutated payload).
 //! Mutations: bit flips, bytes and tokens that parsers find hard (quotes,
 //! brackets, NUL, a byte-order mark, no-break spaces, huge and tiny
 //! numbers, impossible dates, deep nesting), deleted, repeated and swapped
@@ -261,6 +264,15 @@ fn seeds(target: &str) -> Vec<Vec<u8>> {
         }
         out.extend(more);
     }
+    if target == "bundle" {
+        // The real bundle, and cuts of it (resealed variants make the cut
+        // payload look whole).
+        let bundle = chengyang().to_bundle();
+        for n in [0, 8, 10, 77, 78, 200, bundle.len() / 2, bundle.len() - 1] {
+            out.push(bundle[..n.min(bundle.len())].to_vec());
+        }
+        out.push(bundle);
+    }
     if target == "reform" {
         out.push(br#"{"dibao_standard": {"value": "1100", "from": "2023-01-01"}, "tekun_multiplier": "1.5"}"#.to_vec());
         out.push(b"dibao_standard=1100\nmeal_subsidy_70_plus=8".to_vec());
@@ -360,9 +372,9 @@ fn main() {
         .unwrap_or(0x5eed_f022);
     let targets: Vec<&str> = match target {
         "all" => targets::TARGETS.to_vec(),
-        t @ ("rules" | "case" | "settle" | "reform") => vec![t],
+        t @ ("rules" | "case" | "settle" | "reform" | "bundle") => vec![t],
         other => {
-            eprintln!("unknown target `{other}`: rules, case, settle, reform or all");
+            eprintln!("unknown target `{other}`: rules, case, settle, reform, bundle or all");
             std::process::exit(2);
         }
     };

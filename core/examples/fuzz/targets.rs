@@ -10,7 +10,7 @@ use bangfu::{Date, Lang, Reform, RuleSet};
 use std::path::{Path, PathBuf};
 
 /// The targets, by name.
-pub const TARGETS: [&str; 4] = ["rules", "case", "settle", "reform"];
+pub const TARGETS: [&str; 5] = ["rules", "case", "settle", "reform", "bundle"];
 
 /// The repository's root.
 pub fn repo() -> PathBuf {
@@ -127,6 +127,34 @@ pub fn run(target: &str, input: &[u8], rng_pick: usize) -> String {
                 Err(e) => format!("error {}", e.code()),
             }
         }
+        "bundle" => {
+            // Odd variants reseal the header (length and checksum) over the
+            // input's payload, as a hostile writer would, so that mutations
+            // reach the decoder and the plan's checks.
+            let bytes = if rng_pick % 2 == 1 {
+                resealed(input)
+            } else {
+                input.to_vec()
+            };
+            match RuleSet::from_bundle(&bytes) {
+                Ok(r) => {
+                    let _ = r.schemas();
+                    let _ = r.programs();
+                    let case = serde_json::json!({"registered_locally": true, "financial_assets": "0",
+                        "members": [{"birth_date": "1950-01-01", "monthly_income": "100"}]});
+                    let on = ["2023-09-06", "2017-04-01"][rng_pick / 2 % 2];
+                    let _ = r.evaluate_json("household", &case, day(on), None).map(|o| {
+                        let _ = o.explain(Lang::Zh);
+                        o.to_json()
+                    });
+                    "ok".into()
+                }
+                Err(e) => {
+                    let _ = e.message(Lang::Zh);
+                    format!("refused {}", e.code())
+                }
+            }
+        }
         _ => {
             let text = String::from_utf8_lossy(input);
             let reform = match rng_pick % 3 {
@@ -159,4 +187,20 @@ pub fn run(target: &str, input: &[u8], rng_pick: usize) -> String {
             }
         }
     }
+}
+
+/// `input` with its header's payload length and checksum made to match
+/// the bytes after the header.
+pub fn resealed(input: &[u8]) -> Vec<u8> {
+    use sha2::{Digest, Sha256};
+    let h = bangfu::bundle::HEADER_BYTES;
+    if input.len() < h {
+        return input.to_vec();
+    }
+    let (head, payload) = input.split_at(h);
+    let mut out = head.to_vec();
+    out[42..46].copy_from_slice(&u32::try_from(payload.len()).unwrap_or(0).to_le_bytes());
+    out[46..78].copy_from_slice(&Sha256::digest(payload));
+    out.extend_from_slice(payload);
+    out
 }

@@ -7,9 +7,13 @@
 //! rather than leaving a hole in the sums. A year is twelve monthly
 //! payments.
 
-use crate::analysis::compare::{caseload, compare, Comparison, Overflow};
+#[cfg(feature = "compiler")]
+use crate::analysis::compare::caseload;
+use crate::analysis::compare::{compare, Comparison, Overflow};
 use crate::batch::{self, BatchResult, Population};
-use crate::{Date, Decimal, EvalError, Reform, RuleSet};
+#[cfg(feature = "compiler")]
+use crate::Reform;
+use crate::{Date, Decimal, EvalError, RuleSet};
 
 const MONTHS: Decimal = Decimal::from_parts(12, 0, 0, false, 0);
 
@@ -129,6 +133,7 @@ pub struct SweepLine {
     pub cost_per_year: Decimal,
 }
 
+#[cfg(feature = "compiler")]
 /// Caseload and cost for each of `values` of `parameter`, each applied
 /// alone to `rules` as a reform, over one population (not rebuilt): one
 /// line per program and one for all, per value, in order.

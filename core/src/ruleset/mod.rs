@@ -14,14 +14,20 @@ mod timeline;
 pub use describe::{Counts, EntityInfo, ProgramInfo};
 pub use timeline::{Change, ChangeKind, ParameterInForce, ParameterVersion};
 
+#[cfg(feature = "compiler")]
 use crate::check;
 use crate::outcome::{NotInForceProgram, Outcome, Reports};
 use crate::plan::Plan;
-use crate::reform::{combined_hash, Reform, ReformError};
+use crate::reform::Reform;
+#[cfg(feature = "compiler")]
+use crate::reform::{combined_hash, ReformError};
 use crate::run::input::{self, Case};
 use crate::run::runner::{EvalError, Runner};
 use crate::syntax::Sources;
-use crate::{Date, Decimal, Error, LoadError};
+#[cfg(feature = "compiler")]
+use crate::LoadError;
+use crate::{Date, Decimal, Error};
+#[cfg(feature = "compiler")]
 use std::path::Path;
 use std::sync::Arc;
 
@@ -31,14 +37,17 @@ pub struct RuleSet {
     plan: Plan,
     reports: Reports,
     /// The rule files, without the reform's overlays.
+    #[cfg_attr(not(feature = "compiler"), allow(dead_code))]
     base: Sources,
     /// The rule files as compiled (with the reform's overlays).
     sources: Sources,
     base_hash: Arc<str>,
     reform: Reform,
+    #[cfg(feature = "compiler")]
     examples: Vec<check::ExampleSource>,
 }
 
+#[cfg(feature = "compiler")]
 fn load_error(diagnostics: Vec<crate::Diagnostic>, sources: Sources) -> Box<LoadError> {
     Box::new(LoadError {
         diagnostics,
@@ -47,6 +56,7 @@ fn load_error(diagnostics: Vec<crate::Diagnostic>, sources: Sources) -> Box<Load
 }
 
 impl RuleSet {
+    #[cfg(feature = "compiler")]
     /// Loads the rule set in a folder (every `.toml` file under it).
     ///
     /// # Errors
@@ -57,6 +67,7 @@ impl RuleSet {
         RuleSet::from_sources(sources)
     }
 
+    #[cfg(feature = "compiler")]
     /// Loads a rule set from in-memory files: `(path, text)` pairs.
     ///
     /// # Errors
@@ -69,6 +80,7 @@ impl RuleSet {
         RuleSet::from_sources(sources)
     }
 
+    #[cfg(feature = "compiler")]
     /// Loads a rule set from sources.
     ///
     /// # Errors
@@ -88,6 +100,7 @@ impl RuleSet {
         }
     }
 
+    #[cfg(feature = "compiler")]
     /// This rule set with a reform applied, checked again. Reforms
     /// accumulate: a reform of a reformed rule set applies both, the later
     /// winning. Derived parameters follow (raising `dibao_standard` raises
@@ -177,6 +190,21 @@ impl RuleSet {
         })
     }
 
+    /// A rule set from a plan read back from a bundle: no rule files, no
+    /// reform.
+    pub(crate) fn from_plan(plan: Plan, base_hash: Arc<str>) -> RuleSet {
+        RuleSet {
+            reports: Reports::new(&plan),
+            plan,
+            base: Sources::default(),
+            sources: Sources::default(),
+            base_hash,
+            reform: Reform::new(),
+            #[cfg(feature = "compiler")]
+            examples: Vec::new(),
+        }
+    }
+
     pub(crate) fn plan(&self) -> &Plan {
         &self.plan
     }
@@ -217,6 +245,7 @@ impl RuleSet {
         &self.reform
     }
 
+    #[cfg(feature = "compiler")]
     pub(crate) fn example_sources(&self) -> &[check::ExampleSource] {
         &self.examples
     }

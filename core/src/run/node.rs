@@ -72,6 +72,7 @@ pub struct Env<'a> {
 
 impl<'a> Env<'a> {
     /// An environment with parameters only (derived parameters).
+    #[cfg_attr(not(feature = "compiler"), allow(dead_code))]
     pub fn params_only(params: &'a [Value], as_of: Date) -> Env<'a> {
         Env {
             params,

@@ -8,9 +8,12 @@
 // a source's publisher) are read for their shape and kept for readers of
 // the files, not by the engine.
 #[allow(dead_code)]
+#[cfg(feature = "compiler")]
 mod file;
+#[cfg(feature = "compiler")]
 pub(crate) mod formula;
 pub(crate) mod sources;
 
+#[cfg(feature = "compiler")]
 pub use file::*;
 pub use sources::Sources;
