@@ -69,7 +69,8 @@ class RuleSet:
         entity: str = "household",
         errors: Literal["raise", "collect"] = "raise",
     ) -> "Population":
-        """Builds a population from Arrow-compatible tables (pyarrow, pandas, polars)."""
+        """Builds a population from Arrow-compatible tables (pyarrow, pandas, polars, DuckDB);
+        without ``members``, the members are a ``members`` list-of-structs column of ``cases``."""
 
 class Outcome:
     """The outcome of one case on one date."""
