@@ -6,8 +6,10 @@
 //! 2 bad input or usage (the message names the field). Output is written only
 //! once the whole answer is known, so a failure never leaves half an answer.
 //!
-//! This file parses arguments; the commands are in `commands`, the JSON
-//! answers they share with the service in `present`, the service in `serve`.
+//! The command line is a library function, [`run`], which the binary and the
+//! Python package's `bangfu` command both call. This file parses arguments;
+//! the commands are in `commands`, the JSON answers they share with the
+//! service in `present`, the service in `serve`.
 
 mod commands;
 mod present;
@@ -16,8 +18,8 @@ mod serve;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use commands::Fail;
+use std::ffi::OsString;
 use std::path::PathBuf;
-use std::process::ExitCode;
 
 #[derive(Parser)]
 #[command(
@@ -172,8 +174,22 @@ enum Command {
     Serve(serve::ServeArgs),
 }
 
-fn main() -> ExitCode {
-    let cli = Cli::parse();
+/// Runs the command line `args` (the program's name first): the answer to
+/// standard output, problems to standard error. Returns the exit code.
+pub fn run<I, T>(args: I) -> u8
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            // Help and version go to standard output (exit 0), usage errors
+            // to standard error (exit 2).
+            let _ = e.print();
+            return u8::try_from(e.exit_code()).unwrap_or(2);
+        }
+    };
     let result = match cli.command {
         Command::Check { dir, format } => {
             commands::text_or_json(format).and_then(|format| commands::check(&dir, format))
@@ -253,7 +269,7 @@ fn main() -> ExitCode {
     match result {
         Ok(out) => {
             print!("{out}");
-            ExitCode::SUCCESS
+            0
         }
         Err(Fail(msg, code)) => {
             if !msg.is_empty() {
@@ -262,7 +278,7 @@ fn main() -> ExitCode {
                     eprintln!();
                 }
             }
-            ExitCode::from(code)
+            code
         }
     }
 }
