@@ -1,7 +1,291 @@
-//! The `bangfu` command ([`bangfu_cli::run`]).
+//! `bangfu`: check rule sets, evaluate cases, list parameters, show what
+//! changed between dates, settle a canteen's month of meal records, and serve
+//! all of it over HTTP to district systems.
+//!
+//! Exit codes: 0 success; 1 a rule set does not check or an example fails;
+//! 2 bad input or usage (the message names the field). Output is written only
+//! once the whole answer is known, so a failure never leaves half an answer.
+//!
+//! This file parses arguments; the commands are in `commands`, the JSON
+//! answers they share with the service in `present`, the service in `serve`.
+//! It is also the library's one module (`lib.rs`), so that [`run`] is the
+//! command line of the binary and of the Python package's `bangfu` command.
 
+pub(crate) mod commands;
+pub(crate) mod present;
+pub(crate) mod read;
+mod serve;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use commands::Fail;
+use std::ffi::OsString;
+use std::path::PathBuf;
 use std::process::ExitCode;
 
+#[derive(Parser)]
+#[command(
+    name = "bangfu",
+    version,
+    about = "Social-assistance rules as code: who qualifies, for how much, and why."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// How a command writes its answer.
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub(crate) enum Format {
+    Text,
+    Json,
+    Csv,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Load a rule set, print its diagnostics and run its worked examples.
+    Check {
+        /// Rule-set folder.
+        dir: PathBuf,
+        /// Output format (text or json).
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+    },
+    /// Evaluate a case (JSON) as of a date.
+    Eval {
+        /// Rule-set folder.
+        dir: PathBuf,
+        /// Evaluation date, YYYY-MM-DD.
+        #[arg(long)]
+        on: String,
+        /// Program(s) to evaluate (default: every program of the entity).
+        #[arg(long = "program")]
+        programs: Vec<String>,
+        /// Entity of the case (default: the entity of --program).
+        #[arg(long)]
+        entity: Option<String>,
+        /// Print the explanation for people instead of JSON.
+        #[arg(long)]
+        explain: bool,
+        /// Language of the explanation.
+        #[arg(long, default_value = "zh")]
+        lang: String,
+        /// Reform: override a parameter, NAME=VALUE (repeatable).
+        #[arg(long = "set")]
+        set: Vec<String>,
+        /// Reform: overlay rule file(s) replacing items of the same name.
+        #[arg(long = "overlay")]
+        overlay: Vec<PathBuf>,
+        /// Reform: a TOML file of overrides, `name = "value"` or
+        /// `name = { value = "…", from = 2024-01-01 }`.
+        #[arg(long = "reform")]
+        reform: Option<PathBuf>,
+        /// The most bytes of the case (and of each reform or overlay file) read.
+        #[arg(long, default_value_t = bangfu::limits::MAX_CASE_BYTES)]
+        max_input_bytes: u64,
+        /// The most problems listed; the rest are counted.
+        #[arg(long, default_value_t = bangfu::limits::MAX_ERRORS)]
+        max_errors: usize,
+        /// Case file (JSON), or - for standard input.
+        input: String,
+    },
+    /// List the parameters in force on a date, with values, sources and status.
+    Params {
+        /// Rule-set folder.
+        dir: PathBuf,
+        /// Date, YYYY-MM-DD.
+        #[arg(long)]
+        on: String,
+        /// Output format (text or json).
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+    },
+    /// Show what changed between two dates: parameter values and formulas.
+    Diff {
+        /// Rule-set folder.
+        dir: PathBuf,
+        /// Earlier date.
+        #[arg(long)]
+        from: String,
+        /// Later date.
+        #[arg(long)]
+        to: String,
+        /// Output format (text or json).
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+    },
+    /// Settle a month of per-record claims (a canteen's meal records, CSV).
+    Settle {
+        /// Rule-set folder.
+        dir: PathBuf,
+        /// Month, YYYY-MM.
+        #[arg(long)]
+        month: String,
+        /// Program (default: the only program with a settlement section).
+        #[arg(long)]
+        program: Option<String>,
+        /// Output format: json, csv, or text for people.
+        #[arg(long, value_enum, default_value = "json")]
+        format: Format,
+        /// Language of the reasons in csv and text output.
+        #[arg(long, default_value = "zh")]
+        lang: String,
+        /// Treat duplicate records as errors (exit 2) instead of rejecting them.
+        #[arg(long)]
+        strict: bool,
+        /// The most bytes of records read.
+        #[arg(long, default_value_t = bangfu::settle::Limits::MAX_BYTES)]
+        max_input_bytes: u64,
+        /// The most records read.
+        #[arg(long, default_value_t = bangfu::settle::Limits::MAX_RECORDS)]
+        max_records: usize,
+        /// The most problems listed; the rest are counted.
+        #[arg(long, default_value_t = bangfu::settle::MAX_ERRORS)]
+        max_errors: usize,
+        /// Records (CSV with a header row), or - for standard input.
+        records: String,
+    },
+    /// Print the input schema of a program (for generating forms), as JSON.
+    Schema {
+        /// Rule-set folder.
+        dir: PathBuf,
+        /// Program (default: list programs).
+        #[arg(long)]
+        program: Option<String>,
+    },
+    /// List the diagnostic codes.
+    Codes,
+    /// Generate the deterministic synthetic district used by the benchmarks:
+    /// write households.csv and members.csv into --out, or print a summary.
+    Synth {
+        /// Number of households (at most 20,000,000).
+        #[arg(long, default_value_t = 1000)]
+        households: usize,
+        /// Seed: the same seed gives the same district everywhere.
+        #[arg(long, default_value_t = 2023)]
+        seed: u64,
+        /// Date the birth dates are drawn against, YYYY-MM-DD.
+        #[arg(long, default_value = bangfu::synthetic::REFERENCE_DATE)]
+        on: String,
+        /// Folder to write households.csv and members.csv into.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Serve rule sets over HTTP (JSON, NDJSON, CSV) to district systems.
+    Serve(serve::ServeArgs),
+}
+
+/// Runs the command line `args` (the program's name first): the answer to
+/// standard output, problems to standard error. Returns the exit code.
+pub fn run<I, T>(args: I) -> u8
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            // Help and version go to standard output (exit 0), usage errors
+            // to standard error (exit 2).
+            let _ = e.print();
+            return u8::try_from(e.exit_code()).unwrap_or(2);
+        }
+    };
+    let result = match cli.command {
+        Command::Check { dir, format } => {
+            commands::text_or_json(format).and_then(|format| commands::check(&dir, format))
+        }
+        Command::Eval {
+            dir,
+            on,
+            programs,
+            entity,
+            explain,
+            lang,
+            set,
+            overlay,
+            reform,
+            max_input_bytes,
+            max_errors,
+            input,
+        } => commands::eval(commands::EvalArgs {
+            dir: &dir,
+            on: &on,
+            programs,
+            entity,
+            explain,
+            lang: &lang,
+            set: &set,
+            overlay: &overlay,
+            reform_file: reform.as_deref(),
+            input: &input,
+            max_input_bytes,
+            max_errors,
+        }),
+        Command::Params { dir, on, format } => {
+            commands::text_or_json(format).and_then(|format| commands::params(&dir, &on, format))
+        }
+        Command::Diff {
+            dir,
+            from,
+            to,
+            format,
+        } => commands::text_or_json(format)
+            .and_then(|format| commands::diff(&dir, &from, &to, format)),
+        Command::Settle {
+            dir,
+            month,
+            program,
+            format,
+            lang,
+            strict,
+            max_input_bytes,
+            max_records,
+            max_errors,
+            records,
+        } => commands::settle(commands::SettleArgs {
+            dir: &dir,
+            month: &month,
+            program,
+            format,
+            lang: &lang,
+            strict,
+            limits: bangfu::settle::Limits {
+                max_bytes: max_input_bytes,
+                max_records,
+                max_errors,
+            },
+            records: &records,
+        }),
+        Command::Schema { dir, program } => commands::schema(&dir, program),
+        Command::Synth {
+            households,
+            seed,
+            on,
+            out,
+        } => commands::synth(households, seed, &on, out.as_deref()),
+        Command::Codes => Ok(commands::codes()),
+        Command::Serve(args) => serve::run(args).map(|()| String::new()),
+    };
+    match result {
+        Ok(out) => {
+            print!("{out}");
+            0
+        }
+        Err(Fail(msg, code)) => {
+            if !msg.is_empty() {
+                eprint!("{msg}");
+                if !msg.ends_with('\n') {
+                    eprintln!();
+                }
+            }
+            code
+        }
+    }
+}
+
+// Unused where this file is the library's module.
+#[allow(dead_code)]
 fn main() -> ExitCode {
-    ExitCode::from(bangfu_cli::run(std::env::args_os()))
+    ExitCode::from(run(std::env::args_os()))
 }
