@@ -24,8 +24,8 @@ def test_duckdb_query_in_results_back_in_duckdb(rules: bangfu.RuleSet, district)
     con = duckdb.connect()
     con.register("households", households)
     con.register("members", members)
-    h = con.sql("SELECT * FROM households ORDER BY household_id").fetch_arrow_table()
-    m = con.sql("SELECT * FROM members ORDER BY household_id").fetch_arrow_table()
+    h = con.sql("SELECT * FROM households ORDER BY household_id").to_arrow_table()
+    m = con.sql("SELECT * FROM members ORDER BY household_id").to_arrow_table()
     assert h.schema.field("financial_assets").type == pa.decimal128(18, 2)
     two_tables = rules.population(h, m, date=AS_OF).evaluate(rules)
     assert two_tables.to_pylist() == want.to_pylist()
@@ -41,13 +41,13 @@ def test_duckdb_query_in_results_back_in_duckdb(rules: bangfu.RuleSet, district)
         ) g USING (household_id)
         ORDER BY household_id
         """
-    ).fetch_arrow_table()
+    ).to_arrow_table()
     assert pa.types.is_list(nested.schema.field("members").type)
     results = rules.population(nested, date=AS_OF).evaluate(rules)
     assert results.to_pylist() == want.to_pylist()
     # Back into DuckDB: the amounts stay exact decimals.
     con.register("results", results)
-    total, eligible, kind = con.sql(
+    total, eligible, kind = con.execute(
         'SELECT sum("dibao.amount"), count(*) FILTER (WHERE "dibao.eligible"), typeof(any_value("dibao.amount")) '
         "FROM results"
     ).fetchone()
