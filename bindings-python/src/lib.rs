@@ -9,6 +9,7 @@
 //! panics. Population work runs with the interpreter released.
 
 mod analysis;
+mod cli;
 mod convert;
 mod errors;
 mod outcome;
@@ -32,5 +33,6 @@ fn _bangfu(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(analysis::synthetic_district, m)?)?;
     m.add_function(wrap_pyfunction!(analysis::synthetic_meals, m)?)?;
     m.add_function(wrap_pyfunction!(analysis::evaluate_count, m)?)?;
+    m.add_function(wrap_pyfunction!(cli::run_cli, m)?)?;
     Ok(())
 }

@@ -180,8 +180,10 @@ impl PyPopulation {
 #[pymethods]
 impl PyRuleSet {
     /// Builds a population of `entity` from Arrow-compatible tables (pyarrow,
-    /// pandas, polars: anything with `__arrow_c_stream__`): `cases`, and for
-    /// households `members`, linked by the `key` column. Rows are checked as
+    /// pandas, polars, DuckDB: anything with `__arrow_c_stream__`): `cases`,
+    /// and for households `members`, linked by the `key` column, or, without
+    /// `members`, a `members` column of the cases table holding each
+    /// household's members as a list of structs. Rows are checked as
     /// of `date`. With `errors="raise"` any bad row raises `InputError`;
     /// with `"collect"` bad rows are listed in `Population.errors` and are
     /// not evaluated.
@@ -208,7 +210,13 @@ impl PyRuleSet {
             let as_of = date_arg(date)?;
             let (cases, members) = (stream(cases)?, members.map(stream).transpose()?);
             let rules = &*self.inner;
-            let read = || Population::read(rules, entity, cases, members, key, as_of);
+            // Without a members table, the members of a household are the
+            // `list<struct>` column of the cases table.
+            let nested = members.is_none() && rules.has_members(entity).unwrap_or(false);
+            let read = || match nested {
+                true => Population::read_nested(rules, entity, cases, key, as_of),
+                false => Population::read(rules, entity, cases, members, key, as_of),
+            };
             let inner = released(py, read, build_error)?;
             if raise && !inner.errors.is_empty() {
                 return Err(row_errors(py, &inner.errors, &inner.error_keys));

@@ -8,14 +8,17 @@
 //!
 //! This file parses arguments; the commands are in `commands`, the JSON
 //! answers they share with the service in `present`, the service in `serve`.
+//! It is also the library's one module (`lib.rs`), so that [`run`] is the
+//! command line of the binary and of the Python package's `bangfu` command.
 
-mod commands;
-mod present;
-mod read;
+pub(crate) mod commands;
+pub(crate) mod present;
+pub(crate) mod read;
 mod serve;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use commands::Fail;
+use std::ffi::OsString;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -181,8 +184,22 @@ enum Command {
     Serve(serve::ServeArgs),
 }
 
-fn main() -> ExitCode {
-    let cli = Cli::parse();
+/// Runs the command line `args` (the program's name first): the answer to
+/// standard output, problems to standard error. Returns the exit code.
+pub fn run<I, T>(args: I) -> u8
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            // Help and version go to standard output (exit 0), usage errors
+            // to standard error (exit 2).
+            let _ = e.print();
+            return u8::try_from(e.exit_code()).unwrap_or(2);
+        }
+    };
     let result = match cli.command {
         Command::Check { dir, format } => {
             commands::text_or_json(format).and_then(|format| commands::check(&dir, format))
@@ -263,7 +280,7 @@ fn main() -> ExitCode {
     match result {
         Ok(out) => {
             print!("{out}");
-            ExitCode::SUCCESS
+            0
         }
         Err(Fail(msg, code)) => {
             if !msg.is_empty() {
@@ -272,7 +289,13 @@ fn main() -> ExitCode {
                     eprintln!();
                 }
             }
-            ExitCode::from(code)
+            code
         }
     }
+}
+
+// Unused where this file is the library's module.
+#[allow(dead_code)]
+fn main() -> ExitCode {
+    ExitCode::from(run(std::env::args_os()))
 }

@@ -69,7 +69,8 @@ class RuleSet:
         entity: str = "household",
         errors: Literal["raise", "collect"] = "raise",
     ) -> "Population":
-        """Builds a population from Arrow-compatible tables (pyarrow, pandas, polars)."""
+        """Builds a population from Arrow-compatible tables (pyarrow, pandas, polars, DuckDB);
+        without ``members``, the members are a ``members`` list-of-structs column of ``cases``."""
 
 class Outcome:
     """The outcome of one case on one date."""
@@ -143,6 +144,8 @@ def synthetic_district(
     n_households: int, seed: int = 0, as_of: Optional[DateLike] = None
 ) -> Tuple[pa.Table, pa.Table]: ...
 def synthetic_meals(n_meals: int, seed: int = 0, as_of: Optional[DateLike] = None) -> pa.Table: ...
+def run_cli(args: List[str]) -> int:
+    """Runs the `bangfu` command line (the program name first); returns its exit code."""
 def _evaluate_count(
     rules: RuleSet,
     population: Population,

@@ -2,7 +2,9 @@
 //! feature).
 //!
 //! A cases table (households) and, for entities with members, a members
-//! table arrive as streams of record batches ([`Population::read`]); the
+//! table arrive as streams of record batches ([`Population::read`]), or
+//! the members are a `list<struct>` column of the cases table, as Spark,
+//! polars and DuckDB hold them ([`Population::read_nested`], [`nested`]); the
 //! columns the entity reads are converted exactly ([`import`]), and the
 //! cases are checked and laid out as a [`batch::Population`]. Results,
 //! comparisons, sweeps and row problems come back as record batches with
@@ -15,6 +17,7 @@
 pub mod compare;
 pub mod export;
 pub mod import;
+pub mod nested;
 mod population;
 pub mod synthetic;
 

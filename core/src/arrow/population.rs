@@ -5,6 +5,7 @@
 use super::compare::{comparison_tables, ComparisonTables};
 use super::export::{result_batches, row_errors_batch};
 use super::import::{import, ImportError, Imported, Want};
+use super::nested;
 use crate::analysis::compare::Comparison;
 use crate::batch::{self, BatchResult, RowError};
 use crate::{Date, EvalError, InputError, RuleSet};
@@ -79,7 +80,17 @@ fn read(
         .iter()
         .map(|f| f.as_ref().clone())
         .collect();
-    import(&fields, reader, want, key).map_err(|e| match e {
+    read_batches(&fields, reader, table, want, key)
+}
+
+fn read_batches(
+    fields: &[Field],
+    batches: impl Iterator<Item = Result<RecordBatch, ArrowError>>,
+    table: &str,
+    want: &dyn Fn(&str) -> Option<Want>,
+    key: &str,
+) -> Result<Imported, BuildError> {
+    import(fields, batches, want, key).map_err(|e| match e {
         ImportError::Columns(problems) => BuildError::Columns(
             problems
                 .into_iter()
@@ -156,6 +167,119 @@ impl Population {
         } else {
             Vec::new()
         };
+        Ok(Population {
+            cases: population,
+            entity: entity.to_string(),
+            key: cases.key_field.map(|field| Key {
+                field,
+                chunks: cases.key_chunks,
+            }),
+            errors,
+            error_keys,
+            sizes,
+            timings,
+        })
+    }
+
+    /// Reads cases of `entity` whose members are in the cases table itself,
+    /// as a `list<struct<…>>` column named after the entity's collection
+    /// (`members`), as Spark, polars and DuckDB hold them ([`nested`]).
+    /// Every cell is checked as of `as_of`, as by [`Population::read`]; a
+    /// member's problem is located at its case's row and its index in the
+    /// list (`members[1].birth_date`). The `key` column, when there is one,
+    /// is returned beside the results; without it results are numbered by
+    /// row.
+    ///
+    /// # Errors
+    /// As [`Population::read`]; also an entity without members, or a
+    /// members column that is missing or not a list of structs.
+    ///
+    /// [`nested`]: super::nested
+    pub fn read_nested<R: RecordBatchReader>(
+        rules: &RuleSet,
+        entity: &str,
+        cases: R,
+        key: &str,
+        as_of: Date,
+    ) -> Result<Population, BuildError> {
+        let e = rules.entity(entity).map_err(BuildError::Eval)?;
+        let Some(column) = rules
+            .plan()
+            .entities
+            .get(e)
+            .and_then(|x| x.collections.first())
+        else {
+            return Err(BuildError::NoMembers(entity.to_string()));
+        };
+        let column = column.name.clone();
+        let start = Instant::now();
+        let fields: Vec<Field> = cases
+            .schema()
+            .fields()
+            .iter()
+            .map(|f| f.as_ref().clone())
+            .collect();
+        let split = nested::split(&fields, cases, &column, key)?;
+        let case_want = |name: &str| match name {
+            nested::LINK => Some(Want::Key),
+            _ => rules.case_input(e, name).map(Want::of),
+        };
+        let member_want = |name: &str| match name {
+            nested::LINK => Some(Want::Key),
+            _ => rules.member_input(e, name).map(Want::of),
+        };
+        let (case_fields, case_batches) = split.cases;
+        let mut cases = read_batches(
+            &case_fields,
+            case_batches.into_iter().map(Ok),
+            "households",
+            &case_want,
+            key,
+        )?;
+        let (member_fields, member_batches) = split.members;
+        let members = read_batches(
+            &member_fields,
+            member_batches.into_iter().map(Ok),
+            "members",
+            &member_want,
+            nested::LINK,
+        )?;
+        // The key links nothing here: it is kept to return beside the
+        // results, and is not an input unless the entity reads it.
+        let key_column = match rules.case_input(e, key) {
+            Some(_) => cases.table.column(key).cloned(),
+            None => cases
+                .table
+                .columns
+                .iter()
+                .position(|(n, _)| n == key)
+                .map(|i| cases.table.columns.remove(i).1),
+        };
+        let converted = Instant::now();
+        let (population, errors) = batch::Population::build(
+            rules,
+            entity,
+            &cases.table,
+            Some(&members.table),
+            nested::LINK,
+            as_of,
+        )
+        .map_err(BuildError::Eval)?;
+        let timings = Timings {
+            convert: converted.duration_since(start),
+            build: converted.elapsed(),
+        };
+        let errors: Vec<RowError> = errors
+            .into_iter()
+            .map(|err| nested::locate(err, &column, &split.starts))
+            .collect();
+        let error_keys = errors
+            .iter()
+            .map(|err| err.household.and_then(|h| key_column.as_ref()?.key(h)))
+            .collect();
+        let sizes = (0..population.len())
+            .map(|i| population.member_count(i))
+            .collect();
         Ok(Population {
             cases: population,
             entity: entity.to_string(),
