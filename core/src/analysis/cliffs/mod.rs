@@ -22,6 +22,7 @@ mod text;
 mod vary;
 
 pub use change::{what_would_change, ChangeQuery, Finding, WhatWouldChange, DEFAULT_SPAN};
+pub use text::{number, section};
 
 use crate::outcome::RuleSetStamp;
 use crate::plan::Text;
@@ -515,7 +516,7 @@ impl Cliffs {
     /// The breakpoints of every program, in order of the input's value.
     pub fn breakpoints(&self) -> Vec<&Breakpoint> {
         let mut all: Vec<&Breakpoint> = self.programs.iter().flat_map(|p| &p.breakpoints).collect();
-        all.sort_by(|a, b| a.at.cmp(&b.at));
+        all.sort_by_key(|b| b.at);
         all
     }
 }

@@ -68,7 +68,7 @@ fn zh(w: &WhatWouldChange, members: Option<&Text>) -> String {
             format!("如果{name}不超过 {}{}，可能符合“{prog}”的条件。", n(*t), note(*t))
         }
         Finding::QualifyAtMost(t) => format!(
-            "如果{name}在 {} 至 {} 之间{}，可能符合“{prog}”的条件（低于 {} 未测算）。",
+            "如果{name}在 {}至 {}之间{}，可能符合“{prog}”的条件（低于 {}未测算）。",
             n(w.low),
             n(*t),
             note(*t),
@@ -78,7 +78,7 @@ fn zh(w: &WhatWouldChange, members: Option<&Text>) -> String {
             format!("如果{name}不低于 {}{}，可能符合“{prog}”的条件。", n(*t), note(*t))
         }
         Finding::QualifyAtLeast(t) => format!(
-            "如果{name}在 {} 至 {} 之间{}，可能符合“{prog}”的条件（高于 {} 未测算）。",
+            "如果{name}在 {}至 {}之间{}，可能符合“{prog}”的条件（高于 {}未测算）。",
             n(*t),
             n(w.high),
             note(*t),
@@ -97,16 +97,16 @@ fn zh(w: &WhatWouldChange, members: Option<&Text>) -> String {
             note(*at)
         ),
         Finding::Unchanged => format!(
-            "在 {} 至 {} 之间，{name}的变化不影响“{prog}”的结果（{}）。",
+            "在 {}至 {}之间，{name}的变化不影响“{prog}”的结果（{}）。",
             n(w.low),
             n(w.high),
             if w.eligible { "符合条件" } else { "不符合条件" }
         ),
         Finding::NotMonotone(iv) => format!(
-            "在 {} 至 {} 之间，是否符合“{prog}”的条件随{name}不止一次变化（非单调），没有单一界限：{name}在 {} 之间可能符合条件。",
+            "在 {}至 {}之间，是否符合“{prog}”的条件随{name}不止一次变化（非单调），没有单一界限：{name}在 {}之间可能符合条件。",
             n(w.low),
             n(w.high),
-            intervals(iv, &n, "、", " 至 ")
+            intervals(iv, &n, "、", "至 ")
         ),
     }
 }
@@ -204,15 +204,15 @@ impl Cliffs {
         let a = |d: Option<Decimal>| d.map_or_else(|| "—".to_string(), |d| number(d, true));
         let mut out = String::new();
         let zh = lang == Lang::Zh;
+        let u = unit(money, lang);
         let _ = if zh {
             writeln!(
                 out,
-                "{}（{}）：{} 至 {}{}，步长 {}，现值 {}；{} 起适用 {} {}",
+                "{}（{}）：{}{u} 至 {}{u}，步长 {}，现值 {}；测算日期 {}，规则 {} {}",
                 self.label.zh,
                 self.path,
                 n(self.low),
                 n(self.high),
-                unit(money, lang).trim_start(),
                 self.step,
                 n(self.current),
                 self.as_of,
@@ -302,4 +302,29 @@ impl Cliffs {
         }
         out
     }
+}
+
+/// The findings as a section for an explanation, in `lang`: a heading and
+/// one line per finding, leaving out inputs that do not change a
+/// program's answer over the range searched. Empty when nothing is left.
+pub fn section(found: &[WhatWouldChange], lang: Lang) -> String {
+    let lines: Vec<&str> = found
+        .iter()
+        .filter(|w| w.finding != Finding::Unchanged)
+        .map(|w| w.sentence.get(lang))
+        .collect();
+    if lines.is_empty() {
+        return String::new();
+    }
+    let head = match lang {
+        Lang::Zh => "什么会改变结果（按最小单位逐一测算，其他情况不变）：",
+        Lang::En => "What would change the answer (every value searched to the smallest unit, all else unchanged):",
+    };
+    let mut out = format!("\n{head}\n");
+    for l in lines {
+        out.push_str("  ");
+        out.push_str(l);
+        out.push('\n');
+    }
+    out
 }
