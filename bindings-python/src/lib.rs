@@ -9,6 +9,7 @@
 //! panics. Population work runs with the interpreter released.
 
 mod analysis;
+mod cliffs;
 mod convert;
 mod errors;
 mod outcome;
@@ -32,5 +33,7 @@ fn _bangfu(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(analysis::synthetic_district, m)?)?;
     m.add_function(wrap_pyfunction!(analysis::synthetic_meals, m)?)?;
     m.add_function(wrap_pyfunction!(analysis::evaluate_count, m)?)?;
+    m.add_function(wrap_pyfunction!(cliffs::cliffs, m)?)?;
+    m.add_function(wrap_pyfunction!(cliffs::what_would_change, m)?)?;
     Ok(())
 }

@@ -164,6 +164,40 @@ pub fn evaluate(
     Ok(rules.evaluate_json(&target.entity, input, on, target.programs.as_deref())?)
 }
 
+/// What would change each program's answer for `input`, along every input
+/// the rule set marks `what_if`: the core's findings as JSON, each with its
+/// sentence in Chinese and English.
+///
+/// # Errors
+/// Every input error, an evaluation error, or the search's own (a code
+/// and the field).
+pub fn what_would_change(
+    rules: &RuleSet,
+    target: &Target,
+    input: &Json,
+    on: Date,
+) -> Result<Json, Failure> {
+    use bangfu::analysis::cliffs::{self, ChangeQuery, CliffError};
+    let q = ChangeQuery {
+        entity: &target.entity,
+        programs: target.programs.as_deref(),
+        path: None,
+        low: None,
+        high: None,
+        as_of: on,
+        threads: 1,
+    };
+    match cliffs::what_would_change(rules, input, &q) {
+        Ok(found) => Ok(Json::Array(found.iter().map(|w| w.to_json()).collect())),
+        Err(CliffError::Vary {
+            code: "no_what_if", ..
+        }) => Ok(Json::Array(Vec::new())),
+        Err(CliffError::Input(errors)) => Err(errors.into()),
+        Err(CliffError::Eval(e)) => Err(e.into()),
+        Err(e) => Err(Failure::at(e.code(), e.loc(), e.message(Lang::En))),
+    }
+}
+
 /// The outcome as JSON text, written straight from it (no tree of
 /// values); with a language, also its explanation as text under
 /// `explanation`.
