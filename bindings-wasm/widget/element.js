@@ -8,6 +8,7 @@ import { h } from './dom.js';
 import { AS_OF, caseValue, fieldText, initialValue, today } from './form.js';
 import { language, words } from './i18n.js';
 import { outcomeParts } from './result.js';
+import { changeParts, findChanges } from './change.js';
 import { DEFAULT_RULES, loadRules } from './rules.js';
 import { STYLE } from './style.js';
 
@@ -211,6 +212,7 @@ export class BangfuCheck extends HTMLElement {
       try {
         this.outcome = this.rules.evaluate(this.schema.program, input, asOf);
         this.lastCase = { input, asOf };
+        this.changes = findChanges(this.rules, this.schema.program, input, asOf);
       } catch (error) {
         this.absorb(error);
       }
@@ -451,6 +453,7 @@ export class BangfuCheck extends HTMLElement {
       return;
     }
     if (this.outcome) region.append(...outcomeParts(this.outcome, this.schema, { lang, t, explanation: this.explainText() }));
+    if (this.outcome) region.append(...[changeParts(this.changes, lang)].filter(Boolean));
   }
 
   explainText() {

@@ -121,6 +121,12 @@ pub struct WhatWouldChange {
 }
 
 impl WhatWouldChange {
+    /// Whether the input changes the program's answer over the range
+    /// searched (what an explanation shows).
+    pub fn changes(&self) -> bool {
+        self.finding != Finding::Unchanged
+    }
+
     /// As JSON: numbers as strings.
     pub fn to_json(&self) -> Json {
         let s = |d: Decimal| d.to_string();
@@ -148,6 +154,7 @@ impl WhatWouldChange {
             "low": s(self.low),
             "high": s(self.high),
             "finding": self.finding.name(),
+            "changes": self.changes(),
             "threshold": threshold,
             "by": by,
             "eligible_intervals": intervals,

@@ -310,7 +310,7 @@ impl Cliffs {
 pub fn section(found: &[WhatWouldChange], lang: Lang) -> String {
     let lines: Vec<&str> = found
         .iter()
-        .filter(|w| w.finding != Finding::Unchanged)
+        .filter(|w| w.changes())
         .map(|w| w.sentence.get(lang))
         .collect();
     if lines.is_empty() {

@@ -30,7 +30,8 @@ pub(super) struct Varied<'p> {
     pub(super) scale: u32,
     /// The case's value, in grid units.
     pub(super) current: i64,
-    /// The same input's other members' sum, in grid units (members only).
+    /// The same input's other members' sum, in grid units (members
+    /// only, and only when the case has other members).
     pub(super) others: Option<i64>,
     /// The collection's label (members only).
     pub(super) collection_label: Option<Text>,
@@ -166,7 +167,7 @@ impl<'p> Varied<'p> {
                     },
                     input,
                     value,
-                    Some(sum),
+                    (count > 1).then_some(sum),
                     Some(coll.label.clone()),
                 )
             }
