@@ -6,7 +6,8 @@
 // Prints microseconds per call for: loading the rule set from its bundle,
 // evaluate() of dibao (full outcome with explanations and sources),
 // evaluate() of every household program, explain() in Chinese, and
-// schema(). Each is warmed up first and timed over many calls; the median
+// schema(), and whatWouldChange("dibao") (a search, one call a round).
+// Each is warmed up first and timed over many calls; the median
 // of five rounds is reported.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -45,3 +46,6 @@ time('evaluate("dibao", household)', iterations, () => rules.evaluate('dibao', h
 time('evaluate("household", household) all programs', iterations, () => rules.evaluate('household', household, ON));
 time('explain("dibao", household, "zh")', iterations, () => rules.explain('dibao', household, ON, 'zh'));
 time('schema("dibao")', iterations, () => rules.schema('dibao'));
+// What would change the answer: about a million points per `what_if` input
+// (household assets, the largest member income), searched by the batch engine.
+time('whatWouldChange("dibao", household)', 1, () => rules.whatWouldChange('dibao', household, ON));

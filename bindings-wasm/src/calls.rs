@@ -297,6 +297,35 @@ mod tests {
     }
 
     #[test]
+    fn what_would_change_gives_the_core_sentences_and_errors() {
+        let rules = rules();
+        let on = date("2023-09-06").unwrap();
+        let dibao = target_named(&rules, "dibao").unwrap();
+        let case = json!({"registered_locally": true, "financial_assets": "10000",
+            "members": [{"birth_date": "1980-01-01", "monthly_income": "5000"}]});
+        let found = what_would_change(&rules, &dibao, &case, on).unwrap();
+        let income = found
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["path"] == "members[0].monthly_income")
+            .unwrap();
+        assert_eq!(income["finding"], "qualify_at_most");
+        assert_eq!(income["threshold"], "1044.99");
+        assert!(income["sentence"]["zh"]
+            .as_str()
+            .unwrap()
+            .contains("不超过 1,044.99 元"));
+        let bad = json!({"registered_locally": true, "financial_assets": "-1",
+            "members": [{"birth_date": "1980-01-01", "monthly_income": "5000"}]});
+        let err = what_would_change(&rules, &dibao, &bad, on).unwrap_err();
+        assert_eq!(
+            (err.code, err.loc.as_str()),
+            ("too_small", "financial_assets")
+        );
+    }
+
+    #[test]
     fn a_schema_lists_what_the_input_check_demands() {
         let rules = rules();
         let schema = program_schema(&rules, "dibao").unwrap();

@@ -245,13 +245,14 @@ def plot_cliffs(
         ax.axvspan(r["before"], max(end, r["at"]), color="tab:red", alpha=0.15,
                    label=None if shaded else ("悬崖" if zh else "cliff"))
         shaded = True
-    statuses = [p for p in c.programs if not p["pays"]]
+    labels = {p["program"]: p["label"]["zh" if zh else "en"] for p in c.programs if not p["pays"]}
+    marks: Dict[Decimal, List[str]] = {}
     for r in c.breakpoints.to_pylist():
-        if r["kind"] == "eligibility" and r["program"] in {p["program"] for p in statuses}:
-            ax.axvline(r["at"], color="grey", linestyle=":", linewidth=1)
-            label = next(p["label"]["zh" if zh else "en"] for p in statuses if p["program"] == r["program"])
-            ax.annotate(("+ " if r["eligible_after"] else "− ") + label, (r["at"], 0),
-                        rotation=90, fontsize=7, va="bottom", ha="right", color="grey")
+        if r["kind"] == "eligibility" and r["program"] in labels:
+            marks.setdefault(r["at"], []).append(("+ " if r["eligible_after"] else "− ") + labels[r["program"]])
+    for at, names in marks.items():
+        ax.axvline(at, color="grey", linestyle=":", linewidth=1)
+        ax.annotate(" / ".join(names), (at, 0), rotation=90, fontsize=7, va="bottom", ha="right", color="grey")
     ax.set_xlabel(f'{c.vary["label"]["zh" if zh else "en"]} ({c.vary["path"]})')
     ax.set_ylabel("元/月" if zh else "yuan a month")
     if title:

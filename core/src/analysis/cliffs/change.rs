@@ -300,7 +300,7 @@ pub fn what_would_change(
                 finding,
                 sentence: Text::default(),
             };
-            w.sentence = text::sentence(&w, varied.collection_label.as_ref());
+            w.sentence = text::sentence(&w);
             out.push(w);
         }
     }

@@ -50,7 +50,8 @@ pub enum CliffError {
     Vary {
         /// Stable code: `unknown_field`, `no_such_member`, `not_numeric`,
         /// `off_grid`, `inverted_range`, `too_small`, `too_large`,
-        /// `too_many_points`, `too_many_breakpoints`, `no_what_if`.
+        /// `too_many_points`, `too_many_breakpoints`, `no_what_if`,
+        /// `unsupported` (an entity with two collections of members).
         code: &'static str,
         /// The field: the path given (`members[0].monthly_income`).
         loc: String,

@@ -44,22 +44,26 @@ fn unit(money: bool, lang: Lang) -> &'static str {
 }
 
 /// The sentence for one finding.
-pub(super) fn sentence(w: &WhatWouldChange, members: Option<&Text>) -> Text {
+pub(super) fn sentence(w: &WhatWouldChange) -> Text {
     Text {
-        zh: zh(w, members).into(),
+        zh: zh(w).into(),
         en: en(w).into(),
     }
 }
 
-fn zh(w: &WhatWouldChange, members: Option<&Text>) -> String {
+fn zh(w: &WhatWouldChange) -> String {
     let n = |d: Decimal| format!("{}{}", number(d, w.money), unit(w.money, Lang::Zh));
     let name = match w.member {
         Some(m) => format!("第{}位成员的“{}”", m + 1, w.label.zh),
         None => format!("“{}”", w.label.zh),
     };
-    let _ = members;
     let note = |t: Decimal| match w.others {
         Some(o) => format!("（其他成员不变，全体成员合计 {}）", n(t + o)),
+        None => String::new(),
+    };
+    // The same inside parentheses already open.
+    let inner = |t: Decimal| match w.others {
+        Some(o) => format!("；其他成员不变，全体成员合计 {}", n(t + o)),
         None => String::new(),
     };
     let prog = &w.program_label.zh;
@@ -88,13 +92,13 @@ fn zh(w: &WhatWouldChange, members: Option<&Text>) -> String {
             "{name}再增加 {}（达到 {}{}）将不再符合“{prog}”的条件。",
             n(*by),
             n(*at),
-            note(*at)
+            inner(*at)
         ),
         Finding::LoseBelow { at, by } => format!(
             "{name}再减少 {}（降至 {}{}）将不再符合“{prog}”的条件。",
             n(*by),
             n(*at),
-            note(*at)
+            inner(*at)
         ),
         Finding::Unchanged => format!(
             "在 {}至 {}之间，{name}的变化不影响“{prog}”的结果（{}）。",

@@ -3,7 +3,7 @@
 
 use super::CliffError;
 use crate::batch::{ColumnData, Ints, Population, Table};
-use crate::plan::{InputPlan, Plan, Text};
+use crate::plan::{InputPlan, Plan};
 use crate::run::input::Case;
 use crate::value::{Type, Value};
 use crate::{Date, Decimal, RuleSet};
@@ -33,8 +33,6 @@ pub(super) struct Varied<'p> {
     /// The same input's other members' sum, in grid units (members
     /// only, and only when the case has other members).
     pub(super) others: Option<i64>,
-    /// The collection's label (members only).
-    pub(super) collection_label: Option<Text>,
 }
 
 fn err(code: &'static str, loc: &str, en: String, zh: String) -> CliffError {
@@ -110,7 +108,7 @@ impl<'p> Varied<'p> {
             )
         };
         let (member, name) = split(path).ok_or_else(bad_path)?;
-        let (place, input, value, others, collection_label) = match member {
+        let (place, input, value, others) = match member {
             None => {
                 let i = ent
                     .inputs
@@ -121,7 +119,6 @@ impl<'p> Varied<'p> {
                     Place::Case(i),
                     &ent.inputs[i],
                     case.frame.get(i).copied(),
-                    None,
                     None,
                 )
             }
@@ -168,7 +165,6 @@ impl<'p> Varied<'p> {
                     input,
                     value,
                     (count > 1).then_some(sum),
-                    Some(coll.label.clone()),
                 )
             }
         };
@@ -183,7 +179,6 @@ impl<'p> Varied<'p> {
             scale,
             current,
             others,
-            collection_label,
         })
     }
 
@@ -315,6 +310,14 @@ pub(super) fn population(
 ) -> Result<Population, CliffError> {
     let plan = rules.plan();
     let ent = &plan.entities[case.entity];
+    if ent.collections.len() > 1 {
+        return Err(err(
+            "unsupported",
+            "",
+            format!("cases of `{}` have more than one collection of members, which a search cannot replicate yet", ent.name),
+            format!("“{}”有多个成员集合，暂不支持搜索", ent.label.zh),
+        ));
+    }
     let mut households = Table::default();
     for (i, input) in ent.inputs.iter().enumerate() {
         let col = if varied.place == Place::Case(i) {
