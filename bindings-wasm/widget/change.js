@@ -1,9 +1,11 @@
 // What would change the answer: the sentences the module writes
 // (RuleSet.whatWouldChange) for the program just checked, searched value by
-// value along each input the rules mark `what_if` (income, assets). Shown
-// for a program the case is not eligible for (at which value it could be)
-// and for one it is (how far from losing it); inputs that change nothing
-// over the range searched are left out.
+// value along each input the rules mark `what_if` (income, assets), for a
+// case not eligible: at which value it could be. Inputs that change nothing
+// over the range searched are left out. The search runs after the answer is
+// shown, so the answer never waits for it; it is not run for an eligible
+// case (the distance to losing eligibility is the command line's and
+// Python's), to spare a phone a second of work nobody asked for.
 
 import { h } from './dom.js';
 
@@ -20,6 +22,23 @@ export function findChanges(rules, program, input, asOf) {
   } catch {
     return null;
   }
+}
+
+/**
+ * Searches after the answer is shown (a search evaluates about a million
+ * cases per input, a second or two in a phone's browser), then adds its
+ * part to the result region of `widget` (a <bangfu-check>) and keeps the
+ * findings as `widget.changes` for later renders, unless another case was
+ * checked meanwhile.
+ */
+export function changesLater(widget, checked) {
+  setTimeout(() => {
+    const answer = widget.outcome?.programs?.[widget.schema.program];
+    if (widget.lastCase !== checked || !answer || answer.eligible) return;
+    widget.changes = findChanges(widget.rules, widget.schema.program, checked.input, checked.asOf);
+    const part = changeParts(widget.changes, widget.lang);
+    if (part && widget.resultRegion) widget.resultRegion.append(part);
+  }, 0);
 }
 
 /** The part of the result region for `findings`, in `lang` (null when none changes the answer). */

@@ -8,7 +8,7 @@ import { h } from './dom.js';
 import { AS_OF, caseValue, fieldText, initialValue, today } from './form.js';
 import { language, words } from './i18n.js';
 import { outcomeParts } from './result.js';
-import { changeParts, findChanges } from './change.js';
+import { changeParts, changesLater } from './change.js';
 import { DEFAULT_RULES, loadRules } from './rules.js';
 import { STYLE } from './style.js';
 
@@ -212,7 +212,7 @@ export class BangfuCheck extends HTMLElement {
       try {
         this.outcome = this.rules.evaluate(this.schema.program, input, asOf);
         this.lastCase = { input, asOf };
-        this.changes = findChanges(this.rules, this.schema.program, input, asOf);
+        this.changes = null;
       } catch (error) {
         this.absorb(error);
       }
@@ -223,6 +223,7 @@ export class BangfuCheck extends HTMLElement {
       this.shadowRoot.getElementById(first)?.focus();
     } else {
       this.resultRegion.querySelector('h3')?.focus();
+      if (this.outcome) changesLater(this, this.lastCase);
       if (this.outcome) {
         this.dispatchEvent(new CustomEvent('bangfu-result', { detail: { outcome: this.outcome }, bubbles: true, composed: true }));
       }
