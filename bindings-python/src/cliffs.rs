@@ -145,6 +145,7 @@ pub(crate) fn what_would_change<'py>(
                 high,
                 as_of,
                 threads: threads(),
+                span: core::DEFAULT_SPAN,
             };
             core::what_would_change(r, &json, &q).map(|found| {
                 serde_json::Value::Array(found.iter().map(|w| w.to_json()).collect()).to_string()

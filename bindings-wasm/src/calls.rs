@@ -186,6 +186,7 @@ pub fn what_would_change(
         high: None,
         as_of: on,
         threads: 1,
+        span: cliffs::BROWSER_SPAN,
     };
     match cliffs::what_would_change(rules, input, &q) {
         Ok(found) => Ok(Json::Array(found.iter().map(|w| w.to_json()).collect())),
@@ -302,7 +303,7 @@ mod tests {
         let on = date("2023-09-06").unwrap();
         let dibao = target_named(&rules, "dibao").unwrap();
         let case = json!({"registered_locally": true, "financial_assets": "10000",
-            "members": [{"birth_date": "1980-01-01", "monthly_income": "5000"}]});
+            "members": [{"birth_date": "1980-01-01", "monthly_income": "1500"}]});
         let found = what_would_change(&rules, &dibao, &case, on).unwrap();
         let income = found
             .as_array()

@@ -130,6 +130,7 @@ pub fn what_would_change(
             high: None,
             as_of,
             threads: threads(),
+            span: cliffs::DEFAULT_SPAN,
         },
     );
     match found {

@@ -16,8 +16,12 @@ use crate::{Date, Decimal, RuleSet};
 use serde_json::{json, Value as Json};
 
 /// Grid points searched on either side of the case's value when no range
-/// is given (5,000 yuan for money).
+/// is given (5,000 yuan for money): the command line's and Python's.
 pub const DEFAULT_SPAN: i64 = 500_000;
+
+/// The same for a browser on a phone, where a search holds the page
+/// (2,000 yuan for money).
+pub const BROWSER_SPAN: i64 = 200_000;
 
 /// What to search.
 #[derive(Debug, Clone)]
@@ -28,16 +32,19 @@ pub struct ChangeQuery<'a> {
     pub programs: Option<&'a [String]>,
     /// The input to vary; `None`: each input marked `what_if`.
     pub path: Option<&'a str>,
-    /// Lowest value searched (default: the case's value less
-    /// [`DEFAULT_SPAN`] grid points, not below the input's `min`).
+    /// Lowest value searched (default: the case's value less `span` grid
+    /// points, not below the input's `min`).
     pub low: Option<Decimal>,
-    /// Highest value searched (default: the case's value plus
-    /// [`DEFAULT_SPAN`] grid points, not above the input's `max`).
+    /// Highest value searched (default: the case's value plus `span` grid
+    /// points, not above the input's `max`).
     pub high: Option<Decimal>,
     /// The evaluation date.
     pub as_of: Date,
     /// Threads for the batch engine.
     pub threads: usize,
+    /// Grid points searched on either side of the case's value when no
+    /// range is given ([`DEFAULT_SPAN`] or [`BROWSER_SPAN`]).
+    pub span: i64,
 }
 
 /// What the search found for one program and one input.
@@ -242,7 +249,7 @@ pub fn what_would_change(
         let span = |sign: i64| {
             varied
                 .current
-                .checked_add(sign * DEFAULT_SPAN)
+                .checked_add(sign.saturating_mul(q.span))
                 .map(|u| super::vary::decimal(u, varied.scale))
         };
         let min = varied.input.min.and_then(Value::as_num);

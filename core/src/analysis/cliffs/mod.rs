@@ -21,7 +21,9 @@ mod scan;
 mod text;
 mod vary;
 
-pub use change::{what_would_change, ChangeQuery, Finding, WhatWouldChange, DEFAULT_SPAN};
+pub use change::{
+    what_would_change, ChangeQuery, Finding, WhatWouldChange, BROWSER_SPAN, DEFAULT_SPAN,
+};
 pub use text::{number, section};
 
 use crate::outcome::RuleSetStamp;

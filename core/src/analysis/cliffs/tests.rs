@@ -271,6 +271,7 @@ fn change(r: &RuleSet, case: &Json, program: &str, on: &str) -> Vec<WhatWouldCha
             high: None,
             as_of: day(on),
             threads: 2,
+            span: DEFAULT_SPAN,
         },
     )
     .unwrap()
