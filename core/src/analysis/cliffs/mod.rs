@@ -12,7 +12,7 @@
 //! Nothing is re-derived from formulas: every figure is the engine's at
 //! that point, so the answer is exact over the grid.
 //!
-//! [`what_would_change`](change::what_would_change) uses the same scan to say at which value of an
+//! [`what_would_change`] uses the same scan to say at which value of an
 //! input a program's answer changes, in Chinese and English, where
 //! eligibility is monotone along that input.
 
