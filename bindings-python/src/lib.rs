@@ -10,6 +10,7 @@
 
 mod analysis;
 mod cli;
+mod cliffs;
 mod convert;
 mod errors;
 mod outcome;
@@ -34,5 +35,7 @@ fn _bangfu(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(analysis::synthetic_meals, m)?)?;
     m.add_function(wrap_pyfunction!(analysis::evaluate_count, m)?)?;
     m.add_function(wrap_pyfunction!(cli::run_cli, m)?)?;
+    m.add_function(wrap_pyfunction!(cliffs::cliffs, m)?)?;
+    m.add_function(wrap_pyfunction!(cliffs::what_would_change, m)?)?;
     Ok(())
 }

@@ -8,7 +8,8 @@
 // authoring module parses and checks them: what every page load did before
 // bundles), evaluate() of dibao (full outcome with explanations and sources),
 // evaluate() of every household program, explain() in Chinese, and
-// schema(). Each is warmed up first and timed over many calls; the median
+// schema(), and whatWouldChange("dibao") (a search, one call a round).
+// Each is warmed up first and timed over many calls; the median
 // of five rounds is reported.
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -60,3 +61,6 @@ time('evaluate("dibao", household)', iterations, () => rules.evaluate('dibao', h
 time('evaluate("household", household) all programs', iterations, () => rules.evaluate('household', household, ON));
 time('explain("dibao", household, "zh")', iterations, () => rules.explain('dibao', household, ON, 'zh'));
 time('schema("dibao")', iterations, () => rules.schema('dibao'));
+// What would change the answer: about a million points per `what_if` input
+// (household assets, the largest member income), searched by the batch engine.
+time('whatWouldChange("dibao", household)', 1, () => rules.whatWouldChange('dibao', household, ON));

@@ -192,6 +192,41 @@ pub fn decide(rules: &RuleSet, target: &Target, input: &Json, on: Date) -> Resul
     ))
 }
 
+/// What would change each program's answer for `input`, along every input
+/// the rule set marks `what_if`: the core's findings as JSON, each with its
+/// sentence in Chinese and English.
+///
+/// # Errors
+/// Every input error, an evaluation error, or the search's own (a code
+/// and the field).
+pub fn what_would_change(
+    rules: &RuleSet,
+    target: &Target,
+    input: &Json,
+    on: Date,
+) -> Result<Json, Failure> {
+    use bangfu::analysis::cliffs::{self, ChangeQuery, CliffError};
+    let q = ChangeQuery {
+        entity: &target.entity,
+        programs: target.programs.as_deref(),
+        path: None,
+        low: None,
+        high: None,
+        as_of: on,
+        threads: 1,
+        span: cliffs::BROWSER_SPAN,
+    };
+    match cliffs::what_would_change(rules, input, &q) {
+        Ok(found) => Ok(Json::Array(found.iter().map(|w| w.to_json()).collect())),
+        Err(CliffError::Vary {
+            code: "no_what_if", ..
+        }) => Ok(Json::Array(Vec::new())),
+        Err(CliffError::Input(errors)) => Err(errors.into()),
+        Err(CliffError::Eval(e)) => Err(e.into()),
+        Err(e) => Err(Failure::at(e.code(), e.loc(), e.message(Lang::En))),
+    }
+}
+
 /// The outcome as JSON text, written straight from it (no tree of
 /// values); with a language, also its explanation as text under
 /// `explanation`.
@@ -290,6 +325,35 @@ mod tests {
         let explicit = target_of(&json!({"entity": "household", "programs": ["tekun"]})).unwrap();
         let err = evaluate(&rules, &explicit, &case, on).unwrap_err();
         assert_eq!((err.code, err.loc.as_str()), ("wrong_entity", "program"));
+    }
+
+    #[test]
+    fn what_would_change_gives_the_core_sentences_and_errors() {
+        let rules = rules();
+        let on = date("2023-09-06").unwrap();
+        let dibao = target_named(&rules, "dibao").unwrap();
+        let case = json!({"registered_locally": true, "financial_assets": "10000",
+            "members": [{"birth_date": "1980-01-01", "monthly_income": "1500"}]});
+        let found = what_would_change(&rules, &dibao, &case, on).unwrap();
+        let income = found
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["path"] == "members[0].monthly_income")
+            .unwrap();
+        assert_eq!(income["finding"], "qualify_at_most");
+        assert_eq!(income["threshold"], "1044.99");
+        assert!(income["sentence"]["zh"]
+            .as_str()
+            .unwrap()
+            .contains("不超过 1,044.99 元"));
+        let bad = json!({"registered_locally": true, "financial_assets": "-1",
+            "members": [{"birth_date": "1980-01-01", "monthly_income": "5000"}]});
+        let err = what_would_change(&rules, &dibao, &bad, on).unwrap_err();
+        assert_eq!(
+            (err.code, err.loc.as_str()),
+            ("too_small", "financial_assets")
+        );
     }
 
     #[test]

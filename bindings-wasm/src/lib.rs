@@ -509,6 +509,32 @@ impl RuleSet {
         run().map_err(throw)
     }
 
+    /// What would change each program's answer, searched value by value
+    /// along every input the rule set marks `what_if` (household income,
+    /// assets) with the batch engine: an array of findings, one per program
+    /// and input, each with `finding`, `threshold`, `eligible` and
+    /// `sentence` (`{zh, en}`). Empty when no input is marked.
+    ///
+    /// # Errors
+    /// As `evaluate`.
+    #[wasm_bindgen(js_name = whatWouldChange)]
+    pub fn what_would_change(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Target")] target: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "CaseInput | string")] input: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "string")] date: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        let run = || {
+            let date = calls::date(&text(&date, "date")?)?;
+            let target = match target.as_string() {
+                Some(name) => calls::target_named(&self.inner, &name)?,
+                None => calls::target_of(&from_js(&target, "target")?)?,
+            };
+            calls::what_would_change(&self.inner, &target, &from_js(&input, "input")?, date)
+        };
+        to_js(&run().map_err(throw)?)
+    }
+
     /// A reform: this rule set with parameters overridden, given as an
     /// object mapping parameter names to values written as text
     /// (`{dibao_standard: "1100"}`). Derived parameters follow.

@@ -15,6 +15,7 @@ import { language, words } from './i18n.js';
 import { householdModel, programModel } from './model.js';
 import { printReceipt, receiptHead } from './receipt.js';
 import { householdParts, outcomeParts } from './result.js';
+import { changeParts, changesLater } from './change.js';
 import { DEFAULT_RULES, loadRules } from './rules.js';
 import { forget, loadSaved, save, storageKey } from './storage.js';
 import { STYLE } from './style.js';
@@ -304,6 +305,8 @@ export class BangfuCheck extends HTMLElement {
           : evaluateHousehold(this.rules, this.model, input, records, asOf);
         this.answer.input = input;
         this.answer.asOf = asOf;
+        this.lastCase = { input, asOf };
+        this.changes = null;
       } catch (error) {
         this.absorb(error);
       }
@@ -315,6 +318,7 @@ export class BangfuCheck extends HTMLElement {
       this.shadowRoot.getElementById(first)?.focus();
     } else {
       this.resultRegion.querySelector('h3')?.focus();
+      if (this.answer && this.model.mode === 'program') changesLater(this, this.lastCase);
       if (this.answer) {
         const detail = { outcome: this.outcome, members: this.answer.members };
         this.dispatchEvent(new CustomEvent('bangfu-result', { detail, bubbles: true, composed: true }));
@@ -481,6 +485,7 @@ export class BangfuCheck extends HTMLElement {
       ...parts,
       h('div', { class: 'actions no-print' },
         h('button', { type: 'button', id: `${this.uid}-print`, onclick: () => printReceipt(this) }, t.print)));
+    if (this.model.mode === 'program') region.append(...[changeParts(this.changes, lang)].filter(Boolean));
   }
 
   /** What was entered, as `{label, value}` lines for the receipt. */

@@ -15,7 +15,7 @@ pub fn usage(msg: impl Into<String>) -> Fail {
     Fail(msg.into(), 2)
 }
 
-fn load(dir: &Path) -> Result<RuleSet, Fail> {
+pub(crate) fn load(dir: &Path) -> Result<RuleSet, Fail> {
     RuleSet::load_dir(dir).map_err(|e| {
         Fail(
             format!(
@@ -246,6 +246,8 @@ pub struct EvalArgs<'a> {
     pub entity: Option<String>,
     /// Whether to print the explanation for people.
     pub explain: bool,
+    /// With `explain`: add what would change each program's answer.
+    pub what_if: bool,
     /// Its language.
     pub lang: &'a str,
     /// `--set` pairs.
@@ -275,22 +277,21 @@ pub fn eval(a: EvalArgs<'_>) -> Result<String, Fail> {
         a.max_input_bytes,
     )?;
     let input = a.input;
-    let text = read_input(input, a.max_input_bytes)?;
-    let json = bangfu::json::parse_strict(&text).map_err(|e| usage(format!("{input}: {e}")))?;
-    let entity = rules
-        .entity_for_case(
-            a.entity.as_deref(),
-            a.programs.first().map(String::as_str),
-            &json,
-        )
-        .map_err(|e| match e {
-            Error::Eval(e) => usage(format!("--program/--entity: {e}")),
-            e => usage(format!(
-                "{input}: {e} (--entity household or --program dibao)"
-            )),
-        })?;
+    let (json, entity) = read_case(
+        &rules,
+        input,
+        a.max_input_bytes,
+        a.entity.as_deref(),
+        &a.programs,
+    )?;
     let filter = (!a.programs.is_empty()).then_some(a.programs.as_slice());
     match rules.evaluate_json(&entity, &json, as_of, filter) {
+        Ok(outcome) if a.explain && a.what_if => {
+            let more = crate::cliffs::what_would_change(
+                &rules, &json, &entity, as_of, filter, lang, input,
+            )?;
+            Ok(outcome.explain(lang) + &more)
+        }
         Ok(outcome) => Ok(if a.explain {
             outcome.explain(lang)
         } else {
@@ -309,6 +310,28 @@ pub fn eval(a: EvalArgs<'_>) -> Result<String, Fail> {
         }
         Err(e) => Err(usage(format!("{input}: {e} [{}]", e.code()))),
     }
+}
+
+/// Reads a case (JSON) and the entity it is of: the one asked for, the
+/// entity of the first program, or the only entity whose fields it has.
+pub(crate) fn read_case(
+    rules: &RuleSet,
+    input: &str,
+    max_bytes: u64,
+    entity: Option<&str>,
+    programs: &[String],
+) -> Result<(Json, String), Fail> {
+    let text = read_input(input, max_bytes)?;
+    let json = bangfu::json::parse_strict(&text).map_err(|e| usage(format!("{input}: {e}")))?;
+    let entity = rules
+        .entity_for_case(entity, programs.first().map(String::as_str), &json)
+        .map_err(|e| match e {
+            Error::Eval(e) => usage(format!("--program/--entity: {e}")),
+            e => usage(format!(
+                "{input}: {e} (--entity household or --program dibao)"
+            )),
+        })?;
+    Ok((json, entity))
 }
 
 /// `bangfu params`.

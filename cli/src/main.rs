@@ -11,6 +11,7 @@
 //! It is also the library's one module (`lib.rs`), so that [`run`] is the
 //! command line of the binary and of the Python package's `bangfu` command.
 
+pub(crate) mod cliffs;
 pub(crate) mod commands;
 pub(crate) mod present;
 pub(crate) mod read;
@@ -67,6 +68,10 @@ enum Command {
         /// Print the explanation for people instead of JSON.
         #[arg(long)]
         explain: bool,
+        /// With --explain: add what would change each program's answer,
+        /// searched along every input the rules mark `what_if`.
+        #[arg(long, requires = "explain")]
+        what_if: bool,
         /// Language of the explanation.
         #[arg(long, default_value = "zh")]
         lang: String,
@@ -88,6 +93,41 @@ enum Command {
         max_errors: usize,
         /// Case file (JSON), or - for standard input.
         input: String,
+    },
+    /// Find where each program's answer changes as one input of a case
+    /// varies over a range: breakpoints and segments, exact to the fen.
+    Cliffs {
+        /// Rule-set folder.
+        dir: PathBuf,
+        /// Case file (JSON), or - for standard input.
+        input: String,
+        /// The input to vary: `financial_assets`, `members[0].monthly_income`.
+        #[arg(long)]
+        vary: String,
+        /// Lowest value (on the input's grid: the fen for money, 1 for integers).
+        #[arg(long, allow_hyphen_values = true)]
+        from: String,
+        /// Highest value.
+        #[arg(long, allow_hyphen_values = true)]
+        to: String,
+        /// Evaluation date, YYYY-MM-DD.
+        #[arg(long)]
+        on: String,
+        /// Program(s) to search (default: every program of the entity).
+        #[arg(long = "program")]
+        programs: Vec<String>,
+        /// Entity of the case (default: the entity of --program).
+        #[arg(long)]
+        entity: Option<String>,
+        /// Output format (text or json).
+        #[arg(long, value_enum, default_value = "json")]
+        format: Format,
+        /// Language of the text.
+        #[arg(long, default_value = "zh")]
+        lang: String,
+        /// The most bytes of the case read.
+        #[arg(long, default_value_t = bangfu::limits::MAX_CASE_BYTES)]
+        max_input_bytes: u64,
     },
     /// List the parameters in force on a date, with values, sources and status.
     Params {
@@ -210,6 +250,7 @@ where
             programs,
             entity,
             explain,
+            what_if,
             lang,
             set,
             overlay,
@@ -223,6 +264,7 @@ where
             programs,
             entity,
             explain,
+            what_if,
             lang: &lang,
             set: &set,
             overlay: &overlay,
@@ -230,6 +272,31 @@ where
             input: &input,
             max_input_bytes,
             max_errors,
+        }),
+        Command::Cliffs {
+            dir,
+            input,
+            vary,
+            from,
+            to,
+            on,
+            programs,
+            entity,
+            format,
+            lang,
+            max_input_bytes,
+        } => cliffs::cliffs(cliffs::CliffArgs {
+            dir: &dir,
+            input: &input,
+            vary: &vary,
+            from: &from,
+            to: &to,
+            on: &on,
+            programs,
+            entity,
+            format,
+            lang: &lang,
+            max_input_bytes,
         }),
         Command::Params { dir, on, format } => {
             commands::text_or_json(format).and_then(|format| commands::params(&dir, &on, format))

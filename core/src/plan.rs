@@ -288,6 +288,8 @@ pub struct InputPlan {
     pub label: Text,
     /// Help.
     pub help: Text,
+    /// Worth varying to see what would change the answer (`what_if`).
+    pub what_if: bool,
 }
 
 /// A collection of member entities.

@@ -126,6 +126,7 @@ fn as_of_input() -> InputPlan {
         max_age: None,
         default: None,
         readings: Vec::new(),
+        what_if: false,
         label: Text {
             zh: "测算日期".into(),
             en: "Date of the check".into(),

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from ._bangfu import Outcome, Population, RuleSet, __version__
 from ._compare import Comparison, compare, sweep
+from ._cliffs import Cliffs, cliffs, plot_cliffs, what_would_change
 from ._errors import (
     ArgumentError,
     ArgumentTypeError,
@@ -33,6 +34,10 @@ __all__ = [
     "Comparison",
     "compare",
     "sweep",
+    "Cliffs",
+    "cliffs",
+    "what_would_change",
+    "plot_cliffs",
     "synthetic",
     "BangfuError",
     "RuleSetError",

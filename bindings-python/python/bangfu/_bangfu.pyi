@@ -140,6 +140,26 @@ def sweep(
     date: Optional[DateLike] = None,
     programs: Optional[Sequence[str]] = None,
 ) -> pa.Table: ...
+def cliffs(
+    rules: RuleSet,
+    case: Any,
+    vary: str,
+    low: Any,
+    high: Any,
+    date: DateLike,
+    entity: Optional[str] = None,
+    programs: Optional[Sequence[str]] = None,
+) -> str: ...
+def what_would_change(
+    rules: RuleSet,
+    case: Any,
+    date: DateLike,
+    programs: Optional[Sequence[str]] = None,
+    vary: Optional[str] = None,
+    low: Any = None,
+    high: Any = None,
+    entity: Optional[str] = None,
+) -> str: ...
 def synthetic_district(
     n_households: int, seed: int = 0, as_of: Optional[DateLike] = None
 ) -> Tuple[pa.Table, pa.Table]: ...

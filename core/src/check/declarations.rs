@@ -362,6 +362,21 @@ impl Compiler<'_, '_> {
             let max = bound(&id.max, self);
             let default = bound(&id.default, self);
             self.check_input_bounds(e.file, name.get_ref(), id, &ty, (min, max, default));
+            let what_if = id.what_if.as_ref().is_some_and(|w| *w.get_ref());
+            if let Some(w) = id.what_if.as_ref().filter(|_| what_if) {
+                if !(ty == Type::Money || integer) {
+                    self.diags.help(
+                        e.file,
+                        w.span(),
+                        Code::InvalidValue,
+                        format!(
+                            "input `{}`: `what_if` is for money and integer inputs, which have a grid to search (the fen, 1)",
+                            name.get_ref()
+                        ),
+                        "remove `what_if`, or mark a money or integer input",
+                    );
+                }
+            }
             if names
                 .insert(name.get_ref().clone(), Target::Input(inputs.len()))
                 .is_some()
@@ -401,6 +416,7 @@ impl Compiler<'_, '_> {
                     .collect(),
                 label: text_of(id.label.as_ref(), name.get_ref()),
                 help: text_of(id.help.as_ref(), ""),
+                what_if,
             });
         }
         self.entity_names.push(names);

@@ -195,6 +195,10 @@ pub struct InputDecl {
     /// (`{ value = 2, zh = "二级", en = " (grade 2)" }`).
     #[serde(default)]
     pub readings: Vec<Reading>,
+    /// Whether the input is one a person could change and that is worth
+    /// varying to see what would change the answer (income, assets).
+    #[serde(default)]
+    pub what_if: Option<Spanned<bool>>,
 }
 
 /// How one whole number of an input reads in explanations.
