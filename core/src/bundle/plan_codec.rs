@@ -80,6 +80,7 @@ record!(InputPlan {
     readings,
     label,
     help,
+    what_if,
 });
 record!(CollectionPlan {
     name,
