@@ -49,7 +49,7 @@ mod value;
 
 pub use check::OVERLAY_PREFIX;
 pub use date::Date;
-pub use diagnostic::{Code, Diagnostic, DiagnosticRecord};
+pub use diagnostic::{Code, Diagnostic, DiagnosticRecord, Severity};
 pub use error::{Error, LoadError};
 pub use outcome::Outcome;
 pub use plan::{Citation, Lang, Status, Text};

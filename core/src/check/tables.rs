@@ -210,17 +210,22 @@ impl Compiler<'_, '_> {
                 if let Some(i) = furthest {
                     if overlap(&bands[i].0, &bands[j].0) {
                         let (a, b) = (i.min(j), i.max(j));
+                        let keys = describe(common(&bands[a].0, &bands[b].0), integer);
                         self.diags.help(
                             file,
                             bands[b].1.clone(),
                             Code::TableOverlap,
                             format!(
-                                "rows {} and {} of table `{}` both match some keys",
+                                "rows {} and {} of table `{}` both match {keys}",
                                 a + 1,
                                 b + 1,
                                 t.name
                             ),
-                            "make the bands disjoint, or use hit = \"first\"",
+                            format!(
+                                "move a bound of row {} or row {} so that each key matches one row, as the source states the bands (以上 and 以下 include the number; 不满 and 超过 exclude it)",
+                                a + 1,
+                                b + 1
+                            ),
                         );
                     }
                 }
@@ -234,6 +239,8 @@ impl Compiler<'_, '_> {
                     furthest = Some(j);
                 }
             }
+        } else {
+            self.shadowed_rows(t, bands, integer);
         }
         // Gaps: walk the bands in order of lower bound, tracking the highest upper bound.
         let mut reach: Option<Option<(Decimal, bool)>> = None; // None: nothing yet; Some(None): +inf
@@ -264,6 +271,131 @@ impl Compiler<'_, '_> {
                 "add `default = \"…\"` for keys outside the bands",
             );
         }
+    }
+}
+
+impl Compiler<'_, '_> {
+    /// Under hit policy `first`, a row matching keys that an earlier row
+    /// already takes never applies to them: a warning names both rows and
+    /// the keys, and says when the row never applies at all.
+    fn shadowed_rows(
+        &mut self,
+        t: &Item<syntax::TableDecl>,
+        bands: &[(Band, std::ops::Range<usize>)],
+        integer: bool,
+    ) {
+        for (j, (band, span)) in bands.iter().enumerate() {
+            let earlier: Vec<usize> = (0..j).filter(|&i| overlap(&bands[i].0, band)).collect();
+            let Some(&first) = earlier.first() else {
+                continue;
+            };
+            let rows: Vec<String> = earlier.iter().map(|i| (i + 1).to_string()).collect();
+            let rows = match rows.as_slice() {
+                [one] => format!("row {one}"),
+                [init @ .., last] => format!("rows {} and {last}", init.join(", ")),
+                [] => String::new(),
+            };
+            let covered: Vec<Band> = earlier.iter().map(|&i| bands[i].0).collect();
+            let message = if covers(&covered, band, integer) {
+                format!(
+                    "row {} of table `{}` never applies: {rows}, which come{} first, match every key it matches ({})",
+                    j + 1,
+                    t.name,
+                    if earlier.len() == 1 { "s" } else { "" },
+                    describe(*band, integer)
+                )
+            } else {
+                format!(
+                    "row {} of table `{}` does not apply to {}: row {}, which comes first, matches them",
+                    j + 1,
+                    t.name,
+                    describe(common(&bands[first].0, band), integer),
+                    first + 1
+                )
+            };
+            self.diags.help(
+                t.file,
+                span.clone(),
+                Code::ShadowedRow,
+                message,
+                "under hit = \"first\" the first matching row wins: check that this is what the source says, or make the bands disjoint",
+            );
+        }
+    }
+}
+
+/// The keys two overlapping bands both match.
+fn common(a: &Band, b: &Band) -> Band {
+    let lo = match (a.lo, b.lo) {
+        (None, x) | (x, None) => x,
+        (Some(x), Some(y)) => Some(if (x.0, !x.1) >= (y.0, !y.1) { x } else { y }),
+    };
+    let hi = match (a.hi, b.hi) {
+        (None, x) | (x, None) => x,
+        (Some(x), Some(y)) => Some(if max_hi(x, y) == x && x != y { y } else { x }),
+    };
+    Band { lo, hi }
+}
+
+/// Whether the union of `cover` matches every key `band` matches.
+fn covers(cover: &[Band], band: &Band, integer: bool) -> bool {
+    let mut parts: Vec<Band> = cover.iter().map(|c| common(c, band)).collect();
+    parts.sort_by(|a, b| lo_key(a).cmp(&lo_key(b)));
+    // The lowest part must start where the band starts.
+    match (parts.first().map(|p| p.lo), band.lo) {
+        (None, _) => return false,
+        (Some(Some(p)), Some(b)) if p != b => return false,
+        (Some(Some(_)), None) => return false,
+        _ => {}
+    }
+    let mut reach: Option<(Decimal, bool)> = None; // None: open above so far only for the first part
+    for (k, p) in parts.iter().enumerate() {
+        if k > 0 {
+            match (reach, p.lo) {
+                (Some(hi), Some(lo))
+                    if gap_between(hi, lo, integer)
+                        || (!integer && lo.0 == hi.0 && !hi.1 && !lo.1) =>
+                {
+                    return false
+                }
+                (None, _) => return true,
+                _ => {}
+            }
+        }
+        match p.hi {
+            None => return true,
+            Some(h) => reach = Some(reach.map_or(h, |r| max_hi(r, h))),
+        }
+    }
+    match (reach, band.hi) {
+        (Some(r), Some(h)) => max_hi(r, h) == r,
+        _ => false,
+    }
+}
+
+/// The keys of a band, in words: `the key 70`, `keys 70 to 79`, `keys from
+/// 1000 (included) to 2000 (excluded)`, `keys 70 and above`.
+fn describe(b: Band, integer: bool) -> String {
+    let end = |(v, inc): (Decimal, bool)| {
+        if integer {
+            v.normalize().to_string()
+        } else {
+            format!(
+                "{} ({})",
+                v.normalize(),
+                if inc { "included" } else { "excluded" }
+            )
+        }
+    };
+    match (b.lo, b.hi) {
+        (Some(l), Some(h)) if l == h => format!("the key {}", l.0.normalize()),
+        (Some(l), Some(h)) if integer => format!("keys {} to {}", end(l), end(h)),
+        (Some(l), Some(h)) => format!("keys from {} to {}", end(l), end(h)),
+        (Some(l), None) if integer || l.1 => format!("keys {} and above", l.0.normalize()),
+        (Some(l), None) => format!("keys above {}", l.0.normalize()),
+        (None, Some(h)) if integer || h.1 => format!("keys up to {}", h.0.normalize()),
+        (None, Some(h)) => format!("keys below {}", h.0.normalize()),
+        (None, None) => "every key".to_string(),
     }
 }
 

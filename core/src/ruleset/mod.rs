@@ -37,6 +37,8 @@ pub struct RuleSet {
     base_hash: Arc<str>,
     reform: Reform,
     examples: Vec<check::ExampleSource>,
+    /// What the checker asks a reviewer to read (the rule set loads).
+    warnings: Vec<crate::Diagnostic>,
 }
 
 fn load_error(diagnostics: Vec<crate::Diagnostic>, sources: Sources) -> Box<LoadError> {
@@ -75,7 +77,7 @@ impl RuleSet {
     /// Every diagnostic found.
     pub fn from_sources(sources: Sources) -> Result<RuleSet, Box<LoadError>> {
         match check::load(&sources, &[]) {
-            Ok((plan, examples)) => Ok(RuleSet {
+            Ok((plan, examples, warnings)) => Ok(RuleSet {
                 reports: Reports::new(&plan),
                 base_hash: plan.header.hash.clone(),
                 plan,
@@ -83,6 +85,7 @@ impl RuleSet {
                 sources,
                 reform: Reform::new(),
                 examples,
+                warnings,
             }),
             Err(diagnostics) => Err(load_error(diagnostics, sources)),
         }
@@ -141,25 +144,27 @@ impl RuleSet {
                 .overlay(prefixed)
                 .map_err(|d| Error::Load(load_error(d, self.base.clone())))?
         };
-        let (mut plan, examples) = check::load(&sources, all.overrides()).map_err(|d| {
-            if reform.overlays().is_empty() {
-                // Only the overrides changed: what no longer checks follows
-                // from them (a derived value out of its range).
-                let names: Vec<&str> = reform.overrides().iter().map(|o| o.name.as_str()).collect();
-                Error::Reform(
-                    d.iter()
-                        .map(|d| {
-                            ReformError::at(
-                                "overrides",
-                                format!("with {}: {}", names.join(", "), d.message),
-                            )
-                        })
-                        .collect(),
-                )
-            } else {
-                Error::Load(load_error(d, sources.clone()))
-            }
-        })?;
+        let (mut plan, examples, warnings) =
+            check::load(&sources, all.overrides()).map_err(|d| {
+                if reform.overlays().is_empty() {
+                    // Only the overrides changed: what no longer checks follows
+                    // from them (a derived value out of its range).
+                    let names: Vec<&str> =
+                        reform.overrides().iter().map(|o| o.name.as_str()).collect();
+                    Error::Reform(
+                        d.iter()
+                            .map(|d| {
+                                ReformError::at(
+                                    "overrides",
+                                    format!("with {}: {}", names.join(", "), d.message),
+                                )
+                            })
+                            .collect(),
+                    )
+                } else {
+                    Error::Load(load_error(d, sources.clone()))
+                }
+            })?;
         if !all.is_empty() {
             let reform_hash: Arc<str> = all.hash().into();
             plan.header.hash = combined_hash(&self.base_hash, &reform_hash).into();
@@ -174,7 +179,16 @@ impl RuleSet {
             base_hash: self.base_hash.clone(),
             reform: all,
             examples,
+            warnings,
         })
+    }
+
+    /// The warnings of the checker: the rule set loads, but a reviewer
+    /// should read them (a table row that an earlier row shadows, a
+    /// program without a worked example). Render one with
+    /// [`crate::Diagnostic::render`] against [`RuleSet::sources`].
+    pub fn warnings(&self) -> &[crate::Diagnostic] {
+        &self.warnings
     }
 
     pub(crate) fn plan(&self) -> &Plan {
