@@ -55,8 +55,8 @@ pub use outcome::Outcome;
 pub use plan::{Citation, Lang, Status, Text};
 pub use reform::{Override, Reform, ReformError};
 pub use ruleset::{
-    Change, ChangeKind, Counts, Decision, EntityInfo, ParameterInForce, ParameterVersion,
-    ProgramInfo, RuleSet,
+    Change, ChangeKind, Counts, Decision, Detail, Edit, EntityInfo, ItemChange, ParameterInForce,
+    ParameterVersion, ProgramInfo, Review, RuleSet,
 };
 pub use run::input::{Case, FieldProblem, InputError};
 pub use run::runner::EvalError;

@@ -9,9 +9,11 @@
 
 mod catalog;
 mod describe;
+mod review;
 mod timeline;
 
 pub use describe::{Counts, EntityInfo, ProgramInfo};
+pub use review::{Detail, Edit, ItemChange, Review};
 pub use timeline::{Change, ChangeKind, ParameterInForce, ParameterVersion};
 
 use crate::check;
