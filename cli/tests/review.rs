@@ -47,9 +47,21 @@ fn new_version(name: &str) -> PathBuf {
         assert!(text.contains(from), "{file}: {from}");
         std::fs::write(&p, text.replacen(from, to, 1)).unwrap();
     };
-    edit("parameters/dibao.toml", "value = \"1045\"", "value = \"1100\"");
-    edit("tables/meal_rate_by_age.toml", "{ at_least = 60, at_most = 69,", "{ at_least = 60, at_most = 74,");
-    edit("tables/meal_rate_by_age.toml", "{ at_least = 70, output", "{ at_least = 75, output");
+    edit(
+        "parameters/dibao.toml",
+        "value = \"1045\"",
+        "value = \"1100\"",
+    );
+    edit(
+        "tables/meal_rate_by_age.toml",
+        "{ at_least = 60, at_most = 69,",
+        "{ at_least = 60, at_most = 74,",
+    );
+    edit(
+        "tables/meal_rate_by_age.toml",
+        "{ at_least = 70, output",
+        "{ at_least = 75, output",
+    );
     dir
 }
 
@@ -72,7 +84,10 @@ fn diff_of_two_folders_lists_each_change_in_text_and_json() {
     }
     let o = bangfu(&["diff", RULES, new], None);
     let zh = out(&o);
-    assert!(zh.contains("参数 dibao_standard：修改") && zh.contains("共 2 项变更"), "{zh}");
+    assert!(
+        zh.contains("参数 dibao_standard：修改") && zh.contains("共 2 项变更"),
+        "{zh}"
+    );
     assert!(!zh.contains("changed"), "{zh}");
     let o = bangfu(&["diff", RULES, new, "--format", "json"], None);
     let j: Json = serde_json::from_str(&out(&o)).unwrap();
@@ -90,7 +105,13 @@ fn diff_with_a_population_counts_who_gains_and_what_it_costs() {
     let new = new_version("review-population");
     let pop = Path::new(env!("CARGO_TARGET_TMPDIR")).join("review-district");
     let o = bangfu(
-        &["synth", "--households", "500", "--out", pop.to_str().unwrap()],
+        &[
+            "synth",
+            "--households",
+            "500",
+            "--out",
+            pop.to_str().unwrap(),
+        ],
         None,
     );
     assert!(o.status.success(), "{}", err(&o));
@@ -109,7 +130,10 @@ fn diff_with_a_population_counts_who_gains_and_what_it_costs() {
     assert!(o.status.success(), "{}", err(&o));
     let j: Json = serde_json::from_str(&out(&o)).unwrap();
     let p = &j["population"];
-    assert_eq!((p["cases"].as_u64(), p["skipped"].as_u64()), (Some(500), Some(0)));
+    assert_eq!(
+        (p["cases"].as_u64(), p["skipped"].as_u64()),
+        (Some(500), Some(0))
+    );
     let dibao = p["programs"]
         .as_array()
         .unwrap()
@@ -127,7 +151,10 @@ fn diff_with_a_population_counts_who_gains_and_what_it_costs() {
     assert_eq!(dec(&dibao["total_increase"]), dec(&cost["change"]));
     let o = bangfu(&[&args[..], &["--lang", "en"]].concat(), None);
     let text = out(&o);
-    assert!(text.contains("population: 500 cases on 2023-09-06; 500 compared, 0 skipped"), "{text}");
+    assert!(
+        text.contains("population: 500 cases on 2023-09-06; 500 compared, 0 skipped"),
+        "{text}"
+    );
     assert!(text.contains("  dibao: eligible "), "{text}");
     let o = bangfu(&args, None);
     assert!(out(&o).contains("人口测算：500 个"), "{}", out(&o));
@@ -136,11 +163,29 @@ fn diff_with_a_population_counts_who_gains_and_what_it_costs() {
 #[test]
 fn diff_refuses_mixed_or_missing_arguments() {
     for (args, needle) in [
-        (vec!["diff", RULES, RULES, "--from", "2023-01-01"], "--from/--to"),
-        (vec!["diff", RULES, RULES, "--population", "a.csv", "b.csv"], "--on"),
+        (
+            vec!["diff", RULES, RULES, "--from", "2023-01-01"],
+            "--from/--to",
+        ),
+        (
+            vec!["diff", RULES, RULES, "--population", "a.csv", "b.csv"],
+            "--on",
+        ),
         (vec!["diff", RULES, RULES, "--on", "2023-09-06"], "--on"),
         (vec!["diff", RULES], "--from and --to"),
-        (vec!["diff", RULES, "--from", "2022-12-31", "--to", "2023-01-01", "--on", "2023-01-01"], "two rule-set folders"),
+        (
+            vec![
+                "diff",
+                RULES,
+                "--from",
+                "2022-12-31",
+                "--to",
+                "2023-01-01",
+                "--on",
+                "2023-01-01",
+            ],
+            "two rule-set folders",
+        ),
         (vec!["diff", RULES, RULES, "--lang", "fr"], "--lang"),
     ] {
         let o = bangfu(&args, None);
@@ -149,8 +194,15 @@ fn diff_refuses_mixed_or_missing_arguments() {
         assert!(o.stdout.is_empty());
     }
     // The two dates of one rule set work as before.
-    let o = bangfu(&["diff", RULES, "--from", "2022-12-31", "--to", "2023-01-01"], None);
-    assert!(o.status.success() && out(&o).contains("dibao_standard"), "{}", err(&o));
+    let o = bangfu(
+        &["diff", RULES, "--from", "2022-12-31", "--to", "2023-01-01"],
+        None,
+    );
+    assert!(
+        o.status.success() && out(&o).contains("dibao_standard"),
+        "{}",
+        err(&o)
+    );
 }
 
 #[test]
@@ -181,16 +233,32 @@ fn money_as_a_bare_json_number_is_read_from_its_digits() {
                 "members": [{{"birth_date": "1980-01-01", "monthly_income": {assets}}}]}}"#
         )
     };
-    let args = ["eval", RULES, "--on", "2023-09-06", "--program", "dibao", "-"];
+    let args = [
+        "eval",
+        RULES,
+        "--on",
+        "2023-09-06",
+        "--program",
+        "dibao",
+        "-",
+    ];
     let as_text = bangfu(&args, Some(&case("\"300.10\"")));
     let as_number = bangfu(&args, Some(&case("300.10")));
     assert!(as_number.status.success(), "{}", err(&as_number));
     assert_eq!(out(&as_text), out(&as_number));
-    assert!(out(&as_number).contains("\"amount\": \"744.90\""), "{}", out(&as_number));
+    assert!(
+        out(&as_number).contains("\"amount\": \"744.90\""),
+        "{}",
+        out(&as_number)
+    );
     // 0.1 + 0.2 in binary floating point is not 0.3; here it is.
     let tenths = bangfu(&args, Some(&case("0.30000000000000001")));
     assert_eq!(tenths.status.code(), Some(2));
-    assert!(err(&tenths).contains("fractions of a fen"), "{}", err(&tenths));
+    assert!(
+        err(&tenths).contains("fractions of a fen"),
+        "{}",
+        err(&tenths)
+    );
     for bad in ["1e3", "1045.505"] {
         let o = bangfu(&args, Some(&case(bad)));
         assert_eq!(o.status.code(), Some(2), "{bad}");

@@ -340,26 +340,17 @@ fn common(a: &Band, b: &Band) -> Band {
 /// Whether the union of `cover` matches every key `band` matches.
 fn covers(cover: &[Band], band: &Band, integer: bool) -> bool {
     let mut parts: Vec<Band> = cover.iter().map(|c| common(c, band)).collect();
-    parts.sort_by(|a, b| lo_key(a).cmp(&lo_key(b)));
+    parts.sort_by_key(lo_key);
     // The lowest part must start where the band starts.
-    match (parts.first().map(|p| p.lo), band.lo) {
-        (None, _) => return false,
-        (Some(Some(p)), Some(b)) if p != b => return false,
-        (Some(Some(_)), None) => return false,
-        _ => {}
+    if parts.first().map(|p| p.lo) != Some(band.lo) {
+        return false;
     }
-    let mut reach: Option<(Decimal, bool)> = None; // None: open above so far only for the first part
-    for (k, p) in parts.iter().enumerate() {
-        if k > 0 {
-            match (reach, p.lo) {
-                (Some(hi), Some(lo))
-                    if gap_between(hi, lo, integer)
-                        || (!integer && lo.0 == hi.0 && !hi.1 && !lo.1) =>
-                {
-                    return false
-                }
-                (None, _) => return true,
-                _ => {}
+    // Then each part must start no later than the parts before it reach.
+    let mut reach: Option<(Decimal, bool)> = None;
+    for p in &parts {
+        if let (Some(hi), Some(lo)) = (reach, p.lo) {
+            if gap_between(hi, lo, integer) {
+                return false;
             }
         }
         match p.hi {
@@ -454,5 +445,59 @@ fn max_hi(a: (Decimal, bool), b: (Decimal, bool)) -> (Decimal, bool) {
         a
     } else {
         b
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn band(lo: Option<(i64, bool)>, hi: Option<(i64, bool)>) -> Band {
+        let d = |(v, inc): (i64, bool)| (Decimal::from(v), inc);
+        Band {
+            lo: lo.map(d),
+            hi: hi.map(d),
+        }
+    }
+
+    #[test]
+    fn coverage_counts_included_and_excluded_ends() {
+        let target = band(Some((60, true)), Some((80, true)));
+        let below_70 = band(Some((60, true)), Some((70, false)));
+        let from_70 = band(Some((70, true)), None);
+        let above_70 = band(Some((70, false)), None);
+        assert!(covers(&[below_70, from_70], &target, false));
+        // 70 itself is in neither band.
+        assert!(!covers(&[below_70, above_70], &target, false));
+        // Whole numbers: 69 and 71 leave 70 out, 69 and 70 meet.
+        let to_69 = normalise(band(Some((60, true)), Some((69, true))), true);
+        let from_71 = normalise(band(Some((71, true)), None), true);
+        let whole = normalise(target, true);
+        assert!(!covers(&[to_69, from_71], &whole, true));
+        assert!(covers(&[to_69, normalise(from_70, true)], &whole, true));
+        assert!(!covers(&[from_70], &target, false));
+    }
+
+    #[test]
+    fn keys_are_described_in_words() {
+        let b = band(Some((65, false)), Some((70, false)));
+        assert_eq!(
+            describe(b, false),
+            "keys from 65 (excluded) to 70 (excluded)"
+        );
+        let b = normalise(band(Some((65, true)), Some((69, true))), true);
+        assert_eq!(describe(b, true), "keys 65 to 69");
+        assert_eq!(
+            describe(band(Some((70, true)), None), true),
+            "keys 70 and above"
+        );
+        assert_eq!(
+            describe(band(None, Some((70, false))), false),
+            "keys below 70"
+        );
+        assert_eq!(
+            describe(band(Some((70, true)), Some((70, true))), true),
+            "the key 70"
+        );
     }
 }
