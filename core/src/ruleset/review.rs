@@ -133,7 +133,8 @@ pub struct Review {
     pub old: [String; 3],
     /// The new version: id, version, hash.
     pub new: [String; 3],
-    /// Every item that differs, by kind (as [`KINDS`] orders them), then
+    /// Every item that differs, by kind (rule set, sources, units, enums,
+    /// entities, parameters, tables, programs), then
     /// in the order the items are written (the old version's first).
     pub changes: Vec<ItemChange>,
 }
