@@ -147,11 +147,16 @@ pub fn check(dir: &Path, format: Format) -> Result<String, Fail> {
     };
     let results = examples::run_examples(&rules);
     let failed: Vec<_> = results.iter().filter(|r| !r.passed()).collect();
+    let warnings = rules.warnings();
     if format == Format::Json {
+        let records: Vec<_> = warnings
+            .iter()
+            .map(|w| w.to_record(rules.sources()))
+            .collect();
         let out = pretty(&json!({
             "ok": failed.is_empty(),
             "ruleset": present::stamp(&rules),
-            "diagnostics": [],
+            "diagnostics": records,
             "examples": {"passed": results.len() - failed.len(), "failed": failed.iter().map(|r| json!({"id": r.id, "file": r.file, "failures": r.failures})).collect::<Vec<_>>()},
         }));
         return if failed.is_empty() {
@@ -162,10 +167,22 @@ pub fn check(dir: &Path, format: Format) -> Result<String, Fail> {
     }
     let mut out = format!("{} {} ({})\n", rules.id(), rules.version(), rules.hash());
     let n = rules.counts();
+    let found = match warnings.len() {
+        0 => "no problems found".to_string(),
+        1 => "no errors, 1 warning".to_string(),
+        k => format!("no errors, {k} warnings"),
+    };
     out.push_str(&format!(
-        "loaded: {} parameters, {} tables, {} programs, {} entities; no problems found\n",
+        "loaded: {} parameters, {} tables, {} programs, {} entities; {found}\n",
         n.parameters, n.tables, n.programs, n.entities
     ));
+    for w in warnings {
+        out.push('\n');
+        out.push_str(&w.render(rules.sources()));
+    }
+    if !warnings.is_empty() {
+        out.push('\n');
+    }
     for r in &failed {
         out.push_str(&format!("example `{}` ({}) FAILED:\n", r.id, r.file));
         for f in &r.failures {

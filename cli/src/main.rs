@@ -15,6 +15,7 @@ pub(crate) mod cliffs;
 pub(crate) mod commands;
 pub(crate) mod present;
 pub(crate) mod read;
+pub(crate) mod review;
 mod serve;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -140,16 +141,37 @@ enum Command {
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
     },
-    /// Show what changed between two dates: parameter values and formulas.
+    /// Show what changed: between two dates of one rule set (`DIR --from D1
+    /// --to D2`: parameter values and formulas), or between two versions of
+    /// a rule set (`OLD_DIR NEW_DIR`: every item as written, and with
+    /// --population and --on, whom it changes and what it costs).
     Diff {
-        /// Rule-set folder.
+        /// Rule-set folder (with NEW_DIR: the old version).
         dir: PathBuf,
-        /// Earlier date.
+        /// The new version's folder.
+        new_dir: Option<PathBuf>,
+        /// Earlier date (one rule set).
         #[arg(long)]
-        from: String,
-        /// Later date.
+        from: Option<String>,
+        /// Later date (one rule set).
         #[arg(long)]
-        to: String,
+        to: Option<String>,
+        /// Households and members CSV files (as `bangfu synth --out` writes
+        /// them), evaluated under both versions.
+        #[arg(long, num_args = 2, value_names = ["HOUSEHOLDS", "MEMBERS"])]
+        population: Vec<PathBuf>,
+        /// The date the population is evaluated on, YYYY-MM-DD.
+        #[arg(long)]
+        on: Option<String>,
+        /// The population's entity.
+        #[arg(long, default_value = "household")]
+        entity: String,
+        /// The column linking members to their case.
+        #[arg(long, default_value = "household_id")]
+        key: String,
+        /// Language of the text (two versions).
+        #[arg(long, default_value = "zh")]
+        lang: String,
         /// Output format (text or json).
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
@@ -303,11 +325,39 @@ where
         }
         Command::Diff {
             dir,
+            new_dir,
             from,
             to,
+            population,
+            on,
+            entity,
+            key,
+            lang,
             format,
-        } => commands::text_or_json(format)
-            .and_then(|format| commands::diff(&dir, &from, &to, format)),
+        } => commands::text_or_json(format).and_then(|format| match (new_dir, from, to) {
+            (Some(new), None, None) => review::review(review::ReviewArgs {
+                old: &dir,
+                new: &new,
+                population: &population,
+                on: on.as_deref(),
+                entity: &entity,
+                key: &key,
+                lang: &lang,
+                format,
+            }),
+            (Some(_), _, _) => Err(commands::usage(
+                "--from/--to: compare two dates of one rule set, or two folders, not both",
+            )),
+            (None, Some(from), Some(to)) if population.is_empty() && on.is_none() => {
+                commands::diff(&dir, &from, &to, format)
+            }
+            (None, Some(_), Some(_)) => Err(commands::usage(
+                "--population/--on: give two rule-set folders, OLD_DIR NEW_DIR",
+            )),
+            (None, _, _) => Err(commands::usage(
+                "diff: give --from and --to (two dates of DIR), or two folders OLD_DIR NEW_DIR",
+            )),
+        }),
         Command::Settle {
             dir,
             month,

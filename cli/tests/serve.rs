@@ -1451,3 +1451,25 @@ mod arrow_batches {
         );
     }
 }
+
+/// Money in a case: a bare JSON number is read from its digits as written,
+/// as the command line and the bindings read it; an exponent is refused.
+#[test]
+fn money_as_a_bare_json_number_is_read_as_the_command_line_reads_it() {
+    let server = Server::start(&repo().join(RULES), &[]);
+    let case = |assets: &str| {
+        format!(
+            r#"{{"registered_locally": true, "financial_assets": {assets},
+                "members": [{{"birth_date": "1980-01-01", "monthly_income": {assets}}}]}}"#
+        )
+    };
+    let path = format!("/v1/rulesets/{ID}/evaluate?on=2023-09-06&program=dibao");
+    let as_text = server.post(&path, "application/json", &case("\"300.10\""));
+    let as_number = server.post(&path, "application/json", &case("300.10"));
+    assert_eq!(as_number.status, 200, "{as_number:?}");
+    assert_eq!(as_text.body, as_number.body);
+    let bad = server.post(&path, "application/json", &case("1e3"));
+    assert_eq!(bad.status, 400, "{bad:?}");
+    assert_eq!(bad.json()["code"], "invalid_money");
+    assert_eq!(bad.json()["loc"], "financial_assets");
+}

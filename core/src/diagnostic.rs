@@ -1,7 +1,9 @@
 //! Diagnostics: every problem found in a rule set, with a stable code.
 //!
 //! A [`Diagnostic`] records a code, a message, a help line and a byte span in
-//! one rule file. Line and column are computed only when a diagnostic is
+//! one rule file. Codes `E…` are errors: the rule set does not load. Codes
+//! `W…` are warnings: the rule set loads, and `bangfu check` shows them for a
+//! reviewer to read ([`Code::severity`]). Line and column are computed only when a diagnostic is
 //! rendered, against the [`Sources`](crate::Sources) it came from. Loading collects every
 //! diagnostic it can rather than stopping at the first.
 
@@ -37,6 +39,17 @@ macro_rules! codes {
             pub fn summary(self) -> &'static str {
                 match self { $(Code::$variant => $doc,)* }
             }
+
+            /// Whether the code is an error (the rule set does not load) or
+            /// a warning (it loads; a reviewer should read it): codes
+            /// starting `W` are warnings.
+            pub fn severity(self) -> Severity {
+                if self.code().starts_with('W') {
+                    Severity::Warning
+                } else {
+                    Severity::Error
+                }
+            }
         }
     };
 }
@@ -69,6 +82,27 @@ codes! {
     UnknownReference = "E0036", "unknown-reference", "A reference to an entity, enum, source, collection or program that does not exist.";
     MissingLabel = "E0038", "missing-label", "A label or explanation template lacks its Chinese or English text.";
     MissingTranslation = "E0039", "missing-translation", "A note or an assumption shown to users is not written in both Chinese and English (`{ zh = \"…\", en = \"…\" }`).";
+    ShadowedRow = "W0024", "shadowed-row", "A row of a table with hit policy `first` matches keys that an earlier row already takes: for those keys it never applies.";
+    NoWorkedExamples = "W0040", "no-worked-examples", "A rule set or a program has no worked example: nothing checks its figures against its sources.";
+}
+
+/// How serious a diagnostic is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Severity {
+    /// The rule set does not load.
+    Error,
+    /// The rule set loads; a reviewer should read it.
+    Warning,
+}
+
+impl Severity {
+    /// `error` or `warning`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        }
+    }
 }
 
 impl fmt::Display for Code {
@@ -124,7 +158,9 @@ impl Diagnostic {
     }
 
     /// Line and column (1-based, column counted in characters) and the text
-    /// of the line, computed against the rule set's sources.
+    /// of the line, computed against the rule set's sources; the caret's
+    /// indent and width are counted in terminal columns (a Chinese
+    /// character takes two).
     pub fn location(&self, sources: &dyn FileTexts) -> Option<Location> {
         let text = sources.text(self.file.as_deref()?)?;
         let start = self.span.as_ref().map_or(0, |s| s.start).min(text.len());
@@ -145,30 +181,46 @@ impl Diagnostic {
             .as_ref()
             .map_or(start, |s| s.end)
             .clamp(start, line_end);
-        let width = text.get(start..end).map_or(1, |s| s.chars().count().max(1));
+        let width = text.get(start..end).map_or(1, |s| display_width(s).max(1));
+        let indent = before.get(line_start..).map_or(0, display_width);
         Some(Location {
             line,
             column,
             source_line,
             width,
+            indent,
         })
     }
 
     /// Renders the diagnostic as text: code, message, `file:line:col`, the
     /// source line with a caret under the span, and the help line.
     pub fn render(&self, sources: &dyn FileTexts) -> String {
-        let mut out = format!("error[{}]: {}\n", self.code, self.message);
+        let mut out = format!(
+            "{}[{}]: {}\n",
+            self.code.severity().name(),
+            self.code,
+            self.message
+        );
         match (&self.file, self.location(sources)) {
             (Some(file), Some(loc)) if self.span.is_some() => {
                 let gutter = loc.line.to_string().len();
                 let pad = " ".repeat(gutter);
                 out.push_str(&format!("{pad}--> {file}:{}:{}\n", loc.line, loc.column));
                 out.push_str(&format!("{pad} |\n{} | {}\n", loc.line, loc.source_line));
+                // Tabs are kept so that the terminal aligns the caret as it
+                // aligns the line; every other character becomes as many
+                // spaces as the columns it takes.
                 let lead: String = loc
                     .source_line
                     .chars()
                     .take(loc.column - 1)
-                    .map(|c| if c == '\t' { '\t' } else { ' ' })
+                    .map(|c| {
+                        if c == '\t' {
+                            "\t".to_string()
+                        } else {
+                            " ".repeat(char_width(c))
+                        }
+                    })
                     .collect();
                 out.push_str(&format!("{pad} | {lead}{}\n", "^".repeat(loc.width)));
             }
@@ -187,6 +239,7 @@ impl Diagnostic {
         DiagnosticRecord {
             code: self.code.code(),
             name: self.code.name(),
+            severity: self.code.severity().name(),
             message: self.message.clone(),
             file: self.file.clone(),
             line: loc.as_ref().filter(|_| self.span.is_some()).map(|l| l.line),
@@ -216,8 +269,22 @@ pub struct Location {
     pub column: usize,
     /// The text of the line.
     pub source_line: String,
-    /// Width of the span on that line, in characters (at least 1).
+    /// Width of the span on that line, in terminal columns (at least 1).
     pub width: usize,
+    /// Terminal columns before the span on its line (a tab counts as one).
+    pub indent: usize,
+}
+
+/// Terminal columns a character takes: two for Chinese characters and
+/// other wide ones, none for combining marks, one for a tab or any other
+/// control character (shown as one cell by the line above it).
+fn char_width(c: char) -> usize {
+    unicode_width::UnicodeWidthChar::width(c).unwrap_or(1)
+}
+
+/// Terminal columns a text takes.
+fn display_width(s: &str) -> usize {
+    s.chars().map(char_width).sum()
 }
 
 /// A diagnostic with its location resolved, for JSON output and bindings.
@@ -227,6 +294,8 @@ pub struct DiagnosticRecord {
     pub code: &'static str,
     /// Stable kebab-case name, e.g. `type-mismatch`.
     pub name: &'static str,
+    /// `error` (the rule set does not load) or `warning`.
+    pub severity: &'static str,
     /// What is wrong.
     pub message: String,
     /// File relative to the rule set's root.

@@ -54,7 +54,7 @@ pub use bundle::{BundleError, BundleProblem};
 #[cfg(feature = "compiler")]
 pub use check::OVERLAY_PREFIX;
 pub use date::Date;
-pub use diagnostic::{Code, Diagnostic, DiagnosticRecord};
+pub use diagnostic::{Code, Diagnostic, DiagnosticRecord, Severity};
 pub use error::{Error, LoadError};
 pub use outcome::Outcome;
 pub use plan::{Citation, Lang, Status, Text};
@@ -63,6 +63,8 @@ pub use ruleset::{
     Change, ChangeKind, Counts, Decision, EntityInfo, ParameterInForce, ParameterVersion,
     ProgramInfo, RuleSet,
 };
+#[cfg(feature = "compiler")]
+pub use ruleset::{Detail, Edit, ItemChange, Review};
 pub use run::input::{Case, FieldProblem, InputError};
 pub use run::runner::EvalError;
 pub use rust_decimal::Decimal;

@@ -28,8 +28,10 @@
 //! Set `BANGFU_BLESS=1` to rewrite the `expected.txt` files from what the
 //! loader reports (keeping their comment lines); review the diff by hand.
 //!
-//! Every folder under `tests/fixtures/valid/` must load, and its worked
-//! examples must pass.
+//! Every folder under `tests/fixtures/valid/` must load without warnings,
+//! and its worked examples must pass. Every folder under
+//! `tests/fixtures/warnings/` must load, and its `expected.txt` lists the
+//! warnings (codes `W…`) the checker must report, in the same form.
 
 // Helpers outside #[test] functions fail the test the same way.
 #![allow(clippy::expect_used, clippy::panic, clippy::unwrap_used)]
@@ -58,8 +60,10 @@ fn subdirs(dir: &Path) -> Vec<PathBuf> {
 
 /// One diagnostic as a line of `expected.txt`.
 fn line_of(err: &LoadError, i: usize) -> String {
-    let d = &err.diagnostics[i];
-    let r = &err.records()[i];
+    record_line(&err.diagnostics[i], &err.records()[i])
+}
+
+fn record_line(d: &bangfu::Diagnostic, r: &bangfu::DiagnosticRecord) -> String {
     let place = match (&r.file, r.line, r.column) {
         (Some(f), Some(l), Some(c)) => format!(" {f}:{l}:{c}"),
         (Some(f), _, _) => format!(" {f}"),
@@ -178,6 +182,203 @@ fn known_bug_fixtures_still_fail_to_load() {
     }
 }
 
+/// The warnings of a rule set that loads, as lines of `expected.txt`.
+fn warning_lines(rules: &RuleSet) -> Vec<String> {
+    rules
+        .warnings()
+        .iter()
+        .map(|w| record_line(w, &w.to_record(rules.sources())))
+        .collect()
+}
+
+#[test]
+fn warning_fixtures_load_and_report_exactly_the_expected_warnings() {
+    let bless = std::env::var_os("BANGFU_BLESS").is_some();
+    let dirs = subdirs(&fixtures().join("warnings"));
+    assert!(dirs.len() >= 4, "only {} warning fixtures", dirs.len());
+    let mut report = String::new();
+    for dir in dirs {
+        let name = dir.file_name().map(|n| n.to_string_lossy().to_string());
+        let name = name.unwrap_or_default();
+        let rules = match RuleSet::load_dir(&dir) {
+            Ok(r) => r,
+            Err(e) => {
+                report.push_str(&format!("{name}: does not load:\n{}\n", e.render()));
+                continue;
+            }
+        };
+        for r in run_examples(&rules) {
+            if !r.passed() {
+                report.push_str(&format!(
+                    "{name}: example {} fails: {:?}\n",
+                    r.id, r.failures
+                ));
+            }
+        }
+        let mut got = warning_lines(&rules);
+        let (comments, mut want) = expected(&dir);
+        if bless {
+            let mut text = comments.join("\n");
+            text.push('\n');
+            for l in &got {
+                text.push_str(l);
+                text.push('\n');
+            }
+            std::fs::write(dir.join("expected.txt"), text).expect("write expected.txt");
+            continue;
+        }
+        got.sort();
+        want.sort();
+        if got != want || got.is_empty() {
+            report.push_str(&format!(
+                "{name}:\n  reported: {got:?}\n  expected: {want:?}\n"
+            ));
+        }
+    }
+    assert!(report.is_empty(), "warning fixtures differ:\n{report}");
+}
+
+/// The first diagnostic says what is wrong and what to write instead.
+#[test]
+fn diagnostics_name_the_cause_and_the_fix() {
+    let cases = [
+        (
+            "table-unknown-key",
+            "unknown key `at_lest`",
+            "did you mean `at_least`?",
+        ),
+        (
+            "table-unknown-key-output",
+            "unknown key `ouput`",
+            "did you mean `output`?",
+        ),
+        (
+            "unknown-name-in-template",
+            "`standrd`",
+            "did you mean `standard`?",
+        ),
+        (
+            "unknown-reference",
+            "source `notise`",
+            "did you mean `notice`?",
+        ),
+        // The overlap names the keys; the help proposes no switch of hit
+        // policy, which would change answers without a word.
+        (
+            "table-overlap",
+            "rows 1 and 2 of table `allowance_by_age` both match the key 70",
+            "move a bound of row 1 or row 2",
+        ),
+    ];
+    for (fixture, message, help) in cases {
+        let err = RuleSet::load_dir(fixtures().join("invalid").join(fixture))
+            .expect_err("the fixture does not load");
+        let first = &err.diagnostics[0];
+        assert!(
+            first.message.contains(message),
+            "{fixture}: {}",
+            first.message
+        );
+        let got = first.help.clone().unwrap_or_default();
+        assert!(got.contains(help), "{fixture}: {got}");
+        assert!(!got.contains("first"), "{fixture}: {got}");
+    }
+}
+
+/// Overlapping bands name the keys where they overlap, in words.
+#[test]
+fn overlaps_and_shadowed_rows_name_the_keys() {
+    let base = fixtures().join("valid/minimal");
+    let read = |f: &str| std::fs::read_to_string(base.join(f)).expect("base file");
+    let with_rows = |hit: &str, rows: &str| {
+        let params = read("parameters.toml");
+        let start = params.find("hit = \"unique\"").expect("hit");
+        let params = format!(
+            "{}hit = \"{hit}\"\ndefault = \"0 CNY\"\nrows = [\n{rows}]\n",
+            &params[..start]
+        );
+        RuleSet::from_files(vec![
+            ("ruleset.toml".to_string(), read("ruleset.toml")),
+            ("parameters.toml".to_string(), params),
+            ("programs.toml".to_string(), read("programs.toml")),
+            ("examples.toml".to_string(), read("examples.toml")),
+        ])
+    };
+    // An age of 90 is in both bands: under `unique`, an error naming 70 to 99.
+    let rows = "{ at_least = 60, output = \"30 CNY\" },\n{ at_least = 70, at_most = 99, output = \"60 CNY\" },\n";
+    let err = with_rows("unique", rows).expect_err("overlap");
+    assert_eq!(err.diagnostics.len(), 1, "{}", err.render());
+    assert!(
+        err.diagnostics[0]
+            .message
+            .ends_with("both match keys 70 to 99"),
+        "{}",
+        err.render()
+    );
+    // Under `first`, the second row never applies: a warning says so.
+    let rules = with_rows("first", rows).expect("loads");
+    let w = rules.warnings();
+    assert_eq!(w.len(), 1);
+    assert_eq!(w[0].code, Code::ShadowedRow);
+    assert!(
+        w[0].message
+            .contains("row 2 of table `allowance_by_age` never applies"),
+        "{}",
+        w[0].message
+    );
+    // Money keys: the ends say whether they are included.
+    let params = read("parameters.toml").replace(
+        "key = \"integer\"\nkey_unit = \"years\"",
+        "key = \"number\"\nkey_unit = \"years\"",
+    );
+    let start = params.find("hit = \"unique\"").expect("hit");
+    let params = format!("{}hit = \"unique\"\ndefault = \"0 CNY\"\nrows = [\n{{ at_least = 60, below = 70, output = \"30 CNY\" }},\n{{ above = 65, output = \"60 CNY\" }},\n]\n", &params[..start]);
+    let err = RuleSet::from_files(vec![
+        ("ruleset.toml".to_string(), read("ruleset.toml")),
+        ("parameters.toml".to_string(), params),
+        ("programs.toml".to_string(), read("programs.toml")),
+    ])
+    .expect_err("overlap");
+    let overlap = err
+        .diagnostics
+        .iter()
+        .find(|d| d.code == Code::TableOverlap)
+        .expect("E0020");
+    assert!(
+        overlap
+            .message
+            .ends_with("both match keys from 65 (excluded) to 70 (excluded)"),
+        "{}",
+        overlap.message
+    );
+}
+
+/// The caret sits under the fault on a terminal, where a Chinese
+/// character takes two columns.
+#[test]
+fn carets_count_terminal_columns() {
+    let err = RuleSet::load_dir(fixtures().join("invalid/unknown-name-in-template"))
+        .expect_err("the fixture does not load");
+    let text = err.render();
+    let lines: Vec<&str> = text.lines().collect();
+    let source = lines
+        .iter()
+        .position(|l| l.starts_with("18 | "))
+        .expect("source line");
+    let caret_line = lines[source + 1];
+    let caret_at = caret_line.find('^').expect("caret") - "   | ".len();
+    let line = &lines[source]["18 | ".len()..];
+    let before = &line[..line.find("{standrd}").expect("placeholder") + 1];
+    let columns: usize = before
+        .chars()
+        .map(|c| if c.is_ascii() { 1 } else { 2 })
+        .sum();
+    assert_eq!(caret_at, columns, "{text}");
+    assert_eq!(caret_line.matches('^').count(), "standrd".len());
+    // Columns in records stay counted in characters, as editors count them.
+    assert_eq!(err.records()[0].column, Some(49));
+}
+
 fn compare_fixtures(dirs: &[PathBuf], bless: bool) {
     let mut report = String::new();
     for dir in dirs {
@@ -236,7 +437,9 @@ fn compare_fixtures(dirs: &[PathBuf], bless: bool) {
 #[test]
 fn every_code_has_a_fixture() {
     let mut seen = BTreeSet::new();
-    for dir in subdirs(&fixtures().join("invalid")) {
+    let mut dirs = subdirs(&fixtures().join("invalid"));
+    dirs.extend(subdirs(&fixtures().join("warnings")));
+    for dir in dirs {
         for line in expected(&dir).1 {
             if let Some(code) = line.split_whitespace().next() {
                 seen.insert(code.to_string());
@@ -278,6 +481,12 @@ fn valid_fixtures_load_and_their_examples_pass() {
     for dir in subdirs(&fixtures().join("valid")) {
         let rules = RuleSet::load_dir(&dir)
             .unwrap_or_else(|e| panic!("{} does not load:\n{}", dir.display(), e.render()));
+        assert_eq!(
+            warning_lines(&rules),
+            Vec::<String>::new(),
+            "{}",
+            dir.display()
+        );
         let results = run_examples(&rules);
         assert!(
             !results.is_empty(),

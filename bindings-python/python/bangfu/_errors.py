@@ -47,9 +47,9 @@ class RuleSetError(BangfuError):
     """A rule set does not load: every diagnostic found, not just the first.
 
     ``diagnostics`` is a list of dicts with the keys ``code`` (``E0011``),
-    ``name`` (``type-mismatch``), ``message``, ``file``, ``line``, ``column``
-    (1-based, ``None`` when the problem has no place), ``source_line`` and
-    ``help``.
+    ``name`` (``type-mismatch``), ``severity`` (``error``), ``message``,
+    ``file``, ``line``, ``column`` (1-based, ``None`` when the problem has no
+    place), ``source_line`` and ``help``.
     """
 
     diagnostics: List[Dict[str, Any]]

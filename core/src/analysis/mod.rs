@@ -5,3 +5,4 @@
 pub mod cliffs;
 pub mod compare;
 pub mod sweep;
+pub mod versions;

@@ -17,12 +17,13 @@ mod overrides;
 pub(crate) use overrides::check_override;
 mod parameters;
 mod programs;
+mod recovery;
 mod segments;
 mod tables;
 mod templates;
 mod values;
 
-use crate::diagnostic::{Code, Diagnostic};
+use crate::diagnostic::{Code, Diagnostic, Severity};
 use crate::plan::*;
 use crate::reform::Override;
 use crate::syntax::sources::Sources;
@@ -70,10 +71,12 @@ pub(crate) struct Merged {
     pub units: Vec<(String, syntax::Text)>,
 }
 
-/// Diagnostics collected while loading, with file indices resolved to paths.
+/// Diagnostics collected while loading, with file indices resolved to paths:
+/// errors in `list`, warnings (codes `W…`) apart.
 pub(crate) struct Diags<'s> {
     pub files: Vec<(&'s str, &'s str)>,
     pub list: Vec<Diagnostic>,
+    pub warnings: Vec<Diagnostic>,
 }
 
 impl<'s> Diags<'s> {
@@ -91,9 +94,13 @@ impl<'s> Diags<'s> {
         message: impl Into<String>,
     ) -> &mut Diagnostic {
         let d = Diagnostic::new(code, message).at(self.path(file), span);
-        self.list.push(d);
-        let last = self.list.len() - 1;
-        &mut self.list[last]
+        let list = match code.severity() {
+            Severity::Error => &mut self.list,
+            Severity::Warning => &mut self.warnings,
+        };
+        list.push(d);
+        let last = list.len() - 1;
+        &mut list[last]
     }
     pub fn help(
         &mut self,
@@ -108,22 +115,26 @@ impl<'s> Diags<'s> {
     }
 }
 
+/// A rule set that checks: its plan, its worked examples, and the warnings
+/// a reviewer should read.
+pub(crate) type Loaded = (Plan, Vec<ExampleSource>, Vec<Diagnostic>);
+
 /// Loads and checks a rule set.
 ///
 /// # Errors
-/// Returns every diagnostic found when the rule set does not check.
-pub(crate) fn load(
-    sources: &Sources,
-    overrides: &[Override],
-) -> Result<(Plan, Vec<ExampleSource>), Vec<Diagnostic>> {
+/// Returns every error found when the rule set does not check (warnings
+/// are reported only with a rule set that loads).
+pub(crate) fn load(sources: &Sources, overrides: &[Override]) -> Result<Loaded, Vec<Diagnostic>> {
     let mut diags = Diags {
         files: sources.files().collect(),
         list: Vec::new(),
+        warnings: Vec::new(),
     };
     let mut merged = Merged::default();
     // Base files first, then overlays, so that overlay items replace base items.
     let mut order: Vec<(usize, (&str, &str))> = sources.files().enumerate().collect();
     order.sort_by_key(|(_, (path, _))| path.starts_with(OVERLAY_PREFIX));
+    let mut unparsed_names = std::collections::HashSet::new();
     for (index, (path, text)) in order {
         match toml::from_str::<Fragment>(text) {
             Ok(fragment) => merge(
@@ -136,13 +147,12 @@ pub(crate) fn load(
             Err(e) => {
                 let span = e.span().unwrap_or(0..0);
                 let message = e.message().trim().to_string();
-                diags.help(
-                    index,
-                    span,
-                    Code::TomlSyntax,
+                let (message, help) = recovery::unknown_key(&message).unwrap_or((
                     message,
-                    "see rules/README.md for the sections and keys a rule file may have",
-                );
+                    "see rules/README.md for the sections and keys a rule file may have".into(),
+                ));
+                diags.help(index, span, Code::TomlSyntax, message, help);
+                unparsed_names.extend(recovery::defined_names(text));
             }
         }
     }
@@ -175,7 +185,10 @@ pub(crate) fn load(
     }
     overrides::apply_overrides(&mut merged, overrides, &mut diags);
     let hash = sources.content_hash();
+    let header_place = merged.header.as_ref().map(|(f, h)| (*f, h.span()));
     let plan = declarations::compile(merged.header.take(), hash, &mut merged, &mut diags);
+    // What a file that does not load defines is reported there, once.
+    recovery::drop_follow_ons(&mut diags.list, &unparsed_names);
     if unparsed {
         // A file that does not parse may define what others name.
         for d in diags.list.iter_mut().filter(|d| {
@@ -188,7 +201,7 @@ pub(crate) fn load(
             d.help = Some(format!("{help} (a file that does not parse may define it: fix the toml-syntax errors first)").trim().to_string());
         }
     }
-    let examples = std::mem::take(&mut merged.examples)
+    let examples: Vec<ExampleSource> = std::mem::take(&mut merged.examples)
         .into_iter()
         .map(|(file, decl)| ExampleSource {
             file: diags.path(file).to_string(),
@@ -196,7 +209,11 @@ pub(crate) fn load(
         })
         .collect();
     match plan {
-        Some(plan) if diags.list.is_empty() => Ok((plan, examples)),
+        Some(plan) if diags.list.is_empty() => {
+            let mut warnings = std::mem::take(&mut diags.warnings);
+            warnings.extend(examples_missing(&merged, header_place, &examples, &diags));
+            Ok((plan, examples, warnings))
+        }
         _ => {
             if diags.list.is_empty() {
                 diags.list.push(Diagnostic::new(
@@ -207,6 +224,52 @@ pub(crate) fn load(
             Err(diags.list)
         }
     }
+}
+
+/// A warning for a rule set without worked examples, or else one for each
+/// program that no worked example expects anything of.
+fn examples_missing(
+    merged: &Merged,
+    header: Option<(usize, Range<usize>)>,
+    examples: &[ExampleSource],
+    diags: &Diags<'_>,
+) -> Vec<Diagnostic> {
+    if examples.is_empty() {
+        let place = header.map(|(f, span)| (diags.path(f), span));
+        let d = Diagnostic::new(
+            Code::NoWorkedExamples,
+            "the rule set has no worked examples: nothing checks its figures against its sources",
+        )
+        .help("add `[[examples]]` that reproduce the figures its sources publish (rules/README.md, worked examples)");
+        return vec![match place {
+            Some((file, span)) => d.at(file, span),
+            None => d,
+        }];
+    }
+    merged
+        .programs
+        .iter()
+        .filter(|p| {
+            !examples.iter().any(|e| {
+                e.decl
+                    .get_ref()
+                    .expect
+                    .keys()
+                    .any(|k| k.split('.').next() == Some(p.name.as_str()))
+            })
+        })
+        .map(|p| {
+            Diagnostic::new(
+                Code::NoWorkedExamples,
+                format!("program `{}` has no worked example", p.name),
+            )
+            .at(diags.path(p.file), p.name_span.clone())
+            .help(format!(
+                "add an `[[examples]]` entry whose `expect` checks `{}.eligible` (and `{}.amount`) with figures from its sources",
+                p.name, p.name
+            ))
+        })
+        .collect()
 }
 
 fn merge(

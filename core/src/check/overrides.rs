@@ -122,6 +122,7 @@ pub(crate) fn check_override(plan: &crate::plan::Plan, o: &Override) -> Result<(
     let mut diags = Diags {
         files: Vec::new(),
         list: Vec::new(),
+        warnings: Vec::new(),
     };
     let what = "the value";
     let typed = typed_value(

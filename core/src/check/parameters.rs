@@ -57,11 +57,27 @@ impl Compiler<'_, '_> {
                 }
                 None => {
                     unknown_ref = true;
-                    self.diags.push(
+                    let help = match super::recovery::closest(
+                        r.get_ref(),
+                        sources.keys().map(String::as_str),
+                    ) {
+                        Some(id) => format!("did you mean `{id}`?"),
+                        None => {
+                            let mut ids: Vec<&str> = sources.keys().map(String::as_str).collect();
+                            ids.sort_unstable();
+                            if ids.is_empty() {
+                                "declare it under [sources] with the document's title".to_string()
+                            } else {
+                                format!("the sources are: {}", ids.join(", "))
+                            }
+                        }
+                    };
+                    self.diags.help(
                         file,
                         r.span(),
                         Code::UnknownReference,
                         format!("source `{}` is not in [sources]", r.get_ref()),
+                        help,
                     );
                 }
             }

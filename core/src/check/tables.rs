@@ -210,17 +210,22 @@ impl Compiler<'_, '_> {
                 if let Some(i) = furthest {
                     if overlap(&bands[i].0, &bands[j].0) {
                         let (a, b) = (i.min(j), i.max(j));
+                        let keys = describe(common(&bands[a].0, &bands[b].0), integer);
                         self.diags.help(
                             file,
                             bands[b].1.clone(),
                             Code::TableOverlap,
                             format!(
-                                "rows {} and {} of table `{}` both match some keys",
+                                "rows {} and {} of table `{}` both match {keys}",
                                 a + 1,
                                 b + 1,
                                 t.name
                             ),
-                            "make the bands disjoint, or use hit = \"first\"",
+                            format!(
+                                "move a bound of row {} or row {} so that each key matches one row, as the source states the bands (以上 and 以下 include the number; 不满 and 超过 exclude it)",
+                                a + 1,
+                                b + 1
+                            ),
                         );
                     }
                 }
@@ -234,6 +239,8 @@ impl Compiler<'_, '_> {
                     furthest = Some(j);
                 }
             }
+        } else {
+            self.shadowed_rows(t, bands, integer);
         }
         // Gaps: walk the bands in order of lower bound, tracking the highest upper bound.
         let mut reach: Option<Option<(Decimal, bool)>> = None; // None: nothing yet; Some(None): +inf
@@ -264,6 +271,122 @@ impl Compiler<'_, '_> {
                 "add `default = \"…\"` for keys outside the bands",
             );
         }
+    }
+}
+
+impl Compiler<'_, '_> {
+    /// Under hit policy `first`, a row matching keys that an earlier row
+    /// already takes never applies to them: a warning names both rows and
+    /// the keys, and says when the row never applies at all.
+    fn shadowed_rows(
+        &mut self,
+        t: &Item<syntax::TableDecl>,
+        bands: &[(Band, std::ops::Range<usize>)],
+        integer: bool,
+    ) {
+        for (j, (band, span)) in bands.iter().enumerate() {
+            let earlier: Vec<usize> = (0..j).filter(|&i| overlap(&bands[i].0, band)).collect();
+            let Some(&first) = earlier.first() else {
+                continue;
+            };
+            let rows: Vec<String> = earlier.iter().map(|i| (i + 1).to_string()).collect();
+            let rows = match rows.as_slice() {
+                [one] => format!("row {one}"),
+                [init @ .., last] => format!("rows {} and {last}", init.join(", ")),
+                [] => String::new(),
+            };
+            let covered: Vec<Band> = earlier.iter().map(|&i| bands[i].0).collect();
+            let message = if covers(&covered, band, integer) {
+                format!(
+                    "row {} of table `{}` never applies: {rows}, which come{} first, match every key it matches ({})",
+                    j + 1,
+                    t.name,
+                    if earlier.len() == 1 { "s" } else { "" },
+                    describe(*band, integer)
+                )
+            } else {
+                format!(
+                    "row {} of table `{}` does not apply to {}: row {}, which comes first, matches them",
+                    j + 1,
+                    t.name,
+                    describe(common(&bands[first].0, band), integer),
+                    first + 1
+                )
+            };
+            self.diags.help(
+                t.file,
+                span.clone(),
+                Code::ShadowedRow,
+                message,
+                "under hit = \"first\" the first matching row wins: check that this is what the source says, or make the bands disjoint",
+            );
+        }
+    }
+}
+
+/// The keys two overlapping bands both match.
+fn common(a: &Band, b: &Band) -> Band {
+    let lo = match (a.lo, b.lo) {
+        (None, x) | (x, None) => x,
+        (Some(x), Some(y)) => Some(if (x.0, !x.1) >= (y.0, !y.1) { x } else { y }),
+    };
+    let hi = match (a.hi, b.hi) {
+        (None, x) | (x, None) => x,
+        (Some(x), Some(y)) => Some(if max_hi(x, y) == x && x != y { y } else { x }),
+    };
+    Band { lo, hi }
+}
+
+/// Whether the union of `cover` matches every key `band` matches.
+fn covers(cover: &[Band], band: &Band, integer: bool) -> bool {
+    let mut parts: Vec<Band> = cover.iter().map(|c| common(c, band)).collect();
+    parts.sort_by_key(lo_key);
+    // The lowest part must start where the band starts.
+    if parts.first().map(|p| p.lo) != Some(band.lo) {
+        return false;
+    }
+    // Then each part must start no later than the parts before it reach.
+    let mut reach: Option<(Decimal, bool)> = None;
+    for p in &parts {
+        if let (Some(hi), Some(lo)) = (reach, p.lo) {
+            if gap_between(hi, lo, integer) {
+                return false;
+            }
+        }
+        match p.hi {
+            None => return true,
+            Some(h) => reach = Some(reach.map_or(h, |r| max_hi(r, h))),
+        }
+    }
+    match (reach, band.hi) {
+        (Some(r), Some(h)) => max_hi(r, h) == r,
+        _ => false,
+    }
+}
+
+/// The keys of a band, in words: `the key 70`, `keys 70 to 79`, `keys from
+/// 1000 (included) to 2000 (excluded)`, `keys 70 and above`.
+fn describe(b: Band, integer: bool) -> String {
+    let end = |(v, inc): (Decimal, bool)| {
+        if integer {
+            v.normalize().to_string()
+        } else {
+            format!(
+                "{} ({})",
+                v.normalize(),
+                if inc { "included" } else { "excluded" }
+            )
+        }
+    };
+    match (b.lo, b.hi) {
+        (Some(l), Some(h)) if l == h => format!("the key {}", l.0.normalize()),
+        (Some(l), Some(h)) if integer => format!("keys {} to {}", end(l), end(h)),
+        (Some(l), Some(h)) => format!("keys from {} to {}", end(l), end(h)),
+        (Some(l), None) if integer || l.1 => format!("keys {} and above", l.0.normalize()),
+        (Some(l), None) => format!("keys above {}", l.0.normalize()),
+        (None, Some(h)) if integer || h.1 => format!("keys up to {}", h.0.normalize()),
+        (None, Some(h)) => format!("keys below {}", h.0.normalize()),
+        (None, None) => "every key".to_string(),
     }
 }
 
@@ -322,5 +445,59 @@ fn max_hi(a: (Decimal, bool), b: (Decimal, bool)) -> (Decimal, bool) {
         a
     } else {
         b
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn band(lo: Option<(i64, bool)>, hi: Option<(i64, bool)>) -> Band {
+        let d = |(v, inc): (i64, bool)| (Decimal::from(v), inc);
+        Band {
+            lo: lo.map(d),
+            hi: hi.map(d),
+        }
+    }
+
+    #[test]
+    fn coverage_counts_included_and_excluded_ends() {
+        let target = band(Some((60, true)), Some((80, true)));
+        let below_70 = band(Some((60, true)), Some((70, false)));
+        let from_70 = band(Some((70, true)), None);
+        let above_70 = band(Some((70, false)), None);
+        assert!(covers(&[below_70, from_70], &target, false));
+        // 70 itself is in neither band.
+        assert!(!covers(&[below_70, above_70], &target, false));
+        // Whole numbers: 69 and 71 leave 70 out, 69 and 70 meet.
+        let to_69 = normalise(band(Some((60, true)), Some((69, true))), true);
+        let from_71 = normalise(band(Some((71, true)), None), true);
+        let whole = normalise(target, true);
+        assert!(!covers(&[to_69, from_71], &whole, true));
+        assert!(covers(&[to_69, normalise(from_70, true)], &whole, true));
+        assert!(!covers(&[from_70], &target, false));
+    }
+
+    #[test]
+    fn keys_are_described_in_words() {
+        let b = band(Some((65, false)), Some((70, false)));
+        assert_eq!(
+            describe(b, false),
+            "keys from 65 (excluded) to 70 (excluded)"
+        );
+        let b = normalise(band(Some((65, true)), Some((69, true))), true);
+        assert_eq!(describe(b, true), "keys 65 to 69");
+        assert_eq!(
+            describe(band(Some((70, true)), None), true),
+            "keys 70 and above"
+        );
+        assert_eq!(
+            describe(band(None, Some((70, false))), false),
+            "keys below 70"
+        );
+        assert_eq!(
+            describe(band(Some((70, true)), Some((70, true))), true),
+            "the key 70"
+        );
     }
 }

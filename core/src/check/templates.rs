@@ -1,6 +1,7 @@
 //! Explanation templates and the values a condition compares.
 
 use super::compiler::*;
+use super::formulas::Ctx;
 use crate::diagnostic::Code;
 use crate::plan::*;
 use crate::syntax::formula::{self as formula, Expr, ExprKind};
@@ -60,13 +61,29 @@ impl Compiler<'_, '_> {
             };
             match self.reference(name, entity, program) {
                 Some(r) => parts.push(TemplatePart::Ref(r)),
-                None => self.diags.help(
-                    file,
-                    place,
-                    Code::UnknownName,
-                    format!("the template names `{name}`, which is not defined here"),
-                    "use a parameter, an input or a value of the program",
-                ),
+                None => {
+                    let ctx = Ctx {
+                        file,
+                        offset: 0,
+                        scope: Scope::Entity {
+                            entity,
+                            program: Some(program),
+                        },
+                        member: None,
+                        facts: Vec::new(),
+                    };
+                    let help = match self.suggest(name, &ctx) {
+                        Some(s) => format!("did you mean `{s}`?"),
+                        None => "use a parameter, an input or a value of the program".to_string(),
+                    };
+                    self.diags.help(
+                        file,
+                        place,
+                        Code::UnknownName,
+                        format!("the template names `{name}`, which is not defined here"),
+                        help,
+                    );
+                }
             }
             rest = after.get(close + 1..).unwrap_or("");
         }

@@ -9,9 +9,13 @@
 
 mod catalog;
 mod describe;
+#[cfg(feature = "compiler")]
+mod review;
 mod timeline;
 
 pub use describe::{Counts, EntityInfo, ProgramInfo};
+#[cfg(feature = "compiler")]
+pub use review::{Detail, Edit, ItemChange, Review};
 pub use timeline::{Change, ChangeKind, ParameterInForce, ParameterVersion};
 
 #[cfg(feature = "compiler")]
@@ -45,6 +49,8 @@ pub struct RuleSet {
     reform: Reform,
     #[cfg(feature = "compiler")]
     examples: Vec<check::ExampleSource>,
+    /// What the checker asks a reviewer to read (the rule set loads).
+    warnings: Vec<crate::Diagnostic>,
 }
 
 #[cfg(feature = "compiler")]
@@ -87,7 +93,7 @@ impl RuleSet {
     /// Every diagnostic found.
     pub fn from_sources(sources: Sources) -> Result<RuleSet, Box<LoadError>> {
         match check::load(&sources, &[]) {
-            Ok((plan, examples)) => Ok(RuleSet {
+            Ok((plan, examples, warnings)) => Ok(RuleSet {
                 reports: Reports::new(&plan),
                 base_hash: plan.header.hash.clone(),
                 plan,
@@ -95,6 +101,7 @@ impl RuleSet {
                 sources,
                 reform: Reform::new(),
                 examples,
+                warnings,
             }),
             Err(diagnostics) => Err(load_error(diagnostics, sources)),
         }
@@ -154,25 +161,27 @@ impl RuleSet {
                 .overlay(prefixed)
                 .map_err(|d| Error::Load(load_error(d, self.base.clone())))?
         };
-        let (mut plan, examples) = check::load(&sources, all.overrides()).map_err(|d| {
-            if reform.overlays().is_empty() {
-                // Only the overrides changed: what no longer checks follows
-                // from them (a derived value out of its range).
-                let names: Vec<&str> = reform.overrides().iter().map(|o| o.name.as_str()).collect();
-                Error::Reform(
-                    d.iter()
-                        .map(|d| {
-                            ReformError::at(
-                                "overrides",
-                                format!("with {}: {}", names.join(", "), d.message),
-                            )
-                        })
-                        .collect(),
-                )
-            } else {
-                Error::Load(load_error(d, sources.clone()))
-            }
-        })?;
+        let (mut plan, examples, warnings) =
+            check::load(&sources, all.overrides()).map_err(|d| {
+                if reform.overlays().is_empty() {
+                    // Only the overrides changed: what no longer checks follows
+                    // from them (a derived value out of its range).
+                    let names: Vec<&str> =
+                        reform.overrides().iter().map(|o| o.name.as_str()).collect();
+                    Error::Reform(
+                        d.iter()
+                            .map(|d| {
+                                ReformError::at(
+                                    "overrides",
+                                    format!("with {}: {}", names.join(", "), d.message),
+                                )
+                            })
+                            .collect(),
+                    )
+                } else {
+                    Error::Load(load_error(d, sources.clone()))
+                }
+            })?;
         if !all.is_empty() {
             let reform_hash: Arc<str> = all.hash().into();
             plan.header.hash = combined_hash(&self.base_hash, &reform_hash).into();
@@ -187,6 +196,7 @@ impl RuleSet {
             base_hash: self.base_hash.clone(),
             reform: all,
             examples,
+            warnings,
         })
     }
 
@@ -202,7 +212,16 @@ impl RuleSet {
             reform: Reform::new(),
             #[cfg(feature = "compiler")]
             examples: Vec::new(),
+            warnings: Vec::new(),
         }
+    }
+
+    /// The warnings of the checker: the rule set loads, but a reviewer
+    /// should read them (a table row that an earlier row shadows, a
+    /// program without a worked example). Render one with
+    /// [`crate::Diagnostic::render`] against [`RuleSet::sources`].
+    pub fn warnings(&self) -> &[crate::Diagnostic] {
+        &self.warnings
     }
 
     pub(crate) fn plan(&self) -> &Plan {

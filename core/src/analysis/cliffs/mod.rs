@@ -312,33 +312,17 @@ pub fn cliffs(rules: &RuleSet, case: &Json, q: &CliffQuery<'_>) -> Result<Cliffs
     let mut start = lo;
     while start <= hi {
         let n = (hi - start + 1).min(CHUNK);
-        let population = vary::population(rules, &parsed, &varied, start, n as usize, q.as_of)?;
-        let result = crate::analysis::sweep::evaluate_all(
-            rules,
-            &population,
-            q.as_of,
-            q.programs,
-            q.threads,
-        )?;
-        if let Some((row, error)) = result.errors.into_iter().next() {
-            let _ = row;
-            return Err(CliffError::Eval(error));
-        }
+        let columns = chunk(rules, &parsed, &varied, start, n as usize, q)?;
         if tracks.is_empty() {
-            tracks = result
-                .programs
+            tracks = columns
                 .iter()
-                .map(|p| (p.program.clone(), Track::default()))
+                .map(|c| (c.program.clone(), Track::default()))
                 .collect();
         }
-        for (col, (_, track)) in result.programs.iter().zip(tracks.iter_mut()) {
+        for (col, (_, track)) in columns.iter().zip(tracks.iter_mut()) {
             for k in 0..n as usize {
                 let eligible = col.eligible.get(k).copied().unwrap_or(false);
-                let amount = col
-                    .amount
-                    .as_ref()
-                    .and_then(|a| a.get(k))
-                    .unwrap_or(Decimal::ZERO);
+                let amount = col.amounts.get(k).copied().unwrap_or(Decimal::ZERO);
                 track.push(start + k as i64, eligible, amount);
             }
             if track.len() > MAX_RUNS {
@@ -399,6 +383,87 @@ pub fn cliffs(rules: &RuleSet, case: &Json, q: &CliffQuery<'_>) -> Result<Cliffs
 }
 
 /// Amount per unit of the input, from the change per grid step.
+/// One program's answers at `n` consecutive grid points.
+struct Column {
+    program: String,
+    eligible: Vec<bool>,
+    amounts: Vec<Decimal>,
+}
+
+/// The answers at grid points `start .. start + n`: the case replicated
+/// into a population and evaluated by the batch engine.
+#[cfg(feature = "batch-search")]
+fn chunk(
+    rules: &RuleSet,
+    parsed: &crate::Case,
+    varied: &vary::Varied<'_>,
+    start: i64,
+    n: usize,
+    q: &CliffQuery<'_>,
+) -> Result<Vec<Column>, CliffError> {
+    let population = vary::population(rules, parsed, varied, start, n, q.as_of)?;
+    let result =
+        crate::analysis::sweep::evaluate_all(rules, &population, q.as_of, q.programs, q.threads)?;
+    if let Some((_, error)) = result.errors.into_iter().next() {
+        return Err(CliffError::Eval(error));
+    }
+    Ok(result
+        .programs
+        .iter()
+        .map(|p| Column {
+            program: p.program.clone(),
+            eligible: (0..n)
+                .map(|k| p.eligible.get(k).copied().unwrap_or(false))
+                .collect(),
+            amounts: (0..n)
+                .map(|k| {
+                    p.amount
+                        .as_ref()
+                        .and_then(|a| a.get(k))
+                        .unwrap_or(Decimal::ZERO)
+                })
+                .collect(),
+        })
+        .collect())
+}
+
+/// The answers at grid points `start .. start + n`, one case at a time by
+/// the reference evaluator (builds without the batch engine, such as the
+/// browser's lean runtime: the same answers, more slowly).
+#[cfg(not(feature = "batch-search"))]
+fn chunk(
+    rules: &RuleSet,
+    parsed: &crate::Case,
+    varied: &vary::Varied<'_>,
+    start: i64,
+    n: usize,
+    q: &CliffQuery<'_>,
+) -> Result<Vec<Column>, CliffError> {
+    let mut case = parsed.clone();
+    let mut columns: Vec<Column> = Vec::new();
+    for k in 0..n as i64 {
+        vary::set(&mut case, varied, start.saturating_add(k));
+        let decisions = rules
+            .decide(&case, q.as_of, q.programs)
+            .map_err(CliffError::Eval)?;
+        if columns.is_empty() {
+            columns = decisions
+                .iter()
+                .map(|d| Column {
+                    program: d.program.to_string(),
+                    eligible: Vec::with_capacity(n),
+                    amounts: Vec::with_capacity(n),
+                })
+                .collect();
+        }
+        for (c, d) in columns.iter_mut().zip(&decisions) {
+            c.eligible.push(d.eligible);
+            c.amounts.push(d.amount.unwrap_or(Decimal::ZERO));
+        }
+    }
+    Ok(columns)
+}
+
 fn slope(step: Option<Decimal>, scale: u32) -> Option<Decimal> {
     step?
         .checked_mul(Decimal::from(10i64.checked_pow(scale)?))

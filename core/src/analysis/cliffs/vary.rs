@@ -2,11 +2,14 @@
 //! of the case replicated with the input set to consecutive grid points.
 
 use super::CliffError;
+#[cfg(feature = "batch-search")]
 use crate::batch::{ColumnData, Ints, Population, Table};
 use crate::plan::{InputPlan, Plan};
 use crate::run::input::Case;
 use crate::value::{Type, Value};
-use crate::{Date, Decimal, RuleSet};
+use crate::Decimal;
+#[cfg(feature = "batch-search")]
+use crate::{Date, RuleSet};
 
 /// Where the varied input lies: on the case, or on one of its members.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -267,6 +270,7 @@ fn grid_scale(input: &InputPlan, path: &str) -> Result<u32, CliffError> {
     }
 }
 
+#[cfg(feature = "batch-search")]
 /// A constant column of `n` rows holding `v`.
 fn constant(plan: &Plan, input: &InputPlan, v: Value, n: usize) -> Option<ColumnData> {
     Some(match v {
@@ -284,20 +288,49 @@ fn constant(plan: &Plan, input: &InputPlan, v: Value, n: usize) -> Option<Column
     })
 }
 
+#[cfg(feature = "batch-search")]
 /// The column of the varied input: grid points `first..first + n`.
 fn varying(scale: u32, first: i64, n: usize) -> ColumnData {
     let values = (0..n as i64).map(|k| first.saturating_add(k)).collect();
     ColumnData::Fixed(scale, Ints::new(values))
 }
 
+/// Sets the varied input of `case` to grid point `x`.
+#[cfg(not(feature = "batch-search"))]
+pub(super) fn set(case: &mut Case, varied: &Varied<'_>, x: i64) {
+    let value = Value::Num(Decimal::new(x, varied.scale));
+    let slot = match varied.place {
+        Place::Case(i) => case.frame.get_mut(i),
+        Place::Member {
+            collection,
+            member,
+            input,
+        } => case
+            .collections
+            .get_mut(collection)
+            .and_then(|(stride, data)| {
+                member
+                    .checked_mul(*stride)
+                    .and_then(|at| at.checked_add(input))
+                    .and_then(|at| data.get_mut(at))
+            }),
+    };
+    if let Some(slot) = slot {
+        *slot = value;
+    }
+}
+
+#[cfg(feature = "batch-search")]
 /// The key column: `0..n`.
 fn keys(n: usize) -> ColumnData {
     ColumnData::Int(Ints::new((0..n as i64).collect()))
 }
 
+#[cfg(feature = "batch-search")]
 /// The key column's name, chosen to be no input's.
 pub(super) const KEY: &str = "\u{0}case";
 
+#[cfg(feature = "batch-search")]
 /// A population of `n` copies of `case`, the varied input set to grid
 /// points `first`, `first + 1`, … (in grid units) in turn.
 pub(super) fn population(
@@ -394,6 +427,7 @@ pub(super) fn population(
     }
 }
 
+#[cfg(feature = "batch-search")]
 /// The column of one member input over `n` copies of the members' values.
 fn repeated(plan: &Plan, input: &InputPlan, cells: &[Value], n: usize) -> Option<ColumnData> {
     let rows = n.saturating_mul(cells.len());
