@@ -297,6 +297,7 @@ pub fn programs(plan: &Plan) -> Json {
     Json::Array(
         plan.programs
             .iter()
+            .filter(|p| p.part_of.is_none())
             .map(|p| json!({"program": p.name, "entity": plan.entities.get(p.entity).map(|e| e.name.clone()), "label": text(&p.label), "pays_amount": p.amount.is_some()}))
             .collect(),
     )

@@ -157,6 +157,8 @@ impl Compiler<'_, '_> {
                         input_deps: Vec::new(),
                         member_input_deps: Vec::new(),
                         member_computed_deps: Vec::new(),
+                        owner_input_deps: Vec::new(),
+                        owner_computed_deps: Vec::new(),
                         assumption,
                         rounding: None,
                     },
@@ -230,6 +232,8 @@ impl Compiler<'_, '_> {
                     input_deps: Vec::new(),
                     member_input_deps: Vec::new(),
                     member_computed_deps: Vec::new(),
+                    owner_input_deps: Vec::new(),
+                    owner_computed_deps: Vec::new(),
                     assumption: None,
                     rounding: None,
                 },
@@ -328,6 +332,8 @@ impl Compiler<'_, '_> {
                 inputs: Vec::new(),
                 member_inputs: Vec::new(),
                 settlement,
+                per_member: None,
+                part_of: None,
             });
         }
     }
@@ -424,6 +430,8 @@ impl Compiler<'_, '_> {
                 input_deps: Vec::new(),
                 member_input_deps: Vec::new(),
                 member_computed_deps: Vec::new(),
+                owner_input_deps: Vec::new(),
+                owner_computed_deps: Vec::new(),
                 assumption,
                 rounding: None,
             },

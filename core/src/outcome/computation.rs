@@ -23,6 +23,8 @@ pub(super) struct Reader<'a> {
     pub plan: &'a Plan,
     pub entity: usize,
     pub frame: &'a [Value],
+    /// For a member: its owner's entity and frame (`household.x`).
+    pub owner: Option<(usize, &'a [Value])>,
     /// The case's collections (member frames).
     pub collections: &'a [Members<'a>],
     pub params: &'a [Value],
@@ -91,6 +93,7 @@ impl Reader<'_> {
             params: self.params,
             frame: self.frame,
             member: &[],
+            owner: self.owner.map_or(&[][..], |(_, f)| f),
             collections: self.collections,
             tables: &self.plan.tables,
             as_of: self.as_of,
@@ -104,6 +107,18 @@ impl Reader<'_> {
             Node::Const(v) => (self.plain(*v), ATOM),
             Node::Param(q) => (self.param(*q, lang), ATOM),
             Node::Slot(s) => (self.slot(*s, lang), ATOM),
+            Node::OwnerSlot(s) => match self.owner {
+                Some((entity, frame)) => {
+                    let reader = Reader {
+                        entity,
+                        frame,
+                        owner: None,
+                        ..*self
+                    };
+                    (reader.slot(*s, lang), ATOM)
+                }
+                None => ("…".to_string(), ATOM),
+            },
             Node::IfEligible(_, inner) => self.node(inner, lang),
             Node::Neg(x) => {
                 let (t, _) = self.node(x, lang);
@@ -196,7 +211,15 @@ impl Reader<'_> {
         let (what, ty) = match body {
             Some(Node::MemberSlot(s)) => match member.and_then(|m| m.inputs.get(*s)) {
                 Some(i) => (i.label.get(lang).to_string(), i.ty.clone()),
-                None => (String::new(), Type::Number(None)),
+                None => match self
+                    .plan
+                    .computeds
+                    .iter()
+                    .find(|k| k.entity == c.entity && k.slot == *s)
+                {
+                    Some(k) => (k.label.get(lang).to_string(), k.ty.clone()),
+                    None => (String::new(), Type::Number(None)),
+                },
             },
             _ => (String::new(), Type::Number(None)),
         };

@@ -266,7 +266,7 @@ impl RuleSet {
             &self.reports,
             runner.segment,
             case.entity,
-            &runner.programs,
+            (&runner.programs, &runner.member_programs),
             (&frame, &members),
             as_of,
         );

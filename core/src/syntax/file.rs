@@ -369,6 +369,28 @@ pub struct ProgramDecl {
     pub amount: Option<Spanned<ValueDecl>>,
     /// Monthly settlement of per-record claims.
     pub settlement: Option<Spanned<SettlementDecl>>,
+    /// A part paid per member of a collection: member-level conditions and
+    /// amount; the program's amount adds up the members' amounts.
+    pub per_member: Option<Spanned<PerMemberDecl>>,
+}
+
+/// The part of a program paid per member (`[programs.P.per_member]`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PerMemberDecl {
+    /// The collection (`members`).
+    pub collection: Spanned<String>,
+    /// Name for people of each member's part.
+    pub label: Option<Text>,
+    /// Member-level values.
+    #[serde(default)]
+    pub values: Named<ValueDecl>,
+    /// Member-level conditions (beside the program's own, which apply to
+    /// every member).
+    #[serde(default)]
+    pub conditions: Vec<Spanned<ConditionDecl>>,
+    /// Each member's amount.
+    pub amount: Option<Spanned<ValueDecl>>,
 }
 
 /// One eligibility condition.
