@@ -203,10 +203,11 @@ impl<'p> Runner<'p> {
     /// Prepares to evaluate `programs` (all programs of the entity when
     /// `None`) for cases of `entity` on `as_of`.
     ///
-    /// For an entity with collections, `programs` may name programs of
-    /// the members: each is evaluated for every member. Without
-    /// `programs`, the members' programs that read their owner
-    /// (`household.…`) are evaluated for every member. A program that reads
+    /// On an entity with collections, the members' programs that read
+    /// their owner (`household.…`) are evaluated for every member: all of
+    /// them without `programs`, those named in `programs` otherwise (naming
+    /// another member program is [`EvalError::WrongEntity`]: it is
+    /// evaluated on a case of its own entity). A program that reads
     /// its owner is not evaluated on a member alone: asked for by name, it
     /// is [`EvalError::OwnerRequired`]; without `programs`, it is left out.
     ///
@@ -262,7 +263,12 @@ impl<'p> Runner<'p> {
                         wanted.push((i, None));
                         continue;
                     }
-                    let colls = colls_of(p.entity);
+                    // A member program is evaluated per member when it
+                    // reads its owner: it can be evaluated nowhere else.
+                    let colls = match owner_reference(plan, i) {
+                        Some(_) => colls_of(p.entity),
+                        None => Vec::new(),
+                    };
                     if colls.is_empty() {
                         return Err(EvalError::WrongEntity {
                             program: n.clone(),
