@@ -201,11 +201,25 @@ impl Compiler<'_, '_> {
             let c = self.program_field(pi, field, span, ctx)?;
             return self.read_computed(c, span, ctx);
         }
-        self.err(
+        let mut names: Vec<String> = self.program_index.keys().cloned().collect();
+        if let Scope::Entity { entity, .. } = ctx.scope {
+            names.extend(
+                self.entities
+                    .iter()
+                    .filter(|e| e.collections.iter().any(|c| c.entity == entity))
+                    .map(|e| e.name.clone()),
+            );
+        }
+        let help = match closest(first, names.iter().map(String::as_str)) {
+            Some(s) => format!("did you mean `{s}`?"),
+            None => "before the dot, name a program, or the household a member belongs to".into(),
+        };
+        self.err_help(
             ctx,
             span,
             Code::UnknownName,
             format!("`{}` is not defined", path.join(".")),
+            &help,
         );
         None
     }
