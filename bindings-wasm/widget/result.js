@@ -32,6 +32,7 @@ export function outcomeParts(outcome, schema, { lang, t, explanation }) {
         h('span', { class: 'mark', 'aria-hidden': 'true' }, c.passed ? '✓ ' : '✗ '),
         h('span', { class: 'sr' }, c.passed ? t.passed : t.failed),
         c.explanation[lang]))),
+    members(outcome, lang, t),
     parameters(outcome, p, lang, t),
     assumptions(p, lang, t),
     h('details', {}, h('summary', {}, t.fullText), h('pre', { class: 'explanation' }, explanation)),
@@ -65,4 +66,21 @@ function assumptions(p, lang, t) {
     h('h4', {}, h('span', { 'aria-hidden': 'true' }, '⚠ '), t.assumptions),
     h('ul', {}, p.assumptions.map((a) => h('li', { 'data-assumption': a.name },
       `${a.label[lang]}${lang === 'zh' ? '：' : ': '}${a.note_text[lang]}`))));
+}
+
+// Each member's results (the parts of programs paid per member, the member
+// programs that read the household), as the core gives them: one line per
+// member and program, with the member's and the program's labels.
+function members(outcome, lang, t) {
+  const list = outcome.members || [];
+  if (!list.length) return null;
+  return h('ul', { class: 'members' }, list.flatMap((m) =>
+    Object.entries(m.programs).map(([name, mp]) => {
+      const unit = mp.amount_unit?.[lang];
+      return h('li', { class: mp.eligible ? 'pass' : 'fail', 'data-member': String(m.index), 'data-program': name },
+        `${m.label[lang]} · ${mp.label[lang]}: ${mp.eligible ? t.eligible : t.notEligible}`,
+        mp.eligible && mp.amount !== null
+          ? h('span', { class: 'amount' }, ` ${t.amount}: `, h('span', { 'data-amount': mp.amount }, mp.amount), unit ? ` ${unit}` : null)
+          : null);
+    })));
 }

@@ -223,6 +223,8 @@ pub struct TablePlan {
     pub rows: Vec<RowPlan>,
     /// Output when no row matches.
     pub default: Option<Node>,
+    /// The document the table comes from.
+    pub citation: Option<Citation>,
 }
 
 /// One band: `lo ≤/< key ≤/< hi`.
@@ -236,6 +238,8 @@ pub struct RowPlan {
     pub output: Node,
     /// How the band reads.
     pub label: Text,
+    /// The document the row comes from (its own, else the table's).
+    pub citation: Option<Citation>,
 }
 
 impl RowPlan {

@@ -148,15 +148,15 @@ fn with_used(mut field: Json, used: bool) -> Json {
 pub fn program_schema(plan: &Plan, program: usize) -> Option<Json> {
     let p = plan.programs.get(program)?;
     let entity = plan.entities.get(p.entity)?;
-    // A form must produce a case the input reader accepts: every input the
-    // program reads, and every required input of the entity even when this
-    // program does not read it (`used` tells them apart).
+    // A field is required only when the program reads it: the form lists
+    // exactly the inputs the program reads (the input reader asks for no
+    // other when the program is evaluated).
     let fields: Vec<Json> = entity
         .inputs
         .iter()
         .enumerate()
-        .filter(|(i, input)| p.inputs.contains(i) || input.default.is_none())
-        .map(|(i, input)| with_used(field(plan, input), p.inputs.contains(&i)))
+        .filter(|(i, _)| p.inputs.contains(i))
+        .map(|(_, input)| with_used(field(plan, input), true))
         .collect();
     let collections: Vec<Json> = entity
         .collections
@@ -176,8 +176,8 @@ pub fn program_schema(plan: &Plan, program: usize) -> Option<Json> {
                 .inputs
                 .iter()
                 .enumerate()
-                .filter(|(i, input)| read.contains(i) || input.default.is_none())
-                .map(|(i, input)| with_used(field(plan, input), read.contains(&i)))
+                .filter(|(i, _)| read.contains(i))
+                .map(|(_, input)| with_used(field(plan, input), true))
                 .collect();
             let subject = Subject::Collection {
                 min: coll.min,

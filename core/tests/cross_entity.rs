@@ -136,6 +136,101 @@ fn a_member_program_not_reading_its_household_stays_on_its_entity() {
     assert_eq!(err.code(), "wrong_entity");
 }
 
+#[test]
+fn a_case_needs_only_the_inputs_its_programs_read() {
+    // The old-age allowance reads the date of birth only.
+    let named = ["old_age_allowance".to_string()];
+    let o = city()
+        .evaluate_json(
+            "person",
+            &json!({"birth_date": "1940-01-01"}),
+            on(),
+            Some(&named),
+        )
+        .unwrap();
+    assert_eq!(
+        o.get("old_age_allowance.amount"),
+        Some(OutValue::Money(d("100")))
+    );
+    // Dibao reads the household's registration: without it, a clear error.
+    let named = ["dibao".to_string()];
+    let err = city()
+        .evaluate_json(
+            "household",
+            &json!({"members": [{"birth_date": "1940-01-01"}]}),
+            on(),
+            Some(&named),
+        )
+        .unwrap_err();
+    let Error::Input(errors) = err else {
+        panic!("{err}")
+    };
+    assert_eq!(errors.len(), 1);
+    assert_eq!(
+        (errors[0].code, errors[0].loc.as_str()),
+        ("missing", "registered_locally")
+    );
+    // The schema lists exactly what a program reads.
+    let schema = city().schema("old_age_allowance").unwrap();
+    let fields: Vec<&str> = schema["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, ["birth_date"]);
+    assert_eq!(schema["fields"][0]["required"], true);
+    // Dibao's members: what its household part and its part per member read.
+    let schema = city().schema("dibao").unwrap();
+    let members: Vec<&str> = schema["collections"][0]["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(members, ["birth_date", "monthly_income", "disability"]);
+}
+
+#[test]
+fn a_table_row_that_applied_is_named_with_its_source() {
+    let o = city()
+        .evaluate_json("person", &json!({"birth_date": "1925-01-01"}), on(), None)
+        .unwrap();
+    let j = o.to_json();
+    let rows = &j["programs"]["old_age_allowance"]["table_rows"];
+    assert_eq!(rows[0]["table"], "old_age_allowance_by_age");
+    assert_eq!(rows[0]["row"]["zh"], "100周岁以上");
+    assert_eq!(
+        rows[0]["source"]["source"],
+        "example_city_centenarian_notice"
+    );
+    let zh = o.explain(Lang::Zh);
+    assert!(
+        zh.contains("依据：按年龄的高龄津贴标准，100周岁以上档（示例市百岁老人长寿补贴通知（虚构，仅作示例））"),
+        "{zh}"
+    );
+    assert!(
+        zh.contains("100周岁以上档，依据示例市百岁老人长寿补贴通知"),
+        "{zh}"
+    );
+    let o = city()
+        .evaluate_json("person", &json!({"birth_date": "1940-01-01"}), on(), None)
+        .unwrap();
+    let en = o.explain(Lang::En);
+    assert!(
+        en.contains("Under: Old-age allowance by age, band age 80 to 89 (示例市高龄津贴发放通知（虚构，仅作示例）)"),
+        "{en}"
+    );
+    // A source the rule set does not have is a diagnostic.
+    let out = load_with(
+        "[tables.extra]\nkey = \"integer\"\nhit = \"unique\"\ndefault = \"0 CNY\"\nsource = { ref = \"no_such_notice\" }\nrows = [{ at_least = 1, output = \"1 CNY\", label = { zh = \"1\", en = \"1\" } }]\n",
+    );
+    assert!(
+        out.contains("source `no_such_notice` is not in [sources]"),
+        "{out}"
+    );
+}
+
 /// A rule set with a defect in `programs`, appended to example-city's files.
 fn load_with(extra: &str) -> String {
     let dir = common::repo().join("rules/example-city");

@@ -146,7 +146,7 @@ pub(crate) fn compile(
     c.compile_derived(merged);
     c.check_param_cycles(merged);
     for t in &merged.tables {
-        c.table_plan(t);
+        c.table_plan(t, &sources);
     }
     for part in &split {
         let owner = merged

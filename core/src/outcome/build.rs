@@ -316,7 +316,23 @@ impl Scene<'_> {
             .get(plan.computeds[p.eligible].slot)
             .and_then(|v| v.as_bool())
             .unwrap_or(false);
+        let reader = Reader {
+            plan,
+            entity: self.entity,
+            frame,
+            owner: self.owner,
+            collections: self.collections,
+            params,
+            versions: &segment.param_version,
+            as_of,
+        };
+        let rows = if plan.tables.is_empty() {
+            Vec::new()
+        } else {
+            reader.rows_applied(&p.needed, &segment.choice)
+        };
         ProgramOutcome {
+            rows,
             program: p.name.clone(),
             label: p.label.clone(),
             eligible,
@@ -330,16 +346,6 @@ impl Scene<'_> {
             // whose conditions fail is zero, and reading its formula
             // back would cost every case for nothing.
             computation: p.amount.filter(|_| eligible).and_then(|a| {
-                let reader = Reader {
-                    plan,
-                    entity: self.entity,
-                    frame,
-                    owner: self.owner,
-                    collections: self.collections,
-                    params,
-                    versions: &segment.param_version,
-                    as_of,
-                };
                 let unit = amount_unit.clone().unwrap_or_else(|| Text {
                     zh: "元".into(),
                     en: "yuan".into(),

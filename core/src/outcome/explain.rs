@@ -144,6 +144,18 @@ fn program_lines(out: &mut String, p: &ProgramOutcome, lang: Lang, indent: &str)
             format!("{indent}  How it is made up: {}\n", c.en)
         });
     }
+    // The rows of cited tables that applied, with their documents.
+    for r in &p.rows {
+        let Some(c) = r.citation.as_ref().filter(|c| !c.document.is_empty()) else {
+            continue;
+        };
+        let (table, row) = (r.table_label.get(lang), r.row.get(lang));
+        out.push_str(&if zh {
+            format!("{indent}  依据：{table}，{row}档（{}）\n", c.document)
+        } else {
+            format!("{indent}  Under: {table}, band {row} ({})\n", c.document)
+        });
+    }
     for c in &p.conditions {
         out.push_str(&format!(
             "{indent}  {} {}\n",

@@ -198,6 +198,24 @@ pub struct ProgramOutcome {
     /// (for an eligible case; `None` when nothing is paid):
     /// "城乡低保标准 1045 元 × 家庭人口 3 − 家庭月收入 2400 元 = 735 元/月".
     pub computation: Option<Text>,
+    /// The rows of decision tables that applied to the program's values,
+    /// with their citations.
+    pub rows: Vec<RowUse>,
+}
+
+/// A row of a decision table that applied.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowUse {
+    /// The value looked up (`allowance`).
+    pub value: Arc<str>,
+    /// The table.
+    pub table: Arc<str>,
+    /// How the table reads.
+    pub table_label: Text,
+    /// How the row reads ("80-89周岁").
+    pub row: Text,
+    /// The document the row comes from, when the rule set cites one.
+    pub citation: Option<Citation>,
 }
 
 /// A parameter used, with its provenance.

@@ -15,7 +15,7 @@ use super::model::{
     Assumption, ConditionOutcome, MemberOutcome, NamedValue, NotInForceProgram, OutValue, Outcome,
     ParameterUse,
 };
-use super::model::{ProgramOutcome, RuleSetStamp};
+use super::model::{ProgramOutcome, RowUse, RuleSetStamp};
 use crate::plan::{Citation, Lang, Text};
 use serde::ser::{SerializeMap, SerializeSeq, Serializer};
 use serde::Serialize;
@@ -110,7 +110,8 @@ impl Serialize for Assumption {
 
 impl Serialize for ProgramOutcome {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut m = s.serialize_map(Some(9))?;
+        let n = 9 + usize::from(!self.rows.is_empty());
+        let mut m = s.serialize_map(Some(n))?;
         m.serialize_entry("label", &Texts(&self.label))?;
         m.serialize_entry("eligible", &self.eligible)?;
         m.serialize_entry("amount", &self.amount)?;
@@ -120,6 +121,10 @@ impl Serialize for ProgramOutcome {
         m.serialize_entry("assumptions", &self.assumptions)?;
         m.serialize_entry("amount_unit", &self.amount_unit.as_ref().map(Texts))?;
         m.serialize_entry("computation", &self.computation.as_ref().map(Texts))?;
+        // Only when a decision table applied: other outcomes keep their shape.
+        if !self.rows.is_empty() {
+            m.serialize_entry("table_rows", &self.rows)?;
+        }
         m.end()
     }
 }
@@ -254,6 +259,18 @@ impl Serialize for MemberOutcome {
         m.serialize_entry("index", &self.index)?;
         m.serialize_entry("label", &Texts(&self.label()))?;
         m.serialize_entry("programs", &Programs(&self.programs))?;
+        m.end()
+    }
+}
+
+impl Serialize for RowUse {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(Some(5))?;
+        m.serialize_entry("value", &*self.value)?;
+        m.serialize_entry("table", &*self.table)?;
+        m.serialize_entry("table_label", &Texts(&self.table_label))?;
+        m.serialize_entry("row", &Texts(&self.row))?;
+        m.serialize_entry("source", &self.citation.as_ref().map(Cited))?;
         m.end()
     }
 }

@@ -163,6 +163,7 @@ struct Block<'p> {
 pub struct Runner<'p> {
     pub(crate) plan: &'p Plan,
     pub(crate) segment: &'p Segment,
+    pub(crate) entity: usize,
     pub(crate) programs: Vec<usize>,
     /// Programs of the members evaluated for every member, per collection
     /// (collection index, programs).
@@ -422,6 +423,7 @@ impl<'p> Runner<'p> {
         Ok(Runner {
             plan,
             segment,
+            entity,
             programs: in_force,
             member_programs,
             not_in_force,
@@ -429,6 +431,64 @@ impl<'p> Runner<'p> {
             crosses,
             as_of,
         })
+    }
+
+    /// The inputs the evaluation reads, of the case and of its members:
+    /// a case may leave out any other (`input::parse_case_for`).
+    pub(crate) fn required(&self) -> crate::run::input::Required {
+        let plan = self.plan;
+        let Some(ent) = plan.entities.get(self.entity) else {
+            return Default::default();
+        };
+        let mut case = vec![false; ent.inputs.len()];
+        let mut members: Vec<Vec<bool>> = ent
+            .collections
+            .iter()
+            .map(|c| vec![false; plan.entities.get(c.entity).map_or(0, |e| e.inputs.len())])
+            .collect();
+        let mark = |v: &mut Vec<bool>, i: usize| {
+            if let Some(cell) = v.get_mut(i) {
+                *cell = true;
+            }
+        };
+        for block in &self.blocks {
+            for step in &block.steps {
+                let comp = &plan.computeds[step.computed];
+                match block.at {
+                    At::Case => {
+                        comp.input_deps.iter().for_each(|&i| mark(&mut case, i));
+                        for &(c, i) in &comp.member_input_deps {
+                            if let Some(m) = members.get_mut(c) {
+                                mark(m, i);
+                            }
+                        }
+                    }
+                    At::Member(c) => {
+                        if let Some(m) = members.get_mut(c) {
+                            comp.input_deps.iter().for_each(|&i| mark(m, i));
+                        }
+                        comp.owner_input_deps
+                            .iter()
+                            .for_each(|&i| mark(&mut case, i));
+                    }
+                }
+            }
+        }
+        // Inputs shown in explanations.
+        for &p in &self.programs {
+            plan.programs[p]
+                .inputs
+                .iter()
+                .for_each(|&i| mark(&mut case, i));
+        }
+        for (c, ps) in &self.member_programs {
+            if let Some(m) = members.get_mut(*c) {
+                for &p in ps {
+                    plan.programs[p].inputs.iter().for_each(|&i| mark(m, i));
+                }
+            }
+        }
+        crate::run::input::Required { case, members }
     }
 
     /// Whether the members read the case's values, or member programs are

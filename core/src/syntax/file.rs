@@ -325,6 +325,8 @@ pub struct TableDecl {
     pub default: Option<Spanned<String>>,
     /// The rows.
     pub rows: Vec<Spanned<RowDecl>>,
+    /// The document the table comes from.
+    pub source: Option<Spanned<Citation>>,
 }
 
 /// One band of a table. Bounds follow the Civil Code: `at_least` (以上) and
@@ -345,6 +347,8 @@ pub struct RowDecl {
     pub output: Spanned<String>,
     /// How the band reads to people.
     pub label: Option<Text>,
+    /// The document the row comes from, when it is not the table's.
+    pub source: Option<Spanned<Citation>>,
 }
 
 /// `[programs.<id>]`: a benefit or status on one entity.
