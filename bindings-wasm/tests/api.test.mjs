@@ -61,7 +61,12 @@ test('schema: types, ranges as decimal strings, labels in both languages, enums,
   assert.ok(assets.label.zh && assets.label.en && assets.help.zh && assets.help.en);
   const members = dibao.collections.find((c) => c.name === 'members');
   assert.ok(members.min >= 1 && members.max >= members.min);
-  const birth = members.fields.find((f) => f.name === 'birth_date');
+  const income = members.fields.find((f) => f.name === 'monthly_income');
+  assert.equal(income.type, 'money');
+  assert.equal(income.required, true);
+  // A form lists exactly what the program reads: dibao reads no birth date.
+  assert.equal(members.fields.find((f) => f.name === 'birth_date'), undefined);
+  const birth = rules.schema('tekun').fields.find((f) => f.name === 'birth_date');
   assert.equal(birth.type, 'date');
   assert.equal(birth.required, true);
   const tekun = rules.schema('tekun');

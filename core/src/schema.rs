@@ -241,8 +241,27 @@ pub fn check_field(
             .and_then(|e| e.collections.iter().find(|coll| coll.name == c))
             .and_then(|coll| plan.entities.get(coll.entity));
     }
-    let input = entity.and_then(|e| e.inputs.iter().find(|i| i.name == field));
+    let slot = entity.and_then(|e| e.inputs.iter().position(|i| i.name == field));
+    let input = entity.zip(slot).and_then(|(e, i)| e.inputs.get(i));
+    // Whether the program reads the field: one it does not read may be
+    // left empty (the case reader asks only for what is read).
+    let read = plan
+        .programs
+        .get(program)
+        .is_some_and(|p| match collection {
+            None => slot.is_some_and(|i| p.inputs.contains(&i)),
+            Some(c) => {
+                let coll = plan
+                    .entities
+                    .get(p.entity)
+                    .and_then(|e| e.collections.iter().position(|k| k.name == c));
+                p.member_inputs
+                    .iter()
+                    .any(|(k, slots)| Some(*k) == coll && slot.is_some_and(|i| slots.contains(&i)))
+            }
+        });
     match (input, collection) {
+        (Some(_), _) if !read && raw.trim().is_empty() => Ok(None),
         (Some(input), _) => Ok(input::check_text(plan, input, raw, as_of)),
         (None, None) if field == AS_OF => Ok(input::check_text(plan, &as_of_input(), raw, None)),
         _ => {
