@@ -64,8 +64,9 @@ test('schema: types, ranges as decimal strings, labels in both languages, enums,
   const income = members.fields.find((f) => f.name === 'monthly_income');
   assert.equal(income.type, 'money');
   assert.equal(income.required, true);
-  // A form lists exactly what the program reads: dibao reads no birth date.
-  assert.equal(members.fields.find((f) => f.name === 'birth_date'), undefined);
+  // Dibao reads no birth date: the field is listed, unused and not required.
+  const unused = members.fields.find((f) => f.name === 'birth_date');
+  assert.deepEqual([unused.used, unused.required], [false, false]);
   const birth = rules.schema('tekun').fields.find((f) => f.name === 'birth_date');
   assert.equal(birth.type, 'date');
   assert.equal(birth.required, true);

@@ -137,9 +137,17 @@ fn as_of_input() -> InputPlan {
     }
 }
 
+/// The field with whether the program reads it; a field it does not read
+/// is never required.
 fn with_used(mut field: Json, used: bool) -> Json {
     if let Json::Object(map) = &mut field {
         map.insert("used".into(), Json::Bool(used));
+        if !used {
+            map.insert("required".into(), Json::Bool(false));
+            if let Some(Json::Object(messages)) = map.get_mut("messages") {
+                messages.remove("missing");
+            }
+        }
     }
     field
 }
@@ -148,15 +156,15 @@ fn with_used(mut field: Json, used: bool) -> Json {
 pub fn program_schema(plan: &Plan, program: usize) -> Option<Json> {
     let p = plan.programs.get(program)?;
     let entity = plan.entities.get(p.entity)?;
-    // A field is required only when the program reads it: the form lists
-    // exactly the inputs the program reads (the input reader asks for no
-    // other when the program is evaluated).
+    // Every input the program reads, and the entity's inputs without a
+    // default that it does not read (`used: false`, never required: the
+    // case reader asks only for what the program reads).
     let fields: Vec<Json> = entity
         .inputs
         .iter()
         .enumerate()
-        .filter(|(i, _)| p.inputs.contains(i))
-        .map(|(_, input)| with_used(field(plan, input), true))
+        .filter(|(i, input)| p.inputs.contains(i) || input.default.is_none())
+        .map(|(i, input)| with_used(field(plan, input), p.inputs.contains(&i)))
         .collect();
     let collections: Vec<Json> = entity
         .collections
@@ -176,8 +184,8 @@ pub fn program_schema(plan: &Plan, program: usize) -> Option<Json> {
                 .inputs
                 .iter()
                 .enumerate()
-                .filter(|(i, _)| read.contains(i))
-                .map(|(_, input)| with_used(field(plan, input), true))
+                .filter(|(i, input)| read.contains(i) || input.default.is_none())
+                .map(|(i, input)| with_used(field(plan, input), read.contains(&i)))
                 .collect();
             let subject = Subject::Collection {
                 min: coll.min,
@@ -261,7 +269,7 @@ pub fn check_field(
             }
         });
     match (input, collection) {
-        (Some(_), _) if !read && raw.trim().is_empty() => Ok(None),
+        (Some(_), _) if !read && raw.is_empty() => Ok(None),
         (Some(input), _) => Ok(input::check_text(plan, input, raw, as_of)),
         (None, None) if field == AS_OF => Ok(input::check_text(plan, &as_of_input(), raw, None)),
         _ => {

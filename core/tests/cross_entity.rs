@@ -170,16 +170,25 @@ fn a_case_needs_only_the_inputs_its_programs_read() {
         (errors[0].code, errors[0].loc.as_str()),
         ("missing", "registered_locally")
     );
-    // The schema lists exactly what a program reads.
+    // A field the program does not read is never required in its schema.
     let schema = city().schema("old_age_allowance").unwrap();
-    let fields: Vec<&str> = schema["fields"]
+    let fields: Vec<(&str, bool, bool)> = schema["fields"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|f| f["name"].as_str().unwrap())
+        .map(|f| {
+            let flag = |k: &str| f[k].as_bool().unwrap();
+            (f["name"].as_str().unwrap(), flag("used"), flag("required"))
+        })
         .collect();
-    assert_eq!(fields, ["birth_date"]);
-    assert_eq!(schema["fields"][0]["required"], true);
+    assert_eq!(fields, [("birth_date", true, true)]);
+    let schema = city().schema("disability_subsidy").unwrap();
+    let birth = &schema["fields"].as_array().unwrap()[0];
+    assert_eq!(birth["name"], "birth_date");
+    assert_eq!(
+        (birth["used"].as_bool(), birth["required"].as_bool()),
+        (Some(false), Some(false))
+    );
     // Dibao's members: what its household part and its part per member read.
     let schema = city().schema("dibao").unwrap();
     let members: Vec<&str> = schema["collections"][0]["fields"]
