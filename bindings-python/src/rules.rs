@@ -170,7 +170,9 @@ impl PyRuleSet {
             let as_of = date_arg(date)?;
             let mut refused: Vec<InputError> = Vec::new();
             let json = to_json(case, "", &mut refused, 0)?;
-            let parsed = self.inner.parse_case(entity, &json, as_of);
+            let parsed = self
+                .inner
+                .parse_case_for(entity, &json, as_of, programs.as_deref());
             let case = match parsed {
                 Ok(c) if refused.is_empty() => c,
                 Ok(_) => return Err(input_errors(py, &refused)),

@@ -134,7 +134,10 @@ def test_case_as_a_one_row_population(case: Dict[str, Any]) -> None:
         cases = cases.drop_columns(["household_id"])
         members = None
     else:
-        members = pa.Table.from_pylist([{"household_id": 1, **p} for p in people])
+        # Every field any member gives (from_pylist reads the first row's
+        # keys only); a member without one gives null.
+        keys = list(dict.fromkeys(k for p in people for k in p))
+        members = pa.Table.from_pylist([{"household_id": 1, **{k: p.get(k) for k in keys}} for p in people])
     # Built with the baseline rules, evaluated with the case's (reformed) rules.
     population = base.population(cases, members, date=as_of, entity=case["entity"])
     result = population.evaluate(rules, as_of, case.get("programs")).to_pylist()[0]

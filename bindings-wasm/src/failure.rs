@@ -80,7 +80,9 @@ impl From<EvalError> for Failure {
         let loc = match &e {
             EvalError::NoRulesInForce { .. } => "date",
             EvalError::UnknownEntity { .. } => "entity",
-            EvalError::UnknownProgram { .. } | EvalError::WrongEntity { .. } => "program",
+            EvalError::UnknownProgram { .. }
+            | EvalError::WrongEntity { .. }
+            | EvalError::OwnerRequired { .. } => "program",
             _ => "",
         };
         Failure::at(e.code(), loc, e.to_string())

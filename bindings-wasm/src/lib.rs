@@ -123,6 +123,14 @@ export interface ProgramOutcome {
   amount_unit: Text | null;
   /** How the amount is made up, from its formula and the case's values. */
   computation: Text | null;
+  /** The rows of decision tables that applied, with their sources (present when one did). */
+  table_rows?: { value: string; table: string; table_label: Text; row: Text; source: ParameterUse["source"] | null }[];
+}
+
+/** One member's results of member programs, as the core gives them. */
+export interface MemberOutcome {
+  collection: string; index: number; label: Text;
+  programs: Record<string, ProgramOutcome>;
 }
 
 export interface Assumption { kind: "parameter" | "formula" | "reform"; name: string; note: string; note_text: Text; label: Text }
@@ -144,6 +152,8 @@ export interface Outcome {
   as_of: string;
   entity: string;
   programs: Record<string, ProgramOutcome>;
+  /** Each member's results (present when member programs were evaluated). */
+  members?: MemberOutcome[];
   parameters: Record<string, ParameterUse>;
   assumptions: Assumption[];
   /** A notice when the date is more than a year after the figures were last reviewed. */

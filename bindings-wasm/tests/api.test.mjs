@@ -61,7 +61,13 @@ test('schema: types, ranges as decimal strings, labels in both languages, enums,
   assert.ok(assets.label.zh && assets.label.en && assets.help.zh && assets.help.en);
   const members = dibao.collections.find((c) => c.name === 'members');
   assert.ok(members.min >= 1 && members.max >= members.min);
-  const birth = members.fields.find((f) => f.name === 'birth_date');
+  const income = members.fields.find((f) => f.name === 'monthly_income');
+  assert.equal(income.type, 'money');
+  assert.equal(income.required, true);
+  // Dibao reads no birth date: the field is listed, unused and not required.
+  const unused = members.fields.find((f) => f.name === 'birth_date');
+  assert.deepEqual([unused.used, unused.required], [false, false]);
+  const birth = rules.schema('tekun').fields.find((f) => f.name === 'birth_date');
   assert.equal(birth.type, 'date');
   assert.equal(birth.required, true);
   const tekun = rules.schema('tekun');

@@ -55,8 +55,17 @@ export function normalizeDecimal(text) {
 
 /** The output named by a key of Outcome::get, from the outcome's JSON. */
 function lookup(outcome, key) {
+  // A member's result: `members[1].dibao.amount`.
+  const member = /^(\w+)\[(\d+)\]\.(.*)$/.exec(key);
+  let programs = outcome.programs;
+  if (member) {
+    const m = (outcome.members || []).find((x) => x.collection === member[1] && String(x.index) === member[2]);
+    if (!m) return { found: false };
+    programs = m.programs;
+    key = member[3];
+  }
   const dot = key.indexOf('.');
-  const program = outcome.programs[key.slice(0, dot)];
+  const program = programs[key.slice(0, dot)];
   const rest = key.slice(dot + 1);
   if (!program) return { found: false };
   if (rest === 'eligible') return { found: true, value: program.eligible };
@@ -79,6 +88,8 @@ function sameValue(want, got) {
 
 /** Fails when any value in the outcome is a JS number: money crosses as text. */
 function assertNoNumbers(value, path = 'outcome') {
+  // A member's position in its collection is a count, not a figure.
+  if (/^outcome\.members\.\d+\.index$/.test(path)) return;
   assert.notEqual(typeof value, 'number', `${path} is a JS number`);
   if (value && typeof value === 'object') {
     for (const [k, v] of Object.entries(value)) assertNoNumbers(v, `${path}.${k}`);

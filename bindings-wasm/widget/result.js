@@ -91,6 +91,7 @@ export function programPart(outcome, name, { lang, t, level, who = null, fallbac
         h('span', { class: 'mark', 'aria-hidden': 'true' }, c.passed ? '✓ ' : '✗ '),
         h('span', { class: 'sr' }, c.passed ? t.passed : t.failed),
         c.explanation[lang]))),
+    members(outcome, name, lang, t),
     compact ? figures(outcome, p, lang, t, sub) : [parameters(outcome, p, lang, t, sub), assumptions(p, lang, t, sub)],
   ];
 }
@@ -153,4 +154,22 @@ function assumptions(p, lang, t, tag) {
     h(tag, {}, h('span', { 'aria-hidden': 'true' }, '⚠ '), t.assumptions),
     h('ul', {}, p.assumptions.map((a) => h('li', { 'data-assumption': a.name },
       `${a.label[lang]}${lang === 'zh' ? '：' : ': '}${a.note_text[lang]}`))));
+}
+
+// Each member's results (the parts of programs paid per member, the member
+// programs that read the household), as the core gives them: one line per
+// member and program, with the member's and the program's labels.
+function members(outcome, program, lang, t) {
+  const list = outcome.members || [];
+  if (!list.length) return null;
+  const lines = list.flatMap((m) =>
+    Object.entries(m.programs).filter(([name]) => name === program).map(([name, mp]) => {
+      const unit = mp.amount_unit?.[lang];
+      return h('li', { class: mp.eligible ? 'pass' : 'fail', 'data-member': String(m.index), 'data-program': name },
+        `${m.label[lang]} · ${mp.label[lang]}: ${mp.eligible ? t.eligible : t.notEligible}`,
+        mp.eligible && mp.amount !== null
+          ? h('span', { class: 'amount' }, ` ${t.amount}: `, h('span', { 'data-amount': mp.amount }, mp.amount), unit ? ` ${unit}` : null)
+          : null);
+    }));
+  return lines.length ? h('ul', { class: 'members' }, lines) : null;
 }

@@ -62,7 +62,19 @@ fn assert_bad_input(args: &[&str], stdin: Option<&str>, needles: &[&str]) {
 /// The output named by a conformance key in `bangfu eval`'s JSON.
 fn lookup<'a>(outcome: &'a Json, key: &str) -> Option<&'a Json> {
     let (program, rest) = key.split_once('.')?;
-    let p = outcome["programs"].get(program)?;
+    // A member's result: `members[1].dibao.amount`.
+    let (p, rest) = match program.split_once('[') {
+        Some((coll, index)) => {
+            let index: u64 = index.strip_suffix(']')?.parse().ok()?;
+            let m = outcome["members"]
+                .as_array()?
+                .iter()
+                .find(|m| m["collection"] == coll && m["index"] == index)?;
+            let (program, rest) = rest.split_once('.')?;
+            (m["programs"].get(program)?, rest)
+        }
+        None => (outcome["programs"].get(program)?, rest),
+    };
     match rest {
         "eligible" => p.get("eligible"),
         "amount" => p.get("amount"),

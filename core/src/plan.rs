@@ -223,6 +223,8 @@ pub struct TablePlan {
     pub rows: Vec<RowPlan>,
     /// Output when no row matches.
     pub default: Option<Node>,
+    /// The document the table comes from.
+    pub citation: Option<Citation>,
 }
 
 /// One band: `lo ≤/< key ≤/< hi`.
@@ -236,6 +238,8 @@ pub struct RowPlan {
     pub output: Node,
     /// How the band reads.
     pub label: Text,
+    /// The document the row comes from (its own, else the table's).
+    pub citation: Option<Citation>,
 }
 
 impl RowPlan {
@@ -368,8 +372,15 @@ pub struct Computed {
     pub input_deps: Vec<usize>,
     /// Member inputs read: (collection, member input slot).
     pub member_input_deps: Vec<(usize, usize)>,
-    /// Entity values of members read (computed before the case's values).
+    /// Computed values of members read (entity values and member programs'
+    /// results, inside aggregations).
     pub member_computed_deps: Vec<usize>,
+    /// Inputs of the owner read by a member's formula (`household.x`):
+    /// slots of the owner's frame.
+    pub owner_input_deps: Vec<usize>,
+    /// Computed values of the owner read by a member's formula
+    /// (`household.dibao.eligible`).
+    pub owner_computed_deps: Vec<usize>,
     /// Note when the formula itself is an assumption.
     pub assumption: Option<Text>,
     /// The rounding the rules declare for the result (mode and unit).
@@ -411,6 +422,8 @@ pub enum RefTarget {
     Param(usize),
     /// A slot of the case's frame.
     Slot(usize),
+    /// A slot of the owner's frame, for a member (`household.x`).
+    Owner(usize),
     /// The evaluation date.
     AsOf,
 }
@@ -487,6 +500,12 @@ pub struct ProgramPlan {
     pub member_inputs: Vec<(usize, Vec<usize>)>,
     /// Settlement, for per-record programs.
     pub settlement: Option<SettlementPlan>,
+    /// The part paid per member: the collection, and the program (of the
+    /// members' entity, with the same name) holding each member's
+    /// conditions and amount.
+    pub per_member: Option<(usize, usize)>,
+    /// For the per-member part of a program: that program.
+    pub part_of: Option<usize>,
 }
 
 /// Why a program is not in force in a segment.
@@ -592,6 +611,9 @@ pub enum Node {
     Slot(usize),
     /// A slot of the current member's frame (inside an aggregation).
     MemberSlot(usize),
+    /// A slot of the owner's frame, read by a member's formula
+    /// (`household.registered_locally`, `household.dibao.eligible`).
+    OwnerSlot(usize),
     /// The evaluation date.
     AsOf,
     /// Negation.
@@ -647,6 +669,10 @@ pub struct Plan {
     pub programs: Vec<ProgramPlan>,
     /// Time segments, by start date.
     pub segments: Vec<Segment>,
+    /// Every computed value of every entity in one dependency order: a
+    /// value comes after everything it reads, on its own entity, its
+    /// members or its owner.
+    pub order: Vec<usize>,
     /// How units read in each language.
     pub units: Vec<(String, Text)>,
 }
@@ -661,6 +687,17 @@ impl Plan {
     /// Index of the program named `name`.
     pub fn program_index(&self, name: &str) -> Option<usize> {
         self.programs.iter().position(|p| &*p.name == name)
+    }
+
+    /// The entity owning members of `entity` (through a collection), with
+    /// the collection's index, if any.
+    pub fn owner_of(&self, entity: usize) -> Option<(usize, usize)> {
+        self.entities.iter().enumerate().find_map(|(e, ent)| {
+            ent.collections
+                .iter()
+                .position(|c| c.entity == entity)
+                .map(|c| (e, c))
+        })
     }
 
     /// Index of the entity named `name`.

@@ -138,9 +138,17 @@ fn as_of_input() -> InputPlan {
     }
 }
 
+/// The field with whether the program reads it; a field it does not read
+/// is never required.
 fn with_used(mut field: Json, used: bool) -> Json {
     if let Json::Object(map) = &mut field {
         map.insert("used".into(), Json::Bool(used));
+        if !used {
+            map.insert("required".into(), Json::Bool(false));
+            if let Some(Json::Object(messages)) = map.get_mut("messages") {
+                messages.remove("missing");
+            }
+        }
     }
     field
 }
@@ -149,9 +157,9 @@ fn with_used(mut field: Json, used: bool) -> Json {
 pub fn program_schema(plan: &Plan, program: usize) -> Option<Json> {
     let p = plan.programs.get(program)?;
     let entity = plan.entities.get(p.entity)?;
-    // A form must produce a case the input reader accepts: every input the
-    // program reads, and every required input of the entity even when this
-    // program does not read it (`used` tells them apart).
+    // Every input the program reads, and the entity's inputs without a
+    // default that it does not read (`used: false`, never required: the
+    // case reader asks only for what the program reads).
     let fields: Vec<Json> = entity
         .inputs
         .iter()
@@ -242,8 +250,27 @@ pub fn check_field(
             .and_then(|e| e.collections.iter().find(|coll| coll.name == c))
             .and_then(|coll| plan.entities.get(coll.entity));
     }
-    let input = entity.and_then(|e| e.inputs.iter().find(|i| i.name == field));
+    let slot = entity.and_then(|e| e.inputs.iter().position(|i| i.name == field));
+    let input = entity.zip(slot).and_then(|(e, i)| e.inputs.get(i));
+    // Whether the program reads the field: one it does not read may be
+    // left empty (the case reader asks only for what is read).
+    let read = plan
+        .programs
+        .get(program)
+        .is_some_and(|p| match collection {
+            None => slot.is_some_and(|i| p.inputs.contains(&i)),
+            Some(c) => {
+                let coll = plan
+                    .entities
+                    .get(p.entity)
+                    .and_then(|e| e.collections.iter().position(|k| k.name == c));
+                p.member_inputs
+                    .iter()
+                    .any(|(k, slots)| Some(*k) == coll && slot.is_some_and(|i| slots.contains(&i)))
+            }
+        });
     match (input, collection) {
+        (Some(_), _) if !read && raw.is_empty() => Ok(None),
         (Some(input), _) => Ok(input::check_text(plan, input, raw, as_of)),
         (None, None) if field == AS_OF => Ok(input::check_text(plan, &as_of_input(), raw, None)),
         _ => {
@@ -298,6 +325,7 @@ pub fn programs(plan: &Plan) -> Json {
     Json::Array(
         plan.programs
             .iter()
+            .filter(|p| p.part_of.is_none())
             .map(|p| json!({"program": p.name, "entity": plan.entities.get(p.entity).map(|e| e.name.clone()), "label": text(&p.label), "pays_amount": p.amount.is_some()}))
             .collect(),
     )

@@ -295,7 +295,9 @@ fn reader_code(
         None => name.to_string(),
     };
     let entity = schema["entity"].as_str().unwrap();
-    match rules.parse_case(entity, &Json::Object(case), on) {
+    // Read as for evaluating the form's program: what it does not read may be left out.
+    let program = [schema["program"].as_str().unwrap().to_string()];
+    match rules.parse_case_for(entity, &Json::Object(case), on, Some(&program)) {
         Ok(_) => None,
         Err(Error::Input(errors)) => errors
             .into_iter()

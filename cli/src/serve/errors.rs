@@ -387,12 +387,15 @@ impl Problem {
             EvalError::WrongEntity { .. } => Kind::WrongEntity,
             EvalError::Overflow { .. } => Kind::Overflow,
             EvalError::PopulationMismatch { .. } => Kind::InvalidInput,
+            EvalError::OwnerRequired { .. } => Kind::InvalidInput,
             _ => Kind::Internal,
         };
         let mut p = Problem::new(kind, format!("{e} [{}]", e.code()));
         p.code = e.code().into();
         match e {
-            EvalError::UnknownProgram { .. } | EvalError::WrongEntity { .. } => p.at("program"),
+            EvalError::UnknownProgram { .. }
+            | EvalError::WrongEntity { .. }
+            | EvalError::OwnerRequired { .. } => p.at("program"),
             EvalError::UnknownEntity { .. } => p.at("entity"),
             EvalError::NoRulesInForce { .. } => p.at("on"),
             _ => p,

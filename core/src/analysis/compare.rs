@@ -489,6 +489,7 @@ mod tests {
 
     fn result(eligible: &[bool], amounts: &[&str]) -> BatchResult {
         BatchResult {
+            members: Vec::new(),
             programs: vec![ProgramColumn {
                 program: "dibao".into(),
                 eligible: eligible.to_vec(),

@@ -25,7 +25,10 @@ mod population;
 mod run;
 
 pub use population::Population;
-pub use run::{evaluate, evaluate_with, BatchResult, Engine, ProgramColumn, PARALLEL_THRESHOLD};
+pub use run::{
+    evaluate, evaluate_with, BatchResult, Engine, MemberProgramColumn, ProgramColumn,
+    PARALLEL_THRESHOLD,
+};
 
 /// A column of values, as it arrives from a table (Arrow, pandas, polars).
 #[derive(Debug, Clone, PartialEq)]

@@ -21,11 +21,28 @@ pub struct ProgramColumn {
     pub amount: Option<Amounts>,
 }
 
+/// Results of one member program (or of the part of a program paid per
+/// member) over the members of a population, one row per member row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MemberProgramColumn {
+    /// Program id.
+    pub program: String,
+    /// The collection (`members`).
+    pub collection: String,
+    /// Eligibility per member row (false for members of invalid cases).
+    pub eligible: Vec<bool>,
+    /// Amount per member row, for programs that pay one.
+    pub amount: Option<Amounts>,
+}
+
 /// Results over a population.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BatchResult {
     /// Per program.
     pub programs: Vec<ProgramColumn>,
+    /// Per member program evaluated (programs of the members that read
+    /// their household, parts paid per member), over the member rows.
+    pub members: Vec<MemberProgramColumn>,
     /// Whether each case was evaluated.
     pub evaluated: Vec<bool>,
     /// Cases that failed to evaluate (overflow), with the error.
@@ -121,6 +138,7 @@ pub fn evaluate_with(
                 }),
             })
             .collect(),
+        members: member_columns(&runner, population),
         evaluated: vec![false; n],
         errors: Vec::new(),
         one_by_one: 0,
@@ -157,7 +175,17 @@ pub fn evaluate_with(
     let (runner, program) = (&runner, program.as_ref());
     let reports = on_threads(parts, |part| run_rows(runner, program, population, part))?;
     let mut wide: Vec<Vec<(usize, Decimal)>> = result.programs.iter().map(|_| Vec::new()).collect();
-    for (errors, slow, kept) in reports {
+    for (errors, slow, kept, cells) in reports {
+        for (col, row, eligible, amount) in cells {
+            if let Some(c) = result.members.get_mut(col) {
+                if let Some(cell) = c.eligible.get_mut(row) {
+                    *cell = eligible;
+                }
+                if let Some(a) = c.amount.as_mut() {
+                    a.set(row, amount);
+                }
+            }
+        }
         result.errors.extend(errors);
         result.one_by_one += slow;
         for (w, k) in wide.iter_mut().zip(kept) {
@@ -170,6 +198,38 @@ pub fn evaluate_with(
         }
     }
     Ok(result)
+}
+
+/// The member programs of `runner`, one empty column each, in the order
+/// of `Runner::member_programs`.
+fn member_columns(runner: &Runner<'_>, pop: &Population) -> Vec<MemberProgramColumn> {
+    let plan = runner.plan;
+    let ent = plan
+        .entity_index(&pop.entity_name)
+        .map(|e| &plan.entities[e]);
+    let mut out = Vec::new();
+    for (coll, progs) in &runner.member_programs {
+        let rows = pop
+            .collections
+            .get(*coll)
+            .and_then(|c| c.offsets.last().copied())
+            .unwrap_or(0);
+        let name = ent
+            .and_then(|e| e.collections.get(*coll))
+            .map_or_else(String::new, |c| c.name.clone());
+        for &p in progs {
+            out.push(MemberProgramColumn {
+                program: plan.programs[p].name.to_string(),
+                collection: name.clone(),
+                eligible: vec![false; rows],
+                amount: plan.programs[p].amount.map(|a| {
+                    let (scale, rounded) = amount_scale(&plan.computeds[a]);
+                    Amounts::new(rows, scale, rounded)
+                }),
+            });
+        }
+    }
+    out
 }
 
 /// Rows per thread for `rows` rows on up to `threads` threads: all on one
@@ -267,7 +327,16 @@ struct OneByOne<'a> {
     member_slots: Vec<usize>,
     frame: Vec<Value>,
     scratch: Vec<Vec<Value>>,
+    /// Member programs: collection, result column, eligibility and amount
+    /// slot of the member frame.
+    member_outputs: Vec<(usize, usize, usize, Option<usize>)>,
+    /// Member results so far: column, member row, eligibility, amount.
+    member_cells: Vec<MemberCell>,
 }
+
+/// One member's result of one member program: column, member row,
+/// eligibility, amount.
+type MemberCell = (usize, usize, bool, Option<Decimal>);
 
 impl<'a> OneByOne<'a> {
     fn new(runner: &'a Runner<'a>, pop: &'a Population) -> Self {
@@ -296,10 +365,24 @@ impl<'a> OneByOne<'a> {
                     .collect()
             })
             .unwrap_or_default();
+        let mut member_outputs = Vec::new();
+        for (coll, progs) in &runner.member_programs {
+            for &p in progs {
+                let program = &plan.programs[p];
+                member_outputs.push((
+                    *coll,
+                    member_outputs.len(),
+                    plan.computeds[program.eligible].slot,
+                    program.amount.map(|a| plan.computeds[a].slot),
+                ));
+            }
+        }
         OneByOne {
             runner,
             pop,
             outputs,
+            member_outputs,
+            member_cells: Vec::new(),
             n_slots,
             member_slots,
             frame: vec![Value::Missing; n_slots],
@@ -333,6 +416,24 @@ impl<'a> OneByOne<'a> {
             .map(|(b, &slots)| (slots, b.as_mut_slice()))
             .collect();
         self.runner.run(&mut self.frame, &mut members)?;
+        for &(coll, col, e_slot, a_slot) in &self.member_outputs {
+            let (Some(buf), Some(&stride), Some(mc)) = (
+                self.scratch.get(coll),
+                self.member_slots.get(coll),
+                pop.collections.get(coll),
+            ) else {
+                continue;
+            };
+            let base = mc.rows(i).start;
+            for (j, member) in buf.chunks(stride.max(1)).enumerate() {
+                let eligible = member
+                    .get(e_slot)
+                    .and_then(|v| v.as_bool())
+                    .unwrap_or(false);
+                let amount = a_slot.and_then(|s| member.get(s).and_then(|v| v.as_num()));
+                self.member_cells.push((col, base + j, eligible, amount));
+            }
+        }
         for (p, &(e_slot, a_slot)) in self.outputs.iter().enumerate() {
             if let Some(cell) = rows.eligible.get_mut(p).and_then(|c| c.get_mut(k)) {
                 *cell = self
@@ -357,7 +458,12 @@ impl<'a> OneByOne<'a> {
 /// by one.
 /// What one thread reports: errors, how many cases it evaluated one by
 /// one, and per program the amounts too wide for the integers.
-type Report = (Vec<(usize, EvalError)>, usize, Vec<Vec<(usize, Decimal)>>);
+type Report = (
+    Vec<(usize, EvalError)>,
+    usize,
+    Vec<Vec<(usize, Decimal)>>,
+    Vec<MemberCell>,
+);
 
 /// Evaluates the cases of `rows` into it: chunk by chunk with the columnar
 /// program when there is one, case by case for the rows it flags and for
@@ -394,7 +500,7 @@ fn run_rows(
                 single(i, k, &mut rows, &mut slow);
             }
         }
-        return (errors, slow, rows.into_wide());
+        return (errors, slow, rows.into_wide(), one.member_cells);
     };
     let mut st = program.state(pop.collections.len());
     let mut lo = 0;
@@ -450,5 +556,5 @@ fn run_rows(
         }
         lo += len;
     }
-    (errors, slow, rows.into_wide())
+    (errors, slow, rows.into_wide(), one.member_cells)
 }

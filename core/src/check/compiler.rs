@@ -65,6 +65,12 @@ pub(crate) struct Compiler<'d, 's> {
     pub computed_src: Vec<ComputedSrc>,
     pub deps: Vec<Deps>,
     pub chain_depth: usize,
+    /// Programs with a per-member part: program → (part, collection index,
+    /// whether the members' sum is added to the program's own amount).
+    pub parts: HashMap<usize, (usize, usize, bool)>,
+    /// Computed values in the order their compilation finished: one
+    /// dependency order over every entity.
+    pub order: Vec<usize>,
 }
 
 /// Whether a value of type `got` may be stored where `want` is declared.
@@ -96,4 +102,6 @@ pub(crate) struct Deps {
     pub inputs: Vec<usize>,
     pub member_inputs: Vec<(usize, usize)>,
     pub member_computeds: Vec<usize>,
+    pub owner_inputs: Vec<usize>,
+    pub owner_computeds: Vec<usize>,
 }

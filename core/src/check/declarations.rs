@@ -94,6 +94,7 @@ pub(crate) fn compile(
         ));
         return None;
     }
+    let split = super::per_member::split(merged, diags);
     let mut c = Compiler {
         diags,
         enums: Vec::new(),
@@ -117,7 +118,15 @@ pub(crate) fn compile(
         computed_src: Vec::new(),
         deps: Vec::new(),
         chain_depth: 0,
+        parts: HashMap::new(),
+        order: Vec::new(),
     };
+    // A part has its program's name: the name means the program.
+    for part in &split {
+        if let Some(p) = merged.programs.get(part.program) {
+            c.program_index.insert(p.name.clone(), part.program);
+        }
+    }
     c.enums = merged.enums.iter().map(|e| c.enum_plan(e)).collect();
     let sources: HashMap<String, (usize, &Spanned<syntax::SourceDecl>)> = merged
         .sources
@@ -137,9 +146,30 @@ pub(crate) fn compile(
     c.compile_derived(merged);
     c.check_param_cycles(merged);
     for t in &merged.tables {
-        c.table_plan(t);
+        c.table_plan(t, &sources);
+    }
+    for part in &split {
+        let owner = merged
+            .programs
+            .get(part.program)
+            .and_then(|p| c.entity_index.get(p.decl.get_ref().entity.get_ref()))
+            .copied();
+        let coll = owner
+            .and_then(|e| c.entities.get(e))
+            .and_then(|e| e.collections.iter().position(|k| k.name == part.collection));
+        if let Some(coll) = coll {
+            c.parts.insert(part.program, (part.part, coll, part.adds));
+        }
     }
     c.declare_computeds(merged, &sources);
+    for (&program, &(part, coll, _)) in &c.parts {
+        if let Some(p) = c.programs.get_mut(program) {
+            p.per_member = Some((coll, part));
+        }
+        if let Some(p) = c.programs.get_mut(part) {
+            p.part_of = Some(program);
+        }
+    }
     for id in 0..c.computeds.len() {
         c.computed_type(id);
     }
@@ -156,6 +186,7 @@ pub(crate) fn compile(
         computeds: c.computeds,
         programs: c.programs,
         segments: Vec::new(),
+        order: c.order,
         units: merged
             .units
             .iter()

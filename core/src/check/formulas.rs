@@ -132,6 +132,7 @@ impl Compiler<'_, '_> {
                 self.computed_state[id] = State::Done;
                 let entity = self.computeds[id].entity;
                 let kind = self.computeds[id].kind;
+                self.order.push(id);
                 if let Some(e) = self.entities.get_mut(entity) {
                     e.order.push(id);
                     if kind == ComputedKind::EntityValue {
@@ -260,6 +261,45 @@ impl Compiler<'_, '_> {
                         );
                         failed = true;
                     }
+                    if let Some(&(part, coll, true)) = program.and_then(|p| self.parts.get(&p)) {
+                        // The members' amounts are added to the program's own.
+                        let (file, span) = (file, self.computed_src[id].span.clone());
+                        match self.programs.get(part).and_then(|p| p.amount) {
+                            Some(a) => {
+                                let t = self.computed_type(a);
+                                let own = ty.clone();
+                                if t.is_some() && own.is_some() && t != own {
+                                    self.diags.push(
+                                        file,
+                                        span,
+                                        Code::TypeMismatch,
+                                        "the amount per member and the program's own amount differ in type",
+                                    );
+                                    failed = true;
+                                }
+                                let slot = self.computeds[a].slot;
+                                for p in &mut plans {
+                                    let inner =
+                                        std::mem::replace(&mut p.node, Node::Const(Value::Missing));
+                                    p.node = Node::Arith(
+                                        Arith::Add,
+                                        Box::new(inner),
+                                        Box::new(Node::Agg(
+                                            AggKind::Sum,
+                                            coll,
+                                            Some(Box::new(Node::MemberSlot(slot))),
+                                        )),
+                                    );
+                                }
+                                deps.member_computeds.push(a);
+                                deps.params.extend(self.computeds[a].param_deps.clone());
+                                let inputs = self.computeds[a].input_deps.clone();
+                                deps.member_inputs
+                                    .extend(inputs.into_iter().map(|i| (coll, i)));
+                            }
+                            None => failed = true,
+                        }
+                    }
                     let eligible = program
                         .and_then(|p| self.programs.get(p))
                         .map(|p| p.eligible);
@@ -299,7 +339,13 @@ impl Compiler<'_, '_> {
         deps.member_inputs.dedup();
         deps.member_computeds.sort_unstable();
         deps.member_computeds.dedup();
+        for v in [&mut deps.owner_inputs, &mut deps.owner_computeds] {
+            v.sort_unstable();
+            v.dedup();
+        }
         let c = &mut self.computeds[id];
+        c.owner_input_deps = deps.owner_inputs;
+        c.owner_computed_deps = deps.owner_computeds;
         c.member_computed_deps = deps.member_computeds;
         c.param_deps = deps.params;
         c.computed_deps = deps.computeds;
@@ -322,4 +368,6 @@ pub(super) fn merge_deps(into: &mut Deps, from: Deps) {
     into.inputs.extend(from.inputs);
     into.member_inputs.extend(from.member_inputs);
     into.member_computeds.extend(from.member_computeds);
+    into.owner_inputs.extend(from.owner_inputs);
+    into.owner_computeds.extend(from.owner_computeds);
 }

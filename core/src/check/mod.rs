@@ -16,6 +16,7 @@ mod names;
 mod overrides;
 pub(crate) use overrides::check_override;
 mod parameters;
+mod per_member;
 mod programs;
 mod recovery;
 mod segments;

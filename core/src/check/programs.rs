@@ -157,6 +157,8 @@ impl Compiler<'_, '_> {
                         input_deps: Vec::new(),
                         member_input_deps: Vec::new(),
                         member_computed_deps: Vec::new(),
+                        owner_input_deps: Vec::new(),
+                        owner_computed_deps: Vec::new(),
                         assumption,
                         rounding: None,
                     },
@@ -230,6 +232,8 @@ impl Compiler<'_, '_> {
                     input_deps: Vec::new(),
                     member_input_deps: Vec::new(),
                     member_computed_deps: Vec::new(),
+                    owner_input_deps: Vec::new(),
+                    owner_computed_deps: Vec::new(),
                     assumption: None,
                     rounding: None,
                 },
@@ -328,6 +332,8 @@ impl Compiler<'_, '_> {
                 inputs: Vec::new(),
                 member_inputs: Vec::new(),
                 settlement,
+                per_member: None,
+                part_of: None,
             });
         }
     }
@@ -424,6 +430,8 @@ impl Compiler<'_, '_> {
                 input_deps: Vec::new(),
                 member_input_deps: Vec::new(),
                 member_computed_deps: Vec::new(),
+                owner_input_deps: Vec::new(),
+                owner_computed_deps: Vec::new(),
                 assumption,
                 rounding: None,
             },
@@ -481,7 +489,7 @@ impl Compiler<'_, '_> {
             // Everything the program needs, in dependency order.
             // Values shown in explanations are needed too, so that an
             // explanation reads the same whichever programs are evaluated.
-            let shown: Vec<usize> = conditions
+            let targets: Vec<RefTarget> = conditions
                 .iter()
                 .flat_map(|c| {
                     c.pass
@@ -494,6 +502,18 @@ impl Compiler<'_, '_> {
                         })
                         .chain(c.refs.iter().map(|r| r.target))
                 })
+                .collect();
+            let n_inputs = self.entities.get(entity).map_or(0, |e| e.inputs.len());
+            // Inputs shown in explanations are read too.
+            let shown_inputs: Vec<usize> = targets
+                .iter()
+                .filter_map(|t| match t {
+                    RefTarget::Slot(s) if *s < n_inputs => Some(*s),
+                    _ => None,
+                })
+                .collect();
+            let shown: Vec<usize> = targets
+                .into_iter()
                 .filter_map(|t| match t {
                     RefTarget::Slot(slot) => self
                         .computeds
@@ -525,6 +545,7 @@ impl Compiler<'_, '_> {
             let mut inputs: Vec<usize> = needed_list
                 .iter()
                 .flat_map(|&c| self.computeds[c].input_deps.iter().copied())
+                .chain(shown_inputs)
                 .collect();
             inputs.sort_unstable();
             inputs.dedup();

@@ -103,14 +103,8 @@ pub(crate) fn build(
             .collect();
         // A computed value is in force when its formula is and everything it reads is.
         let mut in_force: Vec<Result<(), NotInForce>> = vec![Ok(()); plan.computeds.len()];
-        let entity_values = plan.entities.iter().flat_map(|e| e.value_order.iter());
-        let others = plan.entities.iter().flat_map(|e| {
-            e.order
-                .iter()
-                .filter(|&&c| plan.computeds[c].kind != ComputedKind::EntityValue)
-        });
         {
-            for &c in entity_values.chain(others) {
+            for &c in &plan.order {
                 let comp = &plan.computeds[c];
                 let status = if choice[c].is_none() {
                     Err(NotInForce::Formula(comp.name.to_string()))
@@ -124,6 +118,7 @@ pub(crate) fn build(
                     .computed_deps
                     .iter()
                     .chain(&comp.member_computed_deps)
+                    .chain(&comp.owner_computed_deps)
                     .find_map(|&d| in_force[d].clone().err())
                 {
                     Err(reason)

@@ -17,6 +17,8 @@ use crate::plan::*;
 use crate::syntax;
 use crate::value::Type;
 use rust_decimal::Decimal;
+use std::collections::HashMap;
+use toml::Spanned;
 
 /// A band with bounds normalised for comparison.
 #[derive(Clone, Copy)]
@@ -26,9 +28,17 @@ struct Band {
 }
 
 impl Compiler<'_, '_> {
-    pub(crate) fn table_plan(&mut self, t: &Item<syntax::TableDecl>) {
+    pub(crate) fn table_plan(
+        &mut self,
+        t: &Item<syntax::TableDecl>,
+        sources: &HashMap<String, (usize, &Spanned<syntax::SourceDecl>)>,
+    ) {
         let d = t.decl.get_ref();
         let file = t.file;
+        let cite = |c: &mut Self, s: &Spanned<syntax::Citation>| {
+            c.citation(Some(s), file, s.span(), sources, false, false)
+        };
+        let table_citation = d.source.as_ref().map(|s| cite(self, s));
         let key = type_of_name(d.key.get_ref(), d.key_unit.as_deref());
         let (key_ty, integer) = match key {
             Some((ty, integer)) if ty.is_numeric() => (Some(ty), integer),
@@ -133,11 +143,16 @@ impl Compiler<'_, '_> {
                             }
                         },
                     }
+                    let citation = match &rd.source {
+                        Some(s) => Some(cite(self, s)),
+                        None => table_citation.clone(),
+                    };
                     rows.push(RowPlan {
                         lo,
                         hi,
                         output: node,
                         label: text_of(rd.label.as_ref(), ""),
+                        citation,
                     });
                 }
                 None => ok = false,
@@ -183,6 +198,7 @@ impl Compiler<'_, '_> {
             label: text_of(d.label.as_ref(), &t.name),
             rows,
             default,
+            citation: table_citation,
         });
         self.table_types.push(if ok { out_ty } else { None });
         self.table_key_types.push(key_ty);

@@ -8,10 +8,14 @@ use crate::run::node::Members;
 use crate::value::Value;
 use std::sync::{Arc, OnceLock};
 
-fn ref_value(r: &Ref, frame: &[Value], params: &[Value], as_of: Date, plan: &Plan) -> OutValue {
+/// A frame and, for a member, its owner's frame.
+type Frames<'a> = (&'a [Value], &'a [Value]);
+
+fn ref_value(r: &Ref, frame: Frames<'_>, params: &[Value], as_of: Date, plan: &Plan) -> OutValue {
     let v = match r.target {
         RefTarget::Param(p) => params.get(p).copied().unwrap_or_default(),
-        RefTarget::Slot(s) => frame.get(s).copied().unwrap_or_default(),
+        RefTarget::Slot(s) => frame.0.get(s).copied().unwrap_or_default(),
+        RefTarget::Owner(s) => frame.1.get(s).copied().unwrap_or_default(),
         RefTarget::AsOf => Value::Date(as_of),
     };
     OutValue::of(v, &r.ty, plan)
@@ -19,7 +23,7 @@ fn ref_value(r: &Ref, frame: &[Value], params: &[Value], as_of: Date, plan: &Pla
 
 /// A placeholder's value as a sentence shows it: an input's whole number
 /// with a reading as its words ("二级"), anything else as its value.
-fn shown_value(r: &Ref, frame: &[Value], params: &[Value], as_of: Date, plan: &Plan) -> OutValue {
+fn shown_value(r: &Ref, frame: Frames<'_>, params: &[Value], as_of: Date, plan: &Plan) -> OutValue {
     let value = ref_value(r, frame, params, as_of, plan);
     let reading = value
         .decimal()
@@ -34,7 +38,7 @@ fn shown_value(r: &Ref, frame: &[Value], params: &[Value], as_of: Date, plan: &P
 
 fn fill<'a>(
     parts: &'a [TemplatePart],
-    frame: &'a [Value],
+    frame: Frames<'a>,
     params: &'a [Value],
     as_of: Date,
     plan: &'a Plan,
@@ -146,6 +150,7 @@ fn parameter_uses(plan: &Plan, segment: &Segment) -> Vec<Option<Arc<ParameterUse
         plan,
         entity: usize::MAX,
         frame: &[],
+        owner: None,
         collections: &[],
         params,
         versions: &segment.param_version,
@@ -229,14 +234,138 @@ impl Clone for Reports {
     }
 }
 
+/// What one program's outcome is read from: the plan, the segment and the
+/// frames of the case (or of one member, with its owner's).
+struct Scene<'a> {
+    plan: &'a Plan,
+    segment: &'a Segment,
+    cache: &'a SegmentReports,
+    entity: usize,
+    frame: &'a [Value],
+    owner: Option<(usize, &'a [Value])>,
+    collections: &'a [Members<'a>],
+    as_of: Date,
+}
+
+impl Scene<'_> {
+    fn program(&self, pi: usize) -> ProgramOutcome {
+        let (plan, segment, frame, as_of) = (self.plan, self.segment, self.frame, self.as_of);
+        let frames: Frames<'_> = (frame, self.owner.map_or(&[][..], |(_, f)| f));
+        let params = &segment.params;
+        let p = &plan.programs[pi];
+        let get = |c: usize| {
+            let comp = &plan.computeds[c];
+            OutValue::of(
+                frame.get(comp.slot).copied().unwrap_or_default(),
+                &comp.ty,
+                plan,
+            )
+        };
+        let values = p
+            .values
+            .iter()
+            .map(|&c| NamedValue {
+                name: plan.computeds[c].name.clone(),
+                label: plan.computeds[c].label.clone(),
+                value: get(c),
+            })
+            .collect();
+        let conditions = p
+            .conditions
+            .iter()
+            .map(|cond| {
+                let passed = frame
+                    .get(plan.computeds[cond.computed].slot)
+                    .and_then(|v| v.as_bool())
+                    .unwrap_or(false);
+                let parts = if passed { &cond.pass } else { &cond.fail };
+                ConditionOutcome {
+                    id: cond.id.clone(),
+                    label: cond.label.clone(),
+                    passed,
+                    reject: cond.reject.clone(),
+                    template: parts.clone(),
+                    filled_zh: refs(&parts[0]),
+                    filled: {
+                        let mut v = Vec::with_capacity(refs(&parts[0]) + refs(&parts[1]));
+                        v.extend(fill(&parts[0], frames, params, as_of, plan));
+                        v.extend(fill(&parts[1], frames, params, as_of, plan));
+                        v
+                    },
+                    compared: cond
+                        .refs
+                        .iter()
+                        .map(|r| NamedValue {
+                            name: r.name.clone(),
+                            label: r.label.clone(),
+                            value: ref_value(r, frames, params, as_of, plan),
+                        })
+                        .collect(),
+                }
+            })
+            .collect();
+        let used = &segment.program_params[pi];
+        let notes = self.cache.notes.get_or_init(|| {
+            (0..plan.programs.len())
+                .map(|pi| program_assumptions(plan, segment, pi))
+                .collect()
+        });
+        let assumptions = notes.get(pi).cloned().unwrap_or_default();
+        let amount_unit = p.amount_unit.as_ref().map(|u| plan.unit_text(u));
+        let eligible = frame
+            .get(plan.computeds[p.eligible].slot)
+            .and_then(|v| v.as_bool())
+            .unwrap_or(false);
+        let reader = Reader {
+            plan,
+            entity: self.entity,
+            frame,
+            owner: self.owner,
+            collections: self.collections,
+            params,
+            versions: &segment.param_version,
+            as_of,
+        };
+        let rows = if plan.tables.is_empty() {
+            Vec::new()
+        } else {
+            reader.rows_applied(&p.needed, &segment.choice)
+        };
+        ProgramOutcome {
+            rows,
+            program: p.name.clone(),
+            label: p.label.clone(),
+            eligible,
+            amount: p.amount.map(get),
+            values,
+            conditions,
+            parameters: used.iter().map(|&q| plan.params[q].name.clone()).collect(),
+            assumptions,
+            amount_unit: amount_unit.clone(),
+            // Only a paid amount is explained: an amount of a program
+            // whose conditions fail is zero, and reading its formula
+            // back would cost every case for nothing.
+            computation: p.amount.filter(|_| eligible).and_then(|a| {
+                let unit = amount_unit.clone().unwrap_or_else(|| Text {
+                    zh: "元".into(),
+                    en: "yuan".into(),
+                });
+                reader.computation(a, segment.choice.get(a).copied().flatten(), &unit)
+            }),
+        }
+    }
+}
+
 impl Outcome {
-    /// Builds the outcome of an evaluated frame.
+    /// Builds the outcome of an evaluated frame: the case's programs, and
+    /// the member programs of each member.
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn build(
         plan: &Plan,
         reports: &Reports,
         segment: &Segment,
         entity: usize,
-        programs: &[usize],
+        (programs, member_programs): (&[usize], &[(usize, Vec<usize>)]),
         (frame, members): (&[Value], &[(usize, Vec<Value>)]),
         as_of: Date,
     ) -> Outcome {
@@ -249,113 +378,66 @@ impl Outcome {
             .collect();
         let fallback = SegmentReports::default();
         let cache = reports.segments.get(segment.index).unwrap_or(&fallback);
-        let params = &segment.params;
-        let mut all_params: Vec<usize> = Vec::with_capacity(
-            programs
-                .iter()
-                .filter_map(|&p| segment.program_params.get(p))
-                .map(Vec::len)
-                .sum(),
-        );
+        let mut all_params: Vec<usize> = Vec::new();
         let mut all_assumptions: Vec<Assumption> = Vec::new();
+        let mut note = |pi: usize, out: &ProgramOutcome| {
+            if let Some(used) = segment.program_params.get(pi) {
+                all_params.extend(used.iter().copied());
+            }
+            all_assumptions.extend(out.assumptions.iter().cloned());
+        };
+        let scene = Scene {
+            plan,
+            segment,
+            cache,
+            entity,
+            frame,
+            owner: None,
+            collections: &collections,
+            as_of,
+        };
         let mut outs = Vec::with_capacity(programs.len());
         for &pi in programs {
-            let p = &plan.programs[pi];
-            let get = |c: usize| {
-                let comp = &plan.computeds[c];
-                OutValue::of(
-                    frame.get(comp.slot).copied().unwrap_or_default(),
-                    &comp.ty,
-                    plan,
-                )
+            let out = scene.program(pi);
+            note(pi, &out);
+            outs.push(out);
+        }
+        let mut member_outs: Vec<MemberOutcome> = Vec::new();
+        for (coll, progs) in member_programs {
+            let (Some(view), Some(c)) = (
+                collections.get(*coll),
+                plan.entities
+                    .get(entity)
+                    .and_then(|e| e.collections.get(*coll)),
+            ) else {
+                continue;
             };
-            let values = p
-                .values
-                .iter()
-                .map(|&c| NamedValue {
-                    name: plan.computeds[c].name.clone(),
-                    label: plan.computeds[c].label.clone(),
-                    value: get(c),
-                })
-                .collect();
-            let conditions = p
-                .conditions
-                .iter()
-                .map(|cond| {
-                    let passed = frame
-                        .get(plan.computeds[cond.computed].slot)
-                        .and_then(|v| v.as_bool())
-                        .unwrap_or(false);
-                    let parts = if passed { &cond.pass } else { &cond.fail };
-                    ConditionOutcome {
-                        id: cond.id.clone(),
-                        label: cond.label.clone(),
-                        passed,
-                        reject: cond.reject.clone(),
-                        template: parts.clone(),
-                        filled_zh: refs(&parts[0]),
-                        filled: {
-                            let mut v = Vec::with_capacity(refs(&parts[0]) + refs(&parts[1]));
-                            v.extend(fill(&parts[0], frame, params, as_of, plan));
-                            v.extend(fill(&parts[1], frame, params, as_of, plan));
-                            v
-                        },
-                        compared: cond
-                            .refs
-                            .iter()
-                            .map(|r| NamedValue {
-                                name: r.name.clone(),
-                                label: r.label.clone(),
-                                value: ref_value(r, frame, params, as_of, plan),
-                            })
-                            .collect(),
-                    }
-                })
-                .collect();
-            let used = &segment.program_params[pi];
-            let notes = cache.notes.get_or_init(|| {
-                (0..plan.programs.len())
-                    .map(|pi| program_assumptions(plan, segment, pi))
-                    .collect()
-            });
-            let assumptions = notes.get(pi).cloned().unwrap_or_default();
-            all_params.extend(used.iter().copied());
-            all_assumptions.extend(assumptions.iter().cloned());
-            let amount_unit = p.amount_unit.as_ref().map(|u| plan.unit_text(u));
-            let eligible = frame
-                .get(plan.computeds[p.eligible].slot)
-                .and_then(|v| v.as_bool())
-                .unwrap_or(false);
-            outs.push(ProgramOutcome {
-                program: p.name.clone(),
-                label: p.label.clone(),
-                eligible,
-                amount: p.amount.map(get),
-                values,
-                conditions,
-                parameters: used.iter().map(|&q| plan.params[q].name.clone()).collect(),
-                assumptions,
-                amount_unit: amount_unit.clone(),
-                // Only a paid amount is explained: an amount of a program
-                // whose conditions fail is zero, and reading its formula
-                // back would cost every case for nothing.
-                computation: p.amount.filter(|_| eligible).and_then(|a| {
-                    let reader = Reader {
-                        plan,
-                        entity,
-                        frame,
-                        collections: &collections,
-                        params,
-                        versions: &segment.param_version,
-                        as_of,
-                    };
-                    let unit = amount_unit.clone().unwrap_or_else(|| Text {
-                        zh: "元".into(),
-                        en: "yuan".into(),
-                    });
-                    reader.computation(a, segment.choice.get(a).copied().flatten(), &unit)
-                }),
-            });
+            for index in 0..view.len() {
+                let scene = Scene {
+                    plan,
+                    segment,
+                    cache,
+                    entity: c.entity,
+                    frame: view.frame(index),
+                    owner: Some((entity, frame)),
+                    collections: &[],
+                    as_of,
+                };
+                let programs: Vec<ProgramOutcome> = progs
+                    .iter()
+                    .map(|&pi| {
+                        let out = scene.program(pi);
+                        note(pi, &out);
+                        out
+                    })
+                    .collect();
+                member_outs.push(MemberOutcome {
+                    collection: c.name.as_str().into(),
+                    collection_label: c.label.clone(),
+                    index,
+                    programs,
+                });
+            }
         }
         all_params.sort_unstable();
         all_params.dedup();
@@ -381,6 +463,7 @@ impl Outcome {
             as_of,
             entity: plan.entities[entity].name.clone(),
             programs: outs,
+            members: member_outs,
             parameters,
             assumptions: all_assumptions,
             not_in_force: Vec::new(),

@@ -17,12 +17,16 @@ use crate::run::node::{eval_node, Env, Members};
 use crate::value::{Type, Value};
 use rust_decimal::Decimal;
 
+use super::model::RowUse;
+
 /// What the renderer reads: the plan, the case's entity and frame, the
 /// segment's parameters, the date.
 pub(super) struct Reader<'a> {
     pub plan: &'a Plan,
     pub entity: usize,
     pub frame: &'a [Value],
+    /// For a member: its owner's entity and frame (`household.x`).
+    pub owner: Option<(usize, &'a [Value])>,
     /// The case's collections (member frames).
     pub collections: &'a [Members<'a>],
     pub params: &'a [Value],
@@ -91,6 +95,7 @@ impl Reader<'_> {
             params: self.params,
             frame: self.frame,
             member: &[],
+            owner: self.owner.map_or(&[][..], |(_, f)| f),
             collections: self.collections,
             tables: &self.plan.tables,
             as_of: self.as_of,
@@ -104,6 +109,18 @@ impl Reader<'_> {
             Node::Const(v) => (self.plain(*v), ATOM),
             Node::Param(q) => (self.param(*q, lang), ATOM),
             Node::Slot(s) => (self.slot(*s, lang), ATOM),
+            Node::OwnerSlot(s) => match self.owner {
+                Some((entity, frame)) => {
+                    let reader = Reader {
+                        entity,
+                        frame,
+                        owner: None,
+                        ..*self
+                    };
+                    (reader.slot(*s, lang), ATOM)
+                }
+                None => ("…".to_string(), ATOM),
+            },
             Node::IfEligible(_, inner) => self.node(inner, lang),
             Node::Neg(x) => {
                 let (t, _) = self.node(x, lang);
@@ -196,7 +213,15 @@ impl Reader<'_> {
         let (what, ty) = match body {
             Some(Node::MemberSlot(s)) => match member.and_then(|m| m.inputs.get(*s)) {
                 Some(i) => (i.label.get(lang).to_string(), i.ty.clone()),
-                None => (String::new(), Type::Number(None)),
+                None => match self
+                    .plan
+                    .computeds
+                    .iter()
+                    .find(|k| k.entity == c.entity && k.slot == *s)
+                {
+                    Some(k) => (k.label.get(lang).to_string(), k.ty.clone()),
+                    None => (String::new(), Type::Number(None)),
+                },
             },
             _ => (String::new(), Type::Number(None)),
         };
@@ -295,17 +320,53 @@ impl Reader<'_> {
 
     /// The label of the row of table `t` that the key's value falls in.
     fn row_label(&self, t: usize, key: &Node, lang: Lang) -> Option<String> {
+        let row = self.row(t, key)?;
+        let label = row.label.get(lang);
+        let document = row
+            .citation
+            .as_ref()
+            .map(|c| &*c.document)
+            .filter(|d| !d.is_empty());
+        (!label.is_empty()).then(|| match (lang, document) {
+            (Lang::Zh, None) => format!("{label}档"),
+            (Lang::Zh, Some(d)) => format!("{label}档，依据{d}"),
+            (Lang::En, None) => format!("band {label}"),
+            (Lang::En, Some(d)) => format!("band {label}, as in {d}"),
+        })
+    }
+
+    /// The row of table `t` that applies to the key, if any.
+    fn row(&self, t: usize, key: &Node) -> Option<&RowPlan> {
         let table = self.plan.tables.get(t)?;
         let k = eval_node(key, &self.env()).ok()?.as_num()?;
-        let row = table.rows.iter().find(|r| in_band(k, r))?;
-        let label = row.label.get(lang);
-        (!label.is_empty()).then(|| {
-            if lang == Lang::Zh {
-                format!("{label}档")
-            } else {
-                format!("band {label}")
-            }
-        })
+        table.rows.iter().find(|r| in_band(k, r))
+    }
+
+    /// The table rows that applied to the values `computeds` (each a
+    /// look-up in a table), in order.
+    pub fn rows_applied(&self, computeds: &[usize], choices: &[Option<u32>]) -> Vec<RowUse> {
+        computeds
+            .iter()
+            .filter_map(|&c| {
+                let comp = self.plan.computeds.get(c)?;
+                if comp.entity != self.entity {
+                    return None;
+                }
+                let v = choices.get(c).copied().flatten()?;
+                let Node::Table(t, key) = &comp.versions.get(v as usize)?.node else {
+                    return None;
+                };
+                let table = self.plan.tables.get(*t)?;
+                let row = self.row(*t, key)?;
+                Some(RowUse {
+                    value: comp.name.clone(),
+                    table: table.name.as_str().into(),
+                    table_label: table.label.clone(),
+                    row: row.label.clone(),
+                    citation: row.citation.clone(),
+                })
+            })
+            .collect()
     }
 
     /// The unit of a leaf inside a computation: 元 for money, the unit's

@@ -12,40 +12,17 @@ impl Outcome {
             out.push_str(&format!("{}\n\n", s.get(lang)));
         }
         for p in &self.programs {
-            let verdict = match (zh, p.eligible) {
-                (true, true) => "符合条件",
-                (true, false) => "不符合条件",
-                (false, true) => "eligible",
-                (false, false) => "not eligible",
-            };
-            out.push_str(&format!("{} — {verdict}", p.label.get(lang)));
-            if let (true, Some(a)) = (p.eligible, &p.amount) {
-                let unit = match (&p.amount_unit, a) {
-                    (Some(u), _) => format!(" {}", u.get(lang)),
-                    (None, OutValue::Money(_)) => if zh { " 元" } else { " yuan" }.to_string(),
-                    _ => String::new(),
-                };
-                let shown = a.display(lang);
-                if zh {
-                    out.push_str(&format!("，金额 {shown}{unit}"));
-                } else {
-                    out.push_str(&format!(", amount {shown}{unit}"));
-                }
-            }
-            out.push('\n');
-            if let (true, Some(c)) = (p.eligible, &p.computation) {
-                out.push_str(&if zh {
-                    format!("  计算：{}\n", c.zh)
-                } else {
-                    format!("  How it is made up: {}\n", c.en)
-                });
-            }
-            for c in &p.conditions {
-                out.push_str(&format!(
-                    "  {} {}\n",
-                    if c.passed { "✓" } else { "✗" },
-                    c.explanation_in(lang)
-                ));
+            program_lines(&mut out, p, lang, "");
+        }
+        for m in &self.members {
+            let label = m.label();
+            out.push_str(&format!(
+                "{}{}\n",
+                label.get(lang),
+                if zh { "：" } else { ":" }
+            ));
+            for p in &m.programs {
+                program_lines(&mut out, p, lang, "  ");
             }
         }
         for n in &self.not_in_force {
@@ -133,5 +110,57 @@ impl Outcome {
             self.as_of
         ));
         out
+    }
+}
+
+/// One program's lines: verdict and amount, how it is made up, conditions.
+fn program_lines(out: &mut String, p: &ProgramOutcome, lang: Lang, indent: &str) {
+    let zh = lang == Lang::Zh;
+    let verdict = match (zh, p.eligible) {
+        (true, true) => "符合条件",
+        (true, false) => "不符合条件",
+        (false, true) => "eligible",
+        (false, false) => "not eligible",
+    };
+    out.push_str(&format!("{indent}{} — {verdict}", p.label.get(lang)));
+    if let (true, Some(a)) = (p.eligible, &p.amount) {
+        let unit = match (&p.amount_unit, a) {
+            (Some(u), _) => format!(" {}", u.get(lang)),
+            (None, OutValue::Money(_)) => if zh { " 元" } else { " yuan" }.to_string(),
+            _ => String::new(),
+        };
+        let shown = a.display(lang);
+        if zh {
+            out.push_str(&format!("，金额 {shown}{unit}"));
+        } else {
+            out.push_str(&format!(", amount {shown}{unit}"));
+        }
+    }
+    out.push('\n');
+    if let (true, Some(c)) = (p.eligible, &p.computation) {
+        out.push_str(&if zh {
+            format!("{indent}  计算：{}\n", c.zh)
+        } else {
+            format!("{indent}  How it is made up: {}\n", c.en)
+        });
+    }
+    // The rows of cited tables that applied, with their documents.
+    for r in &p.rows {
+        let Some(c) = r.citation.as_ref().filter(|c| !c.document.is_empty()) else {
+            continue;
+        };
+        let (table, row) = (r.table_label.get(lang), r.row.get(lang));
+        out.push_str(&if zh {
+            format!("{indent}  依据：{table}，{row}档（{}）\n", c.document)
+        } else {
+            format!("{indent}  Under: {table}, band {row} ({})\n", c.document)
+        });
+    }
+    for c in &p.conditions {
+        out.push_str(&format!(
+            "{indent}  {} {}\n",
+            if c.passed { "✓" } else { "✗" },
+            c.explanation_in(lang)
+        ));
     }
 }

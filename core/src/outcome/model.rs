@@ -198,6 +198,24 @@ pub struct ProgramOutcome {
     /// (for an eligible case; `None` when nothing is paid):
     /// "城乡低保标准 1045 元 × 家庭人口 3 − 家庭月收入 2400 元 = 735 元/月".
     pub computation: Option<Text>,
+    /// The rows of decision tables that applied to the program's values,
+    /// with their citations.
+    pub rows: Vec<RowUse>,
+}
+
+/// A row of a decision table that applied.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowUse {
+    /// The value looked up (`allowance`).
+    pub value: Arc<str>,
+    /// The table.
+    pub table: Arc<str>,
+    /// How the table reads.
+    pub table_label: Text,
+    /// How the row reads ("80-89周岁").
+    pub row: Text,
+    /// The document the row comes from, when the rule set cites one.
+    pub citation: Option<Citation>,
 }
 
 /// A parameter used, with its provenance.
@@ -288,6 +306,9 @@ pub struct Outcome {
     pub entity: String,
     /// Each program evaluated.
     pub programs: Vec<ProgramOutcome>,
+    /// Each member's results of the member programs evaluated (programs of
+    /// the members' entity), member by member in the order given.
+    pub members: Vec<MemberOutcome>,
     /// Every parameter used (shared by the outcomes of one segment).
     pub parameters: Vec<Arc<ParameterUse>>,
     /// Every assumption used.
@@ -297,6 +318,35 @@ pub struct Outcome {
     /// When the date is more than a year after the rule set's figures were
     /// last reviewed: a notice saying so, in both languages.
     pub staleness: Option<Text>,
+}
+
+/// One member's results: the member programs evaluated for it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MemberOutcome {
+    /// The collection (`members`).
+    pub collection: Arc<str>,
+    /// How the collection reads (家庭成员, household members).
+    pub collection_label: Text,
+    /// Position of the member in the collection, from 0.
+    pub index: usize,
+    /// The member's program results.
+    pub programs: Vec<ProgramOutcome>,
+}
+
+impl MemberOutcome {
+    /// How the member reads: "家庭成员 1" / "Household members, no. 1".
+    pub fn label(&self) -> Text {
+        let n = self.index + 1;
+        Text {
+            zh: format!("{} {n}", self.collection_label.zh).into(),
+            en: format!("{}, no. {n}", self.collection_label.en).into(),
+        }
+    }
+
+    /// The outcome of one program for this member.
+    pub fn program(&self, name: &str) -> Option<&ProgramOutcome> {
+        self.programs.iter().find(|p| &*p.program == name)
+    }
 }
 
 /// The notice for an answer on `as_of` from figures last reviewed on
@@ -381,9 +431,36 @@ impl Outcome {
 
     /// Looks up an output by key: `program.eligible`, `program.amount`,
     /// `program.<value>`, `program.conditions.<id>`.
+    /// A member's results are read with its collection and position
+    /// first: `members[0].program.amount`.
     pub fn get(&self, key: &str) -> Option<OutValue> {
         let (prog, rest) = key.split_once('.')?;
-        let p = self.program(prog)?;
+        let p = match prog.split_once('[') {
+            Some((coll, index)) => {
+                let index: usize = index.strip_suffix(']')?.parse().ok()?;
+                let (prog, rest) = rest.split_once('.')?;
+                let m = self
+                    .members
+                    .iter()
+                    .find(|m| &*m.collection == coll && m.index == index)?;
+                return program_get(m.program(prog)?, rest);
+            }
+            None => self.program(prog)?,
+        };
+        program_get(p, rest)
+    }
+
+    /// The outcome as JSON (what [`serde::Serialize`] writes; to write
+    /// text, `serde_json::to_string(&outcome)` skips the tree).
+    pub fn to_json(&self) -> Json {
+        serde_json::to_value(self).unwrap_or(Json::Null)
+    }
+}
+
+/// An output of one program's outcome: `eligible`, `amount`, a value or
+/// `conditions.<id>`.
+fn program_get(p: &ProgramOutcome, rest: &str) -> Option<OutValue> {
+    {
         match rest {
             "eligible" => Some(OutValue::Bool(p.eligible)),
             "amount" => p.amount.clone(),
@@ -401,11 +478,5 @@ impl Outcome {
                     .map(|v| v.value.clone())
             }
         }
-    }
-
-    /// The outcome as JSON (what [`serde::Serialize`] writes; to write
-    /// text, `serde_json::to_string(&outcome)` skips the tree).
-    pub fn to_json(&self) -> Json {
-        serde_json::to_value(self).unwrap_or(Json::Null)
     }
 }

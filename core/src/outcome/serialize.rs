@@ -12,9 +12,10 @@
 //! giving `decimal.Decimal` and `datetime.date`) reads the name.
 
 use super::model::{
-    Assumption, ConditionOutcome, NamedValue, NotInForceProgram, OutValue, Outcome, ParameterUse,
+    Assumption, ConditionOutcome, MemberOutcome, NamedValue, NotInForceProgram, OutValue, Outcome,
+    ParameterUse,
 };
-use super::model::{ProgramOutcome, RuleSetStamp};
+use super::model::{ProgramOutcome, RowUse, RuleSetStamp};
 use crate::plan::{Citation, Lang, Text};
 use serde::ser::{SerializeMap, SerializeSeq, Serializer};
 use serde::Serialize;
@@ -109,7 +110,8 @@ impl Serialize for Assumption {
 
 impl Serialize for ProgramOutcome {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut m = s.serialize_map(Some(9))?;
+        let n = 9 + usize::from(!self.rows.is_empty());
+        let mut m = s.serialize_map(Some(n))?;
         m.serialize_entry("label", &Texts(&self.label))?;
         m.serialize_entry("eligible", &self.eligible)?;
         m.serialize_entry("amount", &self.amount)?;
@@ -119,6 +121,10 @@ impl Serialize for ProgramOutcome {
         m.serialize_entry("assumptions", &self.assumptions)?;
         m.serialize_entry("amount_unit", &self.amount_unit.as_ref().map(Texts))?;
         m.serialize_entry("computation", &self.computation.as_ref().map(Texts))?;
+        // Only when a decision table applied: other outcomes keep their shape.
+        if !self.rows.is_empty() {
+            m.serialize_entry("table_rows", &self.rows)?;
+        }
         m.end()
     }
 }
@@ -213,11 +219,17 @@ impl Serialize for RuleSetStamp {
 
 impl Serialize for Outcome {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut m = s.serialize_map(Some(8))?;
+        let n = 8 + usize::from(!self.members.is_empty());
+        let mut m = s.serialize_map(Some(n))?;
         m.serialize_entry("ruleset", &self.ruleset)?;
         m.serialize_entry("as_of", &Marked(DATE, &self.as_of))?;
         m.serialize_entry("entity", &self.entity)?;
         m.serialize_entry("programs", &Programs(&self.programs))?;
+        // Only when member programs were evaluated: outcomes of cases
+        // without them keep their shape.
+        if !self.members.is_empty() {
+            m.serialize_entry("members", &self.members)?;
+        }
         m.serialize_entry("parameters", &Parameters(&self.parameters))?;
         m.serialize_entry("assumptions", &self.assumptions)?;
         m.serialize_entry("not_in_force", &self.not_in_force)?;
@@ -236,6 +248,29 @@ impl Serialize for NotInForceProgram {
             "explanation",
             &json!({"zh": self.explanation(Lang::Zh), "en": self.explanation(Lang::En)}),
         )?;
+        m.end()
+    }
+}
+
+impl Serialize for MemberOutcome {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(Some(4))?;
+        m.serialize_entry("collection", &*self.collection)?;
+        m.serialize_entry("index", &self.index)?;
+        m.serialize_entry("label", &Texts(&self.label()))?;
+        m.serialize_entry("programs", &Programs(&self.programs))?;
+        m.end()
+    }
+}
+
+impl Serialize for RowUse {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(Some(5))?;
+        m.serialize_entry("value", &*self.value)?;
+        m.serialize_entry("table", &*self.table)?;
+        m.serialize_entry("table_label", &Texts(&self.table_label))?;
+        m.serialize_entry("row", &Texts(&self.row))?;
+        m.serialize_entry("source", &self.citation.as_ref().map(Cited))?;
         m.end()
     }
 }

@@ -69,6 +69,7 @@ impl RuleSet {
     /// Every program, in rule-set order.
     pub fn programs(&self) -> Vec<ProgramInfo> {
         (0..self.plan().programs.len())
+            .filter(|&p| self.plan().programs[p].part_of.is_none())
             .map(|p| self.program_info(p))
             .collect()
     }
@@ -242,7 +243,7 @@ impl RuleSet {
         Counts {
             parameters: plan.params.len(),
             tables: plan.tables.len(),
-            programs: plan.programs.len(),
+            programs: plan.programs.iter().filter(|p| p.part_of.is_none()).count(),
             entities: plan.entities.len(),
         }
     }

@@ -308,13 +308,22 @@ impl RuleSet {
         programs: Option<&[String]>,
     ) -> Result<Outcome, EvalError> {
         let runner = Runner::new(&self.plan, case.entity, programs, as_of)?;
+        self.evaluate_with(&runner, case, as_of)
+    }
+
+    fn evaluate_with(
+        &self,
+        runner: &Runner<'_>,
+        case: &Case,
+        as_of: Date,
+    ) -> Result<Outcome, EvalError> {
         let (frame, members) = runner.evaluate_case_with_members(case)?;
         let mut outcome = Outcome::build(
             &self.plan,
             &self.reports,
             runner.segment,
             case.entity,
-            &runner.programs,
+            (&runner.programs, &runner.member_programs),
             (&frame, &members),
             as_of,
         );
@@ -334,8 +343,40 @@ impl RuleSet {
         as_of: Date,
         programs: Option<&[String]>,
     ) -> Result<Outcome, Error> {
-        let case = self.parse_case(entity, json, as_of)?;
-        Ok(self.evaluate(&case, as_of, programs)?)
+        let e = self.entity(entity)?;
+        match Runner::new(&self.plan, e, programs, as_of) {
+            Ok(runner) => {
+                let required = runner.required();
+                let case = input::parse_case_for(&self.plan, e, json, as_of, Some(&required))
+                    .map_err(Error::Input)?;
+                Ok(self.evaluate_with(&runner, &case, as_of)?)
+            }
+            // Input errors first, then the evaluation's.
+            Err(_) => {
+                let case = self.parse_case(entity, json, as_of)?;
+                Ok(self.evaluate(&case, as_of, programs)?)
+            }
+        }
+    }
+
+    /// Reads a case of `entity` from JSON for evaluating `programs` (all
+    /// programs of the entity in force when `None`): an input none of them
+    /// reads may be left out, even without a default.
+    ///
+    /// # Errors
+    /// Every input error, each with its path; unknown names.
+    pub fn parse_case_for(
+        &self,
+        entity: &str,
+        json: &serde_json::Value,
+        as_of: Date,
+        programs: Option<&[String]>,
+    ) -> Result<Case, Error> {
+        let e = self.entity(entity)?;
+        let required = Runner::new(&self.plan, e, programs, as_of)
+            .ok()
+            .map(|r| r.required());
+        input::parse_case_for(&self.plan, e, json, as_of, required.as_ref()).map_err(Error::Input)
     }
 
     /// Evaluates a case without building the explanation: eligibility and

@@ -109,14 +109,50 @@ pub fn parse_case(
     json: &Json,
     as_of: Date,
 ) -> Result<Case, Vec<InputError>> {
+    parse_case_for(plan, entity, json, as_of, None)
+}
+
+/// Which inputs the programs being evaluated read: per input of the case's
+/// entity, and per collection per input of its members. An input no
+/// program reads may be left out even without a default.
+#[derive(Debug, Clone, Default)]
+pub struct Required {
+    /// Inputs of the case's entity.
+    pub case: Vec<bool>,
+    /// Per collection, inputs of its members.
+    pub members: Vec<Vec<bool>>,
+}
+
+/// Reads a case, requiring only the inputs `required` marks (every input
+/// without a default when `None`).
+///
+/// # Errors
+/// Every problem found, each with its path.
+pub fn parse_case_for(
+    plan: &Plan,
+    entity: usize,
+    json: &Json,
+    as_of: Date,
+    required: Option<&Required>,
+) -> Result<Case, Vec<InputError>> {
     let mut errors = Vec::new();
-    let case = read_entity(plan, entity, json, "", as_of, &mut errors, 0);
+    let case = read_entity(
+        plan,
+        entity,
+        json,
+        "",
+        as_of,
+        &mut errors,
+        0,
+        required.map(|r| (r.case.as_slice(), r.members.as_slice())),
+    );
     match case {
         Some(c) if errors.is_empty() => Ok(c),
         _ => Err(errors),
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn read_entity(
     plan: &Plan,
     entity: usize,
@@ -125,6 +161,7 @@ fn read_entity(
     as_of: Date,
     errors: &mut Vec<InputError>,
     depth: usize,
+    required: Option<(&[bool], &[Vec<bool>])>,
 ) -> Option<Case> {
     let ent: &EntityPlan = plan.entities.get(entity)?;
     let Json::Object(map) = json else {
@@ -167,6 +204,10 @@ fn read_entity(
         let value = match map.get(&input.name) {
             None | Some(Json::Null) => match input.default {
                 Some(d) => Some(d),
+                // No program being evaluated reads it: it stays unset.
+                None if required.is_some_and(|(r, _)| !r.get(slot).copied().unwrap_or(true)) => {
+                    None
+                }
                 None => {
                     push(
                         errors,
@@ -185,7 +226,10 @@ fn read_entity(
         }
     }
     let mut collections = Vec::new();
-    for coll in &ent.collections {
+    for (ci, coll) in ent.collections.iter().enumerate() {
+        let member_required = required
+            .and_then(|(_, m)| m.get(ci))
+            .map(|r| (r.as_slice(), &[][..]));
         let loc = join(prefix, &coll.name);
         let stride = plan.entities.get(coll.entity).map_or(0, |e| e.n_slots);
         let mut data = Vec::new();
@@ -237,6 +281,7 @@ fn read_entity(
                             as_of,
                             errors,
                             depth + 1,
+                            member_required,
                         ) {
                             data.extend(m.frame);
                         }

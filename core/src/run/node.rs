@@ -62,6 +62,8 @@ pub struct Env<'a> {
     pub frame: &'a [Value],
     /// The current member's frame (inside an aggregation).
     pub member: &'a [Value],
+    /// The owner's frame, when the frame is a member's (`household.x`).
+    pub owner: &'a [Value],
     /// Collections of the case.
     pub collections: &'a [Members<'a>],
     /// Tables of the plan.
@@ -78,6 +80,7 @@ impl<'a> Env<'a> {
             params,
             frame: &[],
             member: &[],
+            owner: &[],
             collections: &[],
             tables: &[],
             as_of,
@@ -120,6 +123,7 @@ fn operand(node: &Node, env: &Env<'_>) -> Result<Value, EvalFault> {
         Node::Param(i) => read(env.params, *i),
         Node::Slot(i) => read(env.frame, *i),
         Node::MemberSlot(i) => read(env.member, *i),
+        Node::OwnerSlot(i) => read(env.owner, *i),
         _ => eval_node(node, env),
     }
 }
@@ -134,6 +138,7 @@ pub fn eval_node(node: &Node, env: &Env<'_>) -> Result<Value, EvalFault> {
         Node::Param(i) => read(env.params, *i)?,
         Node::Slot(i) => read(env.frame, *i)?,
         Node::MemberSlot(i) => read(env.member, *i)?,
+        Node::OwnerSlot(i) => read(env.owner, *i)?,
         Node::AsOf => Value::Date(env.as_of),
         Node::Neg(a) => Value::Num(-num(operand(a, env)?)?),
         Node::Not(a) => Value::Bool(!boolean(operand(a, env)?)?),
@@ -265,6 +270,7 @@ fn aggregate(
             params: env.params,
             frame: env.frame,
             member: members.frame(i),
+            owner: env.owner,
             collections: env.collections,
             tables: env.tables,
             as_of: env.as_of,

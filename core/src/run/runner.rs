@@ -51,6 +51,19 @@ pub enum EvalError {
         /// The case's entity.
         found: String,
     },
+    /// A member's program reads its owner (`household.…`) but the case is
+    /// a member alone.
+    #[error("program `{program}` reads the {owner} (`{reference}`): evaluate it on a {owner} case, which gives each member's result")]
+    OwnerRequired {
+        /// The program.
+        program: String,
+        /// The owner entity (`household`).
+        owner: String,
+        /// How the owner reads, in Chinese and English (家庭, household).
+        owner_label: crate::plan::Text,
+        /// A name the program reads through the owner.
+        reference: String,
+    },
     /// A value is too large to compute exactly.
     #[error("`{value}` of `{program}` is too large to compute exactly")]
     Overflow {
@@ -83,9 +96,33 @@ impl EvalError {
             EvalError::UnknownEntity { .. } => "unknown_entity",
             EvalError::UnknownParameter { .. } => "unknown_parameter",
             EvalError::WrongEntity { .. } => "wrong_entity",
+            EvalError::OwnerRequired { .. } => "owner_required",
             EvalError::Overflow { .. } => "overflow",
             EvalError::PopulationMismatch { .. } => "population_mismatch",
             EvalError::Internal { .. } => "internal_error",
+        }
+    }
+}
+
+impl EvalError {
+    /// The error for people, in Chinese and English, where the error is
+    /// about the case a user gave (`None` for the others, whose English
+    /// text names the problem).
+    pub fn text(&self) -> Option<crate::plan::Text> {
+        match self {
+            EvalError::OwnerRequired {
+                program,
+                owner_label,
+                reference,
+                ..
+            } => {
+                let (zh, en) = (&owner_label.zh, owner_label.en.to_lowercase());
+                Some(crate::plan::Text {
+                    zh: format!("项目 {program} 需要所在{zh}的信息（{reference}），不能只按个人测算：请按{zh}填写，结果中列出每位成员的测算。").into(),
+                    en: format!("Program {program} needs the {en}'s details ({reference}) and cannot be checked for one person alone: fill in the {en}, and the answer gives each member's result.").into(),
+                })
+            }
+            _ => None,
         }
     }
 }
@@ -108,24 +145,72 @@ struct Step<'p> {
     node: &'p Node,
 }
 
+/// Where a run of steps is computed: the case's frame, or every member
+/// of one of its collections.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum At {
+    Case,
+    Member(usize),
+}
+
+/// Consecutive steps computed at one place.
+struct Block<'p> {
+    at: At,
+    steps: Vec<Step<'p>>,
+}
+
 /// A prepared evaluation: one entity, one segment, a set of programs.
 pub struct Runner<'p> {
     pub(crate) plan: &'p Plan,
     pub(crate) segment: &'p Segment,
+    pub(crate) entity: usize,
     pub(crate) programs: Vec<usize>,
+    /// Programs of the members evaluated for every member, per collection
+    /// (collection index, programs).
+    pub(crate) member_programs: Vec<(usize, Vec<usize>)>,
     /// Programs of the entity asked for as a whole that are not in force on
     /// the date (reported beside the outcome, never dropped silently).
     pub(crate) not_in_force: Vec<usize>,
-    /// Computed values to run for the case, in order, with the node to use.
-    steps: Vec<Step<'p>>,
-    /// Entity values of each collection's members that the programs read.
-    member_steps: Vec<Vec<Step<'p>>>,
+    /// The computed values to run, in one dependency order over the case
+    /// and its members, in runs at one place.
+    blocks: Vec<Block<'p>>,
+    /// Whether members read the case's values (or member programs are
+    /// reported): then members are not computed before the case.
+    crosses: bool,
     pub(crate) as_of: Date,
+}
+
+/// The first name program `p` reads through its owner, if it reads one.
+fn owner_reference(plan: &Plan, p: usize) -> Option<String> {
+    let program = plan.programs.get(p)?;
+    let (owner, _) = plan.owner_of(program.entity)?;
+    let owner_ent = plan.entities.get(owner)?;
+    program.needed.iter().find_map(|&c| {
+        let comp = plan.computeds.get(c)?;
+        if let Some(&slot) = comp.owner_input_deps.first() {
+            let name = &owner_ent.inputs.get(slot)?.name;
+            return Some(format!("{}.{name}", owner_ent.name));
+        }
+        let &o = comp.owner_computed_deps.first()?;
+        let oc = plan.computeds.get(o)?;
+        Some(match oc.program.and_then(|q| plan.programs.get(q)) {
+            Some(q) => format!("{}.{}.{}", owner_ent.name, q.name, oc.name),
+            None => format!("{}.{}", owner_ent.name, oc.name),
+        })
+    })
 }
 
 impl<'p> Runner<'p> {
     /// Prepares to evaluate `programs` (all programs of the entity when
     /// `None`) for cases of `entity` on `as_of`.
+    ///
+    /// On an entity with collections, the members' programs that read
+    /// their owner (`household.…`) are evaluated for every member: all of
+    /// them without `programs`, those named in `programs` otherwise (naming
+    /// another member program is [`EvalError::WrongEntity`]: it is
+    /// evaluated on a case of its own entity). A program that reads
+    /// its owner is not evaluated on a member alone: asked for by name, it
+    /// is [`EvalError::OwnerRequired`]; without `programs`, it is left out.
     ///
     /// # Errors
     /// [`EvalError::NoRulesInForce`] when a requested program (or, when all
@@ -145,55 +230,120 @@ impl<'p> Runner<'p> {
             })?;
         let segment = plan.segment_at(as_of);
         let explicit = programs.is_some();
-        let wanted: Vec<usize> = match programs {
+        let owner_required = |p: usize| -> Option<EvalError> {
+            let reference = owner_reference(plan, p)?;
+            let (owner, _) = plan.owner_of(plan.programs[p].entity)?;
+            Some(EvalError::OwnerRequired {
+                program: plan.programs[p].name.to_string(),
+                owner: plan.entities[owner].name.clone(),
+                owner_label: plan.entities[owner].label.clone(),
+                reference,
+            })
+        };
+        let colls_of = |e: usize| -> Vec<usize> {
+            ent.collections
+                .iter()
+                .enumerate()
+                .filter(|(_, c)| c.entity == e)
+                .map(|(i, _)| i)
+                .collect()
+        };
+        // (program, collection): collection `None` for the case's own.
+        let mut wanted: Vec<(usize, Option<usize>)> = Vec::new();
+        match programs {
             Some(names) => {
-                let mut out = Vec::new();
                 for n in names {
                     let i = plan
                         .program_index(n)
                         .ok_or_else(|| EvalError::UnknownProgram { name: n.clone() })?;
                     let p = &plan.programs[i];
-                    if p.entity != entity {
+                    if p.entity == entity {
+                        if let Some(e) = owner_required(i) {
+                            return Err(e);
+                        }
+                        wanted.push((i, None));
+                        continue;
+                    }
+                    // A member program is evaluated per member when it
+                    // reads its owner: it can be evaluated nowhere else.
+                    let colls = match owner_reference(plan, i) {
+                        Some(_) => colls_of(p.entity),
+                        None => Vec::new(),
+                    };
+                    if colls.is_empty() {
                         return Err(EvalError::WrongEntity {
                             program: n.clone(),
                             expected: plan.entities[p.entity].name.clone(),
                             found: ent.name.clone(),
                         });
                     }
-                    out.push(i);
+                    wanted.extend(colls.into_iter().map(|c| (i, Some(c))));
                 }
-                out
             }
-            None => (0..plan.programs.len())
-                .filter(|&i| plan.programs[i].entity == entity)
-                .collect(),
-        };
+            None => {
+                for (i, p) in plan.programs.iter().enumerate() {
+                    if p.part_of.is_some() {
+                        // Evaluated with its program.
+                        continue;
+                    }
+                    if p.entity == entity {
+                        if owner_reference(plan, i).is_none() {
+                            wanted.push((i, None));
+                        }
+                    } else if owner_reference(plan, i).is_some() {
+                        wanted.extend(colls_of(p.entity).into_iter().map(|c| (i, Some(c))));
+                    }
+                }
+            }
+        }
         let no_rules = |program: &str, reason: String| EvalError::NoRulesInForce {
             program: program.to_string(),
             date: as_of,
             reason,
         };
         let Some(segment) = segment else {
-            let name = wanted
-                .first()
-                .map_or(ent.name.clone(), |&p| plan.programs[p].name.to_string());
+            let name = wanted.first().map_or(ent.name.clone(), |&(p, _)| {
+                plan.programs[p].name.to_string()
+            });
             return Err(no_rules(
                 &name,
                 "the rule set has no rules in force on or before this date".into(),
             ));
         };
         let mut in_force = Vec::new();
+        let mut member_programs: Vec<(usize, Vec<usize>)> = Vec::new();
         let mut not_in_force = Vec::new();
-        for &p in &wanted {
+        for &(p, coll) in &wanted {
             match &segment.program_status[p] {
-                Ok(()) => in_force.push(p),
+                Ok(()) => match coll {
+                    None => in_force.push(p),
+                    Some(c) => match member_programs.iter_mut().find(|(k, _)| *k == c) {
+                        Some((_, list)) => list.push(p),
+                        None => member_programs.push((c, vec![p])),
+                    },
+                },
                 Err(r) if explicit => return Err(no_rules(&plan.programs[p].name, reason_text(r))),
-                Err(_) => not_in_force.push(p),
+                Err(_) => {
+                    if !not_in_force.contains(&p) {
+                        not_in_force.push(p);
+                    }
+                }
             }
         }
-        if in_force.is_empty() {
+        // A program paid per member reports each member's part.
+        for &p in &in_force {
+            if let Some((c, part)) = plan.programs[p].per_member {
+                match member_programs.iter_mut().find(|(k, _)| *k == c) {
+                    Some((_, list)) if !list.contains(&part) => list.push(part),
+                    Some(_) => {}
+                    None => member_programs.push((c, vec![part])),
+                }
+            }
+        }
+        member_programs.sort_by_key(|(c, _)| *c);
+        if in_force.is_empty() && member_programs.is_empty() {
             let (name, reason) = match wanted.first() {
-                Some(&p) => (
+                Some(&(p, _)) => (
                     plan.programs[p].name.to_string(),
                     segment.program_status[p]
                         .clone()
@@ -207,32 +357,26 @@ impl<'p> Runner<'p> {
             };
             return Err(no_rules(&name, reason));
         }
-        // One mark per computed value: the case needs it (NEEDED), or a
-        // member value the case's values read, closed over what it reads
-        // in turn (MEMBER). Member values no requested program reads are
-        // not computed: no outcome or decision shows member frames.
-        const NEEDED: u8 = 1;
-        const MEMBER: u8 = 2;
-        let mut marks = vec![0u8; plan.computeds.len()];
-        for &p in &in_force {
-            for &c in &plan.programs[p].needed {
-                marks[c] |= NEEDED;
-            }
-        }
+        // One mark per computed value the programs need, closed over what
+        // each reads: on its own entity, its members and its owner. Member
+        // values no program reads are not computed.
+        let mut needed = vec![false; plan.computeds.len()];
         let mut stack: Vec<usize> = Vec::new();
-        for &c in &ent.order {
-            if marks[c] & NEEDED != 0 {
-                stack.extend_from_slice(&plan.computeds[c].member_computed_deps);
-            }
+        for &p in in_force
+            .iter()
+            .chain(member_programs.iter().flat_map(|(_, ps)| ps))
+        {
+            stack.extend_from_slice(&plan.programs[p].needed);
         }
         while let Some(c) = stack.pop() {
-            if marks[c] & MEMBER != 0 {
+            if needed[c] {
                 continue;
             }
-            marks[c] |= MEMBER;
+            needed[c] = true;
             let comp = &plan.computeds[c];
             stack.extend_from_slice(&comp.computed_deps);
             stack.extend_from_slice(&comp.member_computed_deps);
+            stack.extend_from_slice(&comp.owner_computed_deps);
         }
         let step = |c: usize| {
             let comp = &plan.computeds[c];
@@ -243,36 +387,114 @@ impl<'p> Runner<'p> {
                 node: &f.node,
             })
         };
-        let mut steps: Vec<Step<'p>> = Vec::with_capacity(ent.order.len());
-        steps.extend(
-            ent.order
-                .iter()
-                .copied()
-                .filter(|&c| marks[c] & NEEDED != 0)
-                .filter_map(step),
-        );
-        let member_steps = ent
-            .collections
-            .iter()
-            .map(|coll| {
-                plan.entities[coll.entity]
-                    .value_order
-                    .iter()
-                    .copied()
-                    .filter(|&c| marks[c] & MEMBER != 0 && segment.computed_in_force[c])
-                    .filter_map(step)
-                    .collect()
-            })
-            .collect();
+        let mut blocks: Vec<Block<'p>> = Vec::new();
+        let mut crosses = !member_programs.is_empty();
+        for &c in &plan.order {
+            if !needed[c] {
+                continue;
+            }
+            let comp = &plan.computeds[c];
+            let places: Vec<At> = if comp.entity == entity {
+                vec![At::Case]
+            } else {
+                if !segment.computed_in_force[c] {
+                    continue;
+                }
+                colls_of(comp.entity).into_iter().map(At::Member).collect()
+            };
+            let Some(st) = step(c) else {
+                continue;
+            };
+            if comp.entity != entity
+                && !(comp.owner_input_deps.is_empty() && comp.owner_computed_deps.is_empty())
+            {
+                crosses = true;
+            }
+            for at in places {
+                match blocks.last_mut() {
+                    Some(b) if b.at == at => b.steps.push(st),
+                    _ => blocks.push(Block {
+                        at,
+                        steps: vec![st],
+                    }),
+                }
+            }
+        }
         Ok(Runner {
             plan,
             segment,
+            entity,
             programs: in_force,
+            member_programs,
             not_in_force,
-            steps,
-            member_steps,
+            blocks,
+            crosses,
             as_of,
         })
+    }
+
+    /// The inputs the evaluation reads, of the case and of its members:
+    /// a case may leave out any other (`input::parse_case_for`).
+    pub(crate) fn required(&self) -> crate::run::input::Required {
+        let plan = self.plan;
+        let Some(ent) = plan.entities.get(self.entity) else {
+            return Default::default();
+        };
+        let mut case = vec![false; ent.inputs.len()];
+        let mut members: Vec<Vec<bool>> = ent
+            .collections
+            .iter()
+            .map(|c| vec![false; plan.entities.get(c.entity).map_or(0, |e| e.inputs.len())])
+            .collect();
+        let mark = |v: &mut Vec<bool>, i: usize| {
+            if let Some(cell) = v.get_mut(i) {
+                *cell = true;
+            }
+        };
+        for block in &self.blocks {
+            for step in &block.steps {
+                let comp = &plan.computeds[step.computed];
+                match block.at {
+                    At::Case => {
+                        comp.input_deps.iter().for_each(|&i| mark(&mut case, i));
+                        for &(c, i) in &comp.member_input_deps {
+                            if let Some(m) = members.get_mut(c) {
+                                mark(m, i);
+                            }
+                        }
+                    }
+                    At::Member(c) => {
+                        if let Some(m) = members.get_mut(c) {
+                            comp.input_deps.iter().for_each(|&i| mark(m, i));
+                        }
+                        comp.owner_input_deps
+                            .iter()
+                            .for_each(|&i| mark(&mut case, i));
+                    }
+                }
+            }
+        }
+        // Inputs shown in explanations.
+        for &p in &self.programs {
+            plan.programs[p]
+                .inputs
+                .iter()
+                .for_each(|&i| mark(&mut case, i));
+        }
+        for (c, ps) in &self.member_programs {
+            if let Some(m) = members.get_mut(*c) {
+                for &p in ps {
+                    plan.programs[p].inputs.iter().for_each(|&i| mark(m, i));
+                }
+            }
+        }
+        crate::run::input::Required { case, members }
+    }
+
+    /// Whether the members read the case's values, or member programs are
+    /// evaluated: the columnar engine leaves such runs to `Runner::run`.
+    pub(crate) fn crosses(&self) -> bool {
+        self.crosses
     }
 
     /// Programs that will be evaluated.
@@ -282,16 +504,18 @@ impl<'p> Runner<'p> {
 
     /// The case's computed values in order: slot and formula in force.
     pub(crate) fn case_steps(&self) -> impl Iterator<Item = (usize, &'p Node)> + '_ {
-        self.steps.iter().map(|s| (s.slot, s.node))
+        self.blocks
+            .iter()
+            .filter(|b| b.at == At::Case)
+            .flat_map(|b| b.steps.iter().map(|s| (s.slot, s.node)))
     }
 
     /// The member values of collection `coll` in order: slot and formula.
     pub(crate) fn member_steps(&self, coll: usize) -> impl Iterator<Item = (usize, &'p Node)> + '_ {
-        self.member_steps
-            .get(coll)
-            .into_iter()
-            .flatten()
-            .map(|s| (s.slot, s.node))
+        self.blocks
+            .iter()
+            .filter(move |b| b.at == At::Member(coll))
+            .flat_map(|b| b.steps.iter().map(|s| (s.slot, s.node)))
     }
 
     /// Evaluates a copy of `case` and returns its frame (inputs and every
@@ -324,8 +548,8 @@ impl<'p> Runner<'p> {
         Ok((frame, data))
     }
 
-    /// Evaluates one case in place: member values into `members`, then the
-    /// case's values into `frame`.
+    /// Evaluates one case in place: the case's values into `frame`, the
+    /// members' into `members`, in one dependency order.
     ///
     /// # Errors
     /// [`EvalError::Overflow`] when a value is too large.
@@ -334,26 +558,37 @@ impl<'p> Runner<'p> {
         frame: &mut [Value],
         members: &mut [(usize, &mut [Value])],
     ) -> Result<(), EvalError> {
-        self.run_members(members)?;
-        let mut inline = [Members::EMPTY; INLINE_COLLECTIONS];
-        if members.len() <= INLINE_COLLECTIONS {
-            for (view, (stride, data)) in inline.iter_mut().zip(members.iter()) {
-                *view = Members {
-                    stride: *stride,
-                    data,
-                };
+        for block in &self.blocks {
+            match block.at {
+                At::Member(coll) => {
+                    if let Some((stride, data)) = members.get_mut(coll) {
+                        self.run_members(&block.steps, frame, *stride, data)?;
+                    }
+                }
+                At::Case => {
+                    let mut inline = [Members::EMPTY; INLINE_COLLECTIONS];
+                    if members.len() <= INLINE_COLLECTIONS {
+                        for (view, (stride, data)) in inline.iter_mut().zip(members.iter()) {
+                            *view = Members {
+                                stride: *stride,
+                                data,
+                            };
+                        }
+                        self.run_case(&block.steps, frame, &inline[..members.len()])?;
+                    } else {
+                        let views: Vec<Members<'_>> = members
+                            .iter()
+                            .map(|(stride, data)| Members {
+                                stride: *stride,
+                                data,
+                            })
+                            .collect();
+                        self.run_case(&block.steps, frame, &views)?;
+                    }
+                }
             }
-            self.run_case(frame, &inline[..members.len()])
-        } else {
-            let views: Vec<Members<'_>> = members
-                .iter()
-                .map(|(stride, data)| Members {
-                    stride: *stride,
-                    data,
-                })
-                .collect();
-            self.run_case(frame, &views)
         }
+        Ok(())
     }
 
     fn fault(&self, c: usize, f: EvalFault) -> EvalError {
@@ -371,54 +606,57 @@ impl<'p> Runner<'p> {
         }
     }
 
-    /// Computes the member values the programs read, member by member.
-    pub(crate) fn run_members(
+    /// Computes `steps` for every member of one collection, member by
+    /// member; members read their owner's values from `owner`.
+    fn run_members(
         &self,
-        members: &mut [(usize, &mut [Value])],
+        steps: &[Step<'p>],
+        owner: &[Value],
+        stride: usize,
+        data: &mut [Value],
     ) -> Result<(), EvalError> {
+        if stride == 0 {
+            return Ok(());
+        }
         let params = &self.segment.params;
-        for (ci, (stride, data)) in members.iter_mut().enumerate() {
-            let stride = *stride;
-            let steps = self.member_steps.get(ci).map(Vec::as_slice).unwrap_or(&[]);
-            if stride == 0 || steps.is_empty() {
-                continue;
-            }
-            for member in data.chunks_mut(stride) {
-                for step in steps {
-                    let value = {
-                        let env = Env {
-                            params,
-                            frame: member,
-                            member: &[],
-                            collections: &[],
-                            tables: &self.plan.tables,
-                            as_of: self.as_of,
-                        };
-                        eval_node(step.node, &env).map_err(|f| self.fault(step.computed, f))?
+        for member in data.chunks_mut(stride) {
+            for step in steps {
+                let value = {
+                    let env = Env {
+                        params,
+                        frame: member,
+                        member: &[],
+                        owner,
+                        collections: &[],
+                        tables: &self.plan.tables,
+                        as_of: self.as_of,
                     };
-                    if let Some(cell) = member.get_mut(step.slot) {
-                        *cell = value;
-                    }
+                    eval_node(step.node, &env).map_err(|f| self.fault(step.computed, f))?
+                };
+                if let Some(cell) = member.get_mut(step.slot) {
+                    *cell = value;
                 }
             }
         }
         Ok(())
     }
 
-    /// Computes the case's values into `frame`, with member values already
-    /// in `views`.
-    pub(crate) fn run_case(
+    /// Computes `steps` into the case's `frame`, with member values
+    /// already in `views`.
+    fn run_case(
         &self,
+        steps: &[Step<'p>],
         frame: &mut [Value],
         views: &[Members<'_>],
     ) -> Result<(), EvalError> {
         let params = &self.segment.params;
-        for step in &self.steps {
+        for step in steps {
             let value = {
                 let env = Env {
                     params,
                     frame,
                     member: &[],
+                    owner: &[],
                     collections: views,
                     tables: &self.plan.tables,
                     as_of: self.as_of,

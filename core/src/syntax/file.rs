@@ -329,6 +329,8 @@ pub struct TableDecl {
     pub default: Option<Spanned<String>>,
     /// The rows.
     pub rows: Vec<Spanned<RowDecl>>,
+    /// The document the table comes from.
+    pub source: Option<Spanned<Citation>>,
 }
 
 /// One band of a table. Bounds follow the Civil Code: `at_least` (以上) and
@@ -349,6 +351,8 @@ pub struct RowDecl {
     pub output: Spanned<String>,
     /// How the band reads to people.
     pub label: Option<Text>,
+    /// The document the row comes from, when it is not the table's.
+    pub source: Option<Spanned<Citation>>,
 }
 
 /// `[programs.<id>]`: a benefit or status on one entity.
@@ -373,6 +377,28 @@ pub struct ProgramDecl {
     pub amount: Option<Spanned<ValueDecl>>,
     /// Monthly settlement of per-record claims.
     pub settlement: Option<Spanned<SettlementDecl>>,
+    /// A part paid per member of a collection: member-level conditions and
+    /// amount; the program's amount adds up the members' amounts.
+    pub per_member: Option<Spanned<PerMemberDecl>>,
+}
+
+/// The part of a program paid per member (`[programs.P.per_member]`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PerMemberDecl {
+    /// The collection (`members`).
+    pub collection: Spanned<String>,
+    /// Name for people of each member's part.
+    pub label: Option<Text>,
+    /// Member-level values.
+    #[serde(default)]
+    pub values: Named<ValueDecl>,
+    /// Member-level conditions (beside the program's own, which apply to
+    /// every member).
+    #[serde(default)]
+    pub conditions: Vec<Spanned<ConditionDecl>>,
+    /// Each member's amount.
+    pub amount: Option<Spanned<ValueDecl>>,
 }
 
 /// One eligibility condition.

@@ -37,6 +37,7 @@ pub(super) fn is_row_free(node: &Node) -> bool {
         Node::Const(_) | Node::Param(_) | Node::AsOf => true,
         Node::Slot(_)
         | Node::MemberSlot(_)
+        | Node::OwnerSlot(_)
         | Node::Agg(..)
         | Node::AllSlots(_)
         | Node::IfEligible(..) => false,
@@ -108,6 +109,7 @@ impl Compiler<'_> {
             params: &self.runner.segment.params,
             frame: &[],
             member: &[],
+            owner: &[],
             collections: &[],
             tables: &self.plan.tables,
             as_of: self.runner.as_of,
@@ -444,6 +446,8 @@ impl Compiler<'_> {
         match node {
             Node::Slot(i) => self.slot(ctx.slots, *i, level),
             Node::MemberSlot(i) => self.slot(Level::Member(ctx.member?), *i, level),
+            // A member reading its owner: the rows go to the reference evaluator.
+            Node::OwnerSlot(_) => None,
             Node::Neg(a) => {
                 let a = self.node(a, ctx)?;
                 let r = self.new_r(a.kind, level);
@@ -733,6 +737,11 @@ impl Program {
     /// Compiles the runner's formulas for `pop`, or `None` when a formula
     /// needs the decimal path.
     pub(crate) fn compile(runner: &Runner<'_>, pop: &Population) -> Option<Program> {
+        // Members reading their household, and member programs, are
+        // evaluated by `Runner::run` (each such row counted as one by one).
+        if runner.crosses() {
+            return None;
+        }
         let plan = runner.plan;
         let mut c = Compiler {
             plan,
