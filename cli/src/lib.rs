@@ -7,4 +7,4 @@ mod command;
 
 pub use command::run;
 // The modules find each other from the crate's root, as in the binary.
-use command::{cliffs, commands, present, read, review, Format};
+use command::{cliffs, commands, present, read, Format};

@@ -59,13 +59,15 @@ record!(TablePlan {
     name,
     label,
     rows,
-    default
+    default,
+    citation
 });
 record!(RowPlan {
     lo,
     hi,
     output,
-    label
+    label,
+    citation
 });
 record!(InputPlan {
     name,
@@ -112,6 +114,8 @@ record!(Computed {
     input_deps,
     member_input_deps,
     member_computed_deps,
+    owner_input_deps,
+    owner_computed_deps,
     assumption,
     rounding,
 });
@@ -158,6 +162,8 @@ record!(ProgramPlan {
     inputs,
     member_inputs,
     settlement,
+    per_member,
+    part_of,
 });
 record!(Segment {
     start,
@@ -178,7 +184,8 @@ record!(Plan {
     computeds,
     programs,
     segments,
-    units
+    units,
+    order
 });
 
 variants!(Status { 0 => Published, 1 => Derived, 2 => Assumption });
@@ -186,7 +193,7 @@ variants!(ParamRule { 0 => Fixed(v), 1 => Derived(node, text) });
 variants!(ComputedKind {
     0 => EntityValue, 1 => ProgramValue, 2 => Condition, 3 => Eligible, 4 => Amount,
 });
-variants!(RefTarget { 0 => Param(i), 1 => Slot(i), 2 => AsOf });
+variants!(RefTarget { 0 => Param(i), 1 => Slot(i), 2 => AsOf, 3 => Owner(i) });
 variants!(TemplatePart { 0 => Lit(s), 1 => Ref(r) });
 variants!(NotInForce { 0 => Parameter(name), 1 => Formula(name) });
 variants!(AggKind { 0 => Sum, 1 => Count, 2 => Any, 3 => All, 4 => Min, 5 => Max });
@@ -217,4 +224,5 @@ variants!(Node {
     18 => Table(t, key),
     19 => AllSlots(slots),
     20 => IfEligible(slot, a),
+    21 => OwnerSlot(i),
 });

@@ -41,6 +41,13 @@ impl Scope<'_> {
             .map_or(0, |e| e.n_slots)
     }
 
+    /// The slots of the frame a member's `household.…` reads: the fewest
+    /// of any entity holding the current entity in a collection (none
+    /// without such an owner).
+    fn owner_slots(&self) -> usize {
+        owner_slots(self.plan, self.entity)
+    }
+
     fn node(&self, node: &Node) -> Check {
         let plan = self.plan;
         match node {
@@ -48,6 +55,7 @@ impl Scope<'_> {
             Node::Param(i) => below("parameter", *i, plan.params.len()),
             Node::Slot(i) => below("slot", *i, self.slots(self.entity)),
             Node::MemberSlot(i) => below("member slot", *i, self.slots(self.member)),
+            Node::OwnerSlot(i) => below("owner slot", *i, self.owner_slots()),
             Node::Neg(a) | Node::Not(a) | Node::Age(a) | Node::Round(_, _, a) => self.node(a),
             Node::Arith(_, a, b) | Node::Cmp(_, a, b) | Node::And(a, b) | Node::Or(a, b) => {
                 self.node(a)?;
@@ -95,8 +103,20 @@ impl Scope<'_> {
             RefTarget::Param(i) => below("parameter", i, self.plan.params.len()),
             RefTarget::Slot(i) => below("slot", i, self.slots(self.entity)),
             RefTarget::AsOf => Ok(()),
+            RefTarget::Owner(i) => below("owner slot", i, self.owner_slots()),
         }
     }
+}
+
+/// See [`Scope::owner_slots`].
+fn owner_slots(plan: &Plan, entity: Option<usize>) -> usize {
+    let Some(entity) = entity else { return 0 };
+    plan.entities
+        .iter()
+        .filter(|e| e.collections.iter().any(|c| c.entity == entity))
+        .map(|e| e.n_slots)
+        .min()
+        .unwrap_or(0)
 }
 
 fn ty(plan: &Plan, t: &Type) -> Check {
@@ -150,6 +170,7 @@ pub(super) fn plan(plan: &Plan) -> Check {
         all_below("computed value", &ent.value_order, n_computeds)?;
         all_below("computed value", &ent.order, n_computeds)?;
     }
+    all_below("computed value", &plan.order, n_computeds)?;
     if members_cycle(plan) {
         return Err("an entity is a member of itself".into());
     }
@@ -172,6 +193,12 @@ pub(super) fn plan(plan: &Plan) -> Check {
         all_below("parameter", &c.param_deps, n_params)?;
         all_below("computed value", &c.computed_deps, n_computeds)?;
         all_below("computed value", &c.member_computed_deps, n_computeds)?;
+        all_below("computed value", &c.owner_computed_deps, n_computeds)?;
+        all_below(
+            "owner slot",
+            &c.owner_input_deps,
+            owner_slots(plan, Some(c.entity)),
+        )?;
         all_below("slot", &c.input_deps, slots)?;
         member_inputs(
             plan,
@@ -195,6 +222,17 @@ pub(super) fn plan(plan: &Plan) -> Check {
             below("computed value", a, n_computeds)?;
         }
         all_below("slot", &p.inputs, scope.slots(Some(p.entity)))?;
+        if let Some((c, part)) = p.per_member {
+            let collections = plan
+                .entities
+                .get(p.entity)
+                .map_or(0, |e| e.collections.len());
+            below("collection", c, collections)?;
+            below("program", part, n_programs)?;
+        }
+        if let Some(whole) = p.part_of {
+            below("program", whole, n_programs)?;
+        }
         member_inputs(
             plan,
             p.entity,
