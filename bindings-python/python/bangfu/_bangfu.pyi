@@ -68,6 +68,7 @@ class RuleSet:
         key: str = "household_id",
         entity: str = "household",
         errors: Literal["raise", "collect"] = "raise",
+        money_from_float: Optional[Literal["round_to_fen"]] = None,
     ) -> "Population":
         """Builds a population from Arrow-compatible tables (pyarrow, pandas, polars)."""
 

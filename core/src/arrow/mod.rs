@@ -14,8 +14,11 @@
 
 pub mod compare;
 pub mod export;
+pub mod float_money;
 pub mod import;
 mod population;
 pub mod synthetic;
 
+pub use float_money::MoneyFromFloat;
+pub use import::Options;
 pub use population::{BuildError, Key, Population, Timings};
