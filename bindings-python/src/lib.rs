@@ -10,6 +10,7 @@
 
 mod analysis;
 mod convert;
+mod decide;
 mod errors;
 mod outcome;
 mod population;

@@ -50,6 +50,14 @@ class RuleSet:
         programs: Optional[Sequence[str]] = None,
     ) -> "Outcome":
         """Evaluates one case (a dict, dataclass or pydantic model) as of ``date``."""
+    def decide(
+        self,
+        entity: str,
+        case: Any,
+        date: DateLike,
+        programs: Optional[Sequence[str]] = None,
+    ) -> Dict[str, Tuple[bool, Optional[Decimal]]]:
+        """Eligibility and amount per program of one case, without the explanation."""
     def reform(
         self,
         overrides: Mapping[str, ParameterValue],
