@@ -31,14 +31,14 @@ fn tekun_batch_equals_one_by_one_on_every_person() {
     let table = persons(&d);
     for on in ["2023-09-06", "2024-02-29", "2025-03-01", "2021-06-30"] {
         let on = Date::parse(on).unwrap();
-        let (pop, errors) = Population::build(rules, "person", &table, None, "person_id", on).unwrap();
+        let (pop, errors) =
+            Population::build(rules, "person", &table, None, "person_id", on).unwrap();
         // Before the district's date some are not born yet: those rows only.
         assert!(errors.iter().all(|e| e.code == "date_after_as_of"), "{on}");
         assert_eq!(errors.is_empty(), on >= generated_on, "{on}");
         let programs = ["tekun".to_string()];
-        let run = |engine| {
-            batch::evaluate_with(rules, &pop, on, Some(&programs), 2, engine).unwrap()
-        };
+        let run =
+            |engine| batch::evaluate_with(rules, &pop, on, Some(&programs), 2, engine).unwrap();
         let (columnar, reference) = (run(Engine::Columnar), run(Engine::OneByOne));
         assert_eq!(columnar.one_by_one, 0, "tekun runs columnar");
         assert_eq!(columnar.programs, reference.programs, "{on}");

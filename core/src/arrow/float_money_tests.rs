@@ -37,7 +37,7 @@ fn reads_amounts_as_their_fen() {
 fn refuses_what_is_not_near_a_fen() {
     assert_eq!(fen_of_f64(1045.005), None);
     assert_eq!(fen_of_f64(0.001), None);
-    assert_eq!(fen_of_f64(1045.000_001_1), None);
+    assert_eq!(fen_of_f64(1_045.000_001_1), None);
     assert_eq!(fen_of_f64(f64::NAN), None);
     assert_eq!(fen_of_f64(f64::INFINITY), None);
     assert_eq!(fen_of_f64(f64::NEG_INFINITY), None);
@@ -49,9 +49,9 @@ fn refuses_what_is_not_near_a_fen() {
 #[test]
 fn the_tolerance_is_a_millionth_of_a_yuan_of_the_shortest_text() {
     // Printed as 1045.000001: exactly at the tolerance, accepted.
-    assert_eq!(fen_of_f64(1045.000_001), Some(104_500));
-    assert_eq!(fen_of_f64(1045.009_999), Some(104_501));
-    assert_eq!(fen_of_f64(1045.009_998_9), None);
+    assert_eq!(fen_of_f64(1_045.000_001), Some(104_500));
+    assert_eq!(fen_of_f64(1_045.009_999), Some(104_501));
+    assert_eq!(fen_of_f64(1_045.009_998_9), None);
     assert_eq!(fen_of_f64(-0.000_001), Some(0));
     assert_eq!(fen_of_f64(-0.000_001_01), None);
 }
