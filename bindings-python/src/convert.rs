@@ -2,15 +2,16 @@
 //!
 //! A case arrives as nested dicts and lists (or dataclasses, pydantic models,
 //! enums) and becomes the JSON the core reads, so one reader validates every
-//! binding's input. Money goes in as text: a `decimal.Decimal` is written with
-//! `format(d, "f")`, an `int` as its digits. A `float` is refused with an
+//! binding's input. Money goes in as text: a `decimal.Decimal` is written as
+//! its digits (`str`, or `format(d, "f")` when that has an exponent), an
+//! `int` as its digits. Field paths are made text only for a refused value. A `float` is refused with an
 //! `InputError` naming its field, since a binary float cannot hold most
 //! amounts exactly; the same goes for a `datetime.datetime` where a date is
 //! meant. Coming back, what the core serializes becomes Python objects
 //! ([`crate::to_py`]).
 
-use crate::errors::{argument_error, argument_type_error};
-use bangfu::{Date, InputError};
+use crate::errors::{argument_error, argument_type_error, core_error, input_errors};
+use bangfu::{Case, Date, Error, InputError, RuleSet};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple, PyType};
@@ -48,21 +49,55 @@ fn enum_type(py: Python<'_>) -> PyResult<&Bound<'_, PyType>> {
     cached(py, &CELL, "enum", "Enum")
 }
 
-fn join(prefix: &str, name: &str) -> String {
-    if prefix.is_empty() {
-        name.to_string()
-    } else {
-        format!("{prefix}.{name}")
+/// Where a value is in the case, made text only when a value is refused
+/// (`members[1].birth_date`), so that valid fields cost no formatting.
+#[derive(Clone, Copy)]
+enum Loc<'a> {
+    /// The path the value starts at (empty for a case).
+    Root(&'a str),
+    /// A field of a mapping.
+    Field(&'a Loc<'a>, &'a str),
+    /// An item of a list.
+    Item(&'a Loc<'a>, usize),
+}
+
+impl Loc<'_> {
+    fn text(&self) -> String {
+        match self {
+            Loc::Root(root) => (*root).to_string(),
+            Loc::Field(parent, name) => {
+                let prefix = parent.text();
+                if prefix.is_empty() {
+                    (*name).to_string()
+                } else {
+                    format!("{prefix}.{name}")
+                }
+            }
+            Loc::Item(parent, i) => format!("{}[{i}]", parent.text()),
+        }
     }
 }
 
-fn refuse(errors: &mut Vec<InputError>, loc: &str, msg: String, input: String) {
+fn refuse(errors: &mut Vec<InputError>, loc: &Loc<'_>, msg: String, input: String) {
     errors.push(InputError {
         code: "wrong_type",
-        loc: loc.to_string(),
+        loc: loc.text(),
         msg,
         input: Some(input),
     });
+}
+
+/// A `decimal.Decimal` as the core reads money: its `str` when that is
+/// plain digits (one C call), else `format(d, "f")` (exponents).
+fn decimal_text(obj: &Bound<'_, PyAny>) -> PyResult<String> {
+    let text = obj.str()?.to_string();
+    let plain = text
+        .bytes()
+        .all(|b| b.is_ascii_digit() || b == b'.' || b == b'-');
+    if plain {
+        return Ok(text);
+    }
+    obj.call_method1("__format__", ("f",))?.extract()
 }
 
 /// Converts a case to JSON. Values the binding refuses (floats, datetimes,
@@ -73,6 +108,15 @@ fn refuse(errors: &mut Vec<InputError>, loc: &str, msg: String, input: String) {
 pub(crate) fn to_json(
     obj: &Bound<'_, PyAny>,
     loc: &str,
+    errors: &mut Vec<InputError>,
+    depth: usize,
+) -> PyResult<Json> {
+    value_json(obj, &Loc::Root(loc), errors, depth)
+}
+
+fn value_json(
+    obj: &Bound<'_, PyAny>,
+    loc: &Loc<'_>,
     errors: &mut Vec<InputError>,
     depth: usize,
 ) -> PyResult<Json> {
@@ -110,8 +154,7 @@ pub(crate) fn to_json(
         return Ok(Json::Null);
     }
     if obj.is_instance(decimal_type(py)?)? {
-        let text: String = obj.call_method1("__format__", ("f",))?.extract()?;
-        return Ok(Json::String(text));
+        return Ok(Json::String(decimal_text(obj)?));
     }
     if obj.is_instance(datetime_type(py)?)? {
         refuse(
@@ -126,7 +169,7 @@ pub(crate) fn to_json(
         return Ok(Json::String(obj.call_method0("isoformat")?.extract()?));
     }
     if obj.is_instance(enum_type(py)?)? {
-        return to_json(&obj.getattr("value")?, loc, errors, depth + 1);
+        return value_json(&obj.getattr("value")?, loc, errors, depth + 1);
     }
     if let Ok(dict) = obj.cast::<PyDict>() {
         return mapping_json(dict.items().as_any(), loc, errors, depth);
@@ -134,18 +177,18 @@ pub(crate) fn to_json(
     if obj.is_instance_of::<PyList>() || obj.is_instance_of::<PyTuple>() {
         let mut items = Vec::new();
         for (i, item) in obj.try_iter()?.enumerate() {
-            items.push(to_json(&item?, &format!("{loc}[{i}]"), errors, depth + 1)?);
+            items.push(value_json(&item?, &Loc::Item(loc, i), errors, depth + 1)?);
         }
         return Ok(Json::Array(items));
     }
     // A dataclass instance (not the class itself).
     if obj.hasattr("__dataclass_fields__")? && !obj.is_instance_of::<PyType>() {
         let dict = py.import("dataclasses")?.getattr("asdict")?.call1((obj,))?;
-        return to_json(&dict, loc, errors, depth + 1);
+        return value_json(&dict, loc, errors, depth + 1);
     }
     // A pydantic model.
     if obj.hasattr("model_dump")? && !obj.is_instance_of::<PyType>() {
-        return to_json(&obj.call_method0("model_dump")?, loc, errors, depth + 1);
+        return value_json(&obj.call_method0("model_dump")?, loc, errors, depth + 1);
     }
     // Any other mapping.
     if obj.hasattr("items")? && obj.hasattr("__getitem__")? {
@@ -179,7 +222,7 @@ fn int_json(obj: &Bound<'_, PyAny>) -> PyResult<Json> {
 
 fn mapping_json(
     items: &Bound<'_, PyAny>,
-    loc: &str,
+    loc: &Loc<'_>,
     errors: &mut Vec<InputError>,
     depth: usize,
 ) -> PyResult<Json> {
@@ -195,10 +238,42 @@ fn mapping_json(
             );
             continue;
         };
-        let value = to_json(&value, &join(loc, &key), errors, depth + 1)?;
+        let value = value_json(&value, &Loc::Field(loc, &key), errors, depth + 1)?;
         map.insert(key, value);
     }
     Ok(Json::Object(map))
+}
+
+/// One case of `entity` read as of `as_of` by the core's reader, from what
+/// [`to_json`] makes of `case`.
+///
+/// # Errors
+/// `InputError` with every problem at its place (a value the binding
+/// refused replaces the core's `missing` for it), or the core's error for
+/// an unknown entity.
+pub(crate) fn case_arg(
+    py: Python<'_>,
+    rules: &RuleSet,
+    entity: &str,
+    case: &Bound<'_, PyAny>,
+    as_of: Date,
+    programs: Option<&[String]>,
+) -> PyResult<Case> {
+    let mut refused: Vec<InputError> = Vec::new();
+    let json = to_json(case, "", &mut refused, 0)?;
+    // Only what the evaluated programs read is required.
+    match rules.parse_case_for(entity, &json, as_of, programs) {
+        Ok(c) if refused.is_empty() => Ok(c),
+        Ok(_) => Err(input_errors(py, &refused)),
+        Err(Error::Input(mut errors)) => {
+            // A refused value was read as absent: its `missing` error is
+            // replaced by the binding's own.
+            errors.retain(|e| !refused.iter().any(|r| r.loc == e.loc));
+            refused.extend(errors);
+            Err(input_errors(py, &refused))
+        }
+        Err(e) => Err(core_error(py, &e)),
+    }
 }
 
 /// Reads an evaluation date: a `datetime.date` (not a datetime) or

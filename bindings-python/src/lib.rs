@@ -12,6 +12,7 @@ mod analysis;
 mod cli;
 mod cliffs;
 mod convert;
+mod decide;
 mod errors;
 mod outcome;
 mod population;

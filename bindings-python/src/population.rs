@@ -15,7 +15,7 @@ use arrow_array::ffi_stream::RecordBatchStreamReader;
 use arrow_array::RecordBatch;
 use arrow_pyarrow::{FromPyArrow, IntoPyArrow, Table as PyArrowTable};
 use arrow_schema::SchemaRef;
-use bangfu::arrow::Population;
+use bangfu::arrow::{MoneyFromFloat, Options, Population};
 use bangfu::Date;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
@@ -186,10 +186,13 @@ impl PyRuleSet {
     /// household's members as a list of structs. Rows are checked as
     /// of `date`. With `errors="raise"` any bad row raises `InputError`;
     /// with `"collect"` bad rows are listed in `Population.errors` and are
-    /// not evaluated.
-    #[pyo3(signature = (cases, members = None, *, date, key = None, entity = None, errors = None))]
+    /// not evaluated. Money columns of floats are refused unless
+    /// `money_from_float="round_to_fen"`: then each float is read as the
+    /// nearest fen when its shortest decimal text is within 0.000001 yuan
+    /// of one, and other rows are row errors.
+    #[pyo3(signature = (cases, members = None, *, date, key = None, entity = None, errors = None, money_from_float = None))]
     #[pyo3(
-        text_signature = "(self, cases, members=None, *, date, key='household_id', entity='household', errors='raise')"
+        text_signature = "(self, cases, members=None, *, date, key='household_id', entity='household', errors='raise', money_from_float=None)"
     )]
     #[allow(clippy::too_many_arguments)]
     fn population(
@@ -201,9 +204,27 @@ impl PyRuleSet {
         key: Option<&Bound<'_, PyAny>>,
         entity: Option<&Bound<'_, PyAny>>,
         errors: Option<&Bound<'_, PyAny>>,
+        money_from_float: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<PyPopulation> {
         guard(py, || {
             let raise = raise_arg(py, errors)?;
+            let options = Options {
+                money_from_float: match optional_text_arg(money_from_float, "money_from_float")?
+                    .as_deref()
+                {
+                    None => MoneyFromFloat::Refuse,
+                    Some("round_to_fen") => MoneyFromFloat::RoundToFen,
+                    Some(other) => {
+                        return Err(argument_error(
+                            py,
+                            "money_from_float",
+                            &format!(
+                                "money_from_float must be None or \"round_to_fen\", not {other:?}"
+                            ),
+                        ))
+                    }
+                },
+            };
             let key = optional_text_arg(key, "key")?.unwrap_or_else(|| "household_id".into());
             let entity = optional_text_arg(entity, "entity")?.unwrap_or_else(|| "household".into());
             let (key, entity) = (key.as_str(), entity.as_str());
@@ -214,8 +235,8 @@ impl PyRuleSet {
             // `list<struct>` column of the cases table.
             let nested = members.is_none() && rules.has_members(entity).unwrap_or(false);
             let read = || match nested {
-                true => Population::read_nested(rules, entity, cases, key, as_of),
-                false => Population::read(rules, entity, cases, members, key, as_of),
+                true => Population::read_nested_with(rules, entity, cases, key, as_of, options),
+                false => Population::read_with(rules, entity, cases, members, key, as_of, options),
             };
             let inner = released(py, read, build_error)?;
             if raise && !inner.errors.is_empty() {

@@ -4,12 +4,12 @@
 //! the answer or the error back. Loading and reforms run with the
 //! interpreter released; a case is microseconds of work and keeps it.
 
-use crate::convert::{date_arg, optional_text_arg, programs_arg, text_arg, to_json};
+use crate::convert::{case_arg, date_arg, optional_text_arg, programs_arg, text_arg, to_json};
 use crate::errors::{argument_type_error, load_error, reform_errors, unknown_name};
 use crate::errors::{catch, core_error, eval_error, guard, input_errors, internal};
 use crate::outcome::PyOutcome;
 use crate::to_py;
-use bangfu::{Error, InputError, Reform, RuleSet};
+use bangfu::{Error, Reform, RuleSet};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyMapping};
 use std::path::PathBuf;
@@ -168,23 +168,7 @@ impl PyRuleSet {
             let entity = entity.as_str();
             let programs = programs_arg(programs)?;
             let as_of = date_arg(date)?;
-            let mut refused: Vec<InputError> = Vec::new();
-            let json = to_json(case, "", &mut refused, 0)?;
-            let parsed = self
-                .inner
-                .parse_case_for(entity, &json, as_of, programs.as_deref());
-            let case = match parsed {
-                Ok(c) if refused.is_empty() => c,
-                Ok(_) => return Err(input_errors(py, &refused)),
-                Err(Error::Input(mut errors)) => {
-                    // A refused value was read as absent: its `missing` error
-                    // is replaced by the binding's own.
-                    errors.retain(|e| !refused.iter().any(|r| r.loc == e.loc));
-                    refused.extend(errors);
-                    return Err(input_errors(py, &refused));
-                }
-                Err(e) => return Err(core_error(py, &e)),
-            };
+            let case = case_arg(py, &self.inner, entity, case, as_of, programs.as_deref())?;
             let outcome = self
                 .inner
                 .evaluate(&case, as_of, programs.as_deref())

@@ -59,6 +59,17 @@ impl Date {
         Date(0).add_days(days)
     }
 
+    /// The first and last day numbers in range: 1800-01-01 and 2200-12-31.
+    pub(crate) fn day_range() -> (i32, i32) {
+        (-62_091, 84_370)
+    }
+
+    /// The date of a day number within [`Date::day_range`] (checked by the
+    /// caller, once for many).
+    pub(crate) fn from_days_in_range(days: i32) -> Date {
+        Date(days)
+    }
+
     /// The date `n` days later (or earlier for negative `n`), if in range.
     pub fn add_days(self, n: i32) -> Option<Date> {
         let d = Date(self.0.checked_add(n)?);
@@ -69,8 +80,13 @@ impl Date {
     /// Completed years (周岁) from `self` (a birth date) to `on`; negative when
     /// `on` is before the birth date's first anniversary boundary.
     pub fn age_on(self, on: Date) -> i32 {
+        self.age_on_ymd(on.ymd())
+    }
+
+    /// [`Date::age_on`] with the day's year, month and day already known
+    /// (a batch computes them once for every row).
+    pub(crate) fn age_on_ymd(self, (oy, om, od): (i32, u32, u32)) -> i32 {
         let (by, bm, bd) = self.ymd();
-        let (oy, om, od) = on.ymd();
         let mut years = oy - by;
         // The anniversary in year `oy`: 29 February becomes 1 March in common years.
         let (am, ad) = if bm == 2 && bd == 29 && !is_leap(oy) {
@@ -146,6 +162,19 @@ mod tests {
 
     fn d(s: &str) -> Date {
         Date::parse(s).unwrap()
+    }
+
+    #[test]
+    fn the_day_range_is_the_year_range() {
+        let (first, last) = Date::day_range();
+        assert_eq!(Date::from_ymd(YEAR_RANGE.0, 1, 1).unwrap().days(), first);
+        assert_eq!(Date::from_ymd(YEAR_RANGE.1, 12, 31).unwrap().days(), last);
+        assert!(Date::from_days(first - 1).is_none() && Date::from_days(last + 1).is_none());
+        let on = d("2024-02-29");
+        for days in [first, -1, 0, 19_000, on.days()] {
+            let born = Date::from_days_in_range(days);
+            assert_eq!(born.age_on_ymd(on.ymd()), born.age_on(on));
+        }
     }
 
     #[test]

@@ -50,6 +50,14 @@ class RuleSet:
         programs: Optional[Sequence[str]] = None,
     ) -> "Outcome":
         """Evaluates one case (a dict, dataclass or pydantic model) as of ``date``."""
+    def decide(
+        self,
+        entity: str,
+        case: Any,
+        date: DateLike,
+        programs: Optional[Sequence[str]] = None,
+    ) -> Dict[str, Tuple[bool, Optional[Decimal]]]:
+        """Eligibility and amount per program of one case, without the explanation."""
     def reform(
         self,
         overrides: Mapping[str, ParameterValue],
@@ -68,6 +76,7 @@ class RuleSet:
         key: str = "household_id",
         entity: str = "household",
         errors: Literal["raise", "collect"] = "raise",
+        money_from_float: Optional[Literal["round_to_fen"]] = None,
     ) -> "Population":
         """Builds a population from Arrow-compatible tables (pyarrow, pandas, polars, DuckDB);
         without ``members``, the members are a ``members`` list-of-structs column of ``cases``."""

@@ -16,6 +16,7 @@
 //! is binary, not an amount. Columns the entity does not read are passed on
 //! as empty placeholders, so the core reports them as unknown fields.
 
+use super::float_money::{self, MoneyFromFloat};
 use crate::batch::{ColumnData, Ints, Table};
 use crate::value::Type;
 use crate::Decimal;
@@ -30,7 +31,9 @@ use arrow_schema::{ArrowError, DataType, Field, TimeUnit};
 /// What an input column must hold.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Want {
-    /// Money or a number.
+    /// Money.
+    Money,
+    /// A number other than money.
     Number,
     /// True or false.
     Bool,
@@ -46,7 +49,8 @@ impl Want {
     /// What an input of type `ty` needs.
     pub fn of(ty: &Type) -> Want {
         match ty {
-            Type::Money | Type::Number(_) => Want::Number,
+            Type::Money => Want::Money,
+            Type::Number(_) => Want::Number,
             Type::Bool => Want::Bool,
             Type::Date => Want::Date,
             Type::Enum(_) => Want::Choice,
@@ -55,7 +59,7 @@ impl Want {
 
     fn describe(self) -> &'static str {
         match self {
-            Want::Number => "decimal128 (or an integer, or decimal text)",
+            Want::Money | Want::Number => "decimal128 (or an integer, or decimal text)",
             Want::Bool => "bool (or \"true\"/\"false\" text)",
             Want::Date => "date32 (or a timestamp at midnight, or \"YYYY-MM-DD\" text)",
             Want::Choice => "string or dictionary (the choice's id)",
@@ -101,7 +105,7 @@ pub struct Imported {
     pub key_field: Option<Field>,
 }
 
-fn accepts(dt: &DataType, want: Want) -> bool {
+fn accepts(dt: &DataType, want: Want, options: Options) -> bool {
     use DataType as D;
     let text = matches!(dt, D::Utf8 | D::LargeUtf8 | D::Utf8View);
     let dict_text =
@@ -115,7 +119,13 @@ fn accepts(dt: &DataType, want: Want) -> bool {
         return true;
     }
     match want {
-        Want::Number => int || decimal || text || dict_text,
+        Want::Money
+            if options.money_from_float == MoneyFromFloat::RoundToFen
+                && matches!(dt, D::Float32 | D::Float64) =>
+        {
+            true
+        }
+        Want::Money | Want::Number => int || decimal || text || dict_text,
         Want::Bool => matches!(dt, D::Boolean) || text || dict_text,
         Want::Date => {
             matches!(dt, D::Date32 | D::Date64 | D::Timestamp(_, None)) || text || dict_text
@@ -129,7 +139,9 @@ fn type_problem(field: &Field, want: Want) -> ColumnProblem {
     let dt = field.data_type();
     let hint = if dt.is_floating() {
         "; floats are binary and cannot hold amounts exactly: build the column from \
-         decimal.Decimal values or text, or cast it to decimal128 (integers need an integer type)"
+         decimal.Decimal values or text, or cast it to decimal128 (integers need an integer \
+         type); for money, floats can be read as the nearest fen on request \
+         (money_from_float=\"round_to_fen\")"
     } else if matches!(dt, DataType::Timestamp(_, Some(_))) {
         "; a timestamp with a time zone is not a date: convert it to dates first"
     } else {
@@ -150,6 +162,8 @@ fn type_problem(field: &Field, want: Want) -> ColumnProblem {
 fn empty_like(dt: &DataType) -> ColumnData {
     use DataType as D;
     match dt {
+        // Floats accepted only as money read to the nearest fen.
+        D::Float32 | D::Float64 => float_money::empty(),
         // Decimals are kept as integers at their scale while they fit 64
         // bits (the core reads those without building decimals).
         D::Decimal32(_, s) | D::Decimal64(_, s) | D::Decimal128(_, s) if (0..=18).contains(s) => {
@@ -475,6 +489,10 @@ fn append(
     offset: usize,
     out: &mut ColumnData,
 ) -> Result<(), ColumnProblem> {
+    if matches!(array.data_type(), DataType::Float32 | DataType::Float64) {
+        float_money::append(array, out);
+        return Ok(());
+    }
     match out {
         ColumnData::Fixed(scale, v) => {
             v.reserve(array.len());
@@ -527,6 +545,14 @@ fn append(
 /// A column's name and, for columns read, its values.
 type Slot = (String, Option<ColumnData>);
 
+/// How columns are read beyond their Arrow types.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Options {
+    /// Money columns of floats: refused (the default) or read as the
+    /// nearest fen ([`float_money`]).
+    pub money_from_float: MoneyFromFloat,
+}
+
 /// Reads a stream of record batches into the core's columns. `want` names
 /// what each input column must hold (`None` for columns the entity does not
 /// read); `key` is the linking column, kept as given when `keep_key`.
@@ -538,6 +564,20 @@ pub fn import(
     batches: impl Iterator<Item = Result<RecordBatch, ArrowError>>,
     want: impl Fn(&str) -> Option<Want>,
     key: &str,
+) -> Result<Imported, ImportError> {
+    import_with(fields, batches, want, key, Options::default())
+}
+
+/// [`import`], with [`Options`].
+///
+/// # Errors
+/// As [`import`].
+pub fn import_with(
+    fields: &[Field],
+    batches: impl Iterator<Item = Result<RecordBatch, ArrowError>>,
+    want: impl Fn(&str) -> Option<Want>,
+    key: &str,
+    options: Options,
 ) -> Result<Imported, ImportError> {
     let mut problems = Vec::new();
     let mut columns: Vec<(String, Option<ColumnData>)> = Vec::new();
@@ -562,7 +602,7 @@ pub fn import(
             want(name)
         };
         match w {
-            Some(w) if !accepts(field.data_type(), w) => {
+            Some(w) if !accepts(field.data_type(), w, options) => {
                 problems.push(type_problem(field, w));
                 columns.push((name.clone(), None));
             }

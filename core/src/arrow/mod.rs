@@ -16,9 +16,12 @@
 
 pub mod compare;
 pub mod export;
+pub mod float_money;
 pub mod import;
 pub mod nested;
 mod population;
 pub mod synthetic;
 
+pub use float_money::MoneyFromFloat;
+pub use import::Options;
 pub use population::{BuildError, Key, Population, Timings};

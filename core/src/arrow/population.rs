@@ -4,7 +4,7 @@
 
 use super::compare::{comparison_tables, ComparisonTables};
 use super::export::{result_batches, row_errors_batch};
-use super::import::{import, ImportError, Imported, Want};
+use super::import::{import_with, ImportError, Imported, Options, Want};
 use super::nested;
 use crate::analysis::compare::Comparison;
 use crate::batch::{self, BatchResult, RowError};
@@ -73,6 +73,7 @@ fn read(
     table: &str,
     want: &dyn Fn(&str) -> Option<Want>,
     key: &str,
+    options: Options,
 ) -> Result<Imported, BuildError> {
     let fields: Vec<Field> = reader
         .schema()
@@ -80,7 +81,7 @@ fn read(
         .iter()
         .map(|f| f.as_ref().clone())
         .collect();
-    read_batches(&fields, reader, table, want, key)
+    read_batches(&fields, reader, table, want, key, options)
 }
 
 fn read_batches(
@@ -89,8 +90,9 @@ fn read_batches(
     table: &str,
     want: &dyn Fn(&str) -> Option<Want>,
     key: &str,
+    options: Options,
 ) -> Result<Imported, BuildError> {
-    import(fields, batches, want, key).map_err(|e| match e {
+    import_with(fields, batches, want, key, options).map_err(|e| match e {
         ImportError::Columns(problems) => BuildError::Columns(
             problems
                 .into_iter()
@@ -124,6 +126,31 @@ impl Population {
         key: &str,
         as_of: Date,
     ) -> Result<Population, BuildError> {
+        Population::read_with(
+            rules,
+            entity,
+            cases,
+            members,
+            key,
+            as_of,
+            Options::default(),
+        )
+    }
+
+    /// [`Population::read`], with [`Options`] for reading the columns (money
+    /// from floats).
+    ///
+    /// # Errors
+    /// As [`Population::read`].
+    pub fn read_with<R: RecordBatchReader>(
+        rules: &RuleSet,
+        entity: &str,
+        cases: R,
+        members: Option<R>,
+        key: &str,
+        as_of: Date,
+        options: Options,
+    ) -> Result<Population, BuildError> {
         let e = rules.entity(entity).map_err(BuildError::Eval)?;
         let has_members = rules.has_members(entity).map_err(BuildError::Eval)?;
         if members.is_some() && !has_members {
@@ -132,9 +159,9 @@ impl Population {
         let start = Instant::now();
         let case_want = |name: &str| rules.case_input(e, name).map(Want::of);
         let member_want = |name: &str| rules.member_input(e, name).map(Want::of);
-        let cases = read(cases, "households", &case_want, key)?;
+        let cases = read(cases, "households", &case_want, key, options)?;
         let members = members
-            .map(|m| read(m, "members", &member_want, key))
+            .map(|m| read(m, "members", &member_want, key, options))
             .transpose()?;
         let converted = Instant::now();
         let (population, errors) = batch::Population::build(
@@ -202,6 +229,22 @@ impl Population {
         key: &str,
         as_of: Date,
     ) -> Result<Population, BuildError> {
+        Population::read_nested_with(rules, entity, cases, key, as_of, Options::default())
+    }
+
+    /// [`Population::read_nested`] with [`Options`] (float money read to
+    /// the fen, when asked).
+    ///
+    /// # Errors
+    /// As [`Population::read_nested`].
+    pub fn read_nested_with<R: RecordBatchReader>(
+        rules: &RuleSet,
+        entity: &str,
+        cases: R,
+        key: &str,
+        as_of: Date,
+        options: Options,
+    ) -> Result<Population, BuildError> {
         let e = rules.entity(entity).map_err(BuildError::Eval)?;
         let Some(column) = rules
             .plan()
@@ -235,6 +278,7 @@ impl Population {
             "households",
             &case_want,
             key,
+            options,
         )?;
         let (member_fields, member_batches) = split.members;
         let members = read_batches(
@@ -243,6 +287,7 @@ impl Population {
             "members",
             &member_want,
             nested::LINK,
+            options,
         )?;
         // The key links nothing here: it is kept to return beside the
         // results, and is not an input unless the entity reads it.
@@ -355,6 +400,7 @@ impl Population {
 mod tests {
     use super::*;
     use crate::arrow::synthetic::district;
+    use crate::arrow::MoneyFromFloat;
     use arrow_array::RecordBatchIterator;
 
     type Stream = RecordBatchIterator<std::vec::IntoIter<Result<RecordBatch, ArrowError>>>;
@@ -439,5 +485,87 @@ mod tests {
         };
         assert_eq!(errors[0].loc, "members.monthly_income");
         assert_eq!(errors[0].code, "wrong_type");
+    }
+
+    /// The members' incomes as floats, as a file written with floats holds
+    /// them, with `bad` rows replaced.
+    fn float_incomes(members: &RecordBatch, bad: &[(usize, f64)]) -> RecordBatch {
+        use arrow_array::cast::AsArray;
+        use arrow_array::types::Decimal128Type;
+        let i = members.schema().index_of("monthly_income").unwrap();
+        let fen = members.column(i).as_primitive::<Decimal128Type>();
+        let mut floats: Vec<f64> = fen
+            .values()
+            .iter()
+            .map(|&f| format!("{}.{:02}", f / 100, f % 100).parse().unwrap())
+            .collect();
+        for &(row, v) in bad {
+            floats[row] = v;
+        }
+        let mut columns = members.columns().to_vec();
+        columns[i] = std::sync::Arc::new(arrow_array::Float64Array::from(floats));
+        let mut fields: Vec<Field> = members
+            .schema()
+            .fields()
+            .iter()
+            .map(|f| f.as_ref().clone())
+            .collect();
+        fields[i] = Field::new("monthly_income", arrow_schema::DataType::Float64, true);
+        RecordBatch::try_new(
+            std::sync::Arc::new(arrow_schema::Schema::new(fields)),
+            columns,
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn float_money_is_read_as_the_nearest_fen_only_when_asked() {
+        let rules = RuleSet::load_dir("../rules/cn-qingdao-chengyang").unwrap();
+        let as_of = Date::parse("2023-09-06").unwrap();
+        let d = district(300, 5, as_of).unwrap();
+        let read = |members: RecordBatch, money_from_float| {
+            Population::read_with(
+                &rules,
+                "household",
+                stream(d.households.clone()),
+                Some(stream(members)),
+                "household_id",
+                as_of,
+                Options { money_from_float },
+            )
+        };
+        let floats = float_incomes(&d.members, &[]);
+        let refused = read(floats.clone(), MoneyFromFloat::Refuse).unwrap_err();
+        let BuildError::Columns(errors) = refused else {
+            panic!("expected a column error, got {refused}")
+        };
+        assert_eq!(errors[0].loc, "members.monthly_income");
+        assert!(errors[0].msg.contains("round_to_fen"), "{}", errors[0].msg);
+
+        // The same results as from the decimal column.
+        let exact = read(d.members.clone(), MoneyFromFloat::Refuse).unwrap();
+        let rounded = read(floats, MoneyFromFloat::RoundToFen).unwrap();
+        assert!(rounded.errors.is_empty(), "{:?}", rounded.errors);
+        let results = |p: &Population| {
+            let r = p.evaluate(&rules, as_of, None, 2).unwrap();
+            p.results(&rules, &r).unwrap().1
+        };
+        assert_eq!(results(&exact), results(&rounded));
+
+        // A float not near a fen, and one not a number: errors at their rows.
+        let bad = float_incomes(&d.members, &[(4, 1045.005), (7, f64::NAN)]);
+        let p = read(bad, MoneyFromFloat::RoundToFen).unwrap();
+        let found: Vec<(&str, usize, &str)> =
+            p.errors.iter().map(|e| (e.table, e.row, e.code)).collect();
+        assert_eq!(found.len(), 2, "{:?}", p.errors);
+        assert_eq!((found[0].0, found[0].1), ("members", 4));
+        assert_eq!(found[0].2, "invalid_money");
+        assert_eq!((found[1].0, found[1].1), ("members", 7));
+        assert!(p.errors[0].msg.contains("1045.005"), "{}", p.errors[0].msg);
+        assert!(
+            p.errors[0].loc.ends_with("monthly_income"),
+            "{}",
+            p.errors[0].loc
+        );
     }
 }

@@ -155,12 +155,16 @@ impl Program {
                     Bin::Mul => map2(a, b, &mut out, bad, i64::checked_mul),
                     Bin::Min => out.extend(a.iter().zip(b).map(|(x, y)| *x.min(y))),
                     Bin::Max => out.extend(a.iter().zip(b).map(|(x, y)| *x.max(y))),
-                    Bin::And => {
-                        out.extend(a.iter().zip(b).map(|(x, y)| i64::from(*x != 0 && *y != 0)))
-                    }
-                    Bin::Or => {
-                        out.extend(a.iter().zip(b).map(|(x, y)| i64::from(*x != 0 || *y != 0)))
-                    }
+                    Bin::And => out.extend(
+                        a.iter()
+                            .zip(b)
+                            .map(|(x, y)| i64::from((*x != 0) & (*y != 0))),
+                    ),
+                    Bin::Or => out.extend(
+                        a.iter()
+                            .zip(b)
+                            .map(|(x, y)| i64::from((*x != 0) | (*y != 0))),
+                    ),
                 }
                 put(regs, *dst, out);
             }
@@ -298,7 +302,16 @@ impl Program {
                     // are at most 10^18, so the products fit in an i128.
                     let (x, y) = (get(regs, views, a.reg), get(regs, views, b.reg));
                     if a.factor == 1 && b.factor == 1 {
-                        out.extend(x.iter().zip(y).map(|(x, y)| i64::from(test(x.cmp(y)))));
+                        // One loop per operator, without a branch per row.
+                        let rows = x.iter().zip(y);
+                        match op {
+                            Cmp::Lt => out.extend(rows.map(|(x, y)| i64::from(x < y))),
+                            Cmp::Le => out.extend(rows.map(|(x, y)| i64::from(x <= y))),
+                            Cmp::Gt => out.extend(rows.map(|(x, y)| i64::from(x > y))),
+                            Cmp::Ge => out.extend(rows.map(|(x, y)| i64::from(x >= y))),
+                            Cmp::Eq => out.extend(rows.map(|(x, y)| i64::from(x == y))),
+                            Cmp::Ne => out.extend(rows.map(|(x, y)| i64::from(x != y))),
+                        }
                     } else {
                         let (fa, fb) = (a.factor, b.factor);
                         out.extend(x.iter().zip(y).map(|(x, y)| {
@@ -422,9 +435,17 @@ impl Program {
             }
             Op::Age { src, on, dst } => {
                 let mut out = take(regs, *dst);
+                // The day's calendar once; each row's in range is one
+                // conversion of its day number.
+                let on = on.ymd();
+                let (first, last) = Date::day_range();
+                let (first, last) = (i64::from(first), i64::from(last));
                 map1(get(regs, views, *src), &mut out, bad, |x| {
-                    let born = Date::from_days(i32::try_from(x).ok()?)?;
-                    Some(i64::from(born.age_on(*on)))
+                    if x < first || x > last {
+                        return None;
+                    }
+                    let born = Date::from_days_in_range(i32::try_from(x).ok()?);
+                    Some(i64::from(born.age_on_ymd(on)))
                 });
                 put(regs, *dst, out);
             }
