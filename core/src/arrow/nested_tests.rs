@@ -199,3 +199,35 @@ fn a_members_column_that_is_not_a_list_of_structs_is_refused() {
         ("households.members", "wrong_type")
     );
 }
+
+#[test]
+fn a_household_key_on_two_rows_is_refused_on_both() {
+    let (rules, as_of) = (rules(), as_of());
+    let d = district(3, 2, as_of).unwrap();
+    let nested = nest(&d.households, &d.members, None);
+    // The third household again, under the first one's key.
+    let mut columns = nested.columns().to_vec();
+    let ids = nested
+        .column(0)
+        .as_primitive::<arrow_array::types::Int64Type>()
+        .values()
+        .to_vec();
+    let again: Vec<i64> = vec![ids[0], ids[1], ids[0]];
+    columns[0] = Arc::new(Int64Array::from(again));
+    let b = RecordBatch::try_new(nested.schema(), columns).unwrap();
+    let pop = Population::read_nested(&rules, "household", stream(vec![b]), "household_id", as_of)
+        .unwrap();
+    let found: Vec<(usize, &str, &str)> = pop
+        .errors
+        .iter()
+        .map(|e| (e.row, e.loc.as_str(), e.code))
+        .collect();
+    assert_eq!(
+        found,
+        vec![
+            (0, "household_id", "duplicate_key"),
+            (2, "household_id", "duplicate_key")
+        ]
+    );
+    assert_eq!(pop.cases.valid(), &[false, true, false]);
+}

@@ -301,7 +301,7 @@ impl Population {
                 .map(|i| cases.table.columns.remove(i).1),
         };
         let converted = Instant::now();
-        let (population, errors) = batch::Population::build(
+        let (mut population, errors) = batch::Population::build(
             rules,
             entity,
             &cases.table,
@@ -314,10 +314,15 @@ impl Population {
             convert: converted.duration_since(start),
             build: converted.elapsed(),
         };
-        let errors: Vec<RowError> = errors
+        let mut errors: Vec<RowError> = errors
             .into_iter()
             .map(|err| nested::locate(err, &column, &split.starts))
             .collect();
+        // Each household once: a key on two rows is refused on both, as
+        // with two tables (results are matched to households by the key).
+        if let Some(keys) = &key_column {
+            population.refuse_repeated_keys(keys, key, &mut errors);
+        }
         let error_keys = errors
             .iter()
             .map(|err| err.household.and_then(|h| key_column.as_ref()?.key(h)))

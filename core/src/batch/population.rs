@@ -546,6 +546,22 @@ impl Population {
         self.valid.is_empty()
     }
 
+    /// Refuses the cases whose key (`keys`, a column of the cases as
+    /// given) an earlier case has: both rows invalid, each error naming the
+    /// other, as for two tables joined by key. For populations whose members
+    /// came linked another way (a nested list column).
+    #[cfg(feature = "arrow")]
+    pub(crate) fn refuse_repeated_keys(
+        &mut self,
+        keys: &super::ColumnData,
+        key: &str,
+        errors: &mut Vec<RowError>,
+    ) {
+        let n = self.valid.len();
+        let (_, twice) = unique_keys((0..n).filter_map(|r| keys.key(r).map(|k| (k, r))));
+        repeated_keys(&twice, key, &mut self.valid, errors);
+    }
+
     /// Whether each case is valid (invalid cases are not evaluated).
     pub fn valid(&self) -> &[bool] {
         &self.valid
