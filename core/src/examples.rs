@@ -143,7 +143,7 @@ fn run_one(rules: &RuleSet, file: &str, ex: &crate::syntax::ExampleDecl) -> Exam
     let programs: Vec<String> = ex
         .expect
         .keys()
-        .filter_map(|k| k.split('.').next().map(str::to_string))
+        .filter_map(|k| crate::check::expected_program(k).map(str::to_string))
         .fold(Vec::new(), |mut acc, p| {
             if !acc.contains(&p) {
                 acc.push(p);

@@ -227,6 +227,17 @@ pub(crate) fn load(sources: &Sources, overrides: &[Override]) -> Result<Loaded, 
     }
 }
 
+/// The program an expected output of a worked example is about:
+/// `dibao.amount` and `members[1].dibao.amount` are both `dibao`'s.
+pub(crate) fn expected_program(key: &str) -> Option<&str> {
+    let mut parts = key.split('.');
+    let first = parts.next()?;
+    match first.ends_with(']') {
+        true => parts.next(),
+        false => Some(first),
+    }
+}
+
 /// A warning for a rule set without worked examples, or else one for each
 /// program that no worked example expects anything of.
 fn examples_missing(
@@ -256,7 +267,7 @@ fn examples_missing(
                     .get_ref()
                     .expect
                     .keys()
-                    .any(|k| k.split('.').next() == Some(p.name.as_str()))
+                    .any(|k| expected_program(k) == Some(p.name.as_str()))
             })
         })
         .map(|p| {
