@@ -90,6 +90,14 @@ rm -rf "$DIST" "$NPM"
 mkdir -p "$DIST/rules"
 bundle_name="$(basename "$RULES").bangfu"
 cargo run --quiet --locked -p bangfu-wasm --example bundle -- "$RULES" "$DIST/rules/$bundle_name"
+# The repository's other rule sets too (the tests run every conformance file
+# through the lean runtime); a page loads only the one it names.
+for dir in rules/*/; do
+  other="$(basename "$dir")"
+  if [[ -f "${dir}ruleset.toml" && "$other.bangfu" != "$bundle_name" ]]; then
+    cargo run --quiet --locked -p bangfu-wasm --example bundle -- "${dir%/}" "$DIST/rules/$other.bangfu"
+  fi
+done
 
 say "assembling $DIST"
 cp -r "$PKG" "$DIST/pkg"

@@ -27,9 +27,11 @@ async function load(dir) {
 export const { RuleSet } = await load(AUTHORING_DIR);
 export const { RuleSet: LeanRuleSet } = await load(PKG_DIR);
 
-/** The bytes of the bundle the build wrote. */
-export function bundleBytes() {
-  return new Uint8Array(readFileSync(BUNDLE));
+/** The bytes of the bundle the build wrote for a rule-set folder (the demo's by default). */
+export function bundleBytes(folder = 'rules/cn-qingdao-chengyang') {
+  const file = join(DIST_DIR, 'rules', `${folder.split('/').filter(Boolean).pop()}.bangfu`);
+  if (!existsSync(file)) throw new Error(`no bundle is built for ${folder}: run bindings-wasm/build.sh`);
+  return new Uint8Array(readFileSync(file));
 }
 
 /** Every .toml file under `dir`, as {relative path: text}. */
