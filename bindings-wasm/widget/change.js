@@ -8,12 +8,7 @@
 // Python's), to spare a phone a second of work nobody asked for.
 
 import { h } from './dom.js';
-
-const HEADING = { zh: '什么会改变结果', en: 'What would change the answer' };
-const NOTE = {
-  zh: '按其他情况不变逐一测算，仅供参考。',
-  en: 'Each value searched with everything else unchanged; for guidance only.',
-};
+import { words } from './i18n.js';
 
 /** The findings for a case, or null when they cannot be found. */
 export function findChanges(rules, program, input, asOf) {
@@ -46,8 +41,8 @@ export function changeParts(findings, lang) {
   const shown = (findings || []).filter((f) => f.changes);
   if (shown.length === 0) return null;
   return h('div', { class: 'what-if', 'data-what-if': '' },
-    h('h4', {}, HEADING[lang]),
+    h('h4', {}, words(lang).whatIf),
     h('ul', {}, shown.map((f) =>
       h('li', { 'data-what-if-path': f.path, 'data-finding': f.finding }, f.sentence[lang]))),
-    h('p', { class: 'cite' }, NOTE[lang]));
+    h('p', { class: 'cite' }, words(lang).whatIfNote));
 }

@@ -53,6 +53,8 @@ const WORDS = {
     entered: '您填写的内容',
     fix: (n) => `有 ${n} 处需要修改：`,
     failedCheck: '无法完成测算：',
+    whatIf: '什么会改变结果',
+    whatIfNote: '按其他情况不变逐一测算，仅供参考。',
   },
   en: {
     loading: 'Loading the rules…',
@@ -103,6 +105,8 @@ const WORDS = {
     entered: 'What you entered',
     fix: (n) => `${n} ${n === 1 ? 'field needs' : 'fields need'} correcting:`,
     failedCheck: 'The check could not be completed: ',
+    whatIf: 'What would change the answer',
+    whatIfNote: 'Each value searched with everything else unchanged; for guidance only.',
   },
 };
 
