@@ -107,6 +107,9 @@ def test_case(case: Dict[str, Any]) -> None:
     for name in case.get("assumptions", []):
         if name not in names:
             failures.append(f"assumption {name!r} not listed (have {sorted(names)})")
+    for name in case.get("not_assumptions", []):
+        if name in names:
+            failures.append(f"assumption {name!r} listed, but does not apply")
     # The outcome carries the rule set that decided.
     stamp = {"id": rules.id, "version": rules.version, "hash": rules.hash}
     if rules.reform_hash is not None:

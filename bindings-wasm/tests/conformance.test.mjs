@@ -153,6 +153,9 @@ for (const suite of suites) {
         for (const name of c.assumptions || []) {
           if (!listed.has(name)) problems.push(`assumption ${name} not listed (listed: ${[...listed].join(', ')})`);
         }
+        for (const name of c.not_assumptions || []) {
+          if (listed.has(name)) problems.push(`assumption ${name} listed, but does not apply`);
+        }
         assert.deepEqual(problems, []);
       });
     }

@@ -221,6 +221,16 @@ fn run_case(ruleset: &str, case: &Json) -> Vec<String> {
             failures.push(format!("assumption `{name}` not listed: {assumed:?}"));
         }
     }
+    for name in case["not_assumptions"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Json::as_str)
+    {
+        if assumed.contains(&name) {
+            failures.push(format!("assumption `{name}` listed, but does not apply"));
+        }
+    }
     failures
 }
 
@@ -1836,6 +1846,19 @@ fn the_price_cap_and_the_leap_day_rule_are_assumptions() {
         .collect();
     assert!(names.contains(&"meal_subsidy.amount"), "{names:?}");
     assert!(names.contains(&"meal.age"), "{names:?}");
+    // The leap-day rule is listed only for people born on 29 February.
+    let other = case.replace("1952-02-29", "1952-02-28");
+    let o = bangfu(&args, Some(&other));
+    assert_eq!(o.status.code(), Some(0), "{}", show(&args, &o));
+    let j: Json = serde_json::from_slice(&o.stdout).expect("JSON");
+    let names: Vec<&str> = j["assumptions"]
+        .as_array()
+        .expect("assumptions")
+        .iter()
+        .filter_map(|a| a["name"].as_str())
+        .collect();
+    assert!(names.contains(&"meal_subsidy.amount"), "{names:?}");
+    assert!(!names.contains(&"meal.age"), "{names:?}");
 }
 
 #[test]

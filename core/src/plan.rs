@@ -343,6 +343,9 @@ pub enum ComputedKind {
     Eligible,
     /// A program's amount.
     Amount,
+    /// A boolean read only by explanations: which sentence of a condition
+    /// is shown, whether an assumption applies to the case.
+    Note,
 }
 
 /// A value computed by formula into a frame slot.
@@ -383,6 +386,9 @@ pub struct Computed {
     pub owner_computed_deps: Vec<usize>,
     /// Note when the formula itself is an assumption.
     pub assumption: Option<Text>,
+    /// The computed boolean (of kind [`ComputedKind::Note`], same frame)
+    /// that says whether the assumption applies to the case; none: always.
+    pub assumption_when: Option<usize>,
     /// The rounding the rules declare for the result (mode and unit).
     pub rounding: Option<(RoundingMode, Decimal)>,
 }
@@ -452,6 +458,11 @@ pub struct ConditionPlan {
     pub pass: [Arc<[TemplatePart]>; 2],
     /// Explanation when it fails: zh, en.
     pub fail: [Arc<[TemplatePart]>; 2],
+    /// Sentences shown instead of `pass` when their computed boolean (of
+    /// kind [`ComputedKind::Note`]) holds: the first that holds.
+    pub pass_cases: Vec<(usize, [Arc<[TemplatePart]>; 2])>,
+    /// The same for `fail`.
+    pub fail_cases: Vec<(usize, [Arc<[TemplatePart]>; 2])>,
     /// Names the test compares, for the trace.
     pub refs: Vec<Ref>,
 }
@@ -537,6 +548,38 @@ pub struct Segment {
     pub program_params: Vec<Vec<usize>>,
     /// Position in [`Plan::segments`].
     pub index: usize,
+}
+
+/// A part of a date, read by `year(d)`, `month(d)` and `day(d)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DatePart {
+    /// The year.
+    Year,
+    /// The month, 1 to 12.
+    Month,
+    /// The day of the month, 1 to 31.
+    Day,
+}
+
+impl DatePart {
+    /// The part of `d`.
+    pub fn of(self, d: crate::date::Date) -> i64 {
+        let (y, m, day) = d.ymd();
+        match self {
+            DatePart::Year => i64::from(y),
+            DatePart::Month => i64::from(m),
+            DatePart::Day => i64::from(day),
+        }
+    }
+
+    /// The function's name in formulas.
+    pub fn name(self) -> &'static str {
+        match self {
+            DatePart::Year => "year",
+            DatePart::Month => "month",
+            DatePart::Day => "day",
+        }
+    }
 }
 
 /// Built-in aggregations over a collection.
@@ -640,6 +683,8 @@ pub enum Node {
     Round(RoundingMode, Decimal, Box<Node>),
     /// Completed years from a birth date to the evaluation date.
     Age(Box<Node>),
+    /// The year, month or day of a date.
+    DatePart(DatePart, Box<Node>),
     /// Aggregation over a collection of the case.
     Agg(AggKind, usize, Option<Box<Node>>),
     /// Table look-up.

@@ -100,6 +100,8 @@ fn number(depth: u32) -> BoxedStrategy<String> {
             "count(members, has_able_supporter)",
             "sum(members, disability_grade)",
             "max(members, age)",
+            "max(members, month(birth_date))",
+            "sum(members, day(birth_date))",
             "-2",
         ]),
         positive_literal(),
@@ -126,6 +128,8 @@ fn boolean(depth: u32) -> BoxedStrategy<String> {
         "any(members, has_able_supporter)",
         "all(members, age >= 18)",
         "any(members, disability_kind in [\"physical\", \"visual\"])",
+        "any(members, month(birth_date) == 2 and day(birth_date) == 29)",
+        "all(members, year(birth_date) < 1990)",
     ]);
     if depth == 0 {
         return leaf.boxed();

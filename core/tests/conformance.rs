@@ -240,6 +240,20 @@ fn check_outcome(c: &Json, outcome: &Outcome, failures: &mut Vec<String>) {
             }
         }
     }
+    if let Some(names) = c.get("not_assumptions").and_then(Json::as_array) {
+        let listed = |n: &str| {
+            json["assumptions"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .any(|a| a["name"].as_str() == Some(n))
+        };
+        for name in names.iter().filter_map(Json::as_str) {
+            if listed(name) {
+                failures.push(format!("assumption `{name}` is listed, but does not apply"));
+            }
+        }
+    }
 }
 
 /// The explanation-free path ([`RuleSet::decide`]) must agree with the
@@ -319,6 +333,7 @@ fn conformance_suite_is_well_formed() {
         "expect",
         "explanation",
         "assumptions",
+        "not_assumptions",
         "expect_error",
     ]
     .into_iter()

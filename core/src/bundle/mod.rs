@@ -36,7 +36,7 @@ use std::sync::Arc;
 pub const MAGIC: [u8; 8] = *b"\x89BANGFU\n";
 /// The format version this engine writes and reads. It goes up whenever
 /// the encoding of a plan type changes.
-pub const FORMAT_VERSION: u16 = 1;
+pub const FORMAT_VERSION: u16 = 2;
 /// Bytes before the payload.
 pub const HEADER_BYTES: usize = 78;
 

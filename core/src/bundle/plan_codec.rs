@@ -8,7 +8,7 @@
 use super::codec::{record, variants};
 use crate::money::RoundingMode;
 use crate::plan::{
-    AggKind, Arith, Citation, Cmp, CollectionPlan, Computed, ComputedKind, ConditionPlan,
+    AggKind, Arith, Citation, Cmp, CollectionPlan, Computed, ComputedKind, ConditionPlan, DatePart,
     EntityPlan, EnumPlan, FormulaPlan, Header, InputPlan, Node, NotInForce, ParamPlan, ParamRule,
     ParamVersion, Plan, ProgramPlan, Ref, RefTarget, RowPlan, Segment, SettlementPlan, Status,
     TablePlan, TemplatePart, Text,
@@ -117,6 +117,7 @@ record!(Computed {
     owner_input_deps,
     owner_computed_deps,
     assumption,
+    assumption_when,
     rounding,
 });
 record!(FormulaPlan {
@@ -139,6 +140,8 @@ record!(ConditionPlan {
     label,
     pass,
     fail,
+    pass_cases,
+    fail_cases,
     refs
 });
 record!(SettlementPlan {
@@ -191,7 +194,7 @@ record!(Plan {
 variants!(Status { 0 => Published, 1 => Derived, 2 => Assumption });
 variants!(ParamRule { 0 => Fixed(v), 1 => Derived(node, text) });
 variants!(ComputedKind {
-    0 => EntityValue, 1 => ProgramValue, 2 => Condition, 3 => Eligible, 4 => Amount,
+    0 => EntityValue, 1 => ProgramValue, 2 => Condition, 3 => Eligible, 4 => Amount, 5 => Note,
 });
 variants!(RefTarget { 0 => Param(i), 1 => Slot(i), 2 => AsOf, 3 => Owner(i) });
 variants!(TemplatePart { 0 => Lit(s), 1 => Ref(r) });
@@ -225,4 +228,6 @@ variants!(Node {
     19 => AllSlots(slots),
     20 => IfEligible(slot, a),
     21 => OwnerSlot(i),
+    22 => DatePart(part, a),
 });
+variants!(DatePart { 0 => Year, 1 => Month, 2 => Day });

@@ -54,15 +54,17 @@ fn what_is_not_a_bundle_is_refused_with_its_reason() {
     assert_eq!(code(b"ruleset.toml"), "bundle_not_a_bundle");
     assert_eq!(code(&[]), "bundle_not_a_bundle");
     let mut newer = bytes.clone();
-    newer[8] = 2;
+    let later = u8::try_from(FORMAT_VERSION + 1).unwrap();
+    newer[8] = later;
     let err = RuleSet::from_bundle(&newer).unwrap_err();
-    assert_eq!(err.problem, BundleProblem::Version(2));
+    assert_eq!(err.problem, BundleProblem::Version(u16::from(later)));
     assert!(
-        err.message(Lang::Zh).contains("版本 1"),
+        err.message(Lang::Zh)
+            .contains(&format!("版本 {FORMAT_VERSION}")),
         "{}",
         err.message(Lang::Zh)
     );
-    assert!(err.message(Lang::En).contains("version 2"));
+    assert!(err.message(Lang::En).contains(&format!("version {later}")));
     let mut flipped = bytes.clone();
     let last = flipped.len() - 1;
     flipped[last] ^= 1;

@@ -56,7 +56,11 @@ impl Scope<'_> {
             Node::Slot(i) => below("slot", *i, self.slots(self.entity)),
             Node::MemberSlot(i) => below("member slot", *i, self.slots(self.member)),
             Node::OwnerSlot(i) => below("owner slot", *i, self.owner_slots()),
-            Node::Neg(a) | Node::Not(a) | Node::Age(a) | Node::Round(_, _, a) => self.node(a),
+            Node::Neg(a)
+            | Node::Not(a)
+            | Node::Age(a)
+            | Node::DatePart(_, a)
+            | Node::Round(_, _, a) => self.node(a),
             Node::Arith(_, a, b) | Node::Cmp(_, a, b) | Node::And(a, b) | Node::Or(a, b) => {
                 self.node(a)?;
                 self.node(b)
@@ -192,6 +196,7 @@ pub(super) fn plan(plan: &Plan) -> Check {
         }
         all_below("parameter", &c.param_deps, n_params)?;
         all_below("computed value", &c.computed_deps, n_computeds)?;
+        all_below("computed value", c.assumption_when.as_slice(), n_computeds)?;
         all_below("computed value", &c.member_computed_deps, n_computeds)?;
         all_below("computed value", &c.owner_computed_deps, n_computeds)?;
         all_below(
@@ -241,7 +246,13 @@ pub(super) fn plan(plan: &Plan) -> Check {
         for cond in &p.conditions {
             below("computed value", cond.computed, n_computeds)?;
             cond.refs.iter().try_for_each(|r| scope.reference(r))?;
-            for part in cond.pass.iter().chain(&cond.fail).flat_map(|t| t.iter()) {
+            let cases = cond.pass_cases.iter().chain(&cond.fail_cases);
+            for (w, _) in cases.clone() {
+                below("computed value", *w, n_computeds)?;
+            }
+            let texts = cond.pass.iter().chain(&cond.fail);
+            let texts = texts.chain(cases.flat_map(|(_, t)| t.iter()));
+            for part in texts.flat_map(|t| t.iter()) {
                 if let TemplatePart::Ref(r) = part {
                     scope.reference(r)?;
                 }

@@ -634,6 +634,18 @@ impl Compiler<'_, '_> {
                 let n = self.expect(&args[0], ctx, &Type::Date)?;
                 Some((Node::Age(Box::new(n)), Type::Number(Some("years".into()))))
             }
+            "year" | "month" | "day" => {
+                if !arity(self, ctx, 1) {
+                    return None;
+                }
+                let n = self.expect(&args[0], ctx, &Type::Date)?;
+                let part = match name {
+                    "year" => DatePart::Year,
+                    "month" => DatePart::Month,
+                    _ => DatePart::Day,
+                };
+                Some((Node::DatePart(part, Box::new(n)), Type::Number(None)))
+            }
             "date" => {
                 if !arity(self, ctx, 1) {
                     return None;
@@ -664,7 +676,7 @@ impl Compiler<'_, '_> {
             }
             _ => {
                 let Some(&t) = self.table_index.get(name) else {
-                    self.err_help(ctx, name_span, Code::UnknownName, format!("`{name}` is neither a function nor a table"), "functions: min, max, sum, count, any, all, age, date, round_up, round_down, round_half_up, round_half_even");
+                    self.err_help(ctx, name_span, Code::UnknownName, format!("`{name}` is neither a function nor a table"), "functions: min, max, sum, count, any, all, age, year, month, day, date, round_up, round_down, round_half_up, round_half_even");
                     return None;
                 };
                 if !arity(self, ctx, 1) {

@@ -237,15 +237,22 @@ impl Compiler<'_, '_> {
                 });
             }
             match kind {
-                ComputedKind::Condition if ty.as_ref().is_some_and(|t| *t != Type::Bool) => {
+                ComputedKind::Condition | ComputedKind::Note
+                    if ty.as_ref().is_some_and(|t| *t != Type::Bool) =>
+                {
                     let names = self.enum_names();
                     let span = self.computed_src[id].span.clone();
                     let got = ty.as_ref().map(|t| t.describe(&names)).unwrap_or_default();
+                    let what = if kind == ComputedKind::Note {
+                        "a `when`"
+                    } else {
+                        "a condition's test"
+                    };
                     self.diags.help(
                         file,
                         span,
                         Code::TypeMismatch,
-                        format!("a condition's test must be true or false, but it gives {got}"),
+                        format!("{what} must be true or false, but it gives {got}"),
                         "compare the value with something, e.g. `x < y`",
                     );
                     failed = true;

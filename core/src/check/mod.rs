@@ -13,6 +13,7 @@ mod declarations;
 mod expressions;
 mod formulas;
 mod names;
+mod notes;
 mod overrides;
 pub(crate) use overrides::check_override;
 mod parameters;

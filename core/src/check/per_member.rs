@@ -10,7 +10,7 @@
 
 use super::{Diags, Item, Merged};
 use crate::diagnostic::Code;
-use crate::syntax::{self, ConditionDecl, ProgramDecl, ValueDecl};
+use crate::syntax::{self, ConditionDecl, ProgramDecl, Sentences, ValueDecl};
 use toml::Spanned;
 
 /// A program with a per-member part, as split.
@@ -94,19 +94,20 @@ pub(super) fn split(merged: &mut Merged, diags: &mut Diags<'_>) -> Vec<Part> {
             )),
             pass: Some(Spanned::new(
                 span.clone(),
-                text(
+                Sentences::One(text(
                     format!("{owner_zh}符合{zh}的条件"),
                     format!("The {owner_en} meets the conditions of {en}"),
-                ),
+                )),
             )),
             fail: Some(Spanned::new(
                 span.clone(),
-                text(
+                Sentences::One(text(
                     format!("{owner_zh}不符合{zh}的条件"),
                     format!("The {owner_en} does not meet the conditions of {en}"),
-                ),
+                )),
             )),
             assumption: None,
+            assumption_when: None,
         };
         let mut conditions = vec![Spanned::new(span.clone(), owner_holds)];
         conditions.extend(pm.conditions);
@@ -126,6 +127,7 @@ pub(super) fn split(merged: &mut Merged, diags: &mut Diags<'_>) -> Vec<Part> {
                     label: decl.label.clone(),
                     rounding: None,
                     assumption: None,
+                    assumption_when: None,
                     unit: ad.unit.clone(),
                 },
             ));

@@ -160,6 +160,7 @@ impl Compiler<'_, '_> {
                         owner_input_deps: Vec::new(),
                         owner_computed_deps: Vec::new(),
                         assumption,
+                        assumption_when: None,
                         rounding: None,
                     },
                     ComputedSrc {
@@ -185,11 +186,21 @@ impl Compiler<'_, '_> {
                     &format!("condition `{}`", cd.id.get_ref()),
                     self.diags,
                 );
+                let name = format!("{}.{}", p.name, cd.id.get_ref());
+                self.assumption_when(
+                    id,
+                    &name,
+                    p.file,
+                    cd.assumption.as_ref(),
+                    cd.assumption_when.as_ref(),
+                );
+                let (condition, file) = (cd.id.get_ref(), p.file);
+                let pass_cases =
+                    self.sentence_cases(entity, pi, condition, "pass", file, cd.pass.as_ref());
+                let fail_cases =
+                    self.sentence_cases(entity, pi, condition, "fail", file, cd.fail.as_ref());
                 for (t, which) in [(&cd.pass, "pass"), (&cd.fail, "fail")] {
-                    let ok = t
-                        .as_ref()
-                        .is_some_and(|t| t.get_ref().zh.is_some() && t.get_ref().en.is_some());
-                    if !ok {
+                    if !super::notes::sentences_complete(t.as_ref()) {
                         self.diags.help(
                             p.file,
                             cd.id.span(),
@@ -209,6 +220,8 @@ impl Compiler<'_, '_> {
                     label: text_of(cd.label.as_ref(), cd.id.get_ref()),
                     pass: Default::default(),
                     fail: Default::default(),
+                    pass_cases,
+                    fail_cases,
                     refs: Vec::new(),
                 });
             }
@@ -235,6 +248,7 @@ impl Compiler<'_, '_> {
                     owner_input_deps: Vec::new(),
                     owner_computed_deps: Vec::new(),
                     assumption: None,
+                    assumption_when: None,
                     rounding: None,
                 },
                 ComputedSrc {
@@ -415,7 +429,7 @@ impl Compiler<'_, '_> {
             .assumption
             .as_ref()
             .map(|n| note_of(n, file, "the value's assumption", self.diags));
-        self.push_computed(
+        let id = self.push_computed(
             Computed {
                 name: name.into(),
                 entity,
@@ -433,6 +447,7 @@ impl Compiler<'_, '_> {
                 owner_input_deps: Vec::new(),
                 owner_computed_deps: Vec::new(),
                 assumption,
+                assumption_when: None,
                 rounding: None,
             },
             ComputedSrc {
@@ -441,7 +456,22 @@ impl Compiler<'_, '_> {
                 versions,
                 rounding,
             },
-        )
+        );
+        let owner = match program.and_then(|p| self.programs.get(p)) {
+            Some(p) => format!("{}.{name}", p.name),
+            None => match self.entities.get(entity) {
+                Some(e) => format!("{}.{name}", e.name),
+                None => name.to_string(),
+            },
+        };
+        self.assumption_when(
+            id,
+            &owner,
+            file,
+            vd.assumption.as_ref(),
+            vd.assumption_when.as_ref(),
+        );
+        id
     }
 
     pub(super) fn push_computed(&mut self, mut computed: Computed, src: ComputedSrc) -> usize {
@@ -470,18 +500,13 @@ impl Compiler<'_, '_> {
                     continue;
                 };
                 let cd = cd.get_ref();
-                for (slot, t) in [(&mut cond.pass, &cd.pass), (&mut cond.fail, &cd.fail)] {
+                let sides = [
+                    (&mut cond.pass, &mut cond.pass_cases, &cd.pass),
+                    (&mut cond.fail, &mut cond.fail_cases, &cd.fail),
+                ];
+                for (default, cases, t) in sides {
                     if let Some(t) = t {
-                        let span = t.span();
-                        let tt = t.get_ref();
-                        let zh = tt.zh.as_deref().unwrap_or("");
-                        let en = tt.en.as_deref().unwrap_or("");
-                        let (zh_span, en_span) = (
-                            within(self.diags.text(p.file), &span, zh),
-                            within(self.diags.text(p.file), &span, en),
-                        );
-                        slot[0] = self.template(zh, p.file, zh_span, entity, pi).into();
-                        slot[1] = self.template(en, p.file, en_span, entity, pi).into();
+                        self.sentence_texts(t, p.file, entity, pi, default, cases);
                     }
                 }
                 cond.refs = self.condition_refs(cd.test.get_ref(), entity, pi);
@@ -492,9 +517,11 @@ impl Compiler<'_, '_> {
             let targets: Vec<RefTarget> = conditions
                 .iter()
                 .flat_map(|c| {
+                    let cases = c.pass_cases.iter().chain(&c.fail_cases);
                     c.pass
                         .iter()
                         .chain(&c.fail)
+                        .chain(cases.flat_map(|(_, t)| t.iter()))
                         .flat_map(|t| t.iter())
                         .filter_map(|part| match part {
                             TemplatePart::Ref(r) => Some(r.target),
@@ -522,10 +549,15 @@ impl Compiler<'_, '_> {
                     _ => None,
                 })
                 .collect();
+            // The booleans choosing sentences are needed to explain.
+            let notes = conditions
+                .iter()
+                .flat_map(|c| c.pass_cases.iter().chain(&c.fail_cases).map(|(w, _)| *w));
             let roots: Vec<usize> = std::iter::once(program.eligible)
                 .chain(program.amount)
                 .chain(program.values.iter().copied())
                 .chain(shown)
+                .chain(notes)
                 .collect();
             let mut needed = vec![false; self.computeds.len()];
             let mut stack = roots;
@@ -535,6 +567,8 @@ impl Compiler<'_, '_> {
                 }
                 needed[c] = true;
                 stack.extend(self.computeds[c].computed_deps.iter().copied());
+                // Whether its assumption applies is read by the explanation.
+                stack.extend(self.computeds[c].assumption_when);
             }
             let order = self
                 .entities
@@ -574,7 +608,7 @@ impl Compiler<'_, '_> {
 
 /// The span of `needle` inside `span` of `text` (where a template string is
 /// written), or `span` when it is written with escapes and cannot be found.
-pub(super) fn within(text: &str, span: &Range<usize>, needle: &str) -> Range<usize> {
+pub(crate) fn within(text: &str, span: &Range<usize>, needle: &str) -> Range<usize> {
     if needle.is_empty() {
         return span.clone();
     }

@@ -57,9 +57,18 @@ fn refs(parts: &[TemplatePart]) -> usize {
         .count()
 }
 
+/// An assumption with the computed boolean saying whether it applies to a
+/// case (none: always).
+type Applying = (Assumption, Option<usize>);
+
 /// The assumptions program `pi` rests on in `segment`: parameters in force
-/// whose version is an assumption, and formulas it needs that are, sorted.
-fn program_assumptions(plan: &Plan, segment: &Segment, pi: usize) -> Vec<Assumption> {
+/// whose version is an assumption, and formulas it needs that are, sorted;
+/// each with the boolean saying whether it applies to a case (none: always).
+fn program_assumptions(
+    plan: &Plan,
+    segment: &Segment,
+    pi: usize,
+) -> Vec<Applying> {
     let Some(p) = plan.programs.get(pi) else {
         return Vec::new();
     };
@@ -67,16 +76,19 @@ fn program_assumptions(plan: &Plan, segment: &Segment, pi: usize) -> Vec<Assumpt
         .program_params
         .get(pi)
         .map_or(&[][..], Vec::as_slice);
-    let mut assumptions: Vec<Assumption> = used
+    let mut assumptions: Vec<Applying> = used
         .iter()
         .filter_map(|&q| {
             let v = segment.param_version[q]?;
             let version = plan.params[q].versions.get(v as usize)?;
-            (version.status == Status::Assumption).then(|| Assumption {
-                kind: "parameter",
-                name: plan.params[q].name.clone(),
-                note: version.citation.note.clone().unwrap_or_default(),
-                label: plan.params[q].label.clone(),
+            (version.status == Status::Assumption).then(|| {
+                let a = Assumption {
+                    kind: "parameter",
+                    name: plan.params[q].name.clone(),
+                    note: version.citation.note.clone().unwrap_or_default(),
+                    label: plan.params[q].label.clone(),
+                };
+                (a, None)
             })
         })
         .collect();
@@ -87,7 +99,7 @@ fn program_assumptions(plan: &Plan, segment: &Segment, pi: usize) -> Vec<Assumpt
                 || plan.entities[comp.entity].name.clone(),
                 |o| plan.programs[o].name.to_string(),
             );
-            assumptions.push(Assumption {
+            let a = Assumption {
                 kind: "formula",
                 name: format!("{owner}.{}", comp.name).into(),
                 note: note.clone(),
@@ -98,14 +110,15 @@ fn program_assumptions(plan: &Plan, segment: &Segment, pi: usize) -> Vec<Assumpt
                     },
                     None => comp.label.clone(),
                 },
-            });
+            };
+            assumptions.push((a, comp.assumption_when));
         }
     }
     assumptions.sort();
     assumptions.dedup();
     // Under a reform, the reform first: it bears on everything else.
     if let Some(r) = &plan.header.reform {
-        assumptions.insert(0, Assumption::reform(r));
+        assumptions.insert(0, (Assumption::reform(r), None));
     }
     assumptions
 }
@@ -197,7 +210,9 @@ pub(crate) struct Reports {
 #[derive(Debug, Default)]
 struct SegmentReports {
     uses: OnceLock<Vec<Option<Arc<ParameterUse>>>>,
-    notes: OnceLock<Vec<Vec<Assumption>>>,
+    /// Per program, its assumptions, each with the boolean saying whether
+    /// it applies to a case (none: always).
+    notes: OnceLock<Vec<Vec<Applying>>>,
 }
 
 impl Reports {
@@ -253,6 +268,13 @@ impl Scene<'_> {
         let frames: Frames<'_> = (frame, self.owner.map_or(&[][..], |(_, f)| f));
         let params = &segment.params;
         let p = &plan.programs[pi];
+        let holds = |c: usize| {
+            plan.computeds
+                .get(c)
+                .and_then(|comp| frame.get(comp.slot))
+                .and_then(|v| v.as_bool())
+                .unwrap_or(false)
+        };
         let get = |c: usize| {
             let comp = &plan.computeds[c];
             OutValue::of(
@@ -278,7 +300,16 @@ impl Scene<'_> {
                     .get(plan.computeds[cond.computed].slot)
                     .and_then(|v| v.as_bool())
                     .unwrap_or(false);
-                let parts = if passed { &cond.pass } else { &cond.fail };
+                let (default, cases) = if passed {
+                    (&cond.pass, &cond.pass_cases)
+                } else {
+                    (&cond.fail, &cond.fail_cases)
+                };
+                // The first sentence whose `when` holds, else the last.
+                let parts = cases
+                    .iter()
+                    .find(|(w, _)| holds(*w))
+                    .map_or(default, |(_, t)| t);
                 ConditionOutcome {
                     id: cond.id.clone(),
                     label: cond.label.clone(),
@@ -310,7 +341,12 @@ impl Scene<'_> {
                 .map(|pi| program_assumptions(plan, segment, pi))
                 .collect()
         });
-        let assumptions = notes.get(pi).cloned().unwrap_or_default();
+        let assumptions = notes.get(pi).map_or_else(Vec::new, |list| {
+            list.iter()
+                .filter(|(_, when)| when.is_none_or(holds))
+                .map(|(a, _)| a.clone())
+                .collect()
+        });
         let amount_unit = p.amount_unit.as_ref().map(|u| plan.unit_text(u));
         let eligible = frame
             .get(plan.computeds[p.eligible].slot)

@@ -185,6 +185,7 @@ pub fn eval_node(node: &Node, env: &Env<'_>) -> Result<Value, EvalFault> {
         | Node::Max(_)
         | Node::Round(..)
         | Node::Age(_)
+        | Node::DatePart(..)
         | Node::Table(..) => eval_rare(node, env)?,
     })
 }
@@ -223,6 +224,10 @@ fn eval_rare(node: &Node, env: &Env<'_>) -> Result<Value, EvalFault> {
         }
         Node::Age(a) => match operand(a, env)? {
             Value::Date(born) => Value::Num(Decimal::from(born.age_on(env.as_of))),
+            _ => return Err(EvalFault::Unset),
+        },
+        Node::DatePart(part, a) => match operand(a, env)? {
+            Value::Date(d) => Value::Num(Decimal::from(part.of(d))),
             _ => return Err(EvalFault::Unset),
         },
         Node::Table(t, key) => {

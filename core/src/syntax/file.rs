@@ -244,6 +244,9 @@ pub struct ValueDecl {
     /// When the formula itself is not in any source: the reason it was chosen.
     /// Every outcome that uses the value lists it among its assumptions.
     pub assumption: Option<Spanned<Note>>,
+    /// A boolean formula: the assumption is listed only for cases where it
+    /// holds (`month(birth_date) == 2 and day(birth_date) == 29`).
+    pub assumption_when: Option<Spanned<String>>,
     /// How an amount reads with its period (`yuan/month`, `yuan/meal`,
     /// `yuan/once`): a key of `[units]`, shown after the amount.
     pub unit: Option<String>,
@@ -413,12 +416,69 @@ pub struct ConditionDecl {
     pub reject: Option<String>,
     /// Name for people.
     pub label: Option<Text>,
-    /// Explanation when the test holds, with `{name}` placeholders.
-    pub pass: Option<Spanned<Text>>,
+    /// Explanation when the test holds, with `{name}` placeholders: one
+    /// sentence, or sentences chosen by their `when`.
+    pub pass: Option<Spanned<Sentences>>,
     /// Explanation when it fails.
-    pub fail: Option<Spanned<Text>>,
+    pub fail: Option<Spanned<Sentences>>,
     /// When the test itself is not in any source: the reason it was chosen.
     pub assumption: Option<Spanned<Note>>,
+    /// A boolean formula: the assumption is listed only for cases where it
+    /// holds.
+    pub assumption_when: Option<Spanned<String>>,
+}
+
+/// A condition's explanation: one sentence `{ zh, en }`, or a list of
+/// sentences `[{ when = "…", zh, en }, …, { zh, en }]` of which the first
+/// whose `when` holds is shown (the last, without `when`, otherwise).
+#[derive(Debug)]
+pub enum Sentences {
+    /// One sentence for every case.
+    One(Text),
+    /// Sentences chosen by the case.
+    Cases(Vec<Spanned<Sentence>>),
+}
+
+// Read by the kind of TOML value (a table or an array) rather than by
+// trying each variant, so that the spans inside survive.
+impl<'de> Deserialize<'de> for Sentences {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visit;
+        impl<'de> serde::de::Visitor<'de> for Visit {
+            type Value = Sentences;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("`{ zh = \"…\", en = \"…\" }` or a list of such with `when`")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<Sentences, A::Error> {
+                Text::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+                    .map(Sentences::One)
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                seq: A,
+            ) -> Result<Sentences, A::Error> {
+                Vec::deserialize(serde::de::value::SeqAccessDeserializer::new(seq))
+                    .map(Sentences::Cases)
+            }
+        }
+        d.deserialize_any(Visit)
+    }
+}
+
+/// One of a condition's sentences.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Sentence {
+    /// A boolean formula: the sentence is shown when it holds (the first
+    /// such of the list). The last sentence has none.
+    pub when: Option<Spanned<String>>,
+    /// Chinese.
+    pub zh: Option<String>,
+    /// English.
+    pub en: Option<String>,
 }
 
 /// How records of a per-record program are settled for a month.

@@ -41,9 +41,12 @@ pub(super) fn is_row_free(node: &Node) -> bool {
         | Node::Agg(..)
         | Node::AllSlots(_)
         | Node::IfEligible(..) => false,
-        Node::Neg(a) | Node::Not(a) | Node::Round(_, _, a) | Node::Age(a) | Node::Table(_, a) => {
-            is_row_free(a)
-        }
+        Node::Neg(a)
+        | Node::Not(a)
+        | Node::Round(_, _, a)
+        | Node::Age(a)
+        | Node::DatePart(_, a)
+        | Node::Table(_, a) => is_row_free(a),
         Node::Arith(_, a, b) | Node::Cmp(_, a, b) | Node::And(a, b) | Node::Or(a, b) => {
             is_row_free(a) && is_row_free(b)
         }
@@ -583,6 +586,20 @@ impl Compiler<'_> {
                 let op = Op::Age {
                     src: a.reg,
                     on: self.runner.as_of,
+                    dst: r.reg,
+                };
+                self.push(level, op);
+                Some(r)
+            }
+            Node::DatePart(part, a) => {
+                let a = self.node(a, ctx)?;
+                if a.kind != Kind::Date {
+                    return None;
+                }
+                let r = self.new_r(Kind::Fixed(0), level);
+                let op = Op::DatePart {
+                    src: a.reg,
+                    part: *part,
                     dst: r.reg,
                 };
                 self.push(level, op);

@@ -449,6 +449,18 @@ impl Program {
                 });
                 put(regs, *dst, out);
             }
+            Op::DatePart { src, part, dst } => {
+                let mut out = take(regs, *dst);
+                let (first, last) = Date::day_range();
+                let (first, last) = (i64::from(first), i64::from(last));
+                map1(get(regs, views, *src), &mut out, bad, |x| {
+                    if x < first || x > last {
+                        return None;
+                    }
+                    Some(part.of(Date::from_days_in_range(i32::try_from(x).ok()?)))
+                });
+                put(regs, *dst, out);
+            }
             Op::Table {
                 key,
                 f,

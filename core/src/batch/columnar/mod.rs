@@ -32,7 +32,7 @@
 
 use crate::date::Date;
 use crate::money::RoundingMode;
-use crate::plan::{AggKind, Cmp};
+use crate::plan::{AggKind, Cmp, DatePart};
 
 /// Cases per chunk.
 pub(crate) const CHUNK: usize = 512;
@@ -209,6 +209,11 @@ enum Op {
     Age {
         src: usize,
         on: Date,
+        dst: usize,
+    },
+    DatePart {
+        src: usize,
+        part: DatePart,
         dst: usize,
     },
     Table {
