@@ -322,7 +322,9 @@ mod tests {
         let household = target_named(&rules, "household").unwrap();
         let all = evaluate(&rules, &household, &case, on).unwrap();
         assert!(all.programs.len() > 1);
-        let explicit = target_of(&json!({"entity": "household", "programs": ["tekun"]})).unwrap();
+        let explicit =
+            target_of(&json!({"entity": "household", "programs": ["canteen_setup_grant"]}))
+                .unwrap();
         let err = evaluate(&rules, &explicit, &case, on).unwrap_err();
         assert_eq!((err.code, err.loc.as_str()), ("wrong_entity", "program"));
     }

@@ -1551,11 +1551,11 @@ fn eval_bad_options_are_bad_input() {
             "--entity",
             "household",
             "--program",
-            "tekun",
+            "canteen_setup_grant",
             "-",
         ],
         input,
-        &["tekun"],
+        &["canteen_setup_grant"],
     );
 }
 

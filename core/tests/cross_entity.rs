@@ -128,10 +128,40 @@ fn a_member_program_reading_its_household_is_refused_on_a_person_alone() {
 }
 
 #[test]
-fn a_member_program_not_reading_its_household_stays_on_its_entity() {
-    let named = ["old_age_allowance".to_string()];
-    let err = city()
+fn a_member_program_named_on_a_household_is_evaluated_for_every_member() {
+    let named = ["old_age_allowance".to_string(), "dibao".to_string()];
+    let o = city()
         .evaluate_json("household", &family(), on(), Some(&named))
+        .unwrap();
+    let names: Vec<&str> = o.programs.iter().map(|p| &*p.program).collect();
+    assert_eq!(names, ["dibao"]);
+    let people = family()["members"].as_array().unwrap().len();
+    assert_eq!(o.members.len(), people);
+    for m in &o.members {
+        let alone = city()
+            .evaluate_json(
+                "person",
+                &family()["members"][m.index],
+                on(),
+                Some(&named[..1]),
+            )
+            .unwrap();
+        let (a, b) = (
+            m.program("old_age_allowance").unwrap(),
+            alone.program("old_age_allowance").unwrap(),
+        );
+        assert_eq!((a.eligible, &a.amount), (b.eligible, &b.amount));
+        assert_eq!(a.conditions, b.conditions);
+    }
+    // A program of an entity that is neither the case's nor its members'.
+    let rules = common::chengyang();
+    let err = rules
+        .evaluate_json(
+            "household",
+            &json!({"registered_locally": true, "financial_assets": "0", "members": [{"birth_date": "1950-01-01", "monthly_income": "0"}]}),
+            on(),
+            Some(&["canteen_setup_grant".to_string()]),
+        )
         .unwrap_err();
     assert_eq!(err.code(), "wrong_entity");
 }
@@ -380,8 +410,8 @@ fn district(n: usize, seed: u64) -> (Table, Table) {
 }
 
 /// The batch (both engines) gives, household by household and member by
-/// member, what `RuleSet::evaluate` gives; rows with member programs go to
-/// the reference evaluator and are counted.
+/// member, what `RuleSet::evaluate` gives; the columnar engine runs member
+/// programs itself (no row is sent to the reference evaluator).
 fn batch_equals_one_by_one(n: usize, seed: u64, threads: usize) {
     let rules = city();
     let (households, members) = district(n, seed);
@@ -398,10 +428,16 @@ fn batch_equals_one_by_one(n: usize, seed: u64, threads: usize) {
     let columnar = batch::evaluate(rules, &population, on(), None, threads).unwrap();
     let single =
         batch::evaluate_with(rules, &population, on(), None, threads, Engine::OneByOne).unwrap();
-    assert_eq!(columnar, single);
+    assert_eq!(columnar.programs, single.programs);
+    assert_eq!(columnar.members, single.members);
+    assert_eq!(columnar.evaluated, single.evaluated);
+    assert_eq!(columnar.errors, single.errors);
     let evaluated = columnar.evaluated.iter().filter(|&&e| e).count();
     assert_eq!(evaluated, n);
-    assert_eq!(columnar.one_by_one, n, "every row is sent to Runner::run");
+    assert_eq!(single.one_by_one, n);
+    // Member programs, members reading their household and households
+    // adding up their members' parts all run in the columnar program.
+    assert_eq!(columnar.one_by_one, 0, "no row is sent to Runner::run");
     let names: Vec<(&str, &str)> = columnar
         .members
         .iter()
@@ -484,5 +520,48 @@ proptest! {
     #[test]
     fn batch_with_member_programs_equals_one_by_one(seed in any::<u64>(), n in 1usize..60) {
         batch_equals_one_by_one(n, seed, 1);
+    }
+}
+
+/// Households refused by the population (a member's birth date that is
+/// not a date) get no result, nor do their members, in both engines; the
+/// others are evaluated as before, on two threads.
+#[test]
+fn refused_households_leave_their_members_without_results() {
+    let rules = city();
+    let n = batch::PARALLEL_THRESHOLD + 100;
+    let (households, mut members) = district(n, 11);
+    let mut spoiled = 0;
+    if let ColumnData::Text(births) = &mut members.columns[1].1 {
+        for (r, b) in births.iter_mut().enumerate() {
+            if r % 97 == 5 {
+                *b = Some("not a date".into());
+                spoiled += 1;
+            }
+        }
+    }
+    let (population, errors) = Population::build(
+        rules,
+        "household",
+        &households,
+        Some(&members),
+        "household_id",
+        on(),
+    )
+    .unwrap();
+    assert_eq!(errors.len(), spoiled);
+    let columnar = batch::evaluate(rules, &population, on(), None, 2).unwrap();
+    let single = batch::evaluate_with(rules, &population, on(), None, 2, Engine::OneByOne).unwrap();
+    assert_eq!(columnar.programs, single.programs);
+    assert_eq!(columnar.members, single.members);
+    assert_eq!(columnar.evaluated, single.evaluated);
+    let refused = columnar.evaluated.iter().filter(|&&e| !e).count();
+    assert!(refused > 0 && refused <= spoiled, "{refused}");
+    // A refused household's members: not eligible, no amount.
+    for c in &columnar.members {
+        for (r, _) in c.eligible.iter().enumerate().filter(|(r, _)| r % 97 == 5) {
+            assert!(!c.eligible[r], "{} member row {r}", c.program);
+            assert_eq!(c.amount.as_ref().and_then(|a| a.get(r)), None);
+        }
     }
 }

@@ -152,12 +152,20 @@ impl Amounts {
 
     /// Splits the integers into writers of `chunk` rows each, in order.
     pub(super) fn writers(&mut self, chunk: usize) -> Vec<Writer<'_>> {
+        let starts: Vec<usize> = (0..self.units.len()).step_by(chunk.max(1)).collect();
+        self.writers_at(&starts)
+    }
+
+    /// Splits the integers into one writer per part, part `k` starting at
+    /// row `starts[k]` (increasing, the first 0) and ending where the next
+    /// starts.
+    pub(super) fn writers_at(&mut self, starts: &[usize]) -> Vec<Writer<'_>> {
         let (scale, rounded) = (self.scale, self.rounded);
-        self.units
-            .chunks_mut(chunk.max(1))
-            .enumerate()
-            .map(|(k, units)| Writer {
-                start: k * chunk.max(1),
+        split_at_starts(&mut self.units, starts)
+            .into_iter()
+            .zip(starts)
+            .map(|(units, &start)| Writer {
+                start,
                 scale,
                 rounded,
                 units,
@@ -173,6 +181,24 @@ impl Amounts {
         self.wide.sort_by_key(|w| w.0);
         self.wide.dedup_by_key(|w| w.0);
     }
+}
+
+/// `rows` cut into parts: part `k` holds rows `starts[k]` up to the next
+/// start (the last, to the end), `starts` increasing from the row the slice
+/// begins at.
+pub(super) fn split_at_starts<'a, T>(rows: &'a mut [T], starts: &[usize]) -> Vec<&'a mut [T]> {
+    let mut out = Vec::with_capacity(starts.len());
+    let mut rest = rows;
+    for (k, &from) in starts.iter().enumerate() {
+        let take = match starts.get(k + 1) {
+            Some(&to) => to.saturating_sub(from).min(rest.len()),
+            None => rest.len(),
+        };
+        let (part, tail) = std::mem::take(&mut rest).split_at_mut(take);
+        out.push(part);
+        rest = tail;
+    }
+    out
 }
 
 /// The integer for `d` at `scale`, or [`WIDE`] and the decimal to keep.

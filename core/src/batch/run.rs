@@ -143,6 +143,20 @@ pub fn evaluate_with(
         errors: Vec::new(),
         one_by_one: 0,
     };
+    // Each member column's collection, and where each part's members start.
+    let member_colls: Vec<usize> = runner
+        .member_programs
+        .iter()
+        .flat_map(|(c, ps)| ps.iter().map(move |_| *c))
+        .collect();
+    let case_starts: Vec<usize> = (0..n).step_by(chunk).collect();
+    let member_starts = |coll: usize| -> Vec<usize> {
+        let offsets = population.collections.get(coll).map(|c| &c.offsets[..]);
+        case_starts
+            .iter()
+            .map(|&i| offsets.and_then(|o| o.get(i)).copied().unwrap_or(0))
+            .collect()
+    };
     let mut parts: Vec<Rows<'_>> = result
         .evaluated
         .chunks_mut(chunk)
@@ -152,8 +166,27 @@ pub fn evaluate_with(
             evaluated,
             eligible: Vec::new(),
             amount: Vec::new(),
+            member_start: Vec::new(),
+            member_eligible: Vec::new(),
+            member_amount: Vec::new(),
         })
         .collect();
+    for (col, &coll) in result.members.iter_mut().zip(&member_colls) {
+        let starts = member_starts(coll);
+        let eligible = amounts::split_at_starts(&mut col.eligible, &starts);
+        for ((part, rows), &s) in parts.iter_mut().zip(eligible).zip(&starts) {
+            part.member_start.push(s);
+            part.member_eligible.push(rows);
+        }
+        match col.amount.as_mut() {
+            Some(amounts) => {
+                for (part, w) in parts.iter_mut().zip(amounts.writers_at(&starts)) {
+                    part.member_amount.push(Some(w));
+                }
+            }
+            None => parts.iter_mut().for_each(|p| p.member_amount.push(None)),
+        }
+    }
     for col in &mut result.programs {
         for (part, rows) in parts.iter_mut().zip(col.eligible.chunks_mut(chunk)) {
             part.eligible.push(rows);
@@ -173,26 +206,28 @@ pub fn evaluate_with(
         None
     };
     let (runner, program) = (&runner, program.as_ref());
-    let reports = on_threads(parts, |part| run_rows(runner, program, population, part))?;
+    let reports = on_threads(parts, |part| {
+        run_rows(runner, program, population, &member_colls, part)
+    })?;
     let mut wide: Vec<Vec<(usize, Decimal)>> = result.programs.iter().map(|_| Vec::new()).collect();
-    for (errors, slow, kept, cells) in reports {
-        for (col, row, eligible, amount) in cells {
-            if let Some(c) = result.members.get_mut(col) {
-                if let Some(cell) = c.eligible.get_mut(row) {
-                    *cell = eligible;
-                }
-                if let Some(a) = c.amount.as_mut() {
-                    a.set(row, amount);
-                }
-            }
-        }
+    let mut member_wide: Vec<Vec<(usize, Decimal)>> =
+        result.members.iter().map(|_| Vec::new()).collect();
+    for (errors, slow, (kept, member_kept)) in reports {
         result.errors.extend(errors);
         result.one_by_one += slow;
         for (w, k) in wide.iter_mut().zip(kept) {
             w.extend(k);
         }
+        for (w, k) in member_wide.iter_mut().zip(member_kept) {
+            w.extend(k);
+        }
     }
     for (col, w) in result.programs.iter_mut().zip(wide) {
+        if let Some(a) = col.amount.as_mut() {
+            a.merge_wide(w);
+        }
+    }
+    for (col, w) in result.members.iter_mut().zip(member_wide) {
         if let Some(a) = col.amount.as_mut() {
             a.merge_wide(w);
         }
@@ -273,25 +308,38 @@ pub(super) fn on_threads<P: Send, T: Send>(
     })
 }
 
-/// The rows of the result one thread fills: `start..start + evaluated.len()`.
+/// The rows of the result one thread fills: `start..start + evaluated.len()`,
+/// and the rows of their members in each member column.
 struct Rows<'a> {
     start: usize,
     evaluated: &'a mut [bool],
     eligible: Vec<&'a mut [bool]>,
     amount: Vec<Option<amounts::Writer<'a>>>,
+    /// Per member column: the first member row of these cases.
+    member_start: Vec<usize>,
+    member_eligible: Vec<&'a mut [bool]>,
+    member_amount: Vec<Option<amounts::Writer<'a>>>,
 }
 
+/// Per program and per member program, the amounts too wide for the
+/// integers.
+type Wide = (Vec<Vec<(usize, Decimal)>>, Vec<Vec<(usize, Decimal)>>);
+
 impl Rows<'_> {
-    /// Per program, the amounts too wide for the integers.
-    fn into_wide(self) -> Vec<Vec<(usize, Decimal)>> {
-        self.amount
-            .into_iter()
-            .map(|w| w.map(amounts::Writer::into_wide).unwrap_or_default())
-            .collect()
+    /// Per program and per member program, the amounts too wide for the
+    /// integers.
+    fn into_wide(self) -> Wide {
+        let take = |ws: Vec<Option<amounts::Writer<'_>>>| {
+            ws.into_iter()
+                .map(|w| w.map(amounts::Writer::into_wide).unwrap_or_default())
+                .collect()
+        };
+        (take(self.amount), take(self.member_amount))
     }
 
-    /// No result at row `k` (not evaluated).
-    fn clear(&mut self, k: usize) {
+    /// No result at row `k` (not evaluated), nor for its members (member
+    /// rows `members(col)` of each member column).
+    fn clear(&mut self, k: usize, members: impl Fn(usize) -> std::ops::Range<usize>) {
         for c in &mut self.eligible {
             if let Some(cell) = c.get_mut(k) {
                 *cell = false;
@@ -299,6 +347,40 @@ impl Rows<'_> {
         }
         for c in self.amount.iter_mut().flatten() {
             c.set(k, None);
+        }
+        for col in 0..self.member_eligible.len() {
+            self.set_member_rows(col, members(col), &[], None);
+        }
+    }
+
+    /// Member rows `rows` (of the whole column) of member column `col`:
+    /// eligibility from `eligible` (false past its end), amounts from the
+    /// integers `units` at `scale` (none without).
+    fn set_member_rows(
+        &mut self,
+        col: usize,
+        rows: std::ops::Range<usize>,
+        eligible: &[i64],
+        units: Option<(&[i64], u32)>,
+    ) {
+        let Some(&start) = self.member_start.get(col) else {
+            return;
+        };
+        let local = rows.start.saturating_sub(start)..rows.end.saturating_sub(start);
+        if let Some(cells) = self
+            .member_eligible
+            .get_mut(col)
+            .and_then(|c| c.get_mut(local.clone()))
+        {
+            for (k, cell) in cells.iter_mut().enumerate() {
+                *cell = eligible.get(k).is_some_and(|&x| x != 0);
+            }
+        }
+        if let Some(w) = self.member_amount.get_mut(col).and_then(Option::as_mut) {
+            match units {
+                Some((xs, scale)) => w.set_units(local.start, xs, scale),
+                None => local.for_each(|k| w.set(k, None)),
+            }
         }
     }
 }
@@ -330,13 +412,7 @@ struct OneByOne<'a> {
     /// Member programs: collection, result column, eligibility and amount
     /// slot of the member frame.
     member_outputs: Vec<(usize, usize, usize, Option<usize>)>,
-    /// Member results so far: column, member row, eligibility, amount.
-    member_cells: Vec<MemberCell>,
 }
-
-/// One member's result of one member program: column, member row,
-/// eligibility, amount.
-type MemberCell = (usize, usize, bool, Option<Decimal>);
 
 impl<'a> OneByOne<'a> {
     fn new(runner: &'a Runner<'a>, pop: &'a Population) -> Self {
@@ -382,7 +458,6 @@ impl<'a> OneByOne<'a> {
             pop,
             outputs,
             member_outputs,
-            member_cells: Vec::new(),
             n_slots,
             member_slots,
             frame: vec![Value::Missing; n_slots],
@@ -424,14 +499,26 @@ impl<'a> OneByOne<'a> {
             ) else {
                 continue;
             };
-            let base = mc.rows(i).start;
+            let Some(&first) = rows.member_start.get(col) else {
+                continue;
+            };
+            let base = mc.rows(i).start.saturating_sub(first);
             for (j, member) in buf.chunks(stride.max(1)).enumerate() {
                 let eligible = member
                     .get(e_slot)
                     .and_then(|v| v.as_bool())
                     .unwrap_or(false);
-                let amount = a_slot.and_then(|s| member.get(s).and_then(|v| v.as_num()));
-                self.member_cells.push((col, base + j, eligible, amount));
+                if let Some(cell) = rows
+                    .member_eligible
+                    .get_mut(col)
+                    .and_then(|c| c.get_mut(base + j))
+                {
+                    *cell = eligible;
+                }
+                if let Some(w) = rows.member_amount.get_mut(col).and_then(Option::as_mut) {
+                    let amount = a_slot.and_then(|s| member.get(s).and_then(|v| v.as_num()));
+                    w.set(base + j, amount);
+                }
             }
         }
         for (p, &(e_slot, a_slot)) in self.outputs.iter().enumerate() {
@@ -454,16 +541,10 @@ impl<'a> OneByOne<'a> {
     }
 }
 
-/// What one thread reports: errors, and how many cases it evaluated one
-/// by one.
 /// What one thread reports: errors, how many cases it evaluated one by
-/// one, and per program the amounts too wide for the integers.
-type Report = (
-    Vec<(usize, EvalError)>,
-    usize,
-    Vec<Vec<(usize, Decimal)>>,
-    Vec<MemberCell>,
-);
+/// one, and per program and member program the amounts too wide for the
+/// integers.
+type Report = (Vec<(usize, EvalError)>, usize, Wide);
 
 /// Evaluates the cases of `rows` into it: chunk by chunk with the columnar
 /// program when there is one, case by case for the rows it flags and for
@@ -472,6 +553,7 @@ fn run_rows(
     runner: &Runner<'_>,
     program: Option<&columnar::Program>,
     pop: &Population,
+    member_colls: &[usize],
     mut rows: Rows<'_>,
 ) -> Report {
     let mut errors = Vec::new();
@@ -479,6 +561,15 @@ fn run_rows(
     let mut slow = 0usize;
     let n = rows.evaluated.len();
     let start = rows.start;
+    // The member rows of case `i` in member column `col`.
+    let members = |i: usize| {
+        move |col: usize| {
+            member_colls
+                .get(col)
+                .and_then(|&c| pop.collections.get(c))
+                .map_or(0..0, |m| m.rows(i))
+        }
+    };
     let mut single = |i: usize, k: usize, rows: &mut Rows<'_>, slow: &mut usize| {
         *slow += 1;
         match one.run(i, k, rows) {
@@ -488,7 +579,7 @@ fn run_rows(
                 }
             }
             Err(e) => {
-                rows.clear(k);
+                rows.clear(k, members(i));
                 errors.push((i, e));
             }
         }
@@ -500,7 +591,7 @@ fn run_rows(
                 single(i, k, &mut rows, &mut slow);
             }
         }
-        return (errors, slow, rows.into_wide(), one.member_cells);
+        return (errors, slow, rows.into_wide());
     };
     let mut st = program.state(pop.collections.len());
     let mut lo = 0;
@@ -525,6 +616,20 @@ fn run_rows(
                 w.set_units(lo, a.get(..len).unwrap_or(a), a_scale);
             }
         }
+        for (col, &(coll, e_reg, amount)) in program.member_outputs().iter().enumerate() {
+            let Some(m) = pop.collections.get(coll) else {
+                continue;
+            };
+            let from = m.offsets.get(start + lo).copied().unwrap_or(0);
+            let to = m.offsets.get(start + lo + len).copied().unwrap_or(from);
+            let cut = |r: usize| {
+                let x = program.reg(&st, r);
+                x.get(..to.saturating_sub(from)).unwrap_or(x)
+            };
+            let e = cut(e_reg);
+            let units = amount.map(|(r, s)| (cut(r), s));
+            rows.set_member_rows(col, from..to, e, units);
+        }
         let cases = start + lo..start + lo + len;
         // Folds rather than short-circuits: they run on vectors.
         let any = |v: &[bool]| v.iter().fold(false, |a, &x| a | x);
@@ -543,7 +648,7 @@ fn run_rows(
         for k in chunk {
             let i = start + k;
             if !pop.valid.get(i).copied().unwrap_or(false) {
-                rows.clear(k);
+                rows.clear(k, members(i));
                 continue;
             }
             if st.flag.get(k - lo).copied().unwrap_or(true)
@@ -556,5 +661,5 @@ fn run_rows(
         }
         lo += len;
     }
-    (errors, slow, rows.into_wide(), one.member_cells)
+    (errors, slow, rows.into_wide())
 }

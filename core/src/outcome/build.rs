@@ -64,11 +64,7 @@ type Applying = (Assumption, Option<usize>);
 /// The assumptions program `pi` rests on in `segment`: parameters in force
 /// whose version is an assumption, and formulas it needs that are, sorted;
 /// each with the boolean saying whether it applies to a case (none: always).
-fn program_assumptions(
-    plan: &Plan,
-    segment: &Segment,
-    pi: usize,
-) -> Vec<Applying> {
+fn program_assumptions(plan: &Plan, segment: &Segment, pi: usize) -> Vec<Applying> {
     let Some(p) = plan.programs.get(pi) else {
         return Vec::new();
     };

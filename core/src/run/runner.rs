@@ -174,9 +174,6 @@ pub struct Runner<'p> {
     /// The computed values to run, in one dependency order over the case
     /// and its members, in runs at one place.
     blocks: Vec<Block<'p>>,
-    /// Whether members read the case's values (or member programs are
-    /// reported): then members are not computed before the case.
-    crosses: bool,
     pub(crate) as_of: Date,
 }
 
@@ -204,13 +201,14 @@ impl<'p> Runner<'p> {
     /// Prepares to evaluate `programs` (all programs of the entity when
     /// `None`) for cases of `entity` on `as_of`.
     ///
-    /// On an entity with collections, the members' programs that read
-    /// their owner (`household.…`) are evaluated for every member: all of
-    /// them without `programs`, those named in `programs` otherwise (naming
-    /// another member program is [`EvalError::WrongEntity`]: it is
-    /// evaluated on a case of its own entity). A program that reads
-    /// its owner is not evaluated on a member alone: asked for by name, it
-    /// is [`EvalError::OwnerRequired`]; without `programs`, it is left out.
+    /// On an entity with collections, the members' programs are evaluated
+    /// for every member: without `programs`, those that read their owner
+    /// (`household.…`); with `programs`, those named (a household case
+    /// naming `tekun` gets each member's tekun). Naming a program of an
+    /// entity that is neither the case's nor its members' is
+    /// [`EvalError::WrongEntity`]. A program that reads its owner is not
+    /// evaluated on a member alone: asked for by name, it is
+    /// [`EvalError::OwnerRequired`]; without `programs`, it is left out.
     ///
     /// # Errors
     /// [`EvalError::NoRulesInForce`] when a requested program (or, when all
@@ -264,12 +262,9 @@ impl<'p> Runner<'p> {
                         wanted.push((i, None));
                         continue;
                     }
-                    // A member program is evaluated per member when it
-                    // reads its owner: it can be evaluated nowhere else.
-                    let colls = match owner_reference(plan, i) {
-                        Some(_) => colls_of(p.entity),
-                        None => Vec::new(),
-                    };
+                    // A program of the members' entity, named on their
+                    // owner's case, is evaluated for every member.
+                    let colls = colls_of(p.entity);
                     if colls.is_empty() {
                         return Err(EvalError::WrongEntity {
                             program: n.clone(),
@@ -388,7 +383,6 @@ impl<'p> Runner<'p> {
             })
         };
         let mut blocks: Vec<Block<'p>> = Vec::new();
-        let mut crosses = !member_programs.is_empty();
         for &c in &plan.order {
             if !needed[c] {
                 continue;
@@ -405,11 +399,6 @@ impl<'p> Runner<'p> {
             let Some(st) = step(c) else {
                 continue;
             };
-            if comp.entity != entity
-                && !(comp.owner_input_deps.is_empty() && comp.owner_computed_deps.is_empty())
-            {
-                crosses = true;
-            }
             for at in places {
                 match blocks.last_mut() {
                     Some(b) if b.at == at => b.steps.push(st),
@@ -428,7 +417,6 @@ impl<'p> Runner<'p> {
             member_programs,
             not_in_force,
             blocks,
-            crosses,
             as_of,
         })
     }
@@ -491,31 +479,22 @@ impl<'p> Runner<'p> {
         crate::run::input::Required { case, members }
     }
 
-    /// Whether the members read the case's values, or member programs are
-    /// evaluated: the columnar engine leaves such runs to `Runner::run`.
-    pub(crate) fn crosses(&self) -> bool {
-        self.crosses
-    }
-
     /// Programs that will be evaluated.
     pub fn programs(&self) -> &[usize] {
         &self.programs
     }
 
-    /// The case's computed values in order: slot and formula in force.
-    pub(crate) fn case_steps(&self) -> impl Iterator<Item = (usize, &'p Node)> + '_ {
-        self.blocks
-            .iter()
-            .filter(|b| b.at == At::Case)
-            .flat_map(|b| b.steps.iter().map(|s| (s.slot, s.node)))
-    }
-
-    /// The member values of collection `coll` in order: slot and formula.
-    pub(crate) fn member_steps(&self, coll: usize) -> impl Iterator<Item = (usize, &'p Node)> + '_ {
-        self.blocks
-            .iter()
-            .filter(move |b| b.at == At::Member(coll))
-            .flat_map(|b| b.steps.iter().map(|s| (s.slot, s.node)))
+    /// Every computed value in the evaluation's one order over the case
+    /// and its members: where (`None` for the case, `Some(c)` for every
+    /// member of collection `c`), slot, and the formula in force.
+    pub(crate) fn steps(&self) -> impl Iterator<Item = (Option<usize>, usize, &'p Node)> + '_ {
+        self.blocks.iter().flat_map(|b| {
+            let at = match b.at {
+                At::Case => None,
+                At::Member(c) => Some(c),
+            };
+            b.steps.iter().map(move |s| (at, s.slot, s.node))
+        })
     }
 
     /// Evaluates a copy of `case` and returns its frame (inputs and every

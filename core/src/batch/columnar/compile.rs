@@ -449,8 +449,12 @@ impl Compiler<'_> {
         match node {
             Node::Slot(i) => self.slot(ctx.slots, *i, level),
             Node::MemberSlot(i) => self.slot(Level::Member(ctx.member?), *i, level),
-            // A member reading its owner: the rows go to the reference evaluator.
-            Node::OwnerSlot(_) => None,
+            // A member reading its owner: the owner's value spread over
+            // its members.
+            Node::OwnerSlot(i) => match ctx.slots {
+                Level::Member(_) => self.slot(Level::Case, *i, level),
+                Level::Case => None,
+            },
             Node::Neg(a) => {
                 let a = self.node(a, ctx)?;
                 let r = self.new_r(a.kind, level);
@@ -754,11 +758,6 @@ impl Program {
     /// Compiles the runner's formulas for `pop`, or `None` when a formula
     /// needs the decimal path.
     pub(crate) fn compile(runner: &Runner<'_>, pop: &Population) -> Option<Program> {
-        // Members reading their household, and member programs, are
-        // evaluated by `Runner::run` (each such row counted as one by one).
-        if runner.crosses() {
-            return None;
-        }
         let plan = runner.plan;
         let mut c = Compiler {
             plan,
@@ -772,26 +771,24 @@ impl Program {
             spreads: HashMap::new(),
             seen: HashMap::new(),
         };
-        for coll in 0..pop.collections.len() {
-            let level = Level::Member(coll);
+        // In the evaluation's order: members may read their household's
+        // values, and the household its members' results.
+        for (at, slot, node) in runner.steps() {
+            let level = at.map_or(Level::Case, Level::Member);
             let ctx = Ctx {
                 level,
                 slots: level,
                 member: None,
             };
-            for (slot, node) in runner.member_steps(coll) {
-                let r = c.node(node, ctx)?;
-                c.member_slots.get_mut(coll)?.insert(slot, r);
-            }
-        }
-        let ctx = Ctx {
-            level: Level::Case,
-            slots: Level::Case,
-            member: None,
-        };
-        for (slot, node) in runner.case_steps() {
             let r = c.node(node, ctx)?;
-            c.case_slots.insert(slot, r);
+            match at {
+                None => {
+                    c.case_slots.insert(slot, r);
+                }
+                Some(coll) => {
+                    c.member_slots.get_mut(coll)?.insert(slot, r);
+                }
+            }
         }
         let mut outputs = Vec::new();
         for &p in runner.programs() {
@@ -810,6 +807,27 @@ impl Program {
             };
             outputs.push((e.reg, amount));
         }
+        // Member programs, in the order of the batch's member columns.
+        let mut member_outputs = Vec::new();
+        for (coll, progs) in &runner.member_programs {
+            for &p in progs {
+                let program = plan.programs.get(p)?;
+                let slot = |i: usize| plan.computeds.get(i).map(|comp| comp.slot);
+                let slots = c.member_slots.get(*coll)?;
+                let e = *slots.get(&slot(program.eligible)?)?;
+                if e.kind != Kind::Bool {
+                    return None;
+                }
+                let amount = match program.amount {
+                    None => None,
+                    Some(a) => {
+                        let r = *c.member_slots.get(*coll)?.get(&slot(a)?)?;
+                        Some(c.fixed(r)?)
+                    }
+                };
+                member_outputs.push((*coll, e.reg, amount));
+            }
+        }
         let inputs: Vec<(usize, Level, usize)> = c
             .loads
             .iter()
@@ -817,8 +835,12 @@ impl Program {
             .collect();
         // Outputs are read from the state: computed registers only.
         let computed = |r: usize| !inputs.iter().any(|&(i, _, _)| i == r);
-        for (e, a) in &outputs {
-            if !computed(*e) || a.is_some_and(|(r, _)| !computed(r)) {
+        let both = outputs
+            .iter()
+            .copied()
+            .chain(member_outputs.iter().map(|&(_, e, a)| (e, a)));
+        for (e, a) in both {
+            if !computed(e) || a.is_some_and(|(r, _)| !computed(r)) {
                 return None;
             }
         }
@@ -827,6 +849,7 @@ impl Program {
             ops: c.ops,
             regs: c.regs,
             outputs,
+            member_outputs,
         })
     }
 }

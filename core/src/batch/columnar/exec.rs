@@ -23,6 +23,12 @@ impl Program {
         &self.outputs
     }
 
+    /// Per member program: collection, eligibility register, amount
+    /// register and scale (registers over the chunk's member rows).
+    pub(crate) fn member_outputs(&self) -> &[MemberOutput] {
+        &self.member_outputs
+    }
+
     /// Runs every operation over cases `lo..lo + n`; afterwards
     /// `st.flag[k]` marks cases to evaluate one by one.
     #[inline(never)]

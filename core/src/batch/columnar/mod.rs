@@ -243,7 +243,14 @@ pub(crate) struct Program {
     regs: usize,
     /// Per program: eligibility register, amount register and scale.
     outputs: Vec<(usize, Option<(usize, u32)>)>,
+    /// Per member program (in the order of the batch's member columns):
+    /// collection, eligibility register, amount register and scale, over
+    /// the member rows of the chunk.
+    member_outputs: Vec<MemberOutput>,
 }
+
+/// A member program's registers: collection, eligibility, amount and scale.
+pub(crate) type MemberOutput = (usize, usize, Option<(usize, u32)>);
 
 /// Per-thread scratch space, reused from chunk to chunk.
 pub(crate) struct State {
