@@ -7,7 +7,7 @@
 //! interpreter released and no per-row Python work. Results come back as
 //! the core's record batches, beside the key column as given.
 
-use crate::convert::{date_arg, optional_text_arg, programs_arg, py_date};
+use crate::convert::{date_arg, optional_text_arg, programs_arg, py_date, text_arg};
 use crate::errors::row_errors;
 use crate::errors::{argument_error, arrow_error, build_error, eval_error, guard, released};
 use crate::rules::PyRuleSet;
@@ -110,6 +110,55 @@ impl PyPopulation {
             }
             let (schema, batches) = released(py, || pop.results(rules, &result), arrow_error)?;
             to_pyarrow(py, schema, batches)
+        })
+    }
+
+    /// Evaluates every valid case as `evaluate` does, with the programs of
+    /// its members too (a person program named in `programs`, the parts
+    /// of a program paid per member, member programs reading their
+    /// household), in one pass over one build. Returns two
+    /// `pyarrow.Table`s: the cases' (as `evaluate`), and the members' of
+    /// `collection`, one row per member: the case's key, `member` (its
+    /// place in the case, from 0), and `<program>.eligible` and
+    /// `<program>.amount` per member program; members of a case not
+    /// evaluated have nulls.
+    #[pyo3(signature = (rules, date = None, programs = None, errors = None, collection = None))]
+    #[pyo3(
+        text_signature = "(self, rules, date=None, programs=None, errors='raise', collection='members')"
+    )]
+    fn evaluate_with_members<'py>(
+        &self,
+        py: Python<'py>,
+        rules: &PyRuleSet,
+        date: Option<&Bound<'py, PyAny>>,
+        programs: Option<&Bound<'py, PyAny>>,
+        errors: Option<&Bound<'py, PyAny>>,
+        collection: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyAny>)> {
+        guard(py, || {
+            let raise = raise_arg(py, errors)?;
+            let programs = programs_arg(programs)?;
+            let collection = match collection {
+                Some(c) => text_arg(c, "collection")?,
+                None => "members".to_string(),
+            };
+            let as_of = self.date_or_default(date)?;
+            let (pop, rules) = (&self.inner, &*rules.inner);
+            let run = || pop.evaluate(rules, as_of, programs.as_deref(), threads());
+            let result = released(py, run, |py, e| eval_error(py, &e))?;
+            if let Some((_, e)) = result.errors.first().filter(|_| raise) {
+                return Err(eval_error(py, e));
+            }
+            let (schema, batches) = released(py, || pop.results(rules, &result), arrow_error)?;
+            let cases = to_pyarrow(py, schema, batches)?;
+            let members = released(
+                py,
+                || pop.member_results(rules, &result, &collection),
+                arrow_error,
+            )?;
+            let (schema, batch) = members;
+            let members = to_pyarrow(py, schema, vec![batch])?;
+            Ok((cases, members))
         })
     }
 

@@ -322,3 +322,38 @@ def test_the_interpreter_is_released_while_evaluating(rules: bangfu.RuleSet) -> 
     # Holding the lock for the whole evaluation would leave this thread a
     # handful of switch intervals; released, it spins freely.
     assert ticks > 10_000, (ticks, elapsed)
+
+
+# --- members' results beside the households' ------------------------------------------
+
+
+def test_member_programs_give_a_members_table_equal_to_one_by_one(rules: bangfu.RuleSet, district) -> None:
+    households, members = district
+    h = households.slice(0, 300)
+    m = members.filter(pc.is_in(members["household_id"], h["household_id"]))
+    pop = rules.population(h, m, date=AS_OF)
+    cases, people = pop.evaluate_with_members(rules, programs=["dibao", "tekun"])
+    assert cases.column_names == ["household_id", "error", "dibao.eligible", "dibao.amount"]
+    assert people.column_names == ["household_id", "member", "tekun.eligible", "tekun.amount"]
+    assert people.num_rows == m.num_rows
+    # The households' table is the one `evaluate` gives.
+    assert cases.equals(pop.evaluate(rules, programs=["dibao", "tekun"]))
+    rows = people.to_pylist()
+    by_id: Dict[int, List[Dict[str, Any]]] = {}
+    for p in m.to_pylist():
+        by_id.setdefault(p.pop("household_id"), []).append({k: v for k, v in p.items() if v is not None})
+    for row in rows:
+        # Each member's tekun, as the member alone, a person case, gets it.
+        person = by_id[row["household_id"]][row["member"]]
+        want = rules.evaluate("person", person, AS_OF, programs=["tekun"])
+        assert row["tekun.eligible"] == want.eligible("tekun"), row
+        assert row["tekun.amount"] == want.amount("tekun"), row
+    assert sum(1 for r in rows if r["tekun.eligible"]) > 0
+
+
+def test_a_members_table_names_unknown_collections(rules: bangfu.RuleSet, district) -> None:
+    households, members = district
+    h = households.slice(0, 5)
+    pop = rules.population(h, members.filter(pc.is_in(members["household_id"], h["household_id"])), date=AS_OF)
+    with pytest.raises(bangfu.BangfuError, match="pets"):
+        pop.evaluate_with_members(rules, collection="pets")

@@ -119,6 +119,15 @@ class Population:
         errors: Literal["raise", "collect"] = "raise",
     ) -> pa.Table:
         """Key (or ``row``), ``error``, ``<program>.eligible`` and ``<program>.amount`` per case."""
+    def evaluate_with_members(
+        self,
+        rules: RuleSet,
+        date: Optional[DateLike] = None,
+        programs: Optional[Sequence[str]] = None,
+        errors: Literal["raise", "collect"] = "raise",
+        collection: str = "members",
+    ) -> Tuple[pa.Table, pa.Table]:
+        """The cases' table (as ``evaluate``) and the members': key, ``member``, and per member program ``<program>.eligible`` and ``<program>.amount``."""
     @property
     def errors(self) -> pa.Table:
         """``table``, ``row``, ``household``, ``loc``, ``code``, ``message`` per row problem."""

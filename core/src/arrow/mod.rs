@@ -18,6 +18,7 @@ pub mod compare;
 pub mod export;
 pub mod float_money;
 pub mod import;
+pub mod members;
 pub mod nested;
 mod population;
 pub mod synthetic;

@@ -383,6 +383,39 @@ impl Population {
         result_batches(result, self.cases.valid(), &money, self.key())
     }
 
+    /// The results of the members of collection `collection` (`members`)
+    /// under `rules`, one row per member beside its case's key
+    /// ([`crate::arrow::members::member_result_batch`]).
+    ///
+    /// # Errors
+    /// An Arrow error, which only a result of another population causes;
+    /// an unknown collection.
+    pub fn member_results(
+        &self,
+        rules: &RuleSet,
+        result: &BatchResult,
+        collection: &str,
+    ) -> Result<(SchemaRef, RecordBatch), ArrowError> {
+        let plan = rules.plan();
+        let coll = plan
+            .entity_index(&self.entity)
+            .and_then(|e| {
+                plan.entities[e]
+                    .collections
+                    .iter()
+                    .position(|c| c.name == collection)
+            })
+            .ok_or_else(|| {
+                ArrowError::InvalidArgumentError(format!(
+                    "`{}` cases have no collection `{collection}`",
+                    self.entity
+                ))
+            })?;
+        let offsets = self.cases.member_offsets(coll).unwrap_or(&[]);
+        let money = |p: &str| rules.pays_money(p);
+        crate::arrow::members::member_result_batch(result, collection, offsets, &money, self.key())
+    }
+
     /// The row problems as a record batch ([`row_errors_batch`]).
     ///
     /// # Errors

@@ -572,6 +572,12 @@ impl Population {
         self.as_of
     }
 
+    /// Where each case's members start in the member rows of collection
+    /// `coll`, with the end after the last case's (one more than cases).
+    pub fn member_offsets(&self, coll: usize) -> Option<&[usize]> {
+        self.collections.get(coll).map(|c| c.offsets.as_slice())
+    }
+
     /// Number of members of case `i` in each collection.
     pub fn member_count(&self, i: usize) -> usize {
         self.collections.first().map_or(0, |c| c.rows(i).len())

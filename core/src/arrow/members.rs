@@ -1,0 +1,149 @@
+//! Member results as an Arrow record batch, beside the cases' table.
+//!
+//! One row per member of one collection, in the order of the members table
+//! (grouped by case): the case's key (the key column's name and values,
+//! repeated for each member; `row`, the case's row number, when the key is
+//! absent or of a type other than integers or text), `member` (the
+//! member's place in its case, from 0), then `<program>.eligible` and
+//! `<program>.amount` for every member program evaluated (programs of the
+//! members named on the case, parts paid per member, programs reading the
+//! household). Members of a case not evaluated have nulls.
+
+use super::export::{amounts_array, amounts_type};
+use crate::batch::BatchResult;
+use arrow_array::builder::{Int64Builder, StringBuilder};
+use arrow_array::{Array, ArrayRef, BooleanArray, Int32Array, Int64Array, LargeStringArray};
+use arrow_array::{RecordBatch, StringArray};
+use arrow_buffer::{BooleanBuffer, NullBuffer};
+use arrow_schema::{ArrowError, DataType, Field, Schema, SchemaRef};
+use std::sync::Arc;
+
+/// The member results of collection `collection` as one record batch.
+/// `offsets` are the collection's member offsets per case (one more than
+/// cases), `money` says which member programs pay money, `key` is the
+/// cases' key column.
+///
+/// # Errors
+/// An Arrow error, which only a result of another population causes.
+pub fn member_result_batch(
+    result: &BatchResult,
+    collection: &str,
+    offsets: &[usize],
+    money: &dyn Fn(&str) -> bool,
+    key: Option<(&Field, &[ArrayRef])>,
+) -> Result<(SchemaRef, RecordBatch), ArrowError> {
+    let cases = offsets.len().saturating_sub(1);
+    let rows = offsets.last().copied().unwrap_or(0);
+    if result.evaluated.len() != cases {
+        return Err(ArrowError::InvalidArgumentError(format!(
+            "the batch result does not have one row per case ({cases})"
+        )));
+    }
+    let columns: Vec<_> = result
+        .members
+        .iter()
+        .filter(|m| m.collection == collection)
+        .collect();
+    if columns
+        .iter()
+        .any(|c| c.eligible.len() != rows || c.amount.as_ref().is_some_and(|a| a.len() != rows))
+    {
+        return Err(ArrowError::InvalidArgumentError(format!(
+            "the member results do not have one row per member ({rows})"
+        )));
+    }
+    // Each member's case, and its place in it.
+    let mut case_of = Vec::with_capacity(rows);
+    let mut place = Vec::with_capacity(rows);
+    for (i, w) in offsets.windows(2).enumerate() {
+        let (from, to) = (w[0], w[1].max(w[0]));
+        case_of.extend(std::iter::repeat_n(i, to - from));
+        place.extend((0..to - from).map(|j| i32::try_from(j).unwrap_or(i32::MAX)));
+    }
+    let evaluated: Vec<bool> = case_of
+        .iter()
+        .map(|&i| result.evaluated.get(i).copied().unwrap_or(false))
+        .collect();
+    let (key_field, key_column) = repeated_key(key, &case_of);
+    let mut fields = vec![key_field, Field::new("member", DataType::Int32, false)];
+    let mut arrays: Vec<ArrayRef> = vec![key_column, Arc::new(Int32Array::from(place))];
+    let valid = NullBuffer::from(evaluated.as_slice());
+    for c in &columns {
+        fields.push(Field::new(
+            format!("{}.eligible", c.program),
+            DataType::Boolean,
+            true,
+        ));
+        let bits = BooleanBuffer::from(c.eligible.as_slice());
+        arrays.push(Arc::new(BooleanArray::new(bits, Some(valid.clone()))));
+        if let Some(a) = &c.amount {
+            let t = amounts_type(a, money(&c.program));
+            fields.push(Field::new(
+                format!("{}.amount", c.program),
+                DataType::Decimal128(t.precision, t.scale),
+                true,
+            ));
+            arrays.push(amounts_array(a, 0, &evaluated, t)?);
+        }
+    }
+    let schema: SchemaRef = Arc::new(Schema::new(fields));
+    let batch = RecordBatch::try_new(schema.clone(), arrays)?;
+    Ok((schema, batch))
+}
+
+/// The cases' key repeated for each member (`case_of`: each member's
+/// case), under the key's name: integers and text as they are, any other
+/// key (or none) as `row`, the case's row number.
+fn repeated_key(key: Option<(&Field, &[ArrayRef])>, case_of: &[usize]) -> (Field, ArrayRef) {
+    let rows = || {
+        let rows: Vec<i64> = case_of
+            .iter()
+            .map(|&i| i64::try_from(i).unwrap_or(i64::MAX))
+            .collect();
+        (
+            Field::new("row", DataType::Int64, false),
+            Arc::new(Int64Array::from(rows)) as ArrayRef,
+        )
+    };
+    let Some((field, chunks)) = key else {
+        return rows();
+    };
+    // The chunk and row within it of each case.
+    let mut at: Vec<(usize, usize)> = Vec::new();
+    for (k, c) in chunks.iter().enumerate() {
+        at.extend((0..c.len()).map(|r| (k, r)));
+    }
+    let cell = |i: usize| at.get(i).and_then(|&(k, r)| Some((chunks.get(k)?, r)));
+    let name = field.name().clone();
+    match field.data_type() {
+        DataType::Int64 => {
+            let mut b = Int64Builder::with_capacity(case_of.len());
+            for &i in case_of {
+                let v = cell(i).and_then(|(c, r)| {
+                    let a = c.as_any().downcast_ref::<Int64Array>()?;
+                    a.is_valid(r).then(|| a.value(r))
+                });
+                b.append_option(v);
+            }
+            (
+                Field::new(name, DataType::Int64, true),
+                Arc::new(b.finish()),
+            )
+        }
+        DataType::Utf8 | DataType::LargeUtf8 => {
+            let mut b = StringBuilder::new();
+            for &i in case_of {
+                let v = cell(i).and_then(|(c, r)| {
+                    if let Some(a) = c.as_any().downcast_ref::<StringArray>() {
+                        return a.is_valid(r).then(|| a.value(r).to_string());
+                    }
+                    let a = c.as_any().downcast_ref::<LargeStringArray>()?;
+                    a.is_valid(r).then(|| a.value(r).to_string())
+                });
+                b.append_option(v);
+            }
+            (Field::new(name, DataType::Utf8, true), Arc::new(b.finish()))
+        }
+        _ => rows(),
+    }
+}
