@@ -238,10 +238,13 @@ impl PyRuleSet {
     /// not evaluated. Money columns of floats are refused unless
     /// `money_from_float="round_to_fen"`: then each float is read as the
     /// nearest fen when its shortest decimal text is within 0.000001 yuan
-    /// of one, and other rows are row errors.
-    #[pyo3(signature = (cases, members = None, *, date, key = None, entity = None, errors = None, money_from_float = None))]
+    /// of one, and other rows are row errors. With `programs`, the
+    /// population is for those programs: an input they do not read may be
+    /// left out (no column, or empty cells), and evaluating programs that
+    /// read one left out raises `EvaluationError` (`population_mismatch`).
+    #[pyo3(signature = (cases, members = None, *, date, key = None, entity = None, errors = None, money_from_float = None, programs = None))]
     #[pyo3(
-        text_signature = "(self, cases, members=None, *, date, key='household_id', entity='household', errors='raise', money_from_float=None)"
+        text_signature = "(self, cases, members=None, *, date, key='household_id', entity='household', errors='raise', money_from_float=None, programs=None)"
     )]
     #[allow(clippy::too_many_arguments)]
     fn population(
@@ -254,10 +257,13 @@ impl PyRuleSet {
         entity: Option<&Bound<'_, PyAny>>,
         errors: Option<&Bound<'_, PyAny>>,
         money_from_float: Option<&Bound<'_, PyAny>>,
+        programs: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<PyPopulation> {
         guard(py, || {
             let raise = raise_arg(py, errors)?;
+            let programs = programs_arg(programs)?;
             let options = Options {
+                programs: programs.as_deref(),
                 money_from_float: match optional_text_arg(money_from_float, "money_from_float")?
                     .as_deref()
                 {

@@ -209,11 +209,12 @@ def broken_tables():
 def test_bad_rows_are_collected_with_paths_and_never_counted(rules: bangfu.RuleSet) -> None:
     h, m = broken_tables()
     pop = rules.population(h, m, date=AS_OF, errors="collect")
-    assert (len(pop), pop.valid_count, pop.invalid_count) == (5, 0, 5)
+    # Household 1's member without a birth date is no problem: no household
+    # program reads it (as for one case).
+    assert (len(pop), pop.valid_count, pop.invalid_count) == (5, 1, 4)
     errors = pop.errors.to_pylist()
     got = {(e["table"], e["row"], e["household"], e["loc"], e["code"]) for e in errors}
     assert got == {
-        ("members", 5, "1", "members[1].birth_date", "missing"),
         ("households", 1, "2", "financial_assets", "too_small"),
         ("households", 2, "3", "registered_locally", "missing"),
         ("members", 3, "4", "members[0].birth_date", "date_after_as_of"),
@@ -222,8 +223,8 @@ def test_bad_rows_are_collected_with_paths_and_never_counted(rules: bangfu.RuleS
     }
     assert all(e["message"] for e in errors)
     result = pop.evaluate(rules)
-    assert result["error"].to_pylist() == ["invalid_input"] * 5
-    assert result["dibao.amount"].null_count == 5 and result["dibao.eligible"].null_count == 5
+    assert result["error"].to_pylist() == [None] + ["invalid_input"] * 4
+    assert result["dibao.amount"].null_count == 4 and result["dibao.eligible"].null_count == 4
 
 
 def test_bad_rows_raise_by_default(rules: bangfu.RuleSet) -> None:
@@ -231,10 +232,10 @@ def test_bad_rows_raise_by_default(rules: bangfu.RuleSet) -> None:
     with pytest.raises(bangfu.InputError) as info:
         rules.population(h, m, date=AS_OF)
     e = info.value
-    assert len(e.errors) == 6
+    assert len(e.errors) == 5
     first = e.errors[0]
     assert set(first) >= {"code", "loc", "msg", "input", "table", "row", "household"}
-    assert "6 row errors" in str(e)
+    assert "5 row errors" in str(e)
 
 
 def test_a_float_money_column_is_refused_naming_it(rules: bangfu.RuleSet) -> None:
@@ -357,3 +358,21 @@ def test_a_members_table_names_unknown_collections(rules: bangfu.RuleSet, distri
     pop = rules.population(h, members.filter(pc.is_in(members["household_id"], h["household_id"])), date=AS_OF)
     with pytest.raises(bangfu.BangfuError, match="pets"):
         pop.evaluate_with_members(rules, collection="pets")
+
+
+def test_a_population_for_some_programs_needs_only_what_they_read(rules: bangfu.RuleSet, district) -> None:
+    households, members = district
+    h = households.slice(0, 50)
+    m = members.filter(pc.is_in(members["household_id"], h["household_id"]))
+    # tekun, named on households, reads none of the household's own inputs.
+    bare = h.select(["household_id"])
+    pop = rules.population(bare, m, date=AS_OF, programs=["tekun"])
+    cases, people = pop.evaluate_with_members(rules, programs=["tekun"])
+    assert people.num_rows == m.num_rows and cases.column_names == ["household_id", "error"]
+    full = rules.population(h, m, date=AS_OF).evaluate_with_members(rules, programs=["tekun"])[1]
+    assert people.equals(full)
+    # dibao reads them: refused, never read as empty.
+    with pytest.raises(bangfu.EvaluationError) as e:
+        pop.evaluate(rules, programs=["dibao"])
+    assert e.value.code == "population_mismatch"
+    assert "registered_locally" in str(e.value)

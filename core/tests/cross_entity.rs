@@ -565,3 +565,49 @@ fn refused_households_leave_their_members_without_results() {
         }
     }
 }
+
+/// A population built for some programs needs only what they read: the
+/// old-age allowance, named on households, does not read whether the
+/// household is registered locally, so a households table without
+/// `registered_locally` builds without a problem and evaluates as one by
+/// one; evaluating dibao on it, which reads it, is refused rather than
+/// read as false.
+#[test]
+fn a_population_for_some_programs_needs_only_what_they_read() {
+    let rules = city();
+    let (mut households, members) = district(200, 5);
+    households
+        .columns
+        .retain(|(name, _)| name != "registered_locally");
+    let named = ["old_age_allowance".to_string()];
+    let (population, errors) = Population::build_for(
+        rules,
+        "household",
+        &households,
+        Some(&members),
+        "household_id",
+        on(),
+        Some(&named),
+    )
+    .unwrap();
+    assert!(errors.is_empty(), "{:?}", &errors[..errors.len().min(3)]);
+    let columnar = batch::evaluate(rules, &population, on(), Some(&named), 1).unwrap();
+    let single =
+        batch::evaluate_with(rules, &population, on(), Some(&named), 1, Engine::OneByOne).unwrap();
+    assert_eq!(columnar.members, single.members);
+    assert!(columnar.members[0].eligible.iter().any(|&e| e));
+    let err = batch::evaluate(rules, &population, on(), None, 1).unwrap_err();
+    assert_eq!(err.code(), "population_mismatch");
+    assert!(err.to_string().contains("`registered_locally`"), "{err}");
+    // Built for every program, the same tables are refused row by row.
+    let (_, errors) = Population::build(
+        rules,
+        "household",
+        &households,
+        Some(&members),
+        "household_id",
+        on(),
+    )
+    .unwrap();
+    assert!(!errors.is_empty() && errors.iter().all(|e| e.code == "missing"));
+}

@@ -105,11 +105,6 @@ def batchable(c: Dict[str, Any]) -> bool:
     members = h.get("members")
     if not isinstance(members, list) or not members or not all(isinstance(m, dict) for m in members):
         return False
-    # One case requires only what the evaluated programs read (no household
-    # program reads a member's birth date); a population still requires
-    # every member input column in each row. Open work: left out here.
-    if any("birth_date" not in m for m in members):
-        return False
     scalar = lambda d: all(v is None or isinstance(v, (str, bool, int)) for k, v in d.items() if k != "members")  # noqa: E731
     return scalar(h) and all(scalar(m) for m in members)
 

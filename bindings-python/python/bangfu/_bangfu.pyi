@@ -77,9 +77,11 @@ class RuleSet:
         entity: str = "household",
         errors: Literal["raise", "collect"] = "raise",
         money_from_float: Optional[Literal["round_to_fen"]] = None,
+        programs: Optional[Sequence[str]] = None,
     ) -> "Population":
         """Builds a population from Arrow-compatible tables (pyarrow, pandas, polars, DuckDB);
-        without ``members``, the members are a ``members`` list-of-structs column of ``cases``."""
+        without ``members``, the members are a ``members`` list-of-structs column of ``cases``.
+        With ``programs``, inputs those programs do not read may be left out."""
 
 class Outcome:
     """The outcome of one case on one date."""

@@ -105,7 +105,7 @@ pub struct Imported {
     pub key_field: Option<Field>,
 }
 
-fn accepts(dt: &DataType, want: Want, options: Options) -> bool {
+fn accepts(dt: &DataType, want: Want, options: Options<'_>) -> bool {
     use DataType as D;
     let text = matches!(dt, D::Utf8 | D::LargeUtf8 | D::Utf8View);
     let dict_text =
@@ -547,10 +547,14 @@ type Slot = (String, Option<ColumnData>);
 
 /// How columns are read beyond their Arrow types.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Options {
+pub struct Options<'a> {
     /// Money columns of floats: refused (the default) or read as the
     /// nearest fen ([`float_money`]).
     pub money_from_float: MoneyFromFloat,
+    /// The programs the population is for (all of the entity's when
+    /// `None`): inputs they do not read may be left out
+    /// ([`crate::batch::Population::build_for`]).
+    pub programs: Option<&'a [String]>,
 }
 
 /// Reads a stream of record batches into the core's columns. `want` names
@@ -577,7 +581,7 @@ pub fn import_with(
     batches: impl Iterator<Item = Result<RecordBatch, ArrowError>>,
     want: impl Fn(&str) -> Option<Want>,
     key: &str,
-    options: Options,
+    options: Options<'_>,
 ) -> Result<Imported, ImportError> {
     let mut problems = Vec::new();
     let mut columns: Vec<(String, Option<ColumnData>)> = Vec::new();

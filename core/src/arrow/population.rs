@@ -73,7 +73,7 @@ fn read(
     table: &str,
     want: &dyn Fn(&str) -> Option<Want>,
     key: &str,
-    options: Options,
+    options: Options<'_>,
 ) -> Result<Imported, BuildError> {
     let fields: Vec<Field> = reader
         .schema()
@@ -90,7 +90,7 @@ fn read_batches(
     table: &str,
     want: &dyn Fn(&str) -> Option<Want>,
     key: &str,
-    options: Options,
+    options: Options<'_>,
 ) -> Result<Imported, BuildError> {
     import_with(fields, batches, want, key, options).map_err(|e| match e {
         ImportError::Columns(problems) => BuildError::Columns(
@@ -149,7 +149,7 @@ impl Population {
         members: Option<R>,
         key: &str,
         as_of: Date,
-        options: Options,
+        options: Options<'_>,
     ) -> Result<Population, BuildError> {
         let e = rules.entity(entity).map_err(BuildError::Eval)?;
         let has_members = rules.has_members(entity).map_err(BuildError::Eval)?;
@@ -164,13 +164,14 @@ impl Population {
             .map(|m| read(m, "members", &member_want, key, options))
             .transpose()?;
         let converted = Instant::now();
-        let (population, errors) = batch::Population::build(
+        let (population, errors) = batch::Population::build_for(
             rules,
             entity,
             &cases.table,
             members.as_ref().map(|m| &m.table),
             key,
             as_of,
+            options.programs,
         )
         .map_err(BuildError::Eval)?;
         let timings = Timings {
@@ -243,7 +244,7 @@ impl Population {
         cases: R,
         key: &str,
         as_of: Date,
-        options: Options,
+        options: Options<'_>,
     ) -> Result<Population, BuildError> {
         let e = rules.entity(entity).map_err(BuildError::Eval)?;
         let Some(column) = rules
@@ -301,13 +302,14 @@ impl Population {
                 .map(|i| cases.table.columns.remove(i).1),
         };
         let converted = Instant::now();
-        let (mut population, errors) = batch::Population::build(
+        let (mut population, errors) = batch::Population::build_for(
             rules,
             entity,
             &cases.table,
             Some(&members.table),
             nested::LINK,
             as_of,
+            options.programs,
         )
         .map_err(BuildError::Eval)?;
         let timings = Timings {
@@ -569,7 +571,10 @@ mod tests {
                 Some(stream(members)),
                 "household_id",
                 as_of,
-                Options { money_from_float },
+                Options {
+                    money_from_float,
+                    programs: None,
+                },
             )
         };
         let floats = float_incomes(&d.members, &[]);

@@ -124,6 +124,8 @@ pub(super) type Problem = (usize, &'static str, String);
 struct Part {
     wide: Vec<(usize, Decimal)>,
     errors: Vec<Problem>,
+    /// An empty cell of an input that is not required was left empty.
+    absent: bool,
 }
 
 /// Fills `out`, destination rows `first..first + out.len()` of `input`'s
@@ -136,8 +138,9 @@ fn fill_part(
     as_of: Date,
     first: usize,
     out: &mut [i64],
-    src: Source<'_>,
+    src: (Source<'_>, bool),
 ) -> Part {
+    let (src, needed) = src;
     let fast = Fast::new(input, as_of);
     let mut part = Part::default();
     let scale = fast.scale;
@@ -170,6 +173,12 @@ fn fill_part(
             Some(c) => cell(plan, input, c, r, as_of),
             None => Ok(input.default),
         };
+        // Left empty, and not read by the programs the population is for.
+        if !needed && matches!(got, Ok(None)) {
+            *slot = 0;
+            part.absent = true;
+            return;
+        }
         match required(input, got) {
             Ok(v) => {
                 *slot = match v {
@@ -282,10 +291,13 @@ impl Rows<'_, '_> {
 }
 
 /// Fills `rows` destination rows of `input`'s column on up to `threads`
-/// threads; the column, and the problems by destination row in order.
+/// threads; the column, the problems by destination row in order, and
+/// whether a cell was left empty (only when the input is not `needed`: an
+/// empty cell of a needed input without default is a `missing` problem).
 ///
 /// # Errors
 /// [`EvalError::Internal`] when a thread stopped before finishing.
+#[allow(clippy::too_many_arguments)]
 pub(super) fn fill(
     plan: &Plan,
     input: &InputPlan,
@@ -294,18 +306,21 @@ pub(super) fn fill(
     rows: usize,
     threads: usize,
     src: Source<'_>,
-) -> Result<(Column, Vec<Problem>), EvalError> {
+    needed: bool,
+) -> Result<(Column, Vec<Problem>, bool), EvalError> {
     let chunk = super::run::chunk_rows(rows, threads);
     let mut values = vec![0i64; rows];
     let parts = super::run::on_threads(
         values.chunks_mut(chunk).enumerate().collect(),
-        |(k, out)| fill_part(plan, input, col, as_of, k * chunk, out, src),
+        |(k, out)| fill_part(plan, input, col, as_of, k * chunk, out, (src, needed)),
     )?;
     let mut wide = Vec::new();
     let mut errors = Vec::new();
+    let mut absent = false;
     for p in parts {
         wide.extend(p.wide);
         errors.extend(p.errors);
+        absent |= p.absent;
     }
     let column = match input.ty {
         Type::Money | Type::Number(_) => Column::Num {
@@ -326,5 +341,5 @@ pub(super) fn fill(
             values,
         },
     };
-    Ok((column, errors))
+    Ok((column, errors, absent))
 }

@@ -29,6 +29,10 @@ pub struct Population {
     /// evaluated one by one.
     pub(super) wide: Vec<bool>,
     pub(super) as_of: Date,
+    /// Per input of the entity: whether every row gives it (or its
+    /// default). An input the programs the population was built for do not
+    /// read may be left out; a later evaluation that reads it is refused.
+    pub(super) present: Vec<bool>,
 }
 
 #[derive(Debug, Clone)]
@@ -37,6 +41,8 @@ pub(super) struct MemberColumns {
     pub(super) columns: Vec<Column>,
     /// `offsets[h]..offsets[h + 1]` are household `h`'s members.
     pub(super) offsets: Vec<usize>,
+    /// Per input of the member entity: whether every member gives it.
+    pub(super) present: Vec<bool>,
 }
 
 impl MemberColumns {
@@ -248,6 +254,10 @@ impl Population {
     /// Rows with a problem are reported and marked invalid; their cases are
     /// skipped at evaluation (never counted as zero).
     ///
+    /// Every input the entity's programs read (and its members' evaluated
+    /// with it) is required, as [`Population::build_for`] with no program
+    /// named.
+    ///
     /// # Errors
     /// [`EvalError::UnknownEntity`] for an unknown entity.
     pub fn build(
@@ -258,9 +268,48 @@ impl Population {
         key: &str,
         as_of: Date,
     ) -> Result<(Population, Vec<RowError>), EvalError> {
+        Self::build_for(rules, entity, cases, members, key, as_of, None)
+    }
+
+    /// Builds a population as [`Population::build`] for evaluating
+    /// `programs` (all of the entity's without): an input they do not read
+    /// may be left out (no column, or empty cells) as one case may leave it
+    /// out. Evaluating programs that read such an input is refused
+    /// ([`EvalError::PopulationMismatch`]), never read as zero.
+    ///
+    /// # Errors
+    /// [`EvalError::UnknownEntity`], and the errors of naming programs
+    /// ([`EvalError::UnknownProgram`], [`EvalError::WrongEntity`], …).
+    pub fn build_for(
+        rules: &RuleSet,
+        entity: &str,
+        cases: &Table,
+        members: Option<&Table>,
+        key: &str,
+        as_of: Date,
+        programs: Option<&[String]>,
+    ) -> Result<(Population, Vec<RowError>), EvalError> {
         let plan = rules.plan();
         let e = rules.entity(entity)?;
         let ent = &plan.entities[e];
+        // What the programs read; without a program in force on the date,
+        // every input.
+        let needed = match crate::run::runner::Runner::new(plan, e, programs, as_of) {
+            Ok(r) => Some(r.required()),
+            Err(err) if programs.is_some() => return Err(err),
+            Err(_) => None,
+        };
+        let needs_case = |i: usize| {
+            needed
+                .as_ref()
+                .is_none_or(|n| n.case.get(i) != Some(&false))
+        };
+        let needs_member = |c: usize, i: usize| {
+            needed
+                .as_ref()
+                .is_none_or(|n| n.members.get(c).and_then(|m| m.get(i)) != Some(&false))
+        };
+        let mut present = Vec::with_capacity(ent.inputs.len());
         let n = cases.rows();
         // Cells are checked on every core (up to 8).
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
@@ -274,8 +323,8 @@ impl Population {
             .chain([key])
             .collect();
         errors.extend(unknown_columns("households", cases, &known, entity));
-        for input in &ent.inputs {
-            let (column, errs) = fill::fill(
+        for (i, input) in ent.inputs.iter().enumerate() {
+            let (column, errs, absent) = fill::fill(
                 plan,
                 input,
                 cases.column(&input.name),
@@ -283,7 +332,9 @@ impl Population {
                 n,
                 threads,
                 fill::Source::Same,
+                needs_case(i),
             )?;
+            present.push(!absent);
             for (row, code, msg) in errs {
                 if let Some(v) = valid.get_mut(row) {
                     *v = false;
@@ -462,13 +513,17 @@ impl Population {
                 }
             }
             let mut data: Vec<Column> = Vec::with_capacity(member.inputs.len());
+            let mut member_present = Vec::with_capacity(member.inputs.len());
             let src = match &order {
                 None => fill::Source::Same,
                 Some(o) => fill::Source::Order(o),
             };
             for (j, input) in member.inputs.iter().enumerate() {
                 let col = members.and_then(|m| m.column(&input.name));
-                let (column, errs) = fill::fill(plan, input, col, as_of, counts[n], threads, src)?;
+                let needs = needs_member(ci, j);
+                let (column, errs, absent) =
+                    fill::fill(plan, input, col, as_of, counts[n], threads, src, needs)?;
+                member_present.push(!absent);
                 for (d, code, msg) in errs {
                     let h = counts.partition_point(|&c| c <= d).saturating_sub(1);
                     if miscounted.get(h).copied().unwrap_or(false) {
@@ -502,6 +557,7 @@ impl Population {
             collections.push(MemberColumns {
                 columns: data,
                 offsets: counts,
+                present: member_present,
             });
         }
         let mut wide = vec![false; n];
@@ -531,6 +587,7 @@ impl Population {
                 valid,
                 wide,
                 as_of,
+                present,
             },
             errors,
         ))
@@ -570,6 +627,41 @@ impl Population {
     /// The date the population was validated for.
     pub fn as_of(&self) -> Date {
         self.as_of
+    }
+
+    /// Why the population cannot be evaluated for programs that read
+    /// `need`: an input they read that some rows left out (the population
+    /// was built for other programs). `None` when it can.
+    pub(crate) fn lacks(&self, plan: &Plan, need: &crate::run::input::Required) -> Option<String> {
+        let ent = plan
+            .entity_index(&self.entity_name)
+            .map(|e| &plan.entities[e])?;
+        let mut missing: Vec<String> = Vec::new();
+        for (i, &n) in need.case.iter().enumerate() {
+            if n && self.present.get(i) == Some(&false) {
+                missing.push(format!("`{}`", ent.inputs.get(i).map_or("?", |x| &x.name)));
+            }
+        }
+        for (c, coll) in ent.collections.iter().enumerate() {
+            let (Some(wants), Some(have)) = (need.members.get(c), self.collections.get(c)) else {
+                continue;
+            };
+            let member = plan.entities.get(coll.entity);
+            for (i, &n) in wants.iter().enumerate() {
+                if n && have.present.get(i) == Some(&false) {
+                    let name = member
+                        .and_then(|m| m.inputs.get(i))
+                        .map_or("?", |x| &x.name);
+                    missing.push(format!("`{}[].{name}`", coll.name));
+                }
+            }
+        }
+        (!missing.is_empty()).then(|| {
+            format!(
+                "the programs evaluated read {}, which some rows leave out (the population was built for other programs): give it in every row, or build the population for these programs",
+                missing.join(", ")
+            )
+        })
     }
 
     /// Where each case's members start in the member rows of collection

@@ -112,6 +112,9 @@ pub fn evaluate_with(
         });
     }
     let runner = Runner::new(plan, e, programs, as_of)?;
+    if let Some(reason) = population.lacks(plan, &runner.required()) {
+        return Err(EvalError::PopulationMismatch { reason });
+    }
     if as_of != population.as_of {
         // Dates were checked against the population's date (birth dates not
         // after it, ages within limits); another date needs another check.
