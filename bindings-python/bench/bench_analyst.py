@@ -8,8 +8,10 @@ and a month's ``meals_per_month``). Three programs of the Chengyang rule set
 are computed both ways and their totals must agree to the fen (the run stops
 otherwise):
 
-- ``dibao`` per household (a household population with members);
-- ``tekun`` per person (a ``person`` population of the members);
+- ``dibao`` per household and ``tekun`` per member, from one household
+  population with members evaluated in one pass
+  (``Population.evaluate_with_members``: the households' table and the
+  members');
 - the meal subsidy per person for the month (a ``meal`` population of the
   members who ate at a canteen, one lunch at 12 yuan each; the amount per
   meal times their meals).
@@ -65,7 +67,6 @@ AS_OF = datetime.date(2023, 9, 6)
 RULES = Path(__file__).resolve().parents[2] / "rules" / "cn-qingdao-chengyang"
 HOUSEHOLD_INPUTS = ["household_id", "registered_locally", "financial_assets", "emergency_hardship", "emergency_need", "medical_expenses_12m"]
 MEMBER_INPUTS = ["household_id", "birth_date", "monthly_income", "disability_kind", "disability_grade", "has_able_supporter"]
-PERSON_INPUTS = ["person_id", "birth_date", "monthly_income", "disability_kind", "disability_grade", "has_able_supporter"]
 PRICE = pa.scalar(Decimal(handwritten.PRICE_FEN) / 100, pa.decimal128(18, 2))
 
 
@@ -101,7 +102,6 @@ def read(folder: Path, n: int) -> Tuple[pa.Table, pa.Table]:
 
 class Built(NamedTuple):
     households: bangfu.Population
-    persons: bangfu.Population
     meals: bangfu.Population
     meal_counts: pa.ChunkedArray
 
@@ -119,8 +119,9 @@ def bangfu_build(rules: bangfu.RuleSet, households: pa.Table, members: pa.Table)
         }
     )
     return Built(
-        rules.population(households.select(HOUSEHOLD_INPUTS), members.select(MEMBER_INPUTS), date=AS_OF),
-        rules.population(members.select(PERSON_INPUTS), date=AS_OF, entity="person", key="person_id"),
+        rules.population(
+            households.select(HOUSEHOLD_INPUTS), members.select(MEMBER_INPUTS), date=AS_OF, programs=["dibao", "tekun"]
+        ),
         rules.population(meal_table, date=AS_OF, entity="meal", key="person_id"),
         diners["meals_per_month"],
     )
@@ -136,8 +137,8 @@ def paid(amounts: pa.ChunkedArray) -> int:
 
 
 def bangfu_evaluate(rules: bangfu.RuleSet, b: Built) -> Dict[str, int]:
-    dibao = b.households.evaluate(rules, programs=["dibao"])["dibao.amount"]
-    tekun = b.persons.evaluate(rules, programs=["tekun"])["tekun.amount"]
+    households, members = b.households.evaluate_with_members(rules, programs=["dibao", "tekun"])
+    dibao, tekun = households["dibao.amount"], members["tekun.amount"]
     per_meal = b.meals.evaluate(rules, programs=["meal_subsidy"])["meal_subsidy.amount"]
     month = pc.multiply_checked(per_meal, b.meal_counts.cast(pa.int64()))
     return {

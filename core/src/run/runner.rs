@@ -486,14 +486,24 @@ impl<'p> Runner<'p> {
 
     /// Every computed value in the evaluation's one order over the case
     /// and its members: where (`None` for the case, `Some(c)` for every
-    /// member of collection `c`), slot, and the formula in force.
+    /// member of collection `c`), slot, and the formula in force. Values
+    /// only explanations read ([`crate::plan::ComputedKind::Note`]) are
+    /// left out: a batch reads none.
     pub(crate) fn steps(&self) -> impl Iterator<Item = (Option<usize>, usize, &'p Node)> + '_ {
-        self.blocks.iter().flat_map(|b| {
+        let plan = self.plan;
+        self.blocks.iter().flat_map(move |b| {
             let at = match b.at {
                 At::Case => None,
                 At::Member(c) => Some(c),
             };
-            b.steps.iter().map(move |s| (at, s.slot, s.node))
+            b.steps
+                .iter()
+                .filter(move |s| {
+                    plan.computeds
+                        .get(s.computed)
+                        .is_some_and(|c| c.kind != crate::plan::ComputedKind::Note)
+                })
+                .map(move |s| (at, s.slot, s.node))
         })
     }
 

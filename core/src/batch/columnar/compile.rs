@@ -589,7 +589,7 @@ impl Compiler<'_> {
                 let r = self.new_r(Kind::Fixed(0), level);
                 let op = Op::Age {
                     src: a.reg,
-                    on: self.runner.as_of,
+                    ages: super::ages::Ages::new(self.runner.as_of),
                     dst: r.reg,
                 };
                 self.push(level, op);

@@ -439,20 +439,9 @@ impl Program {
                 });
                 put(regs, *dst, out);
             }
-            Op::Age { src, on, dst } => {
+            Op::Age { src, ages, dst } => {
                 let mut out = take(regs, *dst);
-                // The day's calendar once; each row's in range is one
-                // conversion of its day number.
-                let on = on.ymd();
-                let (first, last) = Date::day_range();
-                let (first, last) = (i64::from(first), i64::from(last));
-                map1(get(regs, views, *src), &mut out, bad, |x| {
-                    if x < first || x > last {
-                        return None;
-                    }
-                    let born = Date::from_days_in_range(i32::try_from(x).ok()?);
-                    Some(i64::from(born.age_on_ymd(on)))
-                });
+                map1(get(regs, views, *src), &mut out, bad, |x| ages.age(x));
                 put(regs, *dst, out);
             }
             Op::DatePart { src, part, dst } => {

@@ -30,8 +30,9 @@
 //! runner into a program, `exec` runs it over a chunk, `fraction` holds the
 //! exact fraction arithmetic both use.
 
-use crate::date::Date;
 use crate::money::RoundingMode;
+
+mod ages;
 use crate::plan::{AggKind, Cmp, DatePart};
 
 /// Cases per chunk.
@@ -208,7 +209,7 @@ enum Op {
     },
     Age {
         src: usize,
-        on: Date,
+        ages: ages::Ages,
         dst: usize,
     },
     DatePart {
