@@ -11,7 +11,7 @@
 
 use super::export::{amounts_array, amounts_type};
 use crate::batch::BatchResult;
-use arrow_array::builder::{Int64Builder, StringBuilder};
+use arrow_array::builder::StringBuilder;
 use arrow_array::{Array, ArrayRef, BooleanArray, Int32Array, Int64Array, LargeStringArray};
 use arrow_array::{RecordBatch, StringArray};
 use arrow_buffer::{BooleanBuffer, NullBuffer};
@@ -52,19 +52,17 @@ pub fn member_result_batch(
             "the member results do not have one row per member ({rows})"
         )));
     }
-    // Each member's case, and its place in it.
-    let mut case_of = Vec::with_capacity(rows);
-    let mut place = Vec::with_capacity(rows);
+    // Each member's place in its case, and whether its case was evaluated:
+    // runs over the offsets, no per-member look-up.
+    let mut place: Vec<i32> = Vec::with_capacity(rows);
+    let mut evaluated: Vec<bool> = Vec::with_capacity(rows);
     for (i, w) in offsets.windows(2).enumerate() {
-        let (from, to) = (w[0], w[1].max(w[0]));
-        case_of.extend(std::iter::repeat_n(i, to - from));
-        place.extend((0..to - from).map(|j| i32::try_from(j).unwrap_or(i32::MAX)));
+        let count = w[1].saturating_sub(w[0]);
+        place.extend((0..count).map(|j| i32::try_from(j).unwrap_or(i32::MAX)));
+        let done = result.evaluated.get(i).copied().unwrap_or(false);
+        evaluated.extend(std::iter::repeat_n(done, count));
     }
-    let evaluated: Vec<bool> = case_of
-        .iter()
-        .map(|&i| result.evaluated.get(i).copied().unwrap_or(false))
-        .collect();
-    let (key_field, key_column) = repeated_key(key, &case_of);
+    let (key_field, key_column) = repeated_key(key, offsets);
     let mut fields = vec![key_field, Field::new("member", DataType::Int32, false)];
     let mut arrays: Vec<ArrayRef> = vec![key_column, Arc::new(Int32Array::from(place))];
     let valid = NullBuffer::from(evaluated.as_slice());
@@ -91,59 +89,76 @@ pub fn member_result_batch(
     Ok((schema, batch))
 }
 
-/// The cases' key repeated for each member (`case_of`: each member's
-/// case), under the key's name: integers and text as they are, any other
-/// key (or none) as `row`, the case's row number.
-fn repeated_key(key: Option<(&Field, &[ArrayRef])>, case_of: &[usize]) -> (Field, ArrayRef) {
-    let rows = || {
-        let rows: Vec<i64> = case_of
-            .iter()
-            .map(|&i| i64::try_from(i).unwrap_or(i64::MAX))
-            .collect();
+/// The cases' key repeated for each member (`offsets`: where each case's
+/// members start), under the key's name: integers and text as they are,
+/// any other key (or none) as `row`, the case's row number.
+fn repeated_key(key: Option<(&Field, &[ArrayRef])>, offsets: &[usize]) -> (Field, ArrayRef) {
+    let rows = offsets.last().copied().unwrap_or(0);
+    let count = |i: usize| {
+        offsets
+            .get(i + 1)
+            .zip(offsets.get(i))
+            .map_or(0, |(b, a)| b.saturating_sub(*a))
+    };
+    let by_row = || {
+        let mut v: Vec<i64> = Vec::with_capacity(rows);
+        for i in 0..offsets.len().saturating_sub(1) {
+            v.extend(std::iter::repeat_n(
+                i64::try_from(i).unwrap_or(i64::MAX),
+                count(i),
+            ));
+        }
         (
             Field::new("row", DataType::Int64, false),
-            Arc::new(Int64Array::from(rows)) as ArrayRef,
+            Arc::new(Int64Array::from(v)) as ArrayRef,
         )
     };
     let Some((field, chunks)) = key else {
-        return rows();
+        return by_row();
     };
-    // The chunk and row within it of each case.
-    let mut at: Vec<(usize, usize)> = Vec::new();
-    for (k, c) in chunks.iter().enumerate() {
-        at.extend((0..c.len()).map(|r| (k, r)));
-    }
-    let cell = |i: usize| at.get(i).and_then(|&(k, r)| Some((chunks.get(k)?, r)));
     let name = field.name().clone();
     match field.data_type() {
         DataType::Int64 => {
-            let mut b = Int64Builder::with_capacity(case_of.len());
-            for &i in case_of {
-                let v = cell(i).and_then(|(c, r)| {
-                    let a = c.as_any().downcast_ref::<Int64Array>()?;
-                    a.is_valid(r).then(|| a.value(r))
-                });
-                b.append_option(v);
+            let mut values: Vec<i64> = Vec::with_capacity(rows);
+            let mut valid: Vec<bool> = Vec::with_capacity(rows);
+            let mut i = 0;
+            for c in chunks {
+                let Some(a) = c.as_any().downcast_ref::<Int64Array>() else {
+                    return by_row();
+                };
+                for r in 0..a.len() {
+                    let n = count(i);
+                    values.extend(std::iter::repeat_n(a.value(r), n));
+                    valid.extend(std::iter::repeat_n(a.is_valid(r), n));
+                    i += 1;
+                }
             }
+            let nulls = valid.iter().any(|v| !v).then(|| NullBuffer::from(valid));
             (
                 Field::new(name, DataType::Int64, true),
-                Arc::new(b.finish()),
+                Arc::new(Int64Array::new(values.into(), nulls)),
             )
         }
         DataType::Utf8 | DataType::LargeUtf8 => {
             let mut b = StringBuilder::new();
-            for &i in case_of {
-                let v = cell(i).and_then(|(c, r)| {
-                    if let Some(a) = c.as_any().downcast_ref::<StringArray>() {
-                        return a.is_valid(r).then(|| a.value(r).to_string());
+            let mut i = 0;
+            for c in chunks {
+                for r in 0..c.len() {
+                    let v = if let Some(a) = c.as_any().downcast_ref::<StringArray>() {
+                        a.is_valid(r).then(|| a.value(r))
+                    } else if let Some(a) = c.as_any().downcast_ref::<LargeStringArray>() {
+                        a.is_valid(r).then(|| a.value(r))
+                    } else {
+                        return by_row();
+                    };
+                    for _ in 0..count(i) {
+                        b.append_option(v);
                     }
-                    let a = c.as_any().downcast_ref::<LargeStringArray>()?;
-                    a.is_valid(r).then(|| a.value(r).to_string())
-                });
-                b.append_option(v);
+                    i += 1;
+                }
             }
             (Field::new(name, DataType::Utf8, true), Arc::new(b.finish()))
         }
-        _ => rows(),
+        _ => by_row(),
     }
 }
