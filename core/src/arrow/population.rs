@@ -188,25 +188,44 @@ impl Population {
                 _ => None,
             })
             .collect();
-        let sizes = if has_members {
-            (0..population.len())
-                .map(|i| population.member_count(i))
-                .collect()
-        } else {
-            Vec::new()
+        let key = cases.key_field.map(|field| Key {
+            field,
+            chunks: cases.key_chunks,
+        });
+        let found = (errors, error_keys);
+        Ok(Population::finish(
+            population,
+            entity,
+            key,
+            found,
+            has_members,
+            timings,
+        ))
+    }
+
+    /// The population read: the cases, their key, the problems found with
+    /// their cases' keys, members per case (for an entity with members).
+    fn finish(
+        cases: batch::Population,
+        entity: &str,
+        key: Option<Key>,
+        (errors, error_keys): (Vec<RowError>, Vec<Option<String>>),
+        has_members: bool,
+        timings: Timings,
+    ) -> Population {
+        let sizes = match has_members {
+            true => (0..cases.len()).map(|i| cases.member_count(i)).collect(),
+            false => Vec::new(),
         };
-        Ok(Population {
-            cases: population,
+        Population {
+            cases,
             entity: entity.to_string(),
-            key: cases.key_field.map(|field| Key {
-                field,
-                chunks: cases.key_chunks,
-            }),
+            key,
             errors,
             error_keys,
             sizes,
             timings,
-        })
+        }
     }
 
     /// Reads cases of `entity` whose members are in the cases table itself,
@@ -329,21 +348,14 @@ impl Population {
             .iter()
             .map(|err| err.household.and_then(|h| key_column.as_ref()?.key(h)))
             .collect();
-        let sizes = (0..population.len())
-            .map(|i| population.member_count(i))
-            .collect();
-        Ok(Population {
-            cases: population,
-            entity: entity.to_string(),
-            key: cases.key_field.map(|field| Key {
-                field,
-                chunks: cases.key_chunks,
-            }),
-            errors,
-            error_keys,
-            sizes,
-            timings,
-        })
+        let key = cases.key_field.map(|field| Key {
+            field,
+            chunks: cases.key_chunks,
+        });
+        let found = (errors, error_keys);
+        Ok(Population::finish(
+            population, entity, key, found, true, timings,
+        ))
     }
 
     /// The key column's field and chunks, as the tables of [`super::export`]
