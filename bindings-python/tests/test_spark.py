@@ -177,3 +177,42 @@ def test_a_dataframe_without_its_key_column_is_refused(spark, spark_rules, distr
     df = spark.createDataFrame(nested(h, m).drop_columns(["household_id"]))
     with pytest.raises(ValueError, match="household_id"):
         bs.evaluate(df, spark_rules, AS_OF)
+
+
+def test_a_key_on_two_rows_in_two_partitions_is_refused_on_both(spark, spark_rules, rules, district) -> None:
+    households, members = district
+    h = households.slice(0, 40)
+    m = members.filter(pc.is_in(members["household_id"], h["household_id"]))
+    rows = nested(h, m)
+    # Household 7 again, as the last row: another Arrow batch and partition.
+    again = rows.filter(pc.equal(rows["household_id"], 7))
+    both = pa.concat_tables([rows, again])
+    df = spark.createDataFrame(both).repartition(3)
+    got = {r["household_id"]: r for r in bs.evaluate(df, spark_rules, AS_OF).toArrow().to_pylist() if r["household_id"] != 7}
+    sevens = [r for r in bs.evaluate(df, spark_rules, AS_OF).toArrow().to_pylist() if r["household_id"] == 7]
+    assert len(sevens) == 2
+    assert all(r["error"] == "duplicate_key" for r in sevens)
+    assert all(r[c] is None for r in sevens for c in r if c.endswith((".eligible", ".amount")))
+    want = {r["household_id"]: r for r in rules.population(rows, date=AS_OF).evaluate(rules).to_pylist()}
+    del want[7]
+    assert got == want
+    # With errors="raise" the job fails, naming the problem.
+    with pytest.raises(Exception, match="duplicate_key"):
+        bs.evaluate(df, spark_rules, AS_OF, errors="raise").toArrow()
+
+
+def test_a_key_counted_twice_but_split_across_batches_is_refused(spark_rules, rules, district) -> None:
+    # The window counts household 3's rows across the DataFrame; each of the
+    # two Arrow batches holding one of them refuses it.
+    households, members = district
+    h = households.slice(0, 5)
+    rows = nested(h, members.filter(pc.is_in(members["household_id"], h["household_id"])))
+    seen = pa.array([2 if k == 3 else 1 for k in rows["household_id"].to_pylist()], pa.int64())
+    batch = rows.append_column(bs.SEEN, seen).to_batches()[0]
+    out = rules.population(rows, date=AS_OF).evaluate(rules).schema
+    got = pa.Table.from_batches(list(bs._evaluate_batch(rules, batch, AS_OF, "household_id", "household", None, out, False)))
+    three = [r for r in got.to_pylist() if r["household_id"] == 3]
+    assert three and three[0]["error"] == "duplicate_key" and three[0]["dibao.eligible"] is None
+    assert all(r["error"] is None for r in got.to_pylist() if r["household_id"] != 3)
+    with pytest.raises(bangfu.InputError, match="more than one row"):
+        list(bs._evaluate_batch(rules, batch, AS_OF, "household_id", "household", None, out, True))

@@ -31,15 +31,19 @@ from pathlib import Path
 from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from . import _bangfu
 from ._bangfu import RuleSet
+from ._errors import InputError
 
 __all__ = ["SparkRules", "SparkComparison", "evaluate", "compare", "nest_members"]
 
 DateLike = Union[datetime.date, str]
 
 ORDER = "__bangfu_member_order"
+# Rows of the DataFrame with the same key, counted across partitions.
+SEEN = "__bangfu_key_rows"
 
 
 @dataclass(frozen=True)
@@ -165,13 +169,19 @@ def evaluate(
     Members are the ``members`` array-of-struct column of ``df``, or the
     DataFrame ``members`` linked by ``key``. With ``errors="collect"`` (the
     default) a row with errors has nulls and an error code; with ``"raise"``
-    the job fails on the first such row."""
+    the job fails on the first such row. A key on two rows (in one Arrow
+    batch or in two partitions) is refused on both (``duplicate_key``), as
+    by ``Population``: results are matched to households by the key."""
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+
     if errors not in ("raise", "collect"):
         raise ValueError(f'errors must be "raise" or "collect", not {errors!r}')
     as_of = _date(date)
     nested = _prepare(df, members, key)
     progs = None if programs is None else list(programs)
     out = _results_schema(rules.ruleset(), _arrow_schema(nested), as_of, key, entity, progs)
+    counted = nested.withColumn(SEEN, F.count(F.lit(1)).over(Window.partitionBy(key)))
     shipped = nested.sparkSession.sparkContext.broadcast(rules)
     raise_ = errors == "raise"
 
@@ -181,20 +191,47 @@ def evaluate(
         for batch in batches:
             yield from _evaluate_batch(ruleset, batch, as_of, key, entity, progs, out, raise_)
 
-    return nested.mapInArrow(run, _spark_schema(out))
+    return counted.mapInArrow(run, _spark_schema(out))
 
 
 def _evaluate_batch(rules: RuleSet, batch: pa.RecordBatch, as_of: datetime.date, key: str, entity: str,
                     programs: Optional[List[str]], out: pa.Schema, raise_: bool) -> Iterator[pa.RecordBatch]:
     if batch.num_rows == 0:
         return
+    seen = None
+    if SEEN in batch.schema.names:
+        i = batch.schema.get_field_index(SEEN)
+        seen, batch = batch.column(i), batch.drop_columns([SEEN])
     pop = _population(rules, batch, as_of, key, entity)
     if raise_ and pop.invalid_count:
         # The row problems, located, as InputError.
         rules.population(pa.Table.from_batches([batch]), date=as_of, key=key, entity=entity, errors="raise")
     table = pop.evaluate(rules, programs=programs, errors="raise" if raise_ else "collect")
+    if seen is not None:
+        table = _refuse_repeated(table, seen, key, raise_)
     # Safe casts only: a value that does not fit the column's type fails.
     yield from table.cast(out, safe=True).to_batches()
+
+
+def _refuse_repeated(table: pa.Table, seen: pa.Array, key: str, raise_: bool) -> pa.Table:
+    """Rows whose key is on another row of the DataFrame (another partition's
+    included): no result, and the error ``duplicate_key``."""
+    repeated = pc.and_(pc.greater(seen, 1), pc.is_valid(table[key]))
+    if not pc.any(repeated).as_py():
+        return table
+    if raise_:
+        k = table[key].filter(repeated)[0].as_py()
+        msg = f"`{key}` {k!r} is on more than one row: each household once, or its members cannot be told apart"
+        raise InputError(msg, [{"code": "duplicate_key", "loc": key, "msg": msg, "input": str(k)}])
+    columns = []
+    for name in table.column_names:
+        col = table[name]
+        if name == "error":
+            col = pc.if_else(repeated, pa.scalar("duplicate_key", col.type), col)
+        elif name != key:
+            col = pc.if_else(repeated, pa.scalar(None, col.type), col)
+        columns.append(col)
+    return pa.Table.from_arrays(columns, schema=table.schema)
 
 
 @dataclass(frozen=True)
