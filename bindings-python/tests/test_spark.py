@@ -216,3 +216,16 @@ def test_a_key_counted_twice_but_split_across_batches_is_refused(spark_rules, ru
     assert all(r["error"] is None for r in got.to_pylist() if r["household_id"] != 3)
     with pytest.raises(bangfu.InputError, match="more than one row"):
         list(bs._evaluate_batch(rules, batch, AS_OF, "household_id", "household", None, out, True))
+
+
+def test_compare_skips_both_rows_of_a_repeated_key(spark, spark_rules, rules, district) -> None:
+    households, members = district
+    h = households.slice(0, 40)
+    rows = nested(h, members.filter(pc.is_in(members["household_id"], h["household_id"])))
+    both = pa.concat_tables([rows, rows.filter(pc.equal(rows["household_id"], 7))])
+    reform = spark_rules.reform({"dibao_standard": "1100"})
+    got = bs.compare(spark.createDataFrame(both).repartition(3), spark_rules, reform, AS_OF).summary()
+    others = rows.filter(pc.not_equal(rows["household_id"], 7))
+    want = bs.compare(spark.createDataFrame(others), spark_rules, reform, AS_OF).summary()
+    assert got["skipped"] == want["skipped"] + 2
+    assert {k: v for k, v in got.items() if k != "skipped"} == {k: v for k, v in want.items() if k != "skipped"}

@@ -213,6 +213,18 @@ def _evaluate_batch(rules: RuleSet, batch: pa.RecordBatch, as_of: datetime.date,
     yield from table.cast(out, safe=True).to_batches()
 
 
+def _without_repeated(batch: pa.RecordBatch, key: str) -> Tuple[pa.RecordBatch, int]:
+    """The batch without the rows whose key is on another row of the
+    DataFrame (counted by the window), and how many were left out."""
+    i = batch.schema.get_field_index(SEEN)
+    if i < 0:
+        return batch, 0
+    seen, batch = batch.column(i), batch.drop_columns([SEEN])
+    repeated = pc.and_(pc.greater(seen, 1), pc.is_valid(batch.column(key)))
+    n = pc.sum(repeated.cast(pa.int64())).as_py() or 0
+    return (batch.filter(pc.invert(repeated)), n) if n else (batch, 0)
+
+
 def _refuse_repeated(table: pa.Table, seen: pa.Array, key: str, raise_: bool) -> pa.Table:
     """Rows whose key is on another row of the DataFrame (another partition's
     included): no result, and the error ``duplicate_key``."""
@@ -271,7 +283,9 @@ def compare(
     """Compares ``reform`` with ``baseline`` over the households of ``df`` as of
     ``date`` (as ``bangfu.compare``). Each Arrow batch is compared by the core;
     the per-batch counts and sums are added up by Spark, exactly (decimal sums).
-    Rows with errors are counted in ``skipped`` of ``by_program``."""
+    Rows with errors are counted in ``skipped`` of ``by_program``, and so
+    are both rows of a key on two rows of the DataFrame."""
+    from pyspark.sql import Window
     from pyspark.sql import functions as F
 
     as_of = _date(date)
@@ -282,6 +296,7 @@ def compare(
     empty = pa.RecordBatch.from_pylist([], schema)
     sample = _bangfu.compare(base, ref, _population(base, empty, as_of, key, "household"), as_of, progs)
     shipped = nested.sparkSession.sparkContext.broadcast((baseline, reform))
+    counted = nested.withColumn(SEEN, F.count(F.lit(1)).over(Window.partitionBy(key)))
 
     def widened(t: pa.Schema, extra: List[pa.Field]) -> pa.Schema:
         fields = [pa.field(f.name, pa.decimal128(38, f.type.scale)) if pa.types.is_decimal(f.type) else f for f in t]
@@ -303,7 +318,9 @@ def compare(
             for batch in batches:
                 if batch.num_rows == 0:
                     continue
+                batch, repeated = _without_repeated(batch, key)
                 c = _bangfu.compare(b, r, _population(b, batch, as_of, key, "household"), as_of, progs)
+                c["skipped"] += repeated
                 t = c[part]
                 if part != "households":
                     t = t.append_column("order", pa.array(range(t.num_rows), pa.int64()))
@@ -312,7 +329,7 @@ def compare(
                     t = t.append_column("skipped", pa.array(skipped, pa.int64()))
                 yield from t.cast(out[part], safe=True).to_batches()
 
-        return nested.mapInArrow(run, _spark_schema(out[part]))
+        return counted.mapInArrow(run, _spark_schema(out[part]))
 
     def summed(part: str, by: List[str]) -> Any:
         d = tables(part)
