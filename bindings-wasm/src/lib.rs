@@ -239,9 +239,6 @@ fn from_js(value: &JsValue, loc: &str) -> Result<Json, Failure> {
     Ok(json)
 }
 
-/// The largest integer a JavaScript number holds exactly (2^53 − 1).
-const MAX_SAFE_INTEGER: i64 = 9_007_199_254_740_991;
-
 /// Refuses a number of a JS object that a JavaScript number cannot hold
 /// exactly (beyond ±(2^53 − 1)): JavaScript has already rounded it before
 /// bangfu sees it, so the answer would be for another value. Text
@@ -253,12 +250,7 @@ fn exact_numbers(json: &Json, loc: &str) -> Result<(), Failure> {
     match json {
         Json::Number(n) => {
             let text = n.to_string();
-            let exact = text
-                .parse::<bangfu::Decimal>()
-                .or_else(|_| bangfu::Decimal::from_scientific(&text))
-                .ok()
-                .filter(|d| d.abs() <= bangfu::Decimal::from(MAX_SAFE_INTEGER));
-            if exact.is_none() {
+            if beyond_safe_integer(&text) {
                 return Err(Failure::at(
                     "unsafe_number",
                     loc,
@@ -284,6 +276,58 @@ fn exact_numbers(json: &Json, loc: &str) -> Result<(), Failure> {
         }),
         _ => Ok(()),
     }
+}
+
+/// Whether JSON number text (`-12.5`, `1e+21`, `2.5E-7`) is larger in
+/// magnitude than 2^53 − 1, read from its digits (no number is formed, so
+/// no exponent is too large to read).
+fn beyond_safe_integer(text: &str) -> bool {
+    let text = text.strip_prefix('-').unwrap_or(text);
+    let (mantissa, exponent) = match text.find(['e', 'E']) {
+        Some(at) => (&text[..at], &text[at + 1..]),
+        None => (text, "0"),
+    };
+    let (whole, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    // The exponent, saturated: a number's digits are far fewer than 10^9.
+    let (negative, exp_digits) = match exponent.as_bytes().first() {
+        Some(b'-') => (true, &exponent[1..]),
+        Some(b'+') => (false, &exponent[1..]),
+        _ => (false, exponent),
+    };
+    let magnitude = exp_digits.bytes().fold(0i64, |acc, b| {
+        acc.saturating_mul(10)
+            .saturating_add(i64::from(b.wrapping_sub(b'0')))
+            .min(1_000_000_000)
+    });
+    let exp = if negative { -magnitude } else { magnitude };
+    // The digits, and where the decimal point falls among them.
+    let digits: Vec<u8> = whole.bytes().chain(fraction.bytes()).collect();
+    let point = i64::try_from(whole.len())
+        .unwrap_or(i64::MAX)
+        .saturating_add(exp);
+    let skip = digits.iter().take_while(|&&d| d == b'0').count();
+    let significant = &digits[skip..];
+    let point = point.saturating_sub(i64::try_from(skip).unwrap_or(0));
+    if significant.is_empty() || point <= 0 {
+        return false;
+    }
+    // Digits of the whole part: the significant ones before the point,
+    // then zeros up to it.
+    const MAX: &[u8] = b"9007199254740991";
+    let max_len = i64::try_from(MAX.len()).unwrap_or(16);
+    if point != max_len {
+        return point > max_len;
+    }
+    let whole_part = |i: usize| significant.get(i).copied().unwrap_or(b'0');
+    for (i, &m) in MAX.iter().enumerate() {
+        match whole_part(i).cmp(&m) {
+            std::cmp::Ordering::Greater => return true,
+            std::cmp::Ordering::Less => return false,
+            std::cmp::Ordering::Equal => {}
+        }
+    }
+    // Equal whole part: beyond only with a fraction after it.
+    significant.iter().skip(MAX.len()).any(|&d| d != b'0')
 }
 
 /// A string argument, or `None` for `null` or `undefined`.
@@ -578,6 +622,44 @@ impl RuleSet {
         match target.as_string() {
             Some(name) => calls::target_named(&self.inner, &name),
             None => calls::target_of(&from_js(target, "target")?),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::beyond_safe_integer;
+
+    #[test]
+    fn safe_integers_are_read_from_the_digits() {
+        for within in [
+            "0",
+            "-0",
+            "9007199254740991",
+            "-9007199254740991",
+            "9007199254740991.0",
+            "900719925474099.1e1",
+            "1045.50",
+            "1e15",
+            "2.5E-7",
+            "1e-999999999999",
+            "0.000e30",
+            "0009007199254740991",
+        ] {
+            assert!(!beyond_safe_integer(within), "{within}");
+        }
+        for beyond in [
+            "9007199254740992",
+            "-9007199254740993",
+            "9007199254740991.5",
+            "1e16",
+            "1e+21",
+            "-1e300",
+            "1e999999999999",
+            "90071992547409911e-1",
+            "1152921504606846976",
+        ] {
+            assert!(beyond_safe_integer(beyond), "{beyond}");
         }
     }
 }
