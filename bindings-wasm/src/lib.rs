@@ -247,34 +247,61 @@ fn from_js(value: &JsValue, loc: &str) -> Result<Json, Failure> {
 /// # Errors
 /// `unsafe_number` at the number's place.
 fn exact_numbers(json: &Json, loc: &str) -> Result<(), Failure> {
+    match first_unsafe_number(json) {
+        None => Ok(()),
+        Some((path, text)) => {
+            // The place, as `members[1].monthly_income` (after `loc`).
+            let mut at = loc.to_string();
+            for step in path.iter().rev() {
+                match step {
+                    Step::Key(k) if at.is_empty() => at.push_str(k),
+                    Step::Key(k) => {
+                        at.push('.');
+                        at.push_str(k);
+                    }
+                    Step::Index(i) => at.push_str(&format!("[{i}]")),
+                }
+            }
+            Err(Failure::at(
+                "unsafe_number",
+                &at,
+                format!(
+                    "`{at}`: {text} is beyond what a JavaScript number holds exactly \
+                     (2^53 − 1); pass it as text, e.g. \"{text}\""
+                ),
+            ))
+        }
+    }
+}
+
+/// One step of a path into JSON.
+enum Step<'a> {
+    Key(&'a str),
+    Index(usize),
+}
+
+/// The first number of `json` (in document order) beyond 2^53 − 1, with
+/// its path (innermost step first) and its text; no path is formed unless
+/// one is found.
+fn first_unsafe_number(json: &Json) -> Option<(Vec<Step<'_>>, &str)> {
     match json {
         Json::Number(n) => {
-            let text = n.to_string();
-            if beyond_safe_integer(&text) {
-                return Err(Failure::at(
-                    "unsafe_number",
-                    loc,
-                    format!(
-                        "`{loc}`: {text} is beyond what a JavaScript number holds exactly \
-                         (2^53 − 1); pass it as text, e.g. \"{text}\""
-                    ),
-                ));
-            }
-            Ok(())
+            let text = n.as_str();
+            beyond_safe_integer(text).then(|| (Vec::new(), text))
         }
-        Json::Array(items) => items
-            .iter()
-            .enumerate()
-            .try_for_each(|(i, v)| exact_numbers(v, &format!("{loc}[{i}]"))),
-        Json::Object(map) => map.iter().try_for_each(|(k, v)| {
-            let at = if loc.is_empty() {
-                k.clone()
-            } else {
-                format!("{loc}.{k}")
-            };
-            exact_numbers(v, &at)
+        Json::Array(items) => items.iter().enumerate().find_map(|(i, v)| {
+            first_unsafe_number(v).map(|(mut path, text)| {
+                path.push(Step::Index(i));
+                (path, text)
+            })
         }),
-        _ => Ok(()),
+        Json::Object(map) => map.iter().find_map(|(k, v)| {
+            first_unsafe_number(v).map(|(mut path, text)| {
+                path.push(Step::Key(k));
+                (path, text)
+            })
+        }),
+        _ => None,
     }
 }
 

@@ -9,6 +9,7 @@
 
 use crate::run::input::{printable, InputError};
 use serde_json::Value as Json;
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 /// Parses JSON text, refusing a key repeated within one object. A leading
@@ -39,35 +40,37 @@ pub fn parse_strict(text: &str) -> Result<Json, InputError> {
     }
 }
 
-/// Where a container is, and what is in it so far.
-enum Frame {
+/// A container being read, and what is in it so far. A container's path
+/// is made of the keys and indexes of the containers around it, and is
+/// formed only for an error.
+enum Frame<'a> {
     Object {
-        path: String,
         /// Keys seen, with the byte offset of each.
-        keys: HashMap<String, usize>,
+        keys: HashMap<Cow<'a, str>, usize>,
         /// The key whose value is being read.
-        current: Option<String>,
+        current: Option<Cow<'a, str>>,
     },
     Array {
-        path: String,
         index: usize,
     },
 }
 
-/// The path of the value about to be read inside the innermost container.
-fn child_path(stack: &[Frame]) -> String {
-    match stack.last() {
-        None => String::new(),
-        Some(Frame::Object { path, current, .. }) => {
-            let key = current.as_deref().unwrap_or_default();
-            if path.is_empty() {
-                printable(key)
-            } else {
-                format!("{path}.{}", printable(key))
+/// The path of the value being read inside the innermost of `stack`.
+fn child_path(stack: &[Frame<'_>]) -> String {
+    let mut path = String::new();
+    for frame in stack {
+        match frame {
+            Frame::Object { current, .. } => {
+                let key = printable(current.as_deref().unwrap_or_default());
+                if !path.is_empty() {
+                    path.push('.');
+                }
+                path.push_str(&key);
             }
+            Frame::Array { index } => path.push_str(&format!("[{index}]")),
         }
-        Some(Frame::Array { path, index }) => format!("{path}[{index}]"),
     }
+    path
 }
 
 /// Line and column (1-based, columns in characters) of a byte offset.
@@ -79,19 +82,26 @@ fn line_col(text: &str, offset: usize) -> (usize, usize) {
     (line, column)
 }
 
+/// The text of a JSON string (with its quotes) of valid JSON: its
+/// characters as written when it has no escape, else decoded.
+fn string_text(raw: &str) -> Cow<'_, str> {
+    match raw.get(1..raw.len().saturating_sub(1)) {
+        Some(inner) if !inner.contains('\\') => Cow::Borrowed(inner),
+        _ => Cow::Owned(serde_json::from_str(raw).unwrap_or_default()),
+    }
+}
+
 /// The first repeated key of text that is valid JSON, as an error.
 fn find_duplicate(text: &str) -> Option<InputError> {
     let bytes = text.as_bytes();
-    let mut stack: Vec<Frame> = Vec::new();
+    let mut stack: Vec<Frame<'_>> = Vec::new();
     let mut i = 0;
     // Inside an object: whether the next string is a key.
     let mut expect_key = false;
     while let Some(&b) = bytes.get(i) {
         match b {
             b'{' => {
-                let path = child_path(&stack);
                 stack.push(Frame::Object {
-                    path,
                     keys: HashMap::new(),
                     current: None,
                 });
@@ -99,8 +109,7 @@ fn find_duplicate(text: &str) -> Option<InputError> {
                 i += 1;
             }
             b'[' => {
-                let path = child_path(&stack);
-                stack.push(Frame::Array { path, index: 0 });
+                stack.push(Frame::Array { index: 0 });
                 expect_key = false;
                 i += 1;
             }
@@ -132,17 +141,13 @@ fn find_duplicate(text: &str) -> Option<InputError> {
                     continue;
                 }
                 expect_key = false;
-                let raw = text.get(start..i).unwrap_or_default();
-                let key: String = serde_json::from_str(raw).unwrap_or_default();
-                if let Some(Frame::Object {
-                    path,
-                    keys,
-                    current,
-                }) = stack.last_mut()
-                {
+                let key = string_text(text.get(start..i).unwrap_or_default());
+                let depth = stack.len();
+                if let Some(Frame::Object { keys, current }) = stack.last_mut() {
                     if let Some(&first) = keys.get(&key) {
                         let (l1, c1) = line_col(text, first);
                         let (l2, c2) = line_col(text, start);
+                        let path = child_path(stack.get(..depth - 1).unwrap_or_default());
                         let loc = if path.is_empty() {
                             printable(&key)
                         } else {
@@ -184,6 +189,9 @@ mod tests {
         );
         let e = parse_strict(r#"{"members": [{"a": 1}, {"b": "x,]}", "b": 2}]}"#).unwrap_err();
         assert_eq!(e.loc, "members[1].b");
+        let e = parse_strict(r#"{"a": [{"x": 1}, {"y": {"z": 1, "q": [], "z": 2}}]}"#).unwrap_err();
+        assert_eq!(e.loc, "a[1].y.z");
+        assert_eq!(parse_strict(r#"[{"a": 1}, {"a": 1, "a": 2}]"#).unwrap_err().loc, "[1].a");
         // An escaped key is the same key.
         let e = parse_strict(r#"{"ab": 1, "a\u0062": 2}"#).unwrap_err();
         assert_eq!(e.loc, "ab");
