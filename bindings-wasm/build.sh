@@ -41,9 +41,9 @@ PKG_AUTHORING="$CRATE_DIR/pkg-authoring"
 DIST="$CRATE_DIR/dist"
 NPM="$CRATE_DIR/npm"
 RULES="${BANGFU_RULES:-rules/cn-qingdao-chengyang}"
-BUDGET_KB="${BANGFU_WASM_BUDGET_KB:-185}"
+BUDGET_KB="${BANGFU_WASM_BUDGET_KB:-160}"
 AUTHORING_BUDGET_KB="${BANGFU_WASM_AUTHORING_BUDGET_KB:-450}"
-FIRST_LOAD_BUDGET_KB="${BANGFU_FIRST_LOAD_BUDGET_KB:-235}"
+FIRST_LOAD_BUDGET_KB="${BANGFU_FIRST_LOAD_BUDGET_KB:-200}"
 TARGET_DIR="$(cargo metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')"
 wasm_in() { printf '%s\n' "$TARGET_DIR/wasm32-unknown-unknown/$1/bangfu_wasm.wasm"; }
 
