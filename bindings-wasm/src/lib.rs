@@ -25,6 +25,8 @@
 //! The calls themselves live in [`calls`] as plain Rust and are tested on the
 //! host; the methods below only check and convert their arguments.
 
+#[cfg(feature = "authoring")]
+pub mod authoring;
 pub mod bundle;
 pub mod calls;
 pub mod failure;
@@ -41,6 +43,26 @@ export interface Text { zh: string; en: string }
 /** A rule set's files: path relative to the rule set's root → TOML text. */
 export type RuleFiles = Record<string, string>;
 
+
+/** A diagnostic of the checker, located (authoring module). */
+export interface Located {
+  code: string; name: string; severity: "error" | "warning"; message: string;
+  /** What the code means. */
+  summary: Text;
+  file: string | null; line: number | null; column: number | null;
+  /** `file:line:col` */
+  loc: string; source_line: string | null; help: string | null;
+}
+
+/** What `RuleSet.checkFiles` found. */
+export interface CheckReport { loads: boolean; errors: number; warnings: number; diagnostics: Located[] }
+
+/** One worked example run (authoring module). */
+export interface ExampleRun {
+  id: string; file: string; passed: boolean;
+  checks: { key: string; expected: string; got: string | null; passed: boolean }[];
+  failures: string[];
+}
 
 /** Eligibility and amount of one program, without the explanation. */
 export interface Decision { program: string; eligible: boolean; amount: string | null }
@@ -420,6 +442,35 @@ impl RuleSet {
     ) -> Result<RuleSet, JsValue> {
         let load = || calls::load(bundle::files_of(&from_js(&files, "files")?, "files")?);
         load().map(|inner| RuleSet { inner }).map_err(throw)
+    }
+
+    /// Checks rule files without keeping the rule set: every error (or,
+    /// when the rule set loads, every warning) located at its file, line
+    /// and column, with what its code means in Chinese and English.
+    /// Authoring module only.
+    ///
+    /// # Errors
+    /// `wrong_type` when `files` is not an object of texts.
+    #[cfg(feature = "authoring")]
+    #[wasm_bindgen(js_name = checkFiles, unchecked_return_type = "CheckReport")]
+    pub fn check_files(
+        #[wasm_bindgen(unchecked_param_type = "RuleFiles")] files: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        let run = || bundle::files_of(&from_js(&files, "files")?, "files");
+        to_js(&authoring::check_files(run().map_err(throw)?))
+    }
+
+    /// Runs the rule set's worked examples (a rule set loaded from its
+    /// files): each with whether it passed, every expected output against
+    /// what the case gave, and what went wrong otherwise. Authoring module
+    /// only.
+    ///
+    /// # Errors
+    /// None in practice; the conversion to JS is fallible in principle.
+    #[cfg(feature = "authoring")]
+    #[wasm_bindgen(js_name = runExamples, unchecked_return_type = "ExampleRun[]")]
+    pub fn run_examples(&self) -> Result<JsValue, JsValue> {
+        to_js(&authoring::run_examples(&self.inner))
     }
 
     /// Loads a precompiled rule bundle (`bangfu bundle`), its bytes as a

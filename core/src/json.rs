@@ -191,7 +191,12 @@ mod tests {
         assert_eq!(e.loc, "members[1].b");
         let e = parse_strict(r#"{"a": [{"x": 1}, {"y": {"z": 1, "q": [], "z": 2}}]}"#).unwrap_err();
         assert_eq!(e.loc, "a[1].y.z");
-        assert_eq!(parse_strict(r#"[{"a": 1}, {"a": 1, "a": 2}]"#).unwrap_err().loc, "[1].a");
+        assert_eq!(
+            parse_strict(r#"[{"a": 1}, {"a": 1, "a": 2}]"#)
+                .unwrap_err()
+                .loc,
+            "[1].a"
+        );
         // An escaped key is the same key.
         let e = parse_strict(r#"{"ab": 1, "a\u0062": 2}"#).unwrap_err();
         assert_eq!(e.loc, "ab");
