@@ -9,7 +9,10 @@
 #   bindings-wasm/dist/           a static site: index.html (the demo), pkg/,
 #                                 widget/ (the widget's ES modules, entry
 #                                 bangfu-check.js), rules/cn-qingdao-chengyang.bangfu
-#                                 (the precompiled rule bundle)
+#                                 (the precompiled rule bundle); playground/
+#                                 (the rule playground: rule files edited and
+#                                 checked in the browser, with pkg-authoring/
+#                                 and the sources of every rule set in rules/)
 #   bindings-wasm/npm/            the npm package (package.json, both modules,
 #                                 the widget, the bundles, a Node entry);
 #                                 `npm pack bindings-wasm/npm` makes the tarball
@@ -109,6 +112,21 @@ cp -r "$PKG" "$DIST/pkg"
 "$ESBUILD" "$PKG/bangfu_wasm.js" --minify --log-level=warning --outfile="$DIST/pkg/bangfu_wasm.js"
 "$ESBUILD" "$CRATE_DIR"/widget/*.js --minify --log-level=warning --outdir="$DIST/widget"
 cp "$CRATE_DIR/demo/index.html" "$DIST/index.html"
+# The rule playground: the authoring module, the page, and the sources of
+# every rule set in rules/ to start from.
+cp -r "$PKG_AUTHORING" "$DIST/pkg-authoring"
+"$ESBUILD" "$PKG_AUTHORING/bangfu_wasm.js" --minify --log-level=warning --outfile="$DIST/pkg-authoring/bangfu_wasm.js"
+"$ESBUILD" "$CRATE_DIR"/playground/*.js --minify --log-level=warning --outdir="$DIST/playground"
+cp "$CRATE_DIR/playground/index.html" "$DIST/playground/index.html"
+mkdir -p "$DIST/playground/sources"
+names=()
+for dir in rules/*/; do
+  if [[ -f "${dir}ruleset.toml" ]]; then
+    names+=("\"$(basename "$dir")\"")
+    node "$CRATE_DIR/tools/sources.mjs" "${dir%/}" "$DIST/playground/sources/$(basename "$dir").json"
+  fi
+done
+(IFS=,; printf '[%s]\n' "${names[*]}") >"$DIST/playground/sources/index.json"
 
 say "assembling $NPM"
 mkdir -p "$NPM"
