@@ -28,7 +28,7 @@ use std::collections::HashMap;
 /// ```
 pub fn parse_strict(text: &str) -> Result<Json, InputError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let value: Json = serde_json::from_str(text).map_err(|e| InputError {
+    let value = parse_value(text).map_err(|e| InputError {
         code: "invalid_json",
         loc: String::new(),
         msg: format!("not valid JSON: {e}"),
@@ -37,6 +37,102 @@ pub fn parse_strict(text: &str) -> Result<Json, InputError> {
     match find_duplicate(text) {
         Some(e) => Err(e),
         None => Ok(value),
+    }
+}
+
+/// JSON text to a value, as `serde_json::from_str::<Value>` reads it, with
+/// a value builder of its own ([`Build`]) that reads every value as it
+/// comes, never as a given type: so no reading "as a string" or "as a
+/// float" (with its error messages and float formatting) is linked into the
+/// browser's module.
+fn parse_value(text: &str) -> Result<Json, serde_json::Error> {
+    let mut de = serde_json::Deserializer::from_str(text);
+    let value = serde::de::DeserializeSeed::deserialize(Build, &mut de)?;
+    de.end()?;
+    Ok(value)
+}
+
+/// The key under which serde_json (with exact numbers) hands over a number
+/// that is not a 64-bit integer, as its text.
+const NUMBER_KEY: &str = "$serde_json::private::Number";
+
+/// Builds a [`Json`] value exactly as serde_json's own builder does.
+struct Build;
+
+impl<'de> serde::de::DeserializeSeed<'de> for Build {
+    type Value = Json;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Json, D::Error> {
+        d.deserialize_any(Build)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Build {
+    type Value = Json;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("any valid JSON value")
+    }
+
+    fn visit_bool<E>(self, b: bool) -> Result<Json, E> {
+        Ok(Json::Bool(b))
+    }
+
+    fn visit_i64<E>(self, v: i64) -> Result<Json, E> {
+        Ok(Json::from(v))
+    }
+
+    fn visit_u64<E>(self, v: u64) -> Result<Json, E> {
+        Ok(Json::from(v))
+    }
+
+    /// Never called: numbers arrive as integers or as their text.
+    fn visit_f64<E: serde::de::Error>(self, _: f64) -> Result<Json, E> {
+        Err(E::custom("a number read as a float"))
+    }
+
+    fn visit_str<E>(self, s: &str) -> Result<Json, E> {
+        Ok(Json::String(s.to_string()))
+    }
+
+    fn visit_string<E>(self, s: String) -> Result<Json, E> {
+        Ok(Json::String(s))
+    }
+
+    fn visit_unit<E>(self) -> Result<Json, E> {
+        Ok(Json::Null)
+    }
+
+    fn visit_none<E>(self) -> Result<Json, E> {
+        Ok(Json::Null)
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Json, A::Error> {
+        let mut items = Vec::new();
+        while let Some(item) = seq.next_element_seed(Build)? {
+            items.push(item);
+        }
+        Ok(Json::Array(items))
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Json, A::Error> {
+        let mut values = serde_json::Map::new();
+        let mut first = true;
+        while let Some(key) = map.next_key::<String>()? {
+            let value = map.next_value_seed(Build)?;
+            if first && key == NUMBER_KEY {
+                // A number's text (or an object that uses the key itself,
+                // which must hold a number's text, as serde_json demands).
+                let number = value
+                    .as_str()
+                    .and_then(|text| text.parse::<serde_json::Number>().ok())
+                    .ok_or_else(|| serde::de::Error::custom("invalid number"))?;
+                return Ok(Json::Number(number));
+            }
+            first = false;
+            values.insert(key, value);
+        }
+        Ok(Json::Object(values))
     }
 }
 
@@ -87,7 +183,12 @@ fn line_col(text: &str, offset: usize) -> (usize, usize) {
 fn string_text(raw: &str) -> Cow<'_, str> {
     match raw.get(1..raw.len().saturating_sub(1)) {
         Some(inner) if !inner.contains('\\') => Cow::Borrowed(inner),
-        _ => Cow::Owned(serde_json::from_str(raw).unwrap_or_default()),
+        _ => Cow::Owned(
+            parse_value(raw)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default(),
+        ),
     }
 }
 
@@ -213,6 +314,22 @@ mod tests {
             "1.10"
         );
         assert_eq!(parse_strict("{").unwrap_err().code, "invalid_json");
+        // Read as serde_json reads it: numbers keep their text, errors their place.
+        for text in [
+            r#"{"a": [1, -2, 1.50, 2e3, -0, 18446744073709551616, true, null, "x\u00e9"], "b": {}}"#,
+            "[]",
+            "\"\"",
+        ] {
+            let ours = parse_strict(text).unwrap();
+            let theirs: Json = serde_json::from_str(text).unwrap();
+            assert_eq!(ours, theirs);
+            assert_eq!(ours.to_string(), theirs.to_string());
+        }
+        for text in ["{", "[1,]", "{\"a\" 1}", "01", "\"\\x\"", "[1] 2"] {
+            let ours = parse_strict(text).unwrap_err().msg;
+            let theirs = serde_json::from_str::<Json>(text).unwrap_err();
+            assert_eq!(ours, format!("not valid JSON: {theirs}"));
+        }
         assert_eq!(parse_strict("[1, 2] x").unwrap_err().code, "invalid_json");
     }
 }
