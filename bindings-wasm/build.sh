@@ -17,18 +17,19 @@
 #                                 the widget, the bundles, a Node entry);
 #                                 `npm pack bindings-wasm/npm` makes the tarball
 #
-# Steps, per module: cargo build (profile wasm-release: opt-level z, fat LTO)
-# for wasm32-unknown-unknown (the lean one without default features);
-# wasm-bindgen --target web with TypeScript types; wasm-opt -Oz (small
-# functions with one caller inlined, large ones kept) from the pinned npm
-# binaryen (scripts/lib.sh wasm_opt_bin, never a wasm-opt from PATH). Then the
-# rule bundle and the size report. Fails when a module is over its budget
-# gzipped: the lean runtime 185 KB (BANGFU_WASM_BUDGET_KB; the target is
-# 150 KB, exceeded since it carries member programs and the what-would-change
-# search), the authoring
-# module 450 KB (BANGFU_WASM_AUTHORING_BUDGET_KB), and the first load of a
-# page (lean module, glue, widget, bundle) 235 KB (BANGFU_FIRST_LOAD_BUDGET_KB;
-# the target is 200 KB).
+# Steps, per module: cargo build (profiles wasm-release and wasm-lean:
+# opt-level z, fat LTO) for wasm32-unknown-unknown (the lean one without
+# default features); wasm-bindgen --target web with TypeScript types;
+# wasm-opt -Oz (small functions with one caller inlined, large ones kept)
+# from the pinned npm binaryen (scripts/lib.sh wasm_opt_bin, never a
+# wasm-opt from PATH). Then the rule bundles, the site (the widget's and the
+# playground's modules and the glue minified by esbuild from
+# bindings-wasm/tools, installed by scripts/setup) and the size report.
+# Fails when a module is over its budget gzipped: the lean runtime 150 KB
+# (BANGFU_WASM_BUDGET_KB), the authoring module 450 KB
+# (BANGFU_WASM_AUTHORING_BUDGET_KB), and the first load of a page (lean
+# module, glue, widget, bundle, as the site serves them) 200 KB
+# (BANGFU_FIRST_LOAD_BUDGET_KB).
 #
 # Usage: bindings-wasm/build.sh   (then: python3 -m http.server -d bindings-wasm/dist 8080)
 set -euo pipefail
