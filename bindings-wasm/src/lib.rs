@@ -246,7 +246,13 @@ fn from_js(value: &JsValue, loc: &str) -> Result<Json, Failure> {
             })?,
     };
     // Strict: a key given twice in JSON text is refused, not read last-wins.
-    let json = bangfu::json::parse_strict(&text).map_err(|e| {
+    // `JSON.stringify` of an object cannot repeat a key.
+    let parsed = if from_object {
+        bangfu::json::parse_serialized(&text)
+    } else {
+        bangfu::json::parse_strict(&text)
+    };
+    let json = parsed.map_err(|e| {
         let at = if e.loc.is_empty() {
             loc
         } else {

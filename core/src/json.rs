@@ -28,16 +28,27 @@ use std::collections::HashMap;
 /// ```
 pub fn parse_strict(text: &str) -> Result<Json, InputError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let value = parse_value(text).map_err(|e| InputError {
-        code: "invalid_json",
-        loc: String::new(),
-        msg: format!("not valid JSON: {e}"),
-        input: None,
-    })?;
+    let value = parse_serialized(text)?;
     match find_duplicate(text) {
         Some(e) => Err(e),
         None => Ok(value),
     }
+}
+
+/// Parses JSON text written by a serializer whose objects cannot hold a
+/// key twice, such as JavaScript's `JSON.stringify` of an object: as
+/// [`parse_strict`] does, without looking for a repeated key (there is
+/// none to find), and without a byte-order mark.
+///
+/// # Errors
+/// `invalid_json` (with line and column) for text that is not JSON.
+pub fn parse_serialized(text: &str) -> Result<Json, InputError> {
+    parse_value(text).map_err(|e| InputError {
+        code: "invalid_json",
+        loc: String::new(),
+        msg: format!("not valid JSON: {e}"),
+        input: None,
+    })
 }
 
 /// JSON text to a value, as `serde_json::from_str::<Value>` reads it, with
