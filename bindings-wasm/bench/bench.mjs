@@ -2,6 +2,7 @@
 // WASM runtime in Node, as the widget does — JS object in, outcome JSON out.
 //
 //   bindings-wasm/build.sh && node bindings-wasm/bench/bench.mjs [iterations]
+//   BANGFU_LEAN_PKG=/path/to/another/pkg node bindings-wasm/bench/bench.mjs   # another build of the lean runtime
 //
 // Prints microseconds per call for: loading the rule set from its
 // precompiled bundle (lean runtime), loading it from its rule files (the

@@ -34,8 +34,9 @@ if (fromFiles) {
     join(temp, 'rules', 'cn-qingdao-chengyang.bangfu'),
     JSON.stringify(ruleFiles(join(REPO_ROOT, 'rules', 'cn-qingdao-chengyang'))),
   );
+  // The loader from its source (the site's copy is minified).
   const loader = join(temp, 'widget', 'rules.js');
-  const text = readFileSync(loader, 'utf8')
+  const text = readFileSync(join(REPO_ROOT, 'bindings-wasm', 'widget', 'rules.js'), 'utf8')
     .replace('response.arrayBuffer()', 'response.text()')
     .replace('RuleSet.fromBundle(new Uint8Array(bytes))', 'RuleSet.fromFiles(JSON.parse(bytes))');
   writeFileSync(loader, text);

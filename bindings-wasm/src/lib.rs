@@ -25,6 +25,8 @@
 //! The calls themselves live in [`calls`] as plain Rust and are tested on the
 //! host; the methods below only check and convert their arguments.
 
+#[cfg(feature = "authoring")]
+pub mod authoring;
 pub mod bundle;
 pub mod calls;
 pub mod failure;
@@ -41,6 +43,26 @@ export interface Text { zh: string; en: string }
 /** A rule set's files: path relative to the rule set's root → TOML text. */
 export type RuleFiles = Record<string, string>;
 
+
+/** A diagnostic of the checker, located (authoring module). */
+export interface Located {
+  code: string; name: string; severity: "error" | "warning"; message: string;
+  /** What the code means. */
+  summary: Text;
+  file: string | null; line: number | null; column: number | null;
+  /** `file:line:col` */
+  loc: string; source_line: string | null; help: string | null;
+}
+
+/** What `RuleSet.checkFiles` found. */
+export interface CheckReport { loads: boolean; errors: number; warnings: number; diagnostics: Located[] }
+
+/** One worked example run (authoring module). */
+export interface ExampleRun {
+  id: string; file: string; passed: boolean;
+  checks: { key: string; expected: string; got: string | null; passed: boolean }[];
+  failures: string[];
+}
 
 /** Eligibility and amount of one program, without the explanation. */
 export interface Decision { program: string; eligible: boolean; amount: string | null }
@@ -224,7 +246,13 @@ fn from_js(value: &JsValue, loc: &str) -> Result<Json, Failure> {
             })?,
     };
     // Strict: a key given twice in JSON text is refused, not read last-wins.
-    let json = bangfu::json::parse_strict(&text).map_err(|e| {
+    // `JSON.stringify` of an object cannot repeat a key.
+    let parsed = if from_object {
+        bangfu::json::parse_serialized(&text)
+    } else {
+        bangfu::json::parse_strict(&text)
+    };
+    let json = parsed.map_err(|e| {
         let at = if e.loc.is_empty() {
             loc
         } else {
@@ -239,9 +267,6 @@ fn from_js(value: &JsValue, loc: &str) -> Result<Json, Failure> {
     Ok(json)
 }
 
-/// The largest integer a JavaScript number holds exactly (2^53 − 1).
-const MAX_SAFE_INTEGER: i64 = 9_007_199_254_740_991;
-
 /// Refuses a number of a JS object that a JavaScript number cannot hold
 /// exactly (beyond ±(2^53 − 1)): JavaScript has already rounded it before
 /// bangfu sees it, so the answer would be for another value. Text
@@ -250,40 +275,114 @@ const MAX_SAFE_INTEGER: i64 = 9_007_199_254_740_991;
 /// # Errors
 /// `unsafe_number` at the number's place.
 fn exact_numbers(json: &Json, loc: &str) -> Result<(), Failure> {
+    match first_unsafe_number(json) {
+        None => Ok(()),
+        Some((path, text)) => {
+            // The place, as `members[1].monthly_income` (after `loc`).
+            let mut at = loc.to_string();
+            for step in path.iter().rev() {
+                match step {
+                    Step::Key(k) if at.is_empty() => at.push_str(k),
+                    Step::Key(k) => {
+                        at.push('.');
+                        at.push_str(k);
+                    }
+                    Step::Index(i) => at.push_str(&format!("[{i}]")),
+                }
+            }
+            Err(Failure::at(
+                "unsafe_number",
+                &at,
+                format!(
+                    "`{at}`: {text} is beyond what a JavaScript number holds exactly \
+                     (2^53 − 1); pass it as text, e.g. \"{text}\""
+                ),
+            ))
+        }
+    }
+}
+
+/// One step of a path into JSON.
+enum Step<'a> {
+    Key(&'a str),
+    Index(usize),
+}
+
+/// The first number of `json` (in document order) beyond 2^53 − 1, with
+/// its path (innermost step first) and its text; no path is formed unless
+/// one is found.
+fn first_unsafe_number(json: &Json) -> Option<(Vec<Step<'_>>, &str)> {
     match json {
         Json::Number(n) => {
-            let text = n.to_string();
-            let exact = text
-                .parse::<bangfu::Decimal>()
-                .or_else(|_| bangfu::Decimal::from_scientific(&text))
-                .ok()
-                .filter(|d| d.abs() <= bangfu::Decimal::from(MAX_SAFE_INTEGER));
-            if exact.is_none() {
-                return Err(Failure::at(
-                    "unsafe_number",
-                    loc,
-                    format!(
-                        "`{loc}`: {text} is beyond what a JavaScript number holds exactly \
-                         (2^53 − 1); pass it as text, e.g. \"{text}\""
-                    ),
-                ));
-            }
-            Ok(())
+            let text = n.as_str();
+            beyond_safe_integer(text).then(|| (Vec::new(), text))
         }
-        Json::Array(items) => items
-            .iter()
-            .enumerate()
-            .try_for_each(|(i, v)| exact_numbers(v, &format!("{loc}[{i}]"))),
-        Json::Object(map) => map.iter().try_for_each(|(k, v)| {
-            let at = if loc.is_empty() {
-                k.clone()
-            } else {
-                format!("{loc}.{k}")
-            };
-            exact_numbers(v, &at)
+        Json::Array(items) => items.iter().enumerate().find_map(|(i, v)| {
+            first_unsafe_number(v).map(|(mut path, text)| {
+                path.push(Step::Index(i));
+                (path, text)
+            })
         }),
-        _ => Ok(()),
+        Json::Object(map) => map.iter().find_map(|(k, v)| {
+            first_unsafe_number(v).map(|(mut path, text)| {
+                path.push(Step::Key(k));
+                (path, text)
+            })
+        }),
+        _ => None,
     }
+}
+
+/// Whether JSON number text (`-12.5`, `1e+21`, `2.5E-7`) is larger in
+/// magnitude than 2^53 − 1, read from its digits (no number is formed, so
+/// no exponent is too large to read).
+fn beyond_safe_integer(text: &str) -> bool {
+    let text = text.strip_prefix('-').unwrap_or(text);
+    let (mantissa, exponent) = match text.find(['e', 'E']) {
+        Some(at) => (&text[..at], &text[at + 1..]),
+        None => (text, "0"),
+    };
+    let (whole, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    // The exponent, saturated: a number's digits are far fewer than 10^9.
+    let (negative, exp_digits) = match exponent.as_bytes().first() {
+        Some(b'-') => (true, &exponent[1..]),
+        Some(b'+') => (false, &exponent[1..]),
+        _ => (false, exponent),
+    };
+    let magnitude = exp_digits.bytes().fold(0i64, |acc, b| {
+        acc.saturating_mul(10)
+            .saturating_add(i64::from(b.wrapping_sub(b'0')))
+            .min(1_000_000_000)
+    });
+    let exp = if negative { -magnitude } else { magnitude };
+    // The digits, and where the decimal point falls among them.
+    let digits: Vec<u8> = whole.bytes().chain(fraction.bytes()).collect();
+    let point = i64::try_from(whole.len())
+        .unwrap_or(i64::MAX)
+        .saturating_add(exp);
+    let skip = digits.iter().take_while(|&&d| d == b'0').count();
+    let significant = &digits[skip..];
+    let point = point.saturating_sub(i64::try_from(skip).unwrap_or(0));
+    if significant.is_empty() || point <= 0 {
+        return false;
+    }
+    // Digits of the whole part: the significant ones before the point,
+    // then zeros up to it.
+    const MAX: &[u8] = b"9007199254740991";
+    let max_len = i64::try_from(MAX.len()).unwrap_or(16);
+    if point != max_len {
+        return point > max_len;
+    }
+    let whole_part = |i: usize| significant.get(i).copied().unwrap_or(b'0');
+    for (i, &m) in MAX.iter().enumerate() {
+        match whole_part(i).cmp(&m) {
+            std::cmp::Ordering::Greater => return true,
+            std::cmp::Ordering::Less => return false,
+            std::cmp::Ordering::Equal => {}
+        }
+    }
+    // Equal whole part: beyond only with a fraction after it.
+    significant.iter().skip(MAX.len()).any(|&d| d != b'0')
 }
 
 /// A string argument, or `None` for `null` or `undefined`.
@@ -349,6 +448,35 @@ impl RuleSet {
     ) -> Result<RuleSet, JsValue> {
         let load = || calls::load(bundle::files_of(&from_js(&files, "files")?, "files")?);
         load().map(|inner| RuleSet { inner }).map_err(throw)
+    }
+
+    /// Checks rule files without keeping the rule set: every error (or,
+    /// when the rule set loads, every warning) located at its file, line
+    /// and column, with what its code means in Chinese and English.
+    /// Authoring module only.
+    ///
+    /// # Errors
+    /// `wrong_type` when `files` is not an object of texts.
+    #[cfg(feature = "authoring")]
+    #[wasm_bindgen(js_name = checkFiles, unchecked_return_type = "CheckReport")]
+    pub fn check_files(
+        #[wasm_bindgen(unchecked_param_type = "RuleFiles")] files: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        let run = || bundle::files_of(&from_js(&files, "files")?, "files");
+        to_js(&authoring::check_files(run().map_err(throw)?))
+    }
+
+    /// Runs the rule set's worked examples (a rule set loaded from its
+    /// files): each with whether it passed, every expected output against
+    /// what the case gave, and what went wrong otherwise. Authoring module
+    /// only.
+    ///
+    /// # Errors
+    /// None in practice; the conversion to JS is fallible in principle.
+    #[cfg(feature = "authoring")]
+    #[wasm_bindgen(js_name = runExamples, unchecked_return_type = "ExampleRun[]")]
+    pub fn run_examples(&self) -> Result<JsValue, JsValue> {
+        to_js(&authoring::run_examples(&self.inner))
     }
 
     /// Loads a precompiled rule bundle (`bangfu bundle`), its bytes as a
@@ -578,6 +706,44 @@ impl RuleSet {
         match target.as_string() {
             Some(name) => calls::target_named(&self.inner, &name),
             None => calls::target_of(&from_js(target, "target")?),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::beyond_safe_integer;
+
+    #[test]
+    fn safe_integers_are_read_from_the_digits() {
+        for within in [
+            "0",
+            "-0",
+            "9007199254740991",
+            "-9007199254740991",
+            "9007199254740991.0",
+            "900719925474099.1e1",
+            "1045.50",
+            "1e15",
+            "2.5E-7",
+            "1e-999999999999",
+            "0.000e30",
+            "0009007199254740991",
+        ] {
+            assert!(!beyond_safe_integer(within), "{within}");
+        }
+        for beyond in [
+            "9007199254740992",
+            "-9007199254740993",
+            "9007199254740991.5",
+            "1e16",
+            "1e+21",
+            "-1e300",
+            "1e999999999999",
+            "90071992547409911e-1",
+            "1152921504606846976",
+        ] {
+            assert!(beyond_safe_integer(beyond), "{beyond}");
         }
     }
 }

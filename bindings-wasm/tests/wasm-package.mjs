@@ -8,7 +8,8 @@ import { join, relative, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
-export const PKG_DIR = join(REPO_ROOT, 'bindings-wasm', 'pkg');
+/** The lean runtime's folder; BANGFU_LEAN_PKG names another build of it (to compare two in the benchmark). */
+export const PKG_DIR = process.env.BANGFU_LEAN_PKG || join(REPO_ROOT, 'bindings-wasm', 'pkg');
 export const AUTHORING_DIR = join(REPO_ROOT, 'bindings-wasm', 'pkg-authoring');
 export const DIST_DIR = join(REPO_ROOT, 'bindings-wasm', 'dist');
 /** The precompiled bundle the build writes for the demo and the widget. */

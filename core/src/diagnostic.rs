@@ -309,3 +309,71 @@ pub struct DiagnosticRecord {
     /// What to do about it.
     pub help: Option<String>,
 }
+
+impl Code {
+    /// What the code means, in the language asked for ([`Code::summary`]
+    /// in English): rule authors' tools show it beside the diagnostic's
+    /// own message.
+    pub fn summary_in(self, lang: crate::Lang) -> &'static str {
+        match lang {
+            crate::Lang::En => self.summary(),
+            crate::Lang::Zh => self.summary_zh(),
+        }
+    }
+
+    fn summary_zh(self) -> &'static str {
+        match self {
+            Code::TomlSyntax => "文件不是有效的 TOML，或某个键、值不符合规则文件的格式。",
+            Code::FileTooLarge => "规则文件或整个规则集超过了读取的上限。",
+            Code::FloatLiteral => "数字写成了 TOML 浮点数；金额和比率请写成字符串（\"1045\"、\"1.5\"）。",
+            Code::DuplicateDefinition => "同一个名称定义了两次。",
+            Code::MissingRuleset => "没有文件声明 `[ruleset]` 头（id 和 version）。",
+            Code::UnreadableFile => "规则文件不是规则目录内的普通文件（管道、设备、指向目录外的链接），或不能按 UTF-8 文本读取。",
+            Code::UnknownName => "表达式或模板引用了未定义的名称。",
+            Code::TypeMismatch => "表达式组合了类型不相容的值。",
+            Code::UnitMismatch => "两个单位不同的数被相加、相减或比较。",
+            Code::MoneyTimesMoney => "金额乘以金额，没有意义。",
+            Code::ExpressionSyntax => "表达式无法解析。",
+            Code::WrongArguments => "函数或表调用的参数个数或种类不对。",
+            Code::PossibleDivisionByZero => "除数可能为零，且没有防护。",
+            Code::DependencyCycle => "数值或参数之间循环依赖。",
+            Code::ExpressionTooComplex => "表达式的长度或嵌套深度超过了读取的上限。",
+            Code::TableOverlap => "命中策略为 `unique` 的表中，两行匹配同一个键。",
+            Code::TableGap => "表中两行之间的键没有任何一行匹配。",
+            Code::TableNotExhaustive => "有些键没有任何一行匹配，且表没有默认值。",
+            Code::InvalidBand => "某行的下限高于上限，或同一个界限写了两次。",
+            Code::EffectiveDateOverlap => "参数或公式的两个版本在同一天生效。",
+            Code::InvalidDateRange => "某个版本的结束日期早于开始日期。",
+            Code::MissingSource => "参数版本没有来源：需要文件名称，以及原文引述或说明。",
+            Code::InvalidStatus => "状态与版本不符（derived 需要公式；published 和 assumption 需要数值；assumption 需要说明）。",
+            Code::InvalidValue => "数值不符合声明的类型或范围。",
+            Code::UnknownReference => "引用了不存在的实体、枚举、来源、集合或项目。",
+            Code::MissingLabel => "标签或解释模板缺少中文或英文。",
+            Code::MissingTranslation => "向用户展示的说明或假设没有同时用中文和英文写出（`{ zh = \"…\", en = \"…\" }`）。",
+            Code::ShadowedRow => "命中策略为 `first` 的表中，某行匹配的键已被前面的行取走：对这些键它永远不适用。",
+            Code::NoWorkedExamples => "规则集或某个项目没有算例：没有任何东西按来源核对它的数字。",
+            // A code added without its Chinese summary (the test below fails).
+            #[allow(unreachable_patterns)]
+            _ => self.summary(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod summary_tests {
+    use super::Code;
+    use crate::Lang;
+
+    #[test]
+    fn every_code_is_summarised_in_chinese_and_english() {
+        for code in Code::ALL {
+            let (zh, en) = (code.summary_in(Lang::Zh), code.summary_in(Lang::En));
+            assert_eq!(en, code.summary());
+            assert!(
+                zh != en && zh.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
+                "{} has no Chinese summary",
+                code.code()
+            );
+        }
+    }
+}

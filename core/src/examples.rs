@@ -20,6 +20,24 @@ pub struct ExampleResult {
     pub file: String,
     /// What went wrong; empty when it passed.
     pub failures: Vec<String>,
+    /// Each expected output with what the case gave, in the example's
+    /// order (empty when the case did not evaluate, or an error was
+    /// expected).
+    pub checks: Vec<ExampleCheck>,
+}
+
+/// One expected output of a worked example and what the case gave.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExampleCheck {
+    /// What is compared: `dibao.amount`, `dibao.conditions.income`, …
+    pub key: String,
+    /// The expected value as written (`"735.00"`, `true`).
+    pub expected: String,
+    /// The value the case gave, written the same way; `None` when the case
+    /// has no such output.
+    pub got: Option<String>,
+    /// Whether they are equal (amounts as exact decimals).
+    pub passed: bool,
 }
 
 impl ExampleResult {
@@ -104,10 +122,12 @@ pub fn run_examples(rules: &RuleSet) -> Vec<ExampleResult> {
 
 fn run_one(rules: &RuleSet, file: &str, ex: &crate::syntax::ExampleDecl) -> ExampleResult {
     let mut failures = Vec::new();
-    let result = |failures| ExampleResult {
+    let mut checks = Vec::new();
+    let result = |failures, checks| ExampleResult {
         id: ex.id.clone(),
         file: file.to_string(),
         failures,
+        checks,
     };
     let as_of = match ex.as_of.get_ref() {
         toml::Value::Datetime(d) => Date::parse(&d.to_string()),
@@ -115,7 +135,7 @@ fn run_one(rules: &RuleSet, file: &str, ex: &crate::syntax::ExampleDecl) -> Exam
         _ => None,
     };
     let Some(as_of) = as_of else {
-        return result(vec!["`as_of` is not a date".into()]);
+        return result(vec!["`as_of` is not a date".into()], checks);
     };
     let reformed;
     let rules = match &ex.reform {
@@ -123,7 +143,10 @@ fn run_one(rules: &RuleSet, file: &str, ex: &crate::syntax::ExampleDecl) -> Exam
             let reform = match crate::Reform::from_toml_table(table) {
                 Ok(r) => r,
                 Err(errors) => {
-                    return result(errors.iter().map(|e| format!("reform: {e}")).collect())
+                    return result(
+                        errors.iter().map(|e| format!("reform: {e}")).collect(),
+                        checks,
+                    )
                 }
             };
             match rules.reform(&reform) {
@@ -131,14 +154,14 @@ fn run_one(rules: &RuleSet, file: &str, ex: &crate::syntax::ExampleDecl) -> Exam
                     reformed = r;
                     &reformed
                 }
-                Err(e) => return result(vec![format!("the reform does not load: {e}")]),
+                Err(e) => return result(vec![format!("the reform does not load: {e}")], checks),
             }
         }
         None => rules,
     };
     let input = match toml_to_json(&toml::Value::Table(ex.input.clone()), "") {
         Ok(j) => j,
-        Err(e) => return result(vec![e]),
+        Err(e) => return result(vec![e], checks),
     };
     let programs: Vec<String> = ex
         .expect
@@ -179,15 +202,23 @@ fn run_one(rules: &RuleSet, file: &str, ex: &crate::syntax::ExampleDecl) -> Exam
                 failures.push("the example expects nothing; add `expect` or `expect_error`".into());
             }
             for (key, want) in &ex.expect {
-                match outcome.get(key) {
+                let got = outcome.get(key);
+                let passed = got.as_ref().is_some_and(|got| matches(want, got));
+                match &got {
                     None => failures.push(format!("`{key}` is not an output of this case")),
-                    Some(got) if !matches(want, &got) => {
-                        failures.push(format!("`{key}`: expected {want}, got {}", show(&got)))
+                    Some(got) if !passed => {
+                        failures.push(format!("`{key}`: expected {want}, got {}", show(got)))
                     }
                     Some(_) => {}
                 }
+                checks.push(ExampleCheck {
+                    key: key.clone(),
+                    expected: want.to_string(),
+                    got: got.as_ref().map(show),
+                    passed,
+                });
             }
         }
     }
-    result(failures)
+    result(failures, checks)
 }

@@ -16,6 +16,12 @@
 //! that remain (each item takes at least one byte, so no count can ask for
 //! more than the input holds), nesting is bounded ([`MAX_DEPTH`]), and every
 //! failure is a [`DecodeError`] naming what was being read — never a panic.
+//! The first failure is kept in the [`Reader`], which reads nothing more
+//! from then on (every byte reads as 0, every length as 0, so what is left
+//! to build is built at once from placeholders and thrown away):
+//! [`decode`] gives the value or that first failure. A decoder is then a
+//! straight sequence of reads, with no early return and no half-built value
+//! to drop at each field, which keeps the browser's module small.
 
 use crate::date::Date;
 use rust_decimal::Decimal;
@@ -83,6 +89,7 @@ pub struct Reader<'a> {
     bytes: &'a [u8],
     pos: usize,
     depth: u32,
+    failed: Option<DecodeError>,
 }
 
 impl<'a> Reader<'a> {
@@ -92,6 +99,7 @@ impl<'a> Reader<'a> {
             bytes,
             pos: 0,
             depth: 0,
+            failed: None,
         }
     }
 
@@ -100,82 +108,120 @@ impl<'a> Reader<'a> {
         self.bytes.len().saturating_sub(self.pos)
     }
 
-    /// An error at the current offset.
-    pub fn error(&self, message: impl Into<String>) -> DecodeError {
-        DecodeError {
-            offset: self.pos,
-            message: message.into(),
+    /// Whether a read has failed.
+    pub fn failed(&self) -> bool {
+        self.failed.is_some()
+    }
+
+    /// Records a failure at `offset`, unless one is recorded already (the
+    /// first failure is the one reported).
+    pub fn fail_at(&mut self, offset: usize, message: impl Into<String>) {
+        if self.failed.is_none() {
+            self.failed = Some(DecodeError {
+                offset,
+                message: message.into(),
+            });
         }
     }
 
-    /// One byte.
-    pub fn byte(&mut self) -> Result<u8, DecodeError> {
-        let b = self
-            .bytes
-            .get(self.pos)
-            .copied()
-            .ok_or_else(|| self.error("the data ends too early"))?;
-        self.pos += 1;
-        Ok(b)
+    /// Records a failure at the current offset.
+    pub fn fail(&mut self, message: impl Into<String>) {
+        self.fail_at(self.pos, message);
+    }
+
+    /// The first failure, taken out of the reader.
+    pub fn take_failure(&mut self) -> Option<DecodeError> {
+        self.failed.take()
+    }
+
+    /// One byte (0 once a read has failed).
+    pub fn byte(&mut self) -> u8 {
+        if self.failed.is_some() {
+            return 0;
+        }
+        match self.bytes.get(self.pos) {
+            Some(&b) => {
+                self.pos += 1;
+                b
+            }
+            None => {
+                self.fail("the data ends too early");
+                0
+            }
+        }
     }
 
     /// An unsigned varint of at most 128 bits.
-    pub fn uint(&mut self) -> Result<u128, DecodeError> {
+    pub fn uint(&mut self) -> u128 {
         let mut v: u128 = 0;
         let mut shift = 0u32;
         loop {
-            let b = self.byte()?;
+            let b = self.byte();
             let part = u128::from(b & 0x7f);
             if shift >= 128 || (shift > 121 && part >> (128 - shift) != 0) {
-                return Err(self.error("a number is too large"));
+                self.fail("a number is too large");
+                return 0;
             }
             v |= part << shift;
             if b & 0x80 == 0 {
-                return Ok(v);
+                return v;
             }
             shift += 7;
         }
     }
 
     /// A signed varint (zigzag).
-    pub fn int(&mut self) -> Result<i128, DecodeError> {
-        let z = self.uint()?;
+    pub fn int(&mut self) -> i128 {
+        let z = self.uint();
         let magnitude = (z >> 1) as i128;
-        Ok(if z & 1 == 1 { !magnitude } else { magnitude })
+        if z & 1 == 1 {
+            !magnitude
+        } else {
+            magnitude
+        }
     }
 
     /// A length: at most the bytes that remain, since every item takes at
     /// least one byte.
-    pub fn len(&mut self) -> Result<usize, DecodeError> {
-        let n = self.uint()?;
+    pub fn len(&mut self) -> usize {
+        let n = self.uint();
         match usize::try_from(n) {
-            Ok(n) if n <= self.remaining() => Ok(n),
-            _ => Err(self.error(format!(
-                "a length of {n} is more than the {} bytes that remain",
-                self.remaining()
-            ))),
+            Ok(n) if n <= self.remaining() => n,
+            _ => {
+                let message = format!(
+                    "a length of {n} is more than the {} bytes that remain",
+                    self.remaining()
+                );
+                self.fail(message);
+                0
+            }
         }
     }
 
     /// Length-prefixed bytes.
-    pub fn slice(&mut self) -> Result<&'a [u8], DecodeError> {
-        let n = self.len()?;
+    pub fn slice(&mut self) -> &'a [u8] {
+        let n = self.len();
         let end = self.pos.saturating_add(n);
-        let s = self
-            .bytes
-            .get(self.pos..end)
-            .ok_or_else(|| self.error("the data ends too early"))?;
-        self.pos = end;
-        Ok(s)
+        match self.bytes.get(self.pos..end) {
+            Some(s) => {
+                self.pos = end;
+                s
+            }
+            None => {
+                self.fail("the data ends too early");
+                &[]
+            }
+        }
     }
 
-    /// Enters a nested enum.
-    pub fn enter(&mut self) -> Result<(), DecodeError> {
+    /// Enters a nested enum: false (and a failure) when nesting is too
+    /// deep, or a read has already failed.
+    pub fn enter(&mut self) -> bool {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
-            return Err(self.error(format!("values nest more than {MAX_DEPTH} deep")));
+            self.fail(format!("values nest more than {MAX_DEPTH} deep"));
         }
-        Ok(())
+        self.failed.is_none()
     }
 
     /// Leaves a nested enum.
@@ -192,11 +238,22 @@ pub trait Encode {
 
 /// A value that can be read from a bundle.
 pub trait Decode: Sized {
-    /// Reads one value.
-    ///
-    /// # Errors
-    /// When the bytes are not an encoding of the value.
-    fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError>;
+    /// Reads one value. When the bytes are not an encoding of it, the
+    /// failure is recorded in the reader and a placeholder is returned
+    /// (see [`decode`]).
+    fn decode(r: &mut Reader<'_>) -> Self;
+}
+
+/// Reads one value, or gives the first failure.
+///
+/// # Errors
+/// When the bytes are not an encoding of the value.
+pub fn decode<T: Decode>(r: &mut Reader<'_>) -> Result<T, DecodeError> {
+    let value = T::decode(r);
+    match r.take_failure() {
+        Some(e) => Err(e),
+        None => Ok(value),
+    }
 }
 
 /// Encodes a struct as its fields in order. Encoding destructures the
@@ -211,10 +268,8 @@ macro_rules! record {
             }
         }
         impl $crate::bundle::codec::Decode for $ty {
-            fn decode(
-                r: &mut $crate::bundle::codec::Reader<'_>,
-            ) -> Result<Self, $crate::bundle::codec::DecodeError> {
-                Ok($ty { $($f: $crate::bundle::codec::Decode::decode(r)?),* })
+            fn decode(r: &mut $crate::bundle::codec::Reader<'_>) -> Self {
+                $ty { $($f: $crate::bundle::codec::Decode::decode(r)),* }
             }
         }
     };
@@ -222,12 +277,21 @@ macro_rules! record {
 
 /// Encodes an enum as a tag byte and the variant's fields. Encoding
 /// matches every variant, so a variant missing from the list does not
-/// compile; an unknown tag is a decoding error.
+/// compile; an unknown tag is a decoding error. The first variant listed is
+/// the placeholder once a read has failed (every byte then reads as 0), so
+/// it must not hold a value of its own type.
 macro_rules! variants {
-    ($ty:ident { $($tag:literal => $v:ident $(( $($a:ident),* ))? ),* $(,)? }) => {
+    ($ty:ident {
+        $tag0:literal => $v0:ident $(( $($a0:ident),* ))?
+        $(, $tag:literal => $v:ident $(( $($a:ident),* ))? )* $(,)?
+    }) => {
         impl $crate::bundle::codec::Encode for $ty {
             fn encode(&self, w: &mut $crate::bundle::codec::Writer) {
                 match self {
+                    $ty::$v0 $(( $($a0),* ))? => {
+                        w.byte($tag0);
+                        $($( $crate::bundle::codec::Encode::encode($a0, w); )*)?
+                    }
                     $( $ty::$v $(( $($a),* ))? => {
                         w.byte($tag);
                         $($( $crate::bundle::codec::Encode::encode($a, w); )*)?
@@ -236,24 +300,27 @@ macro_rules! variants {
             }
         }
         impl $crate::bundle::codec::Decode for $ty {
-            fn decode(
-                r: &mut $crate::bundle::codec::Reader<'_>,
-            ) -> Result<Self, $crate::bundle::codec::DecodeError> {
-                r.enter()?;
-                let value = match r.byte()? {
-                    $( $tag => $ty::$v $(( $( {
-                        let $a = $crate::bundle::codec::Decode::decode(r)?;
+            fn decode(r: &mut $crate::bundle::codec::Reader<'_>) -> Self {
+                let tag = if r.enter() { Some(r.byte()) } else { None };
+                let value = match tag {
+                    $( Some($tag) => $ty::$v $(( $( {
+                        let $a = $crate::bundle::codec::Decode::decode(r);
                         $a
                     } ),* ))?, )*
-                    t => {
-                        return Err(r.error(format!(
-                            "{t} is not a kind of {}",
-                            stringify!($ty)
-                        )))
+                    // The first variant, and the placeholder when the tag is
+                    // unknown, nesting too deep or a read failed before.
+                    other => {
+                        if let Some(t) = other.filter(|&t| t != $tag0) {
+                            r.fail(format!("{t} is not a kind of {}", stringify!($ty)));
+                        }
+                        $ty::$v0 $(( $( {
+                            let $a0 = $crate::bundle::codec::Decode::decode(r);
+                            $a0
+                        } ),* ))?
                     }
                 };
                 r.leave();
-                Ok(value)
+                value
             }
         }
     };
@@ -268,11 +335,14 @@ impl Encode for bool {
 }
 
 impl Decode for bool {
-    fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
-        match r.byte()? {
-            0 => Ok(false),
-            1 => Ok(true),
-            b => Err(r.error(format!("{b} is not a boolean"))),
+    fn decode(r: &mut Reader<'_>) -> Self {
+        match r.byte() {
+            0 => false,
+            1 => true,
+            b => {
+                r.fail(format!("{b} is not a boolean"));
+                false
+            }
         }
     }
 }
@@ -285,9 +355,12 @@ macro_rules! unsigned {
             }
         }
         impl Decode for $t {
-            fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
-                let v = r.uint()?;
-                <$t>::try_from(v).map_err(|_| r.error(format!("{v} is out of range")))
+            fn decode(r: &mut Reader<'_>) -> Self {
+                let v = r.uint();
+                <$t>::try_from(v).unwrap_or_else(|_| {
+                    r.fail(format!("{v} is out of range"));
+                    0
+                })
             }
         }
     )*};
@@ -301,9 +374,12 @@ macro_rules! signed {
             }
         }
         impl Decode for $t {
-            fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
-                let v = r.int()?;
-                <$t>::try_from(v).map_err(|_| r.error(format!("{v} is out of range")))
+            fn decode(r: &mut Reader<'_>) -> Self {
+                let v = r.int();
+                <$t>::try_from(v).unwrap_or_else(|_| {
+                    r.fail(format!("{v} is out of range"));
+                    0
+                })
             }
         }
     )*};
@@ -325,15 +401,16 @@ impl Encode for String {
 }
 
 impl Decode for String {
-    fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+    fn decode(r: &mut Reader<'_>) -> Self {
         let at = r.pos;
-        let bytes = r.slice()?;
-        std::str::from_utf8(bytes)
-            .map(str::to_string)
-            .map_err(|_| DecodeError {
-                offset: at,
-                message: "a text is not UTF-8".into(),
-            })
+        let bytes = r.slice();
+        match std::str::from_utf8(bytes) {
+            Ok(text) => text.to_string(),
+            Err(_) => {
+                r.fail_at(at, "a text is not UTF-8");
+                String::new()
+            }
+        }
     }
 }
 
@@ -344,8 +421,8 @@ impl Encode for Arc<str> {
 }
 
 impl Decode for Arc<str> {
-    fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
-        String::decode(r).map(Arc::from)
+    fn decode(r: &mut Reader<'_>) -> Self {
+        Arc::from(String::decode(r))
     }
 }
 
@@ -360,18 +437,26 @@ impl Encode for Decimal {
 }
 
 impl Decode for Decimal {
-    fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
-        let head = r.byte()?;
-        let magnitude = r.uint()?;
+    fn decode(r: &mut Reader<'_>) -> Self {
+        let head = r.byte();
+        let magnitude = r.uint();
         if head & 0x60 != 0 {
-            return Err(r.error(format!("{head:#x} is not a decimal's scale and sign")));
+            r.fail(format!("{head:#x} is not a decimal's scale and sign"));
+            return Decimal::ZERO;
         }
-        let mut d = i128::try_from(magnitude)
+        match i128::try_from(magnitude)
             .ok()
             .and_then(|m| Decimal::try_from_i128_with_scale(m, u32::from(head & 0x1f)).ok())
-            .ok_or_else(|| r.error("a decimal is out of range"))?;
-        d.set_sign_negative(head & 0x80 != 0);
-        Ok(d)
+        {
+            Some(mut d) => {
+                d.set_sign_negative(head & 0x80 != 0);
+                d
+            }
+            None => {
+                r.fail("a decimal is out of range");
+                Decimal::ZERO
+            }
+        }
     }
 }
 
@@ -382,9 +467,15 @@ impl Encode for Date {
 }
 
 impl Decode for Date {
-    fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
-        let days = i32::decode(r)?;
-        Date::from_days(days).ok_or_else(|| r.error(format!("day {days} is out of range")))
+    fn decode(r: &mut Reader<'_>) -> Self {
+        let days = i32::decode(r);
+        match Date::from_days(days) {
+            Some(date) => date,
+            None => {
+                r.fail(format!("day {days} is out of range"));
+                Date::from_days_in_range(0)
+            }
+        }
     }
 }
 
@@ -395,8 +486,8 @@ impl<T: Encode> Encode for Box<T> {
 }
 
 impl<T: Decode> Decode for Box<T> {
-    fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
-        T::decode(r).map(Box::new)
+    fn decode(r: &mut Reader<'_>) -> Self {
+        Box::new(T::decode(r))
     }
 }
 
@@ -416,15 +507,18 @@ impl<T: Encode> Encode for Vec<T> {
 }
 
 impl<T: Decode> Decode for Vec<T> {
-    fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
-        let n = r.len()?;
+    fn decode(r: &mut Reader<'_>) -> Self {
+        let n = r.len();
         // Capacity grows with what is actually read, not with what a
         // length claims.
         let mut items = Vec::with_capacity(n.min(256));
         for _ in 0..n {
-            items.push(T::decode(r)?);
+            if r.failed() {
+                break;
+            }
+            items.push(T::decode(r));
         }
-        Ok(items)
+        items
     }
 }
 
@@ -435,8 +529,8 @@ impl<T: Encode> Encode for Arc<[T]> {
 }
 
 impl<T: Decode> Decode for Arc<[T]> {
-    fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
-        Vec::<T>::decode(r).map(Arc::from)
+    fn decode(r: &mut Reader<'_>) -> Self {
+        Arc::from(Vec::<T>::decode(r))
     }
 }
 
@@ -449,8 +543,8 @@ impl<T: Encode, const N: usize> Encode for [T; N] {
 }
 
 impl<T: Decode> Decode for [T; 2] {
-    fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
-        Ok([T::decode(r)?, T::decode(r)?])
+    fn decode(r: &mut Reader<'_>) -> Self {
+        [T::decode(r), T::decode(r)]
     }
 }
 
@@ -467,11 +561,14 @@ impl<T: Encode> Encode for Option<T> {
 }
 
 impl<T: Decode> Decode for Option<T> {
-    fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
-        match r.byte()? {
-            0 => Ok(None),
-            1 => T::decode(r).map(Some),
-            b => Err(r.error(format!("{b} is not an optional value's tag"))),
+    fn decode(r: &mut Reader<'_>) -> Self {
+        match r.byte() {
+            0 => None,
+            1 => Some(T::decode(r)),
+            b => {
+                r.fail(format!("{b} is not an optional value's tag"));
+                None
+            }
         }
     }
 }
@@ -489,11 +586,14 @@ impl<E: Encode> Encode for Result<(), E> {
 }
 
 impl<E: Decode> Decode for Result<(), E> {
-    fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
-        match r.byte()? {
-            0 => Ok(Ok(())),
-            1 => E::decode(r).map(Err),
-            b => Err(r.error(format!("{b} is not a status tag"))),
+    fn decode(r: &mut Reader<'_>) -> Self {
+        match r.byte() {
+            0 => Ok(()),
+            1 => Err(E::decode(r)),
+            b => {
+                r.fail(format!("{b} is not a status tag"));
+                Ok(())
+            }
         }
     }
 }
@@ -506,8 +606,8 @@ impl<A: Encode, B: Encode> Encode for (A, B) {
 }
 
 impl<A: Decode, B: Decode> Decode for (A, B) {
-    fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
-        Ok((A::decode(r)?, B::decode(r)?))
+    fn decode(r: &mut Reader<'_>) -> Self {
+        (A::decode(r), B::decode(r))
     }
 }
 
@@ -519,7 +619,7 @@ mod tests {
         let mut w = Writer::default();
         v.encode(&mut w);
         let mut r = Reader::new(&w.bytes);
-        assert_eq!(T::decode(&mut r).unwrap(), v);
+        assert_eq!(decode::<T>(&mut r).unwrap(), v);
         assert_eq!(r.remaining(), 0);
     }
 
@@ -543,7 +643,7 @@ mod tests {
             let d: Decimal = d.parse().unwrap();
             let mut w = Writer::default();
             d.encode(&mut w);
-            let back = Decimal::decode(&mut Reader::new(&w.bytes)).unwrap();
+            let back = decode::<Decimal>(&mut Reader::new(&w.bytes)).unwrap();
             assert_eq!(back.to_string(), d.to_string());
         }
     }
@@ -553,18 +653,28 @@ mod tests {
         let mut w = Writer::default();
         w.uint(1 << 40);
         w.byte(0);
-        let err = Vec::<u8>::decode(&mut Reader::new(&w.bytes)).unwrap_err();
+        let err = decode::<Vec<u8>>(&mut Reader::new(&w.bytes)).unwrap_err();
         assert!(err.message.contains("more than the 1 bytes"), "{err:?}");
-        assert!(String::decode(&mut Reader::new(&[5, b'a'])).is_err());
-        assert!(u8::decode(&mut Reader::new(&[0x80, 0x02])).is_err());
+        assert!(decode::<String>(&mut Reader::new(&[5, b'a'])).is_err());
+        assert!(decode::<u8>(&mut Reader::new(&[0x80, 0x02])).is_err());
         assert!(u128_overflow());
-        assert!(bool::decode(&mut Reader::new(&[2])).is_err());
-        assert!(Decimal::decode(&mut Reader::new(&[29, 1])).is_err());
-        assert!(Date::decode(&mut Reader::new(&[0xff, 0xff, 0xff, 0xff, 0x0f])).is_err());
+        assert!(decode::<bool>(&mut Reader::new(&[2])).is_err());
+        assert!(decode::<Decimal>(&mut Reader::new(&[29, 1])).is_err());
+        assert!(decode::<Date>(&mut Reader::new(&[0xff, 0xff, 0xff, 0xff, 0x0f])).is_err());
+        // The first failure is the one reported; nothing is read after it.
+        let mut r = Reader::new(&[2, 1, 7]);
+        let err = decode::<(bool, Option<u8>)>(&mut r).unwrap_err();
+        assert_eq!(
+            (err.offset, err.message.as_str()),
+            (1, "2 is not a boolean")
+        );
+        assert_eq!(r.remaining(), 2);
     }
 
     fn u128_overflow() -> bool {
         let bytes = [0xffu8; 20];
-        Reader::new(&bytes).uint().is_err()
+        let mut r = Reader::new(&bytes);
+        r.uint();
+        r.failed()
     }
 }

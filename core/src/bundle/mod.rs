@@ -27,7 +27,7 @@ mod validate;
 
 use crate::plan::{Lang, Plan};
 use crate::RuleSet;
-use codec::{Decode, Encode, Reader, Writer};
+use codec::{Encode, Reader, Writer};
 use sha2::{Digest, Sha256};
 use std::fmt;
 use std::sync::Arc;
@@ -240,8 +240,7 @@ fn read(bytes: &[u8]) -> Result<(Plan, Arc<str>), BundleError> {
         )
     };
     let mut r = Reader::new(payload);
-    let base_hash = Arc::<str>::decode(&mut r).map_err(corrupt)?;
-    let plan = Plan::decode(&mut r).map_err(corrupt)?;
+    let (base_hash, plan) = codec::decode::<(Arc<str>, Plan)>(&mut r).map_err(corrupt)?;
     if r.remaining() != 0 {
         return Err(BundleError::new(
             BundleProblem::Corrupt,

@@ -128,7 +128,7 @@ fn hostile_payloads_are_errors_not_panics() {
 fn nesting_is_bounded() {
     // A `Not` node (tag 6) nested far deeper than any formula.
     let deep = vec![6u8; 100_000];
-    let err = crate::plan::Node::decode(&mut Reader::new(&deep)).unwrap_err();
+    let err = codec::decode::<crate::plan::Node>(&mut Reader::new(&deep)).unwrap_err();
     assert!(err.message.contains("nest"), "{err:?}");
 }
 
