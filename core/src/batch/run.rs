@@ -208,7 +208,7 @@ fn member_columns(runner: &Runner<'_>, pop: &Population) -> Vec<MemberProgramCol
         .entity_index(&pop.entity_name)
         .map(|e| &plan.entities[e]);
     let mut out = Vec::new();
-    for (coll, progs) in &runner.member_programs {
+    for (coll, progs) in runner.member_programs() {
         let rows = pop
             .collections
             .get(*coll)
@@ -366,7 +366,7 @@ impl<'a> OneByOne<'a> {
             })
             .unwrap_or_default();
         let mut member_outputs = Vec::new();
-        for (coll, progs) in &runner.member_programs {
+        for (coll, progs) in runner.member_programs() {
             for &p in progs {
                 let program = &plan.programs[p];
                 member_outputs.push((

@@ -115,7 +115,7 @@ pub fn parse_case(
 /// Which inputs the programs being evaluated read: per input of the case's
 /// entity, and per collection per input of its members. An input no
 /// program reads may be left out even without a default.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Required {
     /// Inputs of the case's entity.
     pub case: Vec<bool>,

@@ -6,8 +6,11 @@
 
 use crate::date::Date;
 use crate::plan::{Node, NotInForce, Plan, Segment};
+use crate::run::input::Required;
 use crate::run::node::{eval_node, Env, EvalFault, Members};
+use crate::run::prepare::{At, Prepared, Step};
 use crate::value::Value;
+use std::borrow::Cow;
 
 /// An error evaluating a case.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -137,67 +140,13 @@ pub(crate) fn reason_text(r: &NotInForce) -> String {
 /// Collections viewed without allocating (more fall back to a `Vec`).
 const INLINE_COLLECTIONS: usize = 4;
 
-/// One computed value to run: where it goes and the formula in force.
-#[derive(Clone, Copy)]
-struct Step<'p> {
-    computed: usize,
-    slot: usize,
-    node: &'p Node,
-}
-
-/// Where a run of steps is computed: the case's frame, or every member
-/// of one of its collections.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum At {
-    Case,
-    Member(usize),
-}
-
-/// Consecutive steps computed at one place.
-struct Block<'p> {
-    at: At,
-    steps: Vec<Step<'p>>,
-}
-
 /// A prepared evaluation: one entity, one segment, a set of programs.
 pub struct Runner<'p> {
     pub(crate) plan: &'p Plan,
     pub(crate) segment: &'p Segment,
-    pub(crate) entity: usize,
-    pub(crate) programs: Vec<usize>,
-    /// Programs of the members evaluated for every member, per collection
-    /// (collection index, programs).
-    pub(crate) member_programs: Vec<(usize, Vec<usize>)>,
-    /// Programs of the entity asked for as a whole that are not in force on
-    /// the date (reported beside the outcome, never dropped silently).
-    pub(crate) not_in_force: Vec<usize>,
-    /// The computed values to run, in one dependency order over the case
-    /// and its members, in runs at one place.
-    blocks: Vec<Block<'p>>,
-    /// Whether members read the case's values (or member programs are
-    /// reported): then members are not computed before the case.
-    crosses: bool,
+    /// What runs: worked out here, or borrowed from the rule set's cache.
+    prepared: Cow<'p, Prepared>,
     pub(crate) as_of: Date,
-}
-
-/// The first name program `p` reads through its owner, if it reads one.
-fn owner_reference(plan: &Plan, p: usize) -> Option<String> {
-    let program = plan.programs.get(p)?;
-    let (owner, _) = plan.owner_of(program.entity)?;
-    let owner_ent = plan.entities.get(owner)?;
-    program.needed.iter().find_map(|&c| {
-        let comp = plan.computeds.get(c)?;
-        if let Some(&slot) = comp.owner_input_deps.first() {
-            let name = &owner_ent.inputs.get(slot)?.name;
-            return Some(format!("{}.{name}", owner_ent.name));
-        }
-        let &o = comp.owner_computed_deps.first()?;
-        let oc = plan.computeds.get(o)?;
-        Some(match oc.program.and_then(|q| plan.programs.get(q)) {
-            Some(q) => format!("{}.{}.{}", owner_ent.name, q.name, oc.name),
-            None => format!("{}.{}", owner_ent.name, oc.name),
-        })
-    })
 }
 
 impl<'p> Runner<'p> {
@@ -222,300 +171,103 @@ impl<'p> Runner<'p> {
         programs: Option<&[String]>,
         as_of: Date,
     ) -> Result<Runner<'p>, EvalError> {
-        let ent = plan
-            .entities
-            .get(entity)
-            .ok_or_else(|| EvalError::UnknownEntity {
-                name: format!("#{entity}"),
+        let prepared = Prepared::new(plan, entity, programs, as_of)?;
+        let segment = plan
+            .segments
+            .get(prepared.segment)
+            .ok_or_else(|| EvalError::Internal {
+                reason: format!("segment #{} is not in the plan", prepared.segment),
             })?;
-        let segment = plan.segment_at(as_of);
-        let explicit = programs.is_some();
-        let owner_required = |p: usize| -> Option<EvalError> {
-            let reference = owner_reference(plan, p)?;
-            let (owner, _) = plan.owner_of(plan.programs[p].entity)?;
-            Some(EvalError::OwnerRequired {
-                program: plan.programs[p].name.to_string(),
-                owner: plan.entities[owner].name.clone(),
-                owner_label: plan.entities[owner].label.clone(),
-                reference,
-            })
-        };
-        let colls_of = |e: usize| -> Vec<usize> {
-            ent.collections
-                .iter()
-                .enumerate()
-                .filter(|(_, c)| c.entity == e)
-                .map(|(i, _)| i)
-                .collect()
-        };
-        // (program, collection): collection `None` for the case's own.
-        let mut wanted: Vec<(usize, Option<usize>)> = Vec::new();
-        match programs {
-            Some(names) => {
-                for n in names {
-                    let i = plan
-                        .program_index(n)
-                        .ok_or_else(|| EvalError::UnknownProgram { name: n.clone() })?;
-                    let p = &plan.programs[i];
-                    if p.entity == entity {
-                        if let Some(e) = owner_required(i) {
-                            return Err(e);
-                        }
-                        wanted.push((i, None));
-                        continue;
-                    }
-                    // A member program is evaluated per member when it
-                    // reads its owner: it can be evaluated nowhere else.
-                    let colls = match owner_reference(plan, i) {
-                        Some(_) => colls_of(p.entity),
-                        None => Vec::new(),
-                    };
-                    if colls.is_empty() {
-                        return Err(EvalError::WrongEntity {
-                            program: n.clone(),
-                            expected: plan.entities[p.entity].name.clone(),
-                            found: ent.name.clone(),
-                        });
-                    }
-                    wanted.extend(colls.into_iter().map(|c| (i, Some(c))));
-                }
-            }
-            None => {
-                for (i, p) in plan.programs.iter().enumerate() {
-                    if p.part_of.is_some() {
-                        // Evaluated with its program.
-                        continue;
-                    }
-                    if p.entity == entity {
-                        if owner_reference(plan, i).is_none() {
-                            wanted.push((i, None));
-                        }
-                    } else if owner_reference(plan, i).is_some() {
-                        wanted.extend(colls_of(p.entity).into_iter().map(|c| (i, Some(c))));
-                    }
-                }
-            }
-        }
-        let no_rules = |program: &str, reason: String| EvalError::NoRulesInForce {
-            program: program.to_string(),
-            date: as_of,
-            reason,
-        };
-        let Some(segment) = segment else {
-            let name = wanted.first().map_or(ent.name.clone(), |&(p, _)| {
-                plan.programs[p].name.to_string()
-            });
-            return Err(no_rules(
-                &name,
-                "the rule set has no rules in force on or before this date".into(),
-            ));
-        };
-        let mut in_force = Vec::new();
-        let mut member_programs: Vec<(usize, Vec<usize>)> = Vec::new();
-        let mut not_in_force = Vec::new();
-        for &(p, coll) in &wanted {
-            match &segment.program_status[p] {
-                Ok(()) => match coll {
-                    None => in_force.push(p),
-                    Some(c) => match member_programs.iter_mut().find(|(k, _)| *k == c) {
-                        Some((_, list)) => list.push(p),
-                        None => member_programs.push((c, vec![p])),
-                    },
-                },
-                Err(r) if explicit => return Err(no_rules(&plan.programs[p].name, reason_text(r))),
-                Err(_) => {
-                    if !not_in_force.contains(&p) {
-                        not_in_force.push(p);
-                    }
-                }
-            }
-        }
-        // A program paid per member reports each member's part.
-        for &p in &in_force {
-            if let Some((c, part)) = plan.programs[p].per_member {
-                match member_programs.iter_mut().find(|(k, _)| *k == c) {
-                    Some((_, list)) if !list.contains(&part) => list.push(part),
-                    Some(_) => {}
-                    None => member_programs.push((c, vec![part])),
-                }
-            }
-        }
-        member_programs.sort_by_key(|(c, _)| *c);
-        if in_force.is_empty() && member_programs.is_empty() {
-            let (name, reason) = match wanted.first() {
-                Some(&(p, _)) => (
-                    plan.programs[p].name.to_string(),
-                    segment.program_status[p]
-                        .clone()
-                        .err()
-                        .map_or(String::new(), |r| reason_text(&r)),
-                ),
-                None => (
-                    ent.name.clone(),
-                    format!("no program applies to {}", ent.name),
-                ),
-            };
-            return Err(no_rules(&name, reason));
-        }
-        // One mark per computed value the programs need, closed over what
-        // each reads: on its own entity, its members and its owner. Member
-        // values no program reads are not computed.
-        let mut needed = vec![false; plan.computeds.len()];
-        let mut stack: Vec<usize> = Vec::new();
-        for &p in in_force
-            .iter()
-            .chain(member_programs.iter().flat_map(|(_, ps)| ps))
-        {
-            stack.extend_from_slice(&plan.programs[p].needed);
-        }
-        while let Some(c) = stack.pop() {
-            if needed[c] {
-                continue;
-            }
-            needed[c] = true;
-            let comp = &plan.computeds[c];
-            stack.extend_from_slice(&comp.computed_deps);
-            stack.extend_from_slice(&comp.member_computed_deps);
-            stack.extend_from_slice(&comp.owner_computed_deps);
-        }
-        let step = |c: usize| {
-            let comp = &plan.computeds[c];
-            let v = segment.choice[c]?;
-            comp.versions.get(v as usize).map(|f| Step {
-                computed: c,
-                slot: comp.slot,
-                node: &f.node,
-            })
-        };
-        let mut blocks: Vec<Block<'p>> = Vec::new();
-        let mut crosses = !member_programs.is_empty();
-        for &c in &plan.order {
-            if !needed[c] {
-                continue;
-            }
-            let comp = &plan.computeds[c];
-            let places: Vec<At> = if comp.entity == entity {
-                vec![At::Case]
-            } else {
-                if !segment.computed_in_force[c] {
-                    continue;
-                }
-                colls_of(comp.entity).into_iter().map(At::Member).collect()
-            };
-            let Some(st) = step(c) else {
-                continue;
-            };
-            if comp.entity != entity
-                && !(comp.owner_input_deps.is_empty() && comp.owner_computed_deps.is_empty())
-            {
-                crosses = true;
-            }
-            for at in places {
-                match blocks.last_mut() {
-                    Some(b) if b.at == at => b.steps.push(st),
-                    _ => blocks.push(Block {
-                        at,
-                        steps: vec![st],
-                    }),
-                }
-            }
-        }
         Ok(Runner {
             plan,
             segment,
-            entity,
-            programs: in_force,
-            member_programs,
-            not_in_force,
-            blocks,
-            crosses,
+            prepared: Cow::Owned(prepared),
             as_of,
         })
     }
 
+    /// A runner over an evaluation prepared before for `segment` (the one
+    /// in force on `as_of`).
+    pub(crate) fn with(
+        plan: &'p Plan,
+        segment: &'p Segment,
+        prepared: &'p Prepared,
+        as_of: Date,
+    ) -> Runner<'p> {
+        Runner {
+            plan,
+            segment,
+            prepared: Cow::Borrowed(prepared),
+            as_of,
+        }
+    }
+
     /// The inputs the evaluation reads, of the case and of its members:
     /// a case may leave out any other (`input::parse_case_for`).
-    pub(crate) fn required(&self) -> crate::run::input::Required {
-        let plan = self.plan;
-        let Some(ent) = plan.entities.get(self.entity) else {
-            return Default::default();
-        };
-        let mut case = vec![false; ent.inputs.len()];
-        let mut members: Vec<Vec<bool>> = ent
-            .collections
-            .iter()
-            .map(|c| vec![false; plan.entities.get(c.entity).map_or(0, |e| e.inputs.len())])
-            .collect();
-        let mark = |v: &mut Vec<bool>, i: usize| {
-            if let Some(cell) = v.get_mut(i) {
-                *cell = true;
-            }
-        };
-        for block in &self.blocks {
-            for step in &block.steps {
-                let comp = &plan.computeds[step.computed];
-                match block.at {
-                    At::Case => {
-                        comp.input_deps.iter().for_each(|&i| mark(&mut case, i));
-                        for &(c, i) in &comp.member_input_deps {
-                            if let Some(m) = members.get_mut(c) {
-                                mark(m, i);
-                            }
-                        }
-                    }
-                    At::Member(c) => {
-                        if let Some(m) = members.get_mut(c) {
-                            comp.input_deps.iter().for_each(|&i| mark(m, i));
-                        }
-                        comp.owner_input_deps
-                            .iter()
-                            .for_each(|&i| mark(&mut case, i));
-                    }
-                }
-            }
-        }
-        // Inputs shown in explanations.
-        for &p in &self.programs {
-            plan.programs[p]
-                .inputs
-                .iter()
-                .for_each(|&i| mark(&mut case, i));
-        }
-        for (c, ps) in &self.member_programs {
-            if let Some(m) = members.get_mut(*c) {
-                for &p in ps {
-                    plan.programs[p].inputs.iter().for_each(|&i| mark(m, i));
-                }
-            }
-        }
-        crate::run::input::Required { case, members }
+    pub(crate) fn required(&self) -> &Required {
+        &self.prepared.required
+    }
+
+    /// What runs, and whether it is borrowed from a cache.
+    #[cfg(test)]
+    pub(crate) fn prepared(&self) -> (&Prepared, bool) {
+        (&self.prepared, matches!(self.prepared, Cow::Borrowed(_)))
+    }
+
+    /// Programs of the members evaluated for every member, per collection
+    /// (collection index, programs).
+    pub(crate) fn member_programs(&self) -> &[(usize, Vec<usize>)] {
+        &self.prepared.member_programs
+    }
+
+    /// Programs of the entity asked for as a whole that are not in force on
+    /// the date (reported beside the outcome, never dropped silently).
+    pub(crate) fn not_in_force(&self) -> &[usize] {
+        &self.prepared.not_in_force
     }
 
     /// Whether the members read the case's values, or member programs are
     /// evaluated: the columnar engine leaves such runs to `Runner::run`.
     pub(crate) fn crosses(&self) -> bool {
-        self.crosses
+        self.prepared.crosses
     }
 
     /// Programs that will be evaluated.
     pub fn programs(&self) -> &[usize] {
-        &self.programs
+        &self.prepared.programs
     }
 
     /// The case's computed values in order: slot and formula in force.
     pub(crate) fn case_steps(&self) -> impl Iterator<Item = (usize, &'p Node)> + '_ {
-        self.blocks
+        self.prepared
+            .blocks
             .iter()
             .filter(|b| b.at == At::Case)
-            .flat_map(|b| b.steps.iter().map(|s| (s.slot, s.node)))
+            .flat_map(|b| {
+                b.steps
+                    .iter()
+                    .filter_map(|s| self.node(s).map(|n| (s.slot, n)))
+            })
     }
 
     /// The member values of collection `coll` in order: slot and formula.
     pub(crate) fn member_steps(&self, coll: usize) -> impl Iterator<Item = (usize, &'p Node)> + '_ {
-        self.blocks
+        self.prepared
+            .blocks
             .iter()
             .filter(move |b| b.at == At::Member(coll))
-            .flat_map(|b| b.steps.iter().map(|s| (s.slot, s.node)))
+            .flat_map(|b| {
+                b.steps
+                    .iter()
+                    .filter_map(|s| self.node(s).map(|n| (s.slot, n)))
+            })
+    }
+
+    /// The formula a step computes.
+    fn node(&self, step: &Step) -> Option<&'p Node> {
+        let plan: &'p Plan = self.plan;
+        let comp = plan.computeds.get(step.computed)?;
+        comp.versions.get(step.version).map(|f| &f.node)
     }
 
     /// Evaluates a copy of `case` and returns its frame (inputs and every
@@ -558,7 +310,7 @@ impl<'p> Runner<'p> {
         frame: &mut [Value],
         members: &mut [(usize, &mut [Value])],
     ) -> Result<(), EvalError> {
-        for block in &self.blocks {
+        for block in &self.prepared.blocks {
             match block.at {
                 At::Member(coll) => {
                     if let Some((stride, data)) = members.get_mut(coll) {
@@ -610,7 +362,7 @@ impl<'p> Runner<'p> {
     /// member; members read their owner's values from `owner`.
     fn run_members(
         &self,
-        steps: &[Step<'p>],
+        steps: &[Step],
         owner: &[Value],
         stride: usize,
         data: &mut [Value],
@@ -621,6 +373,9 @@ impl<'p> Runner<'p> {
         let params = &self.segment.params;
         for member in data.chunks_mut(stride) {
             for step in steps {
+                let Some(node) = self.node(step) else {
+                    continue;
+                };
                 let value = {
                     let env = Env {
                         params,
@@ -631,7 +386,7 @@ impl<'p> Runner<'p> {
                         tables: &self.plan.tables,
                         as_of: self.as_of,
                     };
-                    eval_node(step.node, &env).map_err(|f| self.fault(step.computed, f))?
+                    eval_node(node, &env).map_err(|f| self.fault(step.computed, f))?
                 };
                 if let Some(cell) = member.get_mut(step.slot) {
                     *cell = value;
@@ -645,12 +400,15 @@ impl<'p> Runner<'p> {
     /// already in `views`.
     fn run_case(
         &self,
-        steps: &[Step<'p>],
+        steps: &[Step],
         frame: &mut [Value],
         views: &[Members<'_>],
     ) -> Result<(), EvalError> {
         let params = &self.segment.params;
         for step in steps {
+            let Some(node) = self.node(step) else {
+                continue;
+            };
             let value = {
                 let env = Env {
                     params,
@@ -661,7 +419,7 @@ impl<'p> Runner<'p> {
                     tables: &self.plan.tables,
                     as_of: self.as_of,
                 };
-                eval_node(step.node, &env).map_err(|f| self.fault(step.computed, f))?
+                eval_node(node, &env).map_err(|f| self.fault(step.computed, f))?
             };
             if let Some(cell) = frame.get_mut(step.slot) {
                 *cell = value;
