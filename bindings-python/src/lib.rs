@@ -9,6 +9,7 @@
 //! panics. Population work runs with the interpreter released.
 
 mod analysis;
+mod case;
 mod cli;
 mod cliffs;
 mod convert;

@@ -27,7 +27,9 @@ use crate::reform::Reform;
 #[cfg(feature = "compiler")]
 use crate::reform::{combined_hash, ReformError};
 use crate::run::input::{self, Case};
+use crate::run::read;
 use crate::run::runner::{EvalError, Runner};
+use crate::run::source::CaseSource;
 use crate::syntax::Sources;
 #[cfg(feature = "compiler")]
 use crate::LoadError;
@@ -392,10 +394,27 @@ impl RuleSet {
         as_of: Date,
         programs: Option<&[String]>,
     ) -> Result<Case, Error> {
+        self.read_case(entity, &json, as_of, programs)
+    }
+
+    /// Reads a case of `entity` from any source (a binding's own values,
+    /// read where they lie) for evaluating `programs`, as
+    /// [`RuleSet::parse_case_for`] reads JSON: the same checks, the same
+    /// errors at the same places.
+    ///
+    /// # Errors
+    /// Every input error, each with its path; unknown names.
+    pub fn read_case<S: CaseSource>(
+        &self,
+        entity: &str,
+        source: &S,
+        as_of: Date,
+        programs: Option<&[String]>,
+    ) -> Result<Case, Error> {
         let e = self.entity(entity)?;
         let runner = self.runner(e, programs, as_of).ok();
         let required = runner.as_ref().map(Runner::required);
-        input::parse_case_for(&self.plan, e, json, as_of, required).map_err(Error::Input)
+        read::read_case(&self.plan, e, source, as_of, required).map_err(Error::Input)
     }
 
     /// Evaluates a case without building the explanation: eligibility and
