@@ -12,12 +12,63 @@
 use crate::convert::{
     date_type, datetime_type, decimal_text, decimal_type, enum_type, to_json, MAX_DEPTH,
 };
-use bangfu::{CaseSource, Given, Refusal};
+use crate::rules::PyRuleSet;
+use bangfu::{CaseSource, Given, Key, Refusal, RuleSet};
 use pyo3::intern;
 use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple, PyType};
 use std::borrow::Cow;
 use std::cell::RefCell;
+
+/// Every entity's field names as interned Python strings (their hashes
+/// computed once), in the order of [`bangfu::Key::field`].
+#[derive(Default)]
+pub(crate) struct Keys(PyOnceLock<Vec<Vec<Py<PyString>>>>);
+
+impl Keys {
+    fn get<'s>(&'s self, py: Python<'_>, rules: &RuleSet) -> &'s [Vec<Py<PyString>>] {
+        self.0.get_or_init(py, || {
+            rules
+                .entities()
+                .iter()
+                .map(|e| {
+                    let names = e.inputs.iter().chain(e.collections.iter().map(|(c, _)| c));
+                    names.map(|n| PyString::intern(py, n).unbind()).collect()
+                })
+                .collect()
+        })
+    }
+}
+
+/// One reading of a case: the field names, and the first Python exception
+/// raised while looking.
+pub(crate) struct Reading<'s> {
+    keys: &'s [Vec<Py<PyString>>],
+    failed: RefCell<Option<PyErr>>,
+}
+
+impl<'s> Reading<'s> {
+    pub(crate) fn new(py: Python<'_>, rules: &'s PyRuleSet) -> Reading<'s> {
+        Reading {
+            keys: rules.keys.get(py, &rules.inner),
+            failed: RefCell::new(None),
+        }
+    }
+
+    /// The case to read.
+    pub(crate) fn case<'py, 'a>(&'a self, case: &Bound<'py, PyAny>) -> PyCase<'py, 'a> {
+        PyCase::new(case.clone(), 0, self)
+    }
+
+    /// Done reading: the exception raised while looking, if one was.
+    ///
+    /// # Errors
+    /// That exception.
+    pub(crate) fn done(self) -> PyResult<()> {
+        self.failed.into_inner().map_or(Ok(()), Err)
+    }
+}
 
 /// What a Python value is, for the core.
 enum Kind {
@@ -41,38 +92,33 @@ pub(crate) struct PyCase<'py, 'a> {
     obj: Bound<'py, PyAny>,
     kind: Kind,
     depth: usize,
-    /// The first Python exception raised while reading.
-    failed: &'a RefCell<Option<PyErr>>,
+    reading: &'a Reading<'a>,
 }
 
 impl<'py, 'a> PyCase<'py, 'a> {
     /// `obj` at nesting `depth` (0 for a case).
-    pub(crate) fn new(
-        obj: Bound<'py, PyAny>,
-        depth: usize,
-        failed: &'a RefCell<Option<PyErr>>,
-    ) -> Self {
+    fn new(obj: Bound<'py, PyAny>, depth: usize, reading: &'a Reading<'a>) -> Self {
         match classify(obj.clone(), depth) {
             Ok((obj, kind)) => PyCase {
                 obj,
                 kind,
                 depth,
-                failed,
+                reading,
             },
             Err(e) => {
-                failed.borrow_mut().get_or_insert(e);
+                reading.failed.borrow_mut().get_or_insert(e);
                 PyCase {
                     obj,
                     kind: Kind::None,
                     depth,
-                    failed,
+                    reading,
                 }
             }
         }
     }
 
     fn fail<T>(&self, e: PyErr) -> Option<T> {
-        self.failed.borrow_mut().get_or_insert(e);
+        self.reading.failed.borrow_mut().get_or_insert(e);
         None
     }
 
@@ -84,9 +130,10 @@ impl<'py, 'a> PyCase<'py, 'a> {
     }
 }
 
-/// What `obj` is, in the order the conversions are tried: `bool` before
-/// `int`, `datetime` before `date`; an enum, a dataclass, a pydantic model,
-/// another mapping or an integer-like object as the value it stands for.
+/// What `obj` is, in the order the conversions are tried: the built-in
+/// types first (`bool` before `int`), then `datetime` before `date`; an
+/// enum, a dataclass, a pydantic model, another mapping or an integer-like
+/// object as the value it stands for.
 fn classify(obj: Bound<'_, PyAny>, depth: usize) -> PyResult<(Bound<'_, PyAny>, Kind)> {
     let py = obj.py();
     let kind = if depth > MAX_DEPTH {
@@ -101,6 +148,10 @@ fn classify(obj: Bound<'_, PyAny>, depth: usize) -> PyResult<(Bound<'_, PyAny>, 
         int_kind(&obj)?
     } else if obj.is_instance_of::<PyFloat>() {
         Kind::Refused(Refusal::Float)
+    } else if obj.is_instance_of::<PyDict>() {
+        Kind::Mapping
+    } else if obj.is_instance_of::<PyList>() || obj.is_instance_of::<PyTuple>() {
+        Kind::List
     } else if obj.is_instance(decimal_type(py)?)? {
         Kind::Text(decimal_text(&obj)?)
     } else if obj.is_instance(datetime_type(py)?)? {
@@ -113,10 +164,6 @@ fn classify(obj: Bound<'_, PyAny>, depth: usize) -> PyResult<(Bound<'_, PyAny>, 
         )
     } else if obj.is_instance(enum_type(py)?)? {
         return classify(obj.getattr("value")?, depth + 1);
-    } else if obj.is_instance_of::<PyDict>() {
-        Kind::Mapping
-    } else if obj.is_instance_of::<PyList>() || obj.is_instance_of::<PyTuple>() {
-        Kind::List
     } else if obj.hasattr("__dataclass_fields__")? && !obj.is_instance_of::<PyType>() {
         // A dataclass instance (not the class itself).
         let dict = py
@@ -172,9 +219,19 @@ impl CaseSource for PyCase<'_, '_> {
         }
     }
 
-    fn field(&self, key: &str) -> Option<Self> {
-        match self.dict()?.get_item(key) {
-            Ok(value) => value.map(|v| PyCase::new(v, self.depth + 1, self.failed)),
+    fn field(&self, key: Key<'_>) -> Option<Self> {
+        let dict = self.dict()?;
+        let interned = self
+            .reading
+            .keys
+            .get(key.entity)
+            .and_then(|k| k.get(key.field));
+        let value = match interned {
+            Some(k) => dict.get_item(k.bind(dict.py())),
+            None => dict.get_item(key.name),
+        };
+        match value {
+            Ok(value) => value.map(|v| PyCase::new(v, self.depth + 1, self.reading)),
             Err(e) => self.fail(e),
         }
     }
@@ -208,7 +265,7 @@ impl CaseSource for PyCase<'_, '_> {
             return None;
         }
         match self.obj.get_item(i) {
-            Ok(v) => Some(PyCase::new(v, self.depth + 1, self.failed)),
+            Ok(v) => Some(PyCase::new(v, self.depth + 1, self.reading)),
             Err(e) => self.fail(e),
         }
     }

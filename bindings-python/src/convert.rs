@@ -1,23 +1,22 @@
-//! Python values to the core's JSON input, and core values back to Python.
+//! Python arguments to the core's values, and core values back to Python.
 //!
-//! A case arrives as nested dicts and lists (or dataclasses, pydantic models,
-//! enums) and becomes the JSON the core reads, so one reader validates every
-//! binding's input. Money goes in as text: a `decimal.Decimal` is written as
-//! its digits (`str`, or `format(d, "f")` when that has an exponent), an
-//! `int` as its digits. Field paths are made text only for a refused value. A `float` is refused with an
-//! `InputError` naming its field, since a binary float cannot hold most
-//! amounts exactly; the same goes for a `datetime.datetime` where a date is
-//! meant. Coming back, what the core serializes becomes Python objects
+//! A case is read by the core straight from the Python values
+//! ([`crate::case`]); parameter values and the cliff search's arguments
+//! become JSON here ([`to_json`]): a `decimal.Decimal` as its digits
+//! (`str`, or `format(d, "f")` when that has an exponent), an `int` as its
+//! digits, a `float` or a `datetime.datetime` refused at its path with the
+//! core's message (field paths are made text only for a refused value).
+//! Coming back, what the core serializes becomes Python objects
 //! ([`crate::to_py`]).
 
-use crate::case::PyCase;
+use crate::case::Reading;
 use crate::errors::{argument_error, argument_type_error, core_error, input_errors};
-use bangfu::{Case, Date, Error, InputError, Refusal, RuleSet};
+use crate::rules::PyRuleSet;
+use bangfu::{Case, Date, Error, InputError, Refusal};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple, PyType};
 use serde_json::{Map, Number, Value as Json};
-use std::cell::RefCell;
 
 /// Nesting deeper than this is refused (a case is a household of people).
 pub(crate) const MAX_DEPTH: usize = 16;
@@ -248,22 +247,17 @@ fn mapping_json(
 /// unknown entity, or a Python exception raised while reading the values.
 pub(crate) fn case_arg(
     py: Python<'_>,
-    rules: &RuleSet,
+    rules: &PyRuleSet,
     entity: &str,
     case: &Bound<'_, PyAny>,
     as_of: Date,
     programs: Option<&[String]>,
 ) -> PyResult<Case> {
-    let failed = RefCell::new(None);
-    let read = rules.read_case(
-        entity,
-        &PyCase::new(case.clone(), 0, &failed),
-        as_of,
-        programs,
-    );
-    if let Some(e) = failed.into_inner() {
-        return Err(e);
-    }
+    let reading = Reading::new(py, rules);
+    let read = rules
+        .inner
+        .read_case(entity, &reading.case(case), as_of, programs);
+    reading.done()?;
     read.map_err(|e| match e {
         Error::Input(errors) => input_errors(py, &errors),
         other => core_error(py, &other),

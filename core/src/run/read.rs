@@ -9,7 +9,7 @@
 use crate::date::Date;
 use crate::plan::{InputPlan, Plan};
 use crate::run::input::{parse_text, printable, Case, InputError, Required, MAX_MEMBERS};
-use crate::run::source::{CaseSource, Given, Refusal};
+use crate::run::source::{CaseSource, Given, Key, Refusal};
 use crate::value::{Type, Value};
 use rust_decimal::Decimal;
 
@@ -147,7 +147,11 @@ impl Reader<'_> {
         // object has, no name needs checking.
         let mut found = 0usize;
         for (slot, input) in ent.inputs.iter().enumerate() {
-            let field = source.field(&input.name);
+            let field = source.field(Key {
+                name: &input.name,
+                entity,
+                field: slot,
+            });
             found += usize::from(field.is_some());
             let value = match field.as_ref().map(|f| (f, f.given())) {
                 None | Some((_, Given::Absent)) => match input.default {
@@ -194,7 +198,11 @@ impl Reader<'_> {
             let here = Place::Field(place, &coll.name);
             let stride = plan.entities.get(coll.entity).map_or(0, |e| e.n_slots);
             let mut data = Vec::new();
-            let field = source.field(&coll.name);
+            let field = source.field(Key {
+                name: &coll.name,
+                entity,
+                field: ent.inputs.len().saturating_add(ci),
+            });
             found += usize::from(field.is_some());
             let given = field.as_ref().map(|f| f.given());
             match (&field, given) {

@@ -79,13 +79,27 @@ impl Refusal {
     }
 }
 
+/// A field the reader asks a source for: its name, and where it is in the
+/// rule set, for a source that keeps something per field (a binding's
+/// key objects made once).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Key<'a> {
+    /// The field's name.
+    pub name: &'a str,
+    /// The entity's position in [`crate::RuleSet::entities`].
+    pub entity: usize,
+    /// The field's position among the entity's fields: its inputs, then
+    /// its collections, as [`crate::EntityInfo`] lists them.
+    pub field: usize,
+}
+
 /// A case, or one value inside it, as a source holds it.
 pub trait CaseSource: Sized {
     /// What this value is.
     fn given(&self) -> Given<'_>;
     /// The value of field `key`, when this is an object that has the key
     /// (holding [`Given::Absent`] or not).
-    fn field(&self, key: &str) -> Option<Self>;
+    fn field(&self, key: Key<'_>) -> Option<Self>;
     /// The number of fields of an object, of items of a list (0 otherwise).
     fn len(&self) -> usize;
     /// Whether [`CaseSource::len`] is 0.
@@ -117,9 +131,9 @@ impl<'j> CaseSource for &'j Json {
         }
     }
 
-    fn field(&self, key: &str) -> Option<&'j Json> {
+    fn field(&self, key: Key<'_>) -> Option<&'j Json> {
         match self {
-            Json::Object(map) => map.get(key),
+            Json::Object(map) => map.get(key.name),
             _ => None,
         }
     }
