@@ -72,8 +72,12 @@ impl Runners {
             Some(_) => None,
         };
         let prepared = cell.and_then(|cell| {
-            cell.get_or_init(|| Prepared::new(plan, entity, programs, as_of).ok())
-                .as_ref()
+            cell.get_or_init(|| {
+                Prepared::new(plan, entity, programs, as_of)
+                    .ok()
+                    .map(|(p, _)| p)
+            })
+            .as_ref()
         });
         match prepared {
             Some(p) if p.segment == segment.index => Ok(Runner::with(plan, segment, p, as_of)),

@@ -8,7 +8,7 @@
 //! (`ruleset/runners.rs`) and a [`crate::run::runner::Runner`] borrows it.
 
 use crate::date::Date;
-use crate::plan::Plan;
+use crate::plan::{Plan, Segment};
 use crate::run::input::Required;
 use crate::run::runner::{reason_text, EvalError};
 
@@ -82,17 +82,17 @@ fn owner_reference(plan: &Plan, p: usize) -> Option<String> {
 
 impl Prepared {
     /// Prepares to evaluate `programs` (all programs of the entity when
-    /// `None`) for cases of `entity` on `as_of`: see
-    /// [`crate::run::runner::Runner::new`].
+    /// `None`) for cases of `entity` on `as_of`, in the segment in force
+    /// then (returned beside): see [`crate::run::runner::Runner::new`].
     ///
     /// # Errors
     /// As [`crate::run::runner::Runner::new`].
-    pub(crate) fn new(
-        plan: &Plan,
+    pub(crate) fn new<'p>(
+        plan: &'p Plan,
         entity: usize,
         programs: Option<&[String]>,
         as_of: Date,
-    ) -> Result<Prepared, EvalError> {
+    ) -> Result<(Prepared, &'p Segment), EvalError> {
         let ent = plan
             .entities
             .get(entity)
@@ -302,7 +302,7 @@ impl Prepared {
             required: Required::default(),
         };
         prepared.required = prepared.inputs_read(plan);
-        Ok(prepared)
+        Ok((prepared, segment))
     }
 
     /// The inputs the evaluation reads, of the case and of its members:

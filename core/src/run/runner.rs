@@ -171,13 +171,7 @@ impl<'p> Runner<'p> {
         programs: Option<&[String]>,
         as_of: Date,
     ) -> Result<Runner<'p>, EvalError> {
-        let prepared = Prepared::new(plan, entity, programs, as_of)?;
-        let segment = plan
-            .segments
-            .get(prepared.segment)
-            .ok_or_else(|| EvalError::Internal {
-                reason: format!("segment #{} is not in the plan", prepared.segment),
-            })?;
+        let (prepared, segment) = Prepared::new(plan, entity, programs, as_of)?;
         Ok(Runner {
             plan,
             segment,
