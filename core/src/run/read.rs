@@ -272,8 +272,11 @@ impl Reader<'_> {
             collections.push((stride, data));
         }
         if found != source.len() {
+            // Before the object's other problems, as they are found first.
+            let others = self.errors.split_off(start);
             let unknown = self.unknown_fields(ent, source, place);
-            self.errors.splice(start..start, unknown);
+            self.errors.extend(unknown);
+            self.errors.extend(others);
         }
         Some(collections)
     }
