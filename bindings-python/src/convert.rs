@@ -1,24 +1,25 @@
-//! Python values to the core's JSON input, and core values back to Python.
+//! Python arguments to the core's values, and core values back to Python.
 //!
-//! A case arrives as nested dicts and lists (or dataclasses, pydantic models,
-//! enums) and becomes the JSON the core reads, so one reader validates every
-//! binding's input. Money goes in as text: a `decimal.Decimal` is written as
-//! its digits (`str`, or `format(d, "f")` when that has an exponent), an
-//! `int` as its digits. Field paths are made text only for a refused value. A `float` is refused with an
-//! `InputError` naming its field, since a binary float cannot hold most
-//! amounts exactly; the same goes for a `datetime.datetime` where a date is
-//! meant. Coming back, what the core serializes becomes Python objects
+//! A case is read by the core straight from the Python values
+//! ([`crate::case`]); parameter values and the cliff search's arguments
+//! become JSON here ([`to_json`]): a `decimal.Decimal` as its digits
+//! (`str`, or `format(d, "f")` when that has an exponent), an `int` as its
+//! digits, a `float` or a `datetime.datetime` refused at its path with the
+//! core's message (field paths are made text only for a refused value).
+//! Coming back, what the core serializes becomes Python objects
 //! ([`crate::to_py`]).
 
+use crate::case::Reading;
 use crate::errors::{argument_error, argument_type_error, core_error, input_errors};
-use bangfu::{Case, Date, Error, InputError, RuleSet};
+use crate::rules::PyRuleSet;
+use bangfu::{Case, Date, Error, InputError, Refusal};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple, PyType};
 use serde_json::{Map, Number, Value as Json};
 
 /// Nesting deeper than this is refused (a case is a household of people).
-const MAX_DEPTH: usize = 16;
+pub(crate) const MAX_DEPTH: usize = 16;
 
 fn cached<'py>(
     py: Python<'py>,
@@ -39,12 +40,12 @@ pub(crate) fn date_type(py: Python<'_>) -> PyResult<&Bound<'_, PyType>> {
     cached(py, &CELL, "datetime", "date")
 }
 
-fn datetime_type(py: Python<'_>) -> PyResult<&Bound<'_, PyType>> {
+pub(crate) fn datetime_type(py: Python<'_>) -> PyResult<&Bound<'_, PyType>> {
     static CELL: PyOnceLock<Py<PyType>> = PyOnceLock::new();
     cached(py, &CELL, "datetime", "datetime")
 }
 
-fn enum_type(py: Python<'_>) -> PyResult<&Bound<'_, PyType>> {
+pub(crate) fn enum_type(py: Python<'_>) -> PyResult<&Bound<'_, PyType>> {
     static CELL: PyOnceLock<Py<PyType>> = PyOnceLock::new();
     cached(py, &CELL, "enum", "Enum")
 }
@@ -89,7 +90,7 @@ fn refuse(errors: &mut Vec<InputError>, loc: &Loc<'_>, msg: String, input: Strin
 
 /// A `decimal.Decimal` as the core reads money: its `str` when that is
 /// plain digits (one C call), else `format(d, "f")` (exponents).
-fn decimal_text(obj: &Bound<'_, PyAny>) -> PyResult<String> {
+pub(crate) fn decimal_text(obj: &Bound<'_, PyAny>) -> PyResult<String> {
     let text = obj.str()?.to_string();
     let plain = text
         .bytes()
@@ -125,7 +126,7 @@ fn value_json(
         refuse(
             errors,
             loc,
-            format!("nested more than {MAX_DEPTH} levels deep"),
+            Refusal::TooDeep(MAX_DEPTH).message(),
             String::new(),
         );
         return Ok(Json::Null);
@@ -146,9 +147,7 @@ fn value_json(
         refuse(
             errors,
             loc,
-            "a float cannot hold money or a count exactly; pass a str (\"1045.50\"), \
-             a decimal.Decimal or an int"
-                .into(),
+            Refusal::Float.message(),
             obj.repr()?.to_string(),
         );
         return Ok(Json::Null);
@@ -160,7 +159,7 @@ fn value_json(
         refuse(
             errors,
             loc,
-            "a datetime is not a date; pass a datetime.date or \"YYYY-MM-DD\"".into(),
+            Refusal::DateTime.message(),
             obj.repr()?.to_string(),
         );
         return Ok(Json::Null);
@@ -202,11 +201,7 @@ fn value_json(
     refuse(
         errors,
         loc,
-        format!(
-            "a value of type {} cannot be read; pass str, int, bool, decimal.Decimal, \
-             datetime.date, dict or list",
-            obj.get_type().name()?
-        ),
+        Refusal::Unreadable(obj.get_type().name()?.to_string()).message(),
         obj.repr()?.to_string(),
     );
     Ok(Json::Null)
@@ -233,7 +228,7 @@ fn mapping_json(
             refuse(
                 errors,
                 loc,
-                "field names must be strings".into(),
+                Refusal::KeyNotText.message(),
                 key.repr()?.to_string(),
             );
             continue;
@@ -244,36 +239,29 @@ fn mapping_json(
     Ok(Json::Object(map))
 }
 
-/// One case of `entity` read as of `as_of` by the core's reader, from what
-/// [`to_json`] makes of `case`.
+/// One case of `entity` read as of `as_of` by the core's reader, straight
+/// from the Python values ([`PyCase`]), requiring only what `programs` read.
 ///
 /// # Errors
-/// `InputError` with every problem at its place (a value the binding
-/// refused replaces the core's `missing` for it), or the core's error for
-/// an unknown entity.
+/// `InputError` with every problem at its place, the core's error for an
+/// unknown entity, or a Python exception raised while reading the values.
 pub(crate) fn case_arg(
     py: Python<'_>,
-    rules: &RuleSet,
+    rules: &PyRuleSet,
     entity: &str,
     case: &Bound<'_, PyAny>,
     as_of: Date,
     programs: Option<&[String]>,
 ) -> PyResult<Case> {
-    let mut refused: Vec<InputError> = Vec::new();
-    let json = to_json(case, "", &mut refused, 0)?;
-    // Only what the evaluated programs read is required.
-    match rules.parse_case_for(entity, &json, as_of, programs) {
-        Ok(c) if refused.is_empty() => Ok(c),
-        Ok(_) => Err(input_errors(py, &refused)),
-        Err(Error::Input(mut errors)) => {
-            // A refused value was read as absent: its `missing` error is
-            // replaced by the binding's own.
-            errors.retain(|e| !refused.iter().any(|r| r.loc == e.loc));
-            refused.extend(errors);
-            Err(input_errors(py, &refused))
-        }
-        Err(e) => Err(core_error(py, &e)),
-    }
+    let reading = Reading::new(py, rules);
+    let read = rules
+        .inner
+        .read_case(entity, &reading.case(case), as_of, programs);
+    reading.done()?;
+    read.map_err(|e| match e {
+        Error::Input(errors) => input_errors(py, &errors),
+        other => core_error(py, &other),
+    })
 }
 
 /// Reads an evaluation date: a `datetime.date` (not a datetime) or

@@ -34,7 +34,7 @@ impl PyRuleSet {
             let entity = text_arg(entity, "entity")?;
             let programs = programs_arg(programs)?;
             let as_of = date_arg(date)?;
-            let case = case_arg(py, &self.inner, &entity, case, as_of, programs.as_deref())?;
+            let case = case_arg(py, self, &entity, case, as_of, programs.as_deref())?;
             let decisions = self
                 .inner
                 .decide(&case, as_of, programs.as_deref())

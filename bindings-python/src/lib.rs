@@ -1,7 +1,8 @@
 //! The `bangfu._bangfu` extension module: thin pyo3 glue over the core.
 //!
-//! The core decides; this crate converts. Python values become the core's
-//! JSON input and Arrow streams the core's record batch readers; the core's
+//! The core decides; this crate converts. The core's case reader reads a
+//! case's Python values where they lie (`case`), other arguments become the
+//! core's values, and Arrow streams the core's record batch readers; the core's
 //! serializer writes outcomes straight into Python objects (`to_py`), and
 //! its record batches become pyarrow tables: money as `decimal.Decimal` or
 //! exact decimals throughout. Core errors map one to one onto the
@@ -9,6 +10,7 @@
 //! panics. Population work runs with the interpreter released.
 
 mod analysis;
+mod case;
 mod cli;
 mod cliffs;
 mod convert;

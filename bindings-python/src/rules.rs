@@ -19,6 +19,8 @@ use std::sync::Arc;
 #[pyclass(frozen, module = "bangfu._bangfu", name = "RuleSet")]
 pub struct PyRuleSet {
     pub(crate) inner: Arc<RuleSet>,
+    /// The field names as Python strings, made once.
+    pub(crate) keys: crate::case::Keys,
 }
 
 fn files_arg(files: &Bound<'_, PyAny>) -> PyResult<Vec<(String, String)>> {
@@ -38,6 +40,7 @@ fn loaded(
     match result {
         Ok(Ok(rules)) => Ok(PyRuleSet {
             inner: Arc::new(rules),
+            keys: Default::default(),
         }),
         Ok(Err(e)) => Err(load_error(py, &e)),
         Err(panic) => Err(internal(py, &panic)),
@@ -51,6 +54,7 @@ impl PyRuleSet {
         match py.detach(|| catch(|| rules.reform(&reform))) {
             Ok(Ok(rules)) => Ok(PyRuleSet {
                 inner: Arc::new(rules),
+                keys: Default::default(),
             }),
             Ok(Err(Error::Reform(e))) => Err(reform_errors(py, &e)),
             Ok(Err(e)) => Err(core_error(py, &e)),
@@ -168,7 +172,7 @@ impl PyRuleSet {
             let entity = entity.as_str();
             let programs = programs_arg(programs)?;
             let as_of = date_arg(date)?;
-            let case = case_arg(py, &self.inner, entity, case, as_of, programs.as_deref())?;
+            let case = case_arg(py, self, entity, case, as_of, programs.as_deref())?;
             let outcome = self
                 .inner
                 .evaluate(&case, as_of, programs.as_deref())

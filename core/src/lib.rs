@@ -67,6 +67,7 @@ pub use ruleset::{
 pub use ruleset::{Detail, Edit, ItemChange, Review};
 pub use run::input::{Case, FieldProblem, InputError};
 pub use run::runner::EvalError;
+pub use run::source::{CaseSource, Given, Key, Refusal};
 pub use rust_decimal::Decimal;
 pub use schema::AS_OF;
 pub use syntax::sources::{MAX_FILES, MAX_FILE_BYTES};

@@ -295,7 +295,7 @@ impl Population {
         // What the programs read; without a program in force on the date,
         // every input.
         let needed = match crate::run::runner::Runner::new(plan, e, programs, as_of) {
-            Ok(r) => Some(r.required()),
+            Ok(r) => Some(r.required().clone()),
             Err(err) if programs.is_some() => return Err(err),
             Err(_) => None,
         };

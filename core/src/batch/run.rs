@@ -112,7 +112,7 @@ pub fn evaluate_with(
         });
     }
     let runner = Runner::new(plan, e, programs, as_of)?;
-    if let Some(reason) = population.lacks(plan, &runner.required()) {
+    if let Some(reason) = population.lacks(plan, runner.required()) {
         return Err(EvalError::PopulationMismatch { reason });
     }
     if as_of != population.as_of {
@@ -148,7 +148,7 @@ pub fn evaluate_with(
     };
     // Each member column's collection, and where each part's members start.
     let member_colls: Vec<usize> = runner
-        .member_programs
+        .member_programs()
         .iter()
         .flat_map(|(c, ps)| ps.iter().map(move |_| *c))
         .collect();
@@ -246,7 +246,7 @@ fn member_columns(runner: &Runner<'_>, pop: &Population) -> Vec<MemberProgramCol
         .entity_index(&pop.entity_name)
         .map(|e| &plan.entities[e]);
     let mut out = Vec::new();
-    for (coll, progs) in &runner.member_programs {
+    for (coll, progs) in runner.member_programs() {
         let rows = pop
             .collections
             .get(*coll)
@@ -445,7 +445,7 @@ impl<'a> OneByOne<'a> {
             })
             .unwrap_or_default();
         let mut member_outputs = Vec::new();
-        for (coll, progs) in &runner.member_programs {
+        for (coll, progs) in runner.member_programs() {
             for &p in progs {
                 let program = &plan.programs[p];
                 member_outputs.push((

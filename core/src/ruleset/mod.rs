@@ -11,6 +11,7 @@ mod catalog;
 mod describe;
 #[cfg(feature = "compiler")]
 mod review;
+mod runners;
 mod timeline;
 
 pub use describe::{Counts, EntityInfo, ProgramInfo};
@@ -26,7 +27,9 @@ use crate::reform::Reform;
 #[cfg(feature = "compiler")]
 use crate::reform::{combined_hash, ReformError};
 use crate::run::input::{self, Case};
+use crate::run::read;
 use crate::run::runner::{EvalError, Runner};
+use crate::run::source::CaseSource;
 use crate::syntax::Sources;
 #[cfg(feature = "compiler")]
 use crate::LoadError;
@@ -40,6 +43,8 @@ use std::sync::Arc;
 pub struct RuleSet {
     plan: Plan,
     reports: Reports,
+    /// Evaluations prepared per segment, beside the reports.
+    runners: runners::Runners,
     /// The rule files, without the reform's overlays.
     #[cfg_attr(not(feature = "compiler"), allow(dead_code))]
     base: Sources,
@@ -95,6 +100,7 @@ impl RuleSet {
         match check::load(&sources, &[]) {
             Ok((plan, examples, warnings)) => Ok(RuleSet {
                 reports: Reports::new(&plan),
+                runners: runners::Runners::new(&plan),
                 base_hash: plan.header.hash.clone(),
                 plan,
                 base: sources.clone(),
@@ -190,6 +196,7 @@ impl RuleSet {
         }
         Ok(RuleSet {
             reports: Reports::new(&plan),
+            runners: runners::Runners::new(&plan),
             plan,
             base: self.base.clone(),
             sources,
@@ -205,6 +212,7 @@ impl RuleSet {
     pub(crate) fn from_plan(plan: Plan, base_hash: Arc<str>) -> RuleSet {
         RuleSet {
             reports: Reports::new(&plan),
+            runners: runners::Runners::new(&plan),
             plan,
             base: Sources::default(),
             sources: Sources::default(),
@@ -269,6 +277,20 @@ impl RuleSet {
         &self.examples
     }
 
+    /// A runner for `programs` on cases of `entity` as of `as_of`, prepared
+    /// once per segment for all of the entity's programs or one of them.
+    ///
+    /// # Errors
+    /// As [`Runner::new`].
+    pub(crate) fn runner(
+        &self,
+        entity: usize,
+        programs: Option<&[String]>,
+        as_of: Date,
+    ) -> Result<Runner<'_>, EvalError> {
+        self.runners.runner(&self.plan, entity, programs, as_of)
+    }
+
     /// The entity's index, or an error naming it.
     ///
     /// # Errors
@@ -307,7 +329,7 @@ impl RuleSet {
         as_of: Date,
         programs: Option<&[String]>,
     ) -> Result<Outcome, EvalError> {
-        let runner = Runner::new(&self.plan, case.entity, programs, as_of)?;
+        let runner = self.runner(case.entity, programs, as_of)?;
         self.evaluate_with(&runner, case, as_of)
     }
 
@@ -323,12 +345,12 @@ impl RuleSet {
             &self.reports,
             runner.segment,
             case.entity,
-            (&runner.programs, &runner.member_programs),
+            (runner.programs(), runner.member_programs()),
             (&frame, &members),
             as_of,
         );
         outcome.not_in_force =
-            NotInForceProgram::list(&self.plan, runner.segment, &runner.not_in_force);
+            NotInForceProgram::list(&self.plan, runner.segment, runner.not_in_force());
         Ok(outcome)
     }
 
@@ -344,10 +366,10 @@ impl RuleSet {
         programs: Option<&[String]>,
     ) -> Result<Outcome, Error> {
         let e = self.entity(entity)?;
-        match Runner::new(&self.plan, e, programs, as_of) {
+        match self.runner(e, programs, as_of) {
             Ok(runner) => {
                 let required = runner.required();
-                let case = input::parse_case_for(&self.plan, e, json, as_of, Some(&required))
+                let case = input::parse_case_for(&self.plan, e, json, as_of, Some(required))
                     .map_err(Error::Input)?;
                 Ok(self.evaluate_with(&runner, &case, as_of)?)
             }
@@ -372,11 +394,27 @@ impl RuleSet {
         as_of: Date,
         programs: Option<&[String]>,
     ) -> Result<Case, Error> {
+        self.read_case(entity, &json, as_of, programs)
+    }
+
+    /// Reads a case of `entity` from any source (a binding's own values,
+    /// read where they lie) for evaluating `programs`, as
+    /// [`RuleSet::parse_case_for`] reads JSON: the same checks, the same
+    /// errors at the same places.
+    ///
+    /// # Errors
+    /// Every input error, each with its path; unknown names.
+    pub fn read_case<S: CaseSource>(
+        &self,
+        entity: &str,
+        source: &S,
+        as_of: Date,
+        programs: Option<&[String]>,
+    ) -> Result<Case, Error> {
         let e = self.entity(entity)?;
-        let required = Runner::new(&self.plan, e, programs, as_of)
-            .ok()
-            .map(|r| r.required());
-        input::parse_case_for(&self.plan, e, json, as_of, required.as_ref()).map_err(Error::Input)
+        let runner = self.runner(e, programs, as_of).ok();
+        let required = runner.as_ref().map(Runner::required);
+        read::read_case(&self.plan, e, source, as_of, required).map_err(Error::Input)
     }
 
     /// Evaluates a case without building the explanation: eligibility and
@@ -391,10 +429,10 @@ impl RuleSet {
         as_of: Date,
         programs: Option<&[String]>,
     ) -> Result<Vec<Decision>, EvalError> {
-        let runner = Runner::new(&self.plan, case.entity, programs, as_of)?;
+        let runner = self.runner(case.entity, programs, as_of)?;
         let frame = runner.evaluate_case(case)?;
         Ok(runner
-            .programs
+            .programs()
             .iter()
             .map(|&p| Decision::read(&self.plan, p, &frame))
             .collect())

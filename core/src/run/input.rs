@@ -1,4 +1,5 @@
-//! Reading a case from JSON, with every error collected.
+//! Reading a case: the errors it reports, each value checked, and the
+//! messages a form shows (the reader itself is `read.rs`).
 //!
 //! Input errors are data, in the manner of pydantic: a stable snake-case
 //! code, a location path into the input (`members[1].birth_date`), a message
@@ -14,7 +15,9 @@
 
 use crate::date::Date;
 use crate::money;
-use crate::plan::{EntityPlan, InputPlan, Plan, Text};
+use crate::plan::{InputPlan, Plan, Text};
+use crate::run::read::parse_given;
+use crate::run::source::Given;
 use crate::value::{Type, Value};
 use serde::Serialize;
 use serde_json::Value as Json;
@@ -73,32 +76,6 @@ impl Case {
     }
 }
 
-fn push(
-    errors: &mut Vec<InputError>,
-    code: &'static str,
-    loc: &str,
-    msg: impl Into<String>,
-    input: Option<&Json>,
-) {
-    errors.push(InputError {
-        code,
-        loc: loc.to_string(),
-        msg: msg.into(),
-        input: input.map(|j| match j {
-            Json::String(s) => s.clone(),
-            other => other.to_string(),
-        }),
-    });
-}
-
-fn join(prefix: &str, name: &str) -> String {
-    if prefix.is_empty() {
-        name.to_string()
-    } else {
-        format!("{prefix}.{name}")
-    }
-}
-
 /// Reads a case of `entity` from a JSON object.
 ///
 /// # Errors
@@ -115,7 +92,7 @@ pub fn parse_case(
 /// Which inputs the programs being evaluated read: per input of the case's
 /// entity, and per collection per input of its members. An input no
 /// program reads may be left out even without a default.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Required {
     /// Inputs of the case's entity.
     pub case: Vec<bool>,
@@ -135,218 +112,7 @@ pub fn parse_case_for(
     as_of: Date,
     required: Option<&Required>,
 ) -> Result<Case, Vec<InputError>> {
-    let mut errors = Vec::new();
-    let case = read_entity(
-        plan,
-        entity,
-        json,
-        "",
-        as_of,
-        &mut errors,
-        0,
-        required.map(|r| (r.case.as_slice(), r.members.as_slice())),
-    );
-    match case {
-        Some(c) if errors.is_empty() => Ok(c),
-        _ => Err(errors),
-    }
-}
-
-#[allow(clippy::too_many_arguments)]
-fn read_entity(
-    plan: &Plan,
-    entity: usize,
-    json: &Json,
-    prefix: &str,
-    as_of: Date,
-    errors: &mut Vec<InputError>,
-    depth: usize,
-    required: Option<(&[bool], &[Vec<bool>])>,
-) -> Option<Case> {
-    let ent: &EntityPlan = plan.entities.get(entity)?;
-    let Json::Object(map) = json else {
-        push(
-            errors,
-            "wrong_type",
-            prefix,
-            format!("expected an object with the fields of {}", ent.name),
-            Some(json),
-        );
-        return None;
-    };
-    let mut frame = vec![Value::Missing; ent.n_slots];
-    for key in map.keys() {
-        let known = ent.inputs.iter().any(|i| i.name == *key)
-            || ent.collections.iter().any(|c| c.name == *key);
-        if !known {
-            let fields: Vec<&str> = ent
-                .inputs
-                .iter()
-                .map(|i| i.name.as_str())
-                .chain(ent.collections.iter().map(|c| c.name.as_str()))
-                .collect();
-            push(
-                errors,
-                "unknown_field",
-                &join(prefix, &printable(key)),
-                format!(
-                    "`{}` is not a field of {}; the fields are {}",
-                    printable(key),
-                    ent.name,
-                    fields.join(", ")
-                ),
-                None,
-            );
-        }
-    }
-    for (slot, input) in ent.inputs.iter().enumerate() {
-        let loc = join(prefix, &input.name);
-        let value = match map.get(&input.name) {
-            None | Some(Json::Null) => match input.default {
-                Some(d) => Some(d),
-                // No program being evaluated reads it: it stays unset.
-                None if required.is_some_and(|(r, _)| !r.get(slot).copied().unwrap_or(true)) => {
-                    None
-                }
-                None => {
-                    push(
-                        errors,
-                        "missing",
-                        &loc,
-                        format!("{} ({}) is required", input.name, input.label.en),
-                        None,
-                    );
-                    None
-                }
-            },
-            Some(j) => read_value(plan, input, j, &loc, as_of, errors),
-        };
-        if let (Some(v), Some(cell)) = (value, frame.get_mut(slot)) {
-            *cell = v;
-        }
-    }
-    let mut collections = Vec::new();
-    for (ci, coll) in ent.collections.iter().enumerate() {
-        let member_required = required
-            .and_then(|(_, m)| m.get(ci))
-            .map(|r| (r.as_slice(), &[][..]));
-        let loc = join(prefix, &coll.name);
-        let stride = plan.entities.get(coll.entity).map_or(0, |e| e.n_slots);
-        let mut data = Vec::new();
-        match map.get(&coll.name) {
-            None | Some(Json::Null) if coll.min > 0 => push(
-                errors,
-                "missing",
-                &loc,
-                format!("{} needs at least {} item(s)", coll.name, coll.min),
-                None,
-            ),
-            None | Some(Json::Null) => {}
-            Some(Json::Array(items)) => {
-                if items.len() < coll.min as usize {
-                    push(
-                        errors,
-                        "too_few_items",
-                        &loc,
-                        format!(
-                            "{} needs at least {} item(s), found {}",
-                            coll.name,
-                            coll.min,
-                            items.len()
-                        ),
-                        None,
-                    );
-                }
-                if items.len() > coll.max as usize || items.len() > MAX_MEMBERS {
-                    push(
-                        errors,
-                        "too_many_items",
-                        &loc,
-                        format!(
-                            "{} may have at most {} items, found {}",
-                            coll.name,
-                            coll.max,
-                            items.len()
-                        ),
-                        None,
-                    );
-                } else if depth < 4 {
-                    for (i, item) in items.iter().enumerate() {
-                        let member_loc = format!("{loc}[{i}]");
-                        if let Some(m) = read_entity(
-                            plan,
-                            coll.entity,
-                            item,
-                            &member_loc,
-                            as_of,
-                            errors,
-                            depth + 1,
-                            member_required,
-                        ) {
-                            data.extend(m.frame);
-                        }
-                    }
-                }
-            }
-            Some(other) => push(
-                errors,
-                "wrong_type",
-                &loc,
-                format!("{} must be a list", coll.name),
-                Some(other),
-            ),
-        }
-        collections.push((stride, data));
-    }
-    Some(Case {
-        entity,
-        frame,
-        collections,
-    })
-}
-
-/// Reads one input value, checking its type and range.
-pub fn read_value(
-    plan: &Plan,
-    input: &InputPlan,
-    j: &Json,
-    loc: &str,
-    as_of: Date,
-    errors: &mut Vec<InputError>,
-) -> Option<Value> {
-    let parsed = parse_value(plan, input, j);
-    match parsed.and_then(|value| check_limits(input, value, Some(as_of)).map(|()| value)) {
-        Ok(value) => Some(value),
-        Err((code, msg)) => {
-            push(errors, code, loc, msg, Some(j));
-            None
-        }
-    }
-}
-
-/// The typed value of an input given as JSON, before its limits are checked.
-fn parse_value(plan: &Plan, input: &InputPlan, j: &Json) -> Result<Value, (&'static str, String)> {
-    match (&input.ty, j) {
-        (Type::Money | Type::Number(_), Json::String(s)) => parse_text(plan, input, s),
-        (Type::Money | Type::Number(_), Json::Number(n)) => parse_text(plan, input, &n.to_string()),
-        (Type::Money, _) => Err((
-            "wrong_type",
-            "expected an amount of money such as \"1045.50\"".to_string(),
-        )),
-        (Type::Number(_), _) => Err(("wrong_type", "expected a number".to_string())),
-        (Type::Bool, Json::Bool(b)) => Ok(Value::Bool(*b)),
-        (Type::Bool, _) => Err(("wrong_type", "expected true or false".to_string())),
-        (Type::Date, Json::String(s)) => parse_text(plan, input, s),
-        (Type::Date, _) => Err((
-            "wrong_type",
-            "expected a date written as \"YYYY-MM-DD\"".to_string(),
-        )),
-        (Type::Enum(_), Json::String(s)) => parse_text(plan, input, s),
-        (Type::Enum(_), _) => Err((
-            "wrong_type",
-            "expected one of the choices as a string".to_string(),
-        )),
-    }
+    crate::run::read::read_case(plan, entity, &json, as_of, required)
 }
 
 /// Reads one input value from text, as a CSV cell holds it: numbers, money,
@@ -398,7 +164,11 @@ pub fn printable(text: &str) -> String {
 }
 
 /// Reads a number, money, a date or a choice written as text.
-fn parse_text(plan: &Plan, input: &InputPlan, text: &str) -> Result<Value, (&'static str, String)> {
+pub(crate) fn parse_text(
+    plan: &Plan,
+    input: &InputPlan,
+    text: &str,
+) -> Result<Value, (&'static str, String)> {
     match &input.ty {
         Type::Money | Type::Number(_) => {
             let t = text.trim_ascii();
@@ -464,7 +234,7 @@ pub fn check_value(
 
 /// [`check_value`], with the checks against the evaluation date left out
 /// when it is not known.
-fn check_limits(
+pub(crate) fn check_limits(
     input: &InputPlan,
     value: Value,
     as_of: Option<Date>,
@@ -555,12 +325,12 @@ pub fn check_text(
     let code = if raw.is_empty() {
         input.default.is_none().then_some("missing")?
     } else {
-        let json = match (&input.ty, raw) {
-            (Type::Bool, "true") => Json::Bool(true),
-            (Type::Bool, "false") => Json::Bool(false),
-            _ => Json::String(raw.to_string()),
+        let given = match (&input.ty, raw) {
+            (Type::Bool, "true") => Given::Bool(true),
+            (Type::Bool, "false") => Given::Bool(false),
+            _ => Given::Text(raw.into()),
         };
-        let value = parse_value(plan, input, &json);
+        let value = parse_given(plan, input, &given);
         value.and_then(|v| check_limits(input, v, as_of)).err()?.0
     };
     let message = message(code, Subject::Input(input), as_of)?;

@@ -809,7 +809,7 @@ impl Program {
         }
         // Member programs, in the order of the batch's member columns.
         let mut member_outputs = Vec::new();
-        for (coll, progs) in &runner.member_programs {
+        for (coll, progs) in runner.member_programs() {
             for &p in progs {
                 let program = plan.programs.get(p)?;
                 let slot = |i: usize| plan.computeds.get(i).map(|comp| comp.slot);
