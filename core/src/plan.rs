@@ -344,7 +344,8 @@ pub enum ComputedKind {
     /// A program's amount.
     Amount,
     /// A boolean read only by explanations: which sentence of a condition
-    /// is shown, whether an assumption applies to the case.
+    /// is shown, whether an assumption applies to the case. Evaluations
+    /// leave it out; the outcome computes it.
     Note,
 }
 

@@ -2,8 +2,8 @@
 //! their `when`, and assumptions listed only where their `assumption_when`
 //! holds. Each `when` is compiled as a boolean of kind
 //! [`ComputedKind::Note`] in the frame of the value or condition it speaks
-//! of; the evaluator computes it with the program, the batch engine never
-//! (it reads no explanation).
+//! of. Evaluations (one case, batch) leave it out; the outcome computes it
+//! when it builds an explanation.
 
 use super::compiler::*;
 use super::string_offset;

@@ -264,13 +264,19 @@ impl Scene<'_> {
         let frames: Frames<'_> = (frame, self.owner.map_or(&[][..], |(_, f)| f));
         let params = &segment.params;
         let p = &plan.programs[pi];
-        let holds = |c: usize| {
-            plan.computeds
-                .get(c)
-                .and_then(|comp| frame.get(comp.slot))
-                .and_then(|v| v.as_bool())
-                .unwrap_or(false)
+        let reader = Reader {
+            plan,
+            entity: self.entity,
+            frame,
+            owner: self.owner,
+            collections: self.collections,
+            params,
+            versions: &segment.param_version,
+            as_of,
         };
+        // A boolean only explanations read, computed here (evaluations
+        // leave them out).
+        let holds = |c: usize| reader.holds(c, segment.choice.get(c).copied().flatten());
         let get = |c: usize| {
             let comp = &plan.computeds[c];
             OutValue::of(
@@ -348,16 +354,6 @@ impl Scene<'_> {
             .get(plan.computeds[p.eligible].slot)
             .and_then(|v| v.as_bool())
             .unwrap_or(false);
-        let reader = Reader {
-            plan,
-            entity: self.entity,
-            frame,
-            owner: self.owner,
-            collections: self.collections,
-            params,
-            versions: &segment.param_version,
-            as_of,
-        };
         let rows = if plan.tables.is_empty() {
             Vec::new()
         } else {

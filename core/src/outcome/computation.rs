@@ -102,6 +102,17 @@ impl Reader<'_> {
         }
     }
 
+    /// Whether the boolean `c` that only explanations read
+    /// ([`ComputedKind::Note`]) holds for the case: its formula in force
+    /// (`version`) evaluated on the frame; false when it cannot be.
+    pub(super) fn holds(&self, c: usize, version: Option<u32>) -> bool {
+        let formula = version.and_then(|v| self.plan.computeds.get(c)?.versions.get(v as usize));
+        formula
+            .and_then(|f| eval_node(&f.node, &self.env()).ok())
+            .and_then(|v| v.as_bool())
+            .unwrap_or(false)
+    }
+
     /// A node in words, with its binding strength.
     fn node(&self, node: &Node, lang: Lang) -> (String, u8) {
         let zh = lang == Lang::Zh;

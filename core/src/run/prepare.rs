@@ -8,7 +8,7 @@
 //! (`ruleset/runners.rs`) and a [`crate::run::runner::Runner`] borrows it.
 
 use crate::date::Date;
-use crate::plan::{Plan, Segment};
+use crate::plan::{ComputedKind, Plan, Segment};
 use crate::run::input::Required;
 use crate::run::runner::{reason_text, EvalError};
 
@@ -254,10 +254,12 @@ impl Prepared {
         };
         let mut blocks: Vec<Block> = Vec::new();
         for &c in &plan.order {
-            if !needed[c] {
+            let comp = &plan.computeds[c];
+            // Booleans only explanations read are computed by the outcome,
+            // when one is built.
+            if !needed[c] || comp.kind == ComputedKind::Note {
                 continue;
             }
-            let comp = &plan.computeds[c];
             let places: Vec<At> = if comp.entity == entity {
                 vec![At::Case]
             } else {

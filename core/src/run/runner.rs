@@ -228,23 +228,16 @@ impl<'p> Runner<'p> {
 
     /// Every computed value in the evaluation's one order over the case
     /// and its members: where (`None` for the case, `Some(c)` for every
-    /// member of collection `c`), slot, and the formula in force. Values
-    /// only explanations read ([`crate::plan::ComputedKind::Note`]) are
-    /// left out: a batch reads none.
+    /// member of collection `c`), slot, and the formula in force.
     pub(crate) fn steps(&self) -> impl Iterator<Item = (Option<usize>, usize, &'p Node)> + '_ {
-        let plan: &'p Plan = self.plan;
         self.prepared.blocks.iter().flat_map(move |b| {
             let at = match b.at {
                 At::Case => None,
                 At::Member(c) => Some(c),
             };
-            b.steps.iter().filter_map(move |s| {
-                let comp = plan.computeds.get(s.computed)?;
-                if comp.kind == crate::plan::ComputedKind::Note {
-                    return None;
-                }
-                comp.versions.get(s.version).map(|f| (at, s.slot, &f.node))
-            })
+            b.steps
+                .iter()
+                .filter_map(move |s| self.node(s).map(|n| (at, s.slot, n)))
         })
     }
 
