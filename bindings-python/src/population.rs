@@ -16,6 +16,7 @@ use arrow_array::RecordBatch;
 use arrow_pyarrow::{FromPyArrow, IntoPyArrow, Table as PyArrowTable};
 use arrow_schema::SchemaRef;
 use bangfu::arrow::{MoneyFromFloat, Options, Population};
+use bangfu::batch::BatchResult;
 use bangfu::Date;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
@@ -72,6 +73,29 @@ pub(crate) fn to_pyarrow<'py>(
 }
 
 impl PyPopulation {
+    /// Evaluates the population (the GIL released) and returns the result
+    /// with the cases' table; the first error raised when asked.
+    fn evaluated<'py>(
+        &self,
+        py: Python<'py>,
+        rules: &PyRuleSet,
+        date: Option<&Bound<'py, PyAny>>,
+        programs: Option<&Bound<'py, PyAny>>,
+        errors: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<(BatchResult, Bound<'py, PyAny>)> {
+        let raise = raise_arg(py, errors)?;
+        let programs = programs_arg(programs)?;
+        let as_of = self.date_or_default(date)?;
+        let (pop, rules) = (&self.inner, &*rules.inner);
+        let run = || pop.evaluate(rules, as_of, programs.as_deref(), threads());
+        let result = released(py, run, |py, e| eval_error(py, &e))?;
+        if let Some((_, e)) = result.errors.first().filter(|_| raise) {
+            return Err(eval_error(py, e));
+        }
+        let (schema, batches) = released(py, || pop.results(rules, &result), arrow_error)?;
+        Ok((result, to_pyarrow(py, schema, batches)?))
+    }
+
     /// The date given, or the population's.
     pub(crate) fn date_or_default(&self, date: Option<&Bound<'_, PyAny>>) -> PyResult<Date> {
         date.map(date_arg)
@@ -99,17 +123,8 @@ impl PyPopulation {
         errors: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         guard(py, || {
-            let raise = raise_arg(py, errors)?;
-            let programs = programs_arg(programs)?;
-            let as_of = self.date_or_default(date)?;
-            let (pop, rules) = (&self.inner, &*rules.inner);
-            let run = || pop.evaluate(rules, as_of, programs.as_deref(), threads());
-            let result = released(py, run, |py, e| eval_error(py, &e))?;
-            if let Some((_, e)) = result.errors.first().filter(|_| raise) {
-                return Err(eval_error(py, e));
-            }
-            let (schema, batches) = released(py, || pop.results(rules, &result), arrow_error)?;
-            to_pyarrow(py, schema, batches)
+            let (_, cases) = self.evaluated(py, rules, date, programs, errors)?;
+            Ok(cases)
         })
     }
 
@@ -136,27 +151,17 @@ impl PyPopulation {
         collection: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyAny>)> {
         guard(py, || {
-            let raise = raise_arg(py, errors)?;
-            let programs = programs_arg(programs)?;
             let collection = match collection {
                 Some(c) => text_arg(c, "collection")?,
                 None => "members".to_string(),
             };
-            let as_of = self.date_or_default(date)?;
+            let (result, cases) = self.evaluated(py, rules, date, programs, errors)?;
             let (pop, rules) = (&self.inner, &*rules.inner);
-            let run = || pop.evaluate(rules, as_of, programs.as_deref(), threads());
-            let result = released(py, run, |py, e| eval_error(py, &e))?;
-            if let Some((_, e)) = result.errors.first().filter(|_| raise) {
-                return Err(eval_error(py, e));
-            }
-            let (schema, batches) = released(py, || pop.results(rules, &result), arrow_error)?;
-            let cases = to_pyarrow(py, schema, batches)?;
-            let members = released(
+            let (schema, batch) = released(
                 py,
                 || pop.member_results(rules, &result, &collection),
                 arrow_error,
             )?;
-            let (schema, batch) = members;
             let members = to_pyarrow(py, schema, vec![batch])?;
             Ok((cases, members))
         })

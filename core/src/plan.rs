@@ -394,6 +394,40 @@ pub struct Computed {
     pub rounding: Option<(RoundingMode, Decimal)>,
 }
 
+impl Computed {
+    /// A computed value with no formula and no dependencies yet (the
+    /// checker fills them in), in slot 0 until slots are laid out.
+    pub fn new(
+        name: Arc<str>,
+        entity: usize,
+        program: Option<usize>,
+        kind: ComputedKind,
+        ty: Type,
+        label: Text,
+    ) -> Self {
+        Computed {
+            name,
+            entity,
+            program,
+            slot: 0,
+            kind,
+            ty,
+            label,
+            versions: Vec::new(),
+            param_deps: Vec::new(),
+            computed_deps: Vec::new(),
+            input_deps: Vec::new(),
+            member_input_deps: Vec::new(),
+            member_computed_deps: Vec::new(),
+            owner_input_deps: Vec::new(),
+            owner_computed_deps: Vec::new(),
+            assumption: None,
+            assumption_when: None,
+            rounding: None,
+        }
+    }
+}
+
 /// A formula in force between dates.
 #[derive(Debug, Clone)]
 pub struct FormulaPlan {

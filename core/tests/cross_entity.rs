@@ -365,6 +365,25 @@ fn a_loop_across_entities_is_a_dependency_cycle() {
 }
 
 /// A district of `n` households built from `seed`, as tables.
+/// The city's households with their members, built for `programs` (all
+/// when none) on [`on`]: the population and the rows refused.
+fn households_with_members(
+    households: &Table,
+    members: &Table,
+    programs: Option<&[String]>,
+) -> (Population, Vec<batch::RowError>) {
+    Population::build_for(
+        city(),
+        "household",
+        households,
+        Some(members),
+        "household_id",
+        on(),
+        programs,
+    )
+    .unwrap()
+}
+
 fn district(n: usize, seed: u64) -> (Table, Table) {
     let mut rng = bangfu::synthetic::SplitMix64::new(seed);
     let (mut ids, mut registered) = (Vec::new(), Vec::new());
@@ -415,15 +434,7 @@ fn district(n: usize, seed: u64) -> (Table, Table) {
 fn batch_equals_one_by_one(n: usize, seed: u64, threads: usize) {
     let rules = city();
     let (households, members) = district(n, seed);
-    let (population, errors) = Population::build(
-        rules,
-        "household",
-        &households,
-        Some(&members),
-        "household_id",
-        on(),
-    )
-    .unwrap();
+    let (population, errors) = households_with_members(&households, &members, None);
     assert!(errors.is_empty(), "{:?}", &errors[..errors.len().min(3)]);
     let columnar = batch::evaluate(rules, &population, on(), None, threads).unwrap();
     let single =
@@ -540,15 +551,7 @@ fn refused_households_leave_their_members_without_results() {
             }
         }
     }
-    let (population, errors) = Population::build(
-        rules,
-        "household",
-        &households,
-        Some(&members),
-        "household_id",
-        on(),
-    )
-    .unwrap();
+    let (population, errors) = households_with_members(&households, &members, None);
     assert_eq!(errors.len(), spoiled);
     let columnar = batch::evaluate(rules, &population, on(), None, 2).unwrap();
     let single = batch::evaluate_with(rules, &population, on(), None, 2, Engine::OneByOne).unwrap();
@@ -580,16 +583,7 @@ fn a_population_for_some_programs_needs_only_what_they_read() {
         .columns
         .retain(|(name, _)| name != "registered_locally");
     let named = ["old_age_allowance".to_string()];
-    let (population, errors) = Population::build_for(
-        rules,
-        "household",
-        &households,
-        Some(&members),
-        "household_id",
-        on(),
-        Some(&named),
-    )
-    .unwrap();
+    let (population, errors) = households_with_members(&households, &members, Some(&named));
     assert!(errors.is_empty(), "{:?}", &errors[..errors.len().min(3)]);
     let columnar = batch::evaluate(rules, &population, on(), Some(&named), 1).unwrap();
     let single =
@@ -600,14 +594,6 @@ fn a_population_for_some_programs_needs_only_what_they_read() {
     assert_eq!(err.code(), "population_mismatch");
     assert!(err.to_string().contains("`registered_locally`"), "{err}");
     // Built for every program, the same tables are refused row by row.
-    let (_, errors) = Population::build(
-        rules,
-        "household",
-        &households,
-        Some(&members),
-        "household_id",
-        on(),
-    )
-    .unwrap();
+    let (_, errors) = households_with_members(&households, &members, None);
     assert!(!errors.is_empty() && errors.iter().all(|e| e.code == "missing"));
 }

@@ -27,29 +27,17 @@ impl Compiler<'_, '_> {
     ) -> usize {
         let offset = string_offset(self.diags.text(file), &when.span());
         self.push_computed(
-            Computed {
-                label: Text {
-                    zh: name.clone().into(),
-                    en: name.clone().into(),
-                },
-                name: name.into(),
+            Computed::new(
+                name.as_str().into(),
                 entity,
                 program,
-                slot: 0,
-                kind: ComputedKind::Note,
-                ty: Type::Bool,
-                versions: Vec::new(),
-                param_deps: Vec::new(),
-                computed_deps: Vec::new(),
-                input_deps: Vec::new(),
-                member_input_deps: Vec::new(),
-                member_computed_deps: Vec::new(),
-                owner_input_deps: Vec::new(),
-                owner_computed_deps: Vec::new(),
-                assumption: None,
-                assumption_when: None,
-                rounding: None,
-            },
+                ComputedKind::Note,
+                Type::Bool,
+                Text {
+                    zh: name.clone().into(),
+                    en: name.into(),
+                },
+            ),
             ComputedSrc {
                 file,
                 span: when.span(),
@@ -177,44 +165,31 @@ impl Compiler<'_, '_> {
         default: &mut [Arc<[TemplatePart]>; 2],
         cases: &mut [(usize, [Arc<[TemplatePart]>; 2])],
     ) {
-        let span = sentences.span();
-        match sentences.get_ref() {
-            Sentences::One(t) => {
-                *default = self.bilingual(
-                    t.zh.as_deref(),
-                    t.en.as_deref(),
-                    &span,
-                    file,
-                    entity,
-                    program,
-                );
-            }
-            Sentences::Cases(list) => {
-                let (last, rest) = match list.split_last() {
-                    Some(x) => x,
-                    None => return,
-                };
-                let s = last.get_ref();
-                *default = self.bilingual(
-                    s.zh.as_deref(),
-                    s.en.as_deref(),
-                    &last.span(),
-                    file,
-                    entity,
-                    program,
-                );
-                for (sentence, (_, texts)) in rest.iter().zip(cases.iter_mut()) {
-                    let s = sentence.get_ref();
-                    *texts = self.bilingual(
-                        s.zh.as_deref(),
-                        s.en.as_deref(),
-                        &sentence.span(),
-                        file,
-                        entity,
-                        program,
-                    );
-                }
-            }
+        // Every sentence in order, with its span: the last is the default,
+        // the others are chosen by their `when`.
+        let list: Vec<(Option<&str>, Option<&str>, std::ops::Range<usize>)> =
+            match sentences.get_ref() {
+                Sentences::One(t) => vec![(t.zh.as_deref(), t.en.as_deref(), sentences.span())],
+                Sentences::Cases(list) => list
+                    .iter()
+                    .map(|s| {
+                        (
+                            s.get_ref().zh.as_deref(),
+                            s.get_ref().en.as_deref(),
+                            s.span(),
+                        )
+                    })
+                    .collect(),
+            };
+        let Some((last, rest)) = list.split_last() else {
+            return;
+        };
+        let compiled = |this: &mut Self, (zh, en, span): &(_, _, std::ops::Range<usize>)| {
+            this.bilingual(*zh, *en, span, file, entity, program)
+        };
+        *default = compiled(self, last);
+        for (sentence, (_, texts)) in rest.iter().zip(cases.iter_mut()) {
+            *texts = compiled(self, sentence);
         }
     }
 

@@ -144,24 +144,15 @@ impl Compiler<'_, '_> {
                     .map(|n| note_of(n, p.file, "the condition's assumption", self.diags));
                 let id = self.push_computed(
                     Computed {
-                        name: cd.id.get_ref().as_str().into(),
-                        entity,
-                        program: Some(pi),
-                        slot: 0,
-                        kind: ComputedKind::Condition,
-                        ty: Type::Bool,
-                        label: text_of(cd.label.as_ref(), cd.id.get_ref()),
-                        versions: Vec::new(),
-                        param_deps: Vec::new(),
-                        computed_deps: Vec::new(),
-                        input_deps: Vec::new(),
-                        member_input_deps: Vec::new(),
-                        member_computed_deps: Vec::new(),
-                        owner_input_deps: Vec::new(),
-                        owner_computed_deps: Vec::new(),
                         assumption,
-                        assumption_when: None,
-                        rounding: None,
+                        ..Computed::new(
+                            cd.id.get_ref().as_str().into(),
+                            entity,
+                            Some(pi),
+                            ComputedKind::Condition,
+                            Type::Bool,
+                            text_of(cd.label.as_ref(), cd.id.get_ref()),
+                        )
                     },
                     ComputedSrc {
                         file: p.file,
@@ -227,29 +218,21 @@ impl Compiler<'_, '_> {
             }
             let eligible = self.push_computed(
                 Computed {
-                    name: "eligible".into(),
-                    entity,
-                    program: Some(pi),
-                    slot: 0,
-                    kind: ComputedKind::Eligible,
-                    ty: Type::Bool,
-                    label: text_of(d.label.as_ref(), &p.name),
                     versions: vec![FormulaPlan {
                         from: None,
                         until: None,
                         node: Node::AllSlots(Vec::new()),
                         text: "all conditions".into(),
                     }],
-                    param_deps: Vec::new(),
                     computed_deps: conditions.iter().map(|c| c.computed).collect(),
-                    input_deps: Vec::new(),
-                    member_input_deps: Vec::new(),
-                    member_computed_deps: Vec::new(),
-                    owner_input_deps: Vec::new(),
-                    owner_computed_deps: Vec::new(),
-                    assumption: None,
-                    assumption_when: None,
-                    rounding: None,
+                    ..Computed::new(
+                        "eligible".into(),
+                        entity,
+                        Some(pi),
+                        ComputedKind::Eligible,
+                        Type::Bool,
+                        text_of(d.label.as_ref(), &p.name),
+                    )
                 },
                 ComputedSrc {
                     file: p.file,
@@ -431,24 +414,15 @@ impl Compiler<'_, '_> {
             .map(|n| note_of(n, file, "the value's assumption", self.diags));
         let id = self.push_computed(
             Computed {
-                name: name.into(),
-                entity,
-                program,
-                slot: 0,
-                kind,
-                ty: Type::Bool,
-                label: text_of(label, name),
-                versions: Vec::new(),
-                param_deps: Vec::new(),
-                computed_deps: Vec::new(),
-                input_deps: Vec::new(),
-                member_input_deps: Vec::new(),
-                member_computed_deps: Vec::new(),
-                owner_input_deps: Vec::new(),
-                owner_computed_deps: Vec::new(),
                 assumption,
-                assumption_when: None,
-                rounding: None,
+                ..Computed::new(
+                    name.into(),
+                    entity,
+                    program,
+                    kind,
+                    Type::Bool,
+                    text_of(label, name),
+                )
             },
             ComputedSrc {
                 file,
