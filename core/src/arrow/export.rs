@@ -86,10 +86,13 @@ pub fn amounts_type(amounts: &Amounts, money: bool) -> AmountType {
     };
     let scale = amounts.scale().max(base);
     let f = 10_i128.pow(scale - amounts.scale());
-    let wide = units.flatten().any(|u| {
-        i128::from(u)
-            .checked_mul(f)
-            .is_none_or(|u| u.abs() >= DECIMAL18)
+    // The largest magnitude is the least or the greatest amount's.
+    let wide = units.range().is_some_and(|(lo, hi)| {
+        [lo, hi].into_iter().any(|u| {
+            i128::from(u)
+                .checked_mul(f)
+                .is_none_or(|u| u.abs() >= DECIMAL18)
+        })
     });
     AmountType {
         precision: if wide { 38 } else { 18 },
@@ -137,25 +140,20 @@ pub fn amounts_array(
         .ok()
         .and_then(|s| s.checked_sub(amounts.scale()))
         .and_then(|up| 10_i128.checked_pow(up));
-    let (Some(units), Some(f)) = (amounts.fixed(rows.clone()), up) else {
+    // The integers copied as they lie, scaled; otherwise (amounts too wide,
+    // or a product that overflows) one decimal per case.
+    let copied = amounts
+        .fixed(rows.clone())
+        .zip(up)
+        .and_then(|(units, f)| Some((units, units.scaled(f, evaluated)?)));
+    let Some((units, values)) = copied else {
         let values = rows
             .zip(evaluated)
             .map(|(row, &ok)| amounts.get(row).filter(|_| ok));
         return decimal_array(values, t);
     };
-    let mut values = Vec::with_capacity(evaluated.len());
-    let mut valid = Vec::with_capacity(evaluated.len());
-    for (u, &ok) in units.zip(evaluated) {
-        let v = match u.filter(|_| ok) {
-            Some(u) => i128::from(u).checked_mul(f).ok_or_else(|| {
-                ArrowError::InvalidArgumentError(format!("{u} does not fit {t:?}"))
-            })?,
-            None => 0,
-        };
-        values.push(v);
-        valid.push(ok && u.is_some());
-    }
-    let array = Decimal128Array::new(values.into(), Some(NullBuffer::from(valid)));
+    let valid = BooleanBuffer::collect_bool(values.len(), |i| evaluated[i] && units.has(i));
+    let array = Decimal128Array::new(values.into(), Some(NullBuffer::new(valid)));
     Ok(Arc::new(
         array.with_precision_and_scale(t.precision, t.scale)?,
     ))

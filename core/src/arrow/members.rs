@@ -10,7 +10,7 @@
 //! household). Members of a case not evaluated have nulls.
 
 use super::export::{amounts_array, amounts_type};
-use crate::batch::BatchResult;
+use crate::batch::{BatchResult, MemberProgramColumn};
 use arrow_array::builder::StringBuilder;
 use arrow_array::{Array, ArrayRef, BooleanArray, Int32Array, Int64Array, LargeStringArray};
 use arrow_array::{RecordBatch, StringArray};
@@ -54,39 +54,87 @@ pub fn member_result_batch(
     }
     // Each member's place in its case, and whether its case was evaluated:
     // runs over the offsets, no per-member look-up.
-    let mut place: Vec<i32> = Vec::with_capacity(rows);
-    let mut evaluated: Vec<bool> = Vec::with_capacity(rows);
+    let every = !result.evaluated.contains(&false);
+    let mut place: Vec<i32> = vec![0; rows];
+    let mut evaluated: Vec<bool> = vec![every; rows];
     for (i, w) in offsets.windows(2).enumerate() {
-        let count = w[1].saturating_sub(w[0]);
-        place.extend((0..count).map(|j| i32::try_from(j).unwrap_or(i32::MAX)));
-        let done = result.evaluated.get(i).copied().unwrap_or(false);
-        evaluated.extend(std::iter::repeat_n(done, count));
-    }
-    let (key_field, key_column) = repeated_key(key, offsets);
-    let mut fields = vec![key_field, Field::new("member", DataType::Int32, false)];
-    let mut arrays: Vec<ArrayRef> = vec![key_column, Arc::new(Int32Array::from(place))];
-    let valid = NullBuffer::from(evaluated.as_slice());
-    for c in &columns {
-        fields.push(Field::new(
-            format!("{}.eligible", c.program),
-            DataType::Boolean,
-            true,
-        ));
-        let bits = BooleanBuffer::from(c.eligible.as_slice());
-        arrays.push(Arc::new(BooleanArray::new(bits, Some(valid.clone()))));
-        if let Some(a) = &c.amount {
-            let t = amounts_type(a, money(&c.program));
-            fields.push(Field::new(
-                format!("{}.amount", c.program),
-                DataType::Decimal128(t.precision, t.scale),
-                true,
-            ));
-            arrays.push(amounts_array(a, 0, &evaluated, t)?);
+        if let Some(run) = place.get_mut(w[0]..w[1]) {
+            for (j, p) in run.iter_mut().enumerate() {
+                *p = i32::try_from(j).unwrap_or(i32::MAX);
+            }
+        }
+        if !every {
+            if let Some(run) = evaluated.get_mut(w[0]..w[1]) {
+                run.fill(result.evaluated.get(i).copied().unwrap_or(false));
+            }
         }
     }
-    let schema: SchemaRef = Arc::new(Schema::new(fields));
-    let batch = RecordBatch::try_new(schema.clone(), arrays)?;
-    Ok((schema, batch))
+    // Members of cases not evaluated are null; none when every case was.
+    let valid = (!every).then(|| NullBuffer::from(evaluated.as_slice()));
+    // The key column on a second thread while the others are written.
+    std::thread::scope(|s| {
+        let keys = s.spawn(|| repeated_key(key, offsets));
+        let programs = program_arrays(&columns, &evaluated, valid, money)?;
+        let (key_field, key_column) = keys.join().map_err(|_| {
+            ArrowError::ComputeError("the members' key column could not be written".into())
+        })?;
+        let mut fields = vec![key_field, Field::new("member", DataType::Int32, false)];
+        let mut arrays: Vec<ArrayRef> = vec![key_column, Arc::new(Int32Array::from(place))];
+        for (field, array) in programs {
+            fields.push(field);
+            arrays.push(array);
+        }
+        let schema: SchemaRef = Arc::new(Schema::new(fields));
+        let batch = RecordBatch::try_new(schema.clone(), arrays)?;
+        Ok((schema, batch))
+    })
+}
+
+/// The eligibility and amount columns of the member programs `columns`
+/// (`evaluated`: per member, whether its case was; `valid`: the same as
+/// validity, none when every case was).
+fn program_arrays(
+    columns: &[&MemberProgramColumn],
+    evaluated: &[bool],
+    valid: Option<NullBuffer>,
+    money: &dyn Fn(&str) -> bool,
+) -> Result<Vec<(Field, ArrayRef)>, ArrowError> {
+    let rows = evaluated.len();
+    let mut out: Vec<(Field, ArrayRef)> = Vec::new();
+    for c in columns {
+        let bits = BooleanBuffer::collect_bool(rows, |i| c.eligible[i]);
+        out.push((
+            Field::new(format!("{}.eligible", c.program), DataType::Boolean, true),
+            Arc::new(BooleanArray::new(bits, valid.clone())),
+        ));
+        if let Some(a) = &c.amount {
+            let t = amounts_type(a, money(&c.program));
+            out.push((
+                Field::new(
+                    format!("{}.amount", c.program),
+                    DataType::Decimal128(t.precision, t.scale),
+                    true,
+                ),
+                amounts_array(a, 0, evaluated, t)?,
+            ));
+        }
+    }
+    Ok(out)
+}
+
+/// The case's row number for each member, as `row`.
+fn by_row(offsets: &[usize]) -> (Field, ArrayRef) {
+    let rows = offsets.last().copied().unwrap_or(0);
+    let mut v: Vec<i64> = vec![0; rows];
+    for (i, w) in offsets.windows(2).enumerate() {
+        if let Some(run) = v.get_mut(w[0]..w[1]) {
+            run.fill(i64::try_from(i).unwrap_or(i64::MAX));
+        }
+    }
+    (
+        Field::new("row", DataType::Int64, false),
+        Arc::new(Int64Array::from(v)) as ArrayRef,
+    )
 }
 
 /// The cases' key repeated for each member (`offsets`: where each case's
@@ -100,40 +148,37 @@ fn repeated_key(key: Option<(&Field, &[ArrayRef])>, offsets: &[usize]) -> (Field
             .zip(offsets.get(i))
             .map_or(0, |(b, a)| b.saturating_sub(*a))
     };
-    let by_row = || {
-        let mut v: Vec<i64> = Vec::with_capacity(rows);
-        for i in 0..offsets.len().saturating_sub(1) {
-            v.extend(std::iter::repeat_n(
-                i64::try_from(i).unwrap_or(i64::MAX),
-                count(i),
-            ));
-        }
-        (
-            Field::new("row", DataType::Int64, false),
-            Arc::new(Int64Array::from(v)) as ArrayRef,
-        )
-    };
+    let by_row = || by_row(offsets);
     let Some((field, chunks)) = key else {
         return by_row();
     };
     let name = field.name().clone();
     match field.data_type() {
         DataType::Int64 => {
-            let mut values: Vec<i64> = Vec::with_capacity(rows);
-            let mut valid: Vec<bool> = Vec::with_capacity(rows);
+            let mut values: Vec<i64> = vec![0; rows];
+            // Validity per member, kept only when a key is null.
+            let mut valid: Option<Vec<bool>> = None;
             let mut i = 0;
             for c in chunks {
                 let Some(a) = c.as_any().downcast_ref::<Int64Array>() else {
                     return by_row();
                 };
-                for r in 0..a.len() {
-                    let n = count(i);
-                    values.extend(std::iter::repeat_n(a.value(r), n));
-                    valid.extend(std::iter::repeat_n(a.is_valid(r), n));
+                if a.null_count() > 0 && valid.is_none() {
+                    valid = Some(vec![true; rows]);
+                }
+                for (r, &v) in a.values().iter().enumerate() {
+                    let members = offsets.get(i).copied().unwrap_or(rows)
+                        ..offsets.get(i + 1).copied().unwrap_or(rows);
+                    if let Some(run) = values.get_mut(members.clone()) {
+                        run.fill(v);
+                    }
+                    if let Some(run) = valid.as_mut().and_then(|v| v.get_mut(members)) {
+                        run.fill(a.is_valid(r));
+                    }
                     i += 1;
                 }
             }
-            let nulls = valid.iter().any(|v| !v).then(|| NullBuffer::from(valid));
+            let nulls = valid.map(NullBuffer::from);
             (
                 Field::new(name, DataType::Int64, true),
                 Arc::new(Int64Array::new(values.into(), nulls)),
@@ -160,5 +205,118 @@ fn repeated_key(key: Option<(&Field, &[ArrayRef])>, offsets: &[usize]) -> (Field
             (Field::new(name, DataType::Utf8, true), Arc::new(b.finish()))
         }
         _ => by_row(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::batch::Amounts;
+    use crate::Decimal;
+    use arrow_array::cast::AsArray;
+    use arrow_array::types::{Decimal128Type, Int32Type, Int64Type};
+
+    /// Three cases of 2, 0 and 3 members; the second not evaluated.
+    fn result() -> (BatchResult, Vec<usize>) {
+        let amount = |s: &str| Some(s.parse::<Decimal>().unwrap());
+        let result = BatchResult {
+            programs: Vec::new(),
+            members: vec![MemberProgramColumn {
+                program: "tekun".into(),
+                collection: "members".into(),
+                eligible: vec![true, false, false, true, true],
+                amount: Some(Amounts::from_values(
+                    2,
+                    false,
+                    [
+                        amount("1673"),
+                        amount("0"),
+                        None,
+                        amount("0.5"),
+                        amount("12.25"),
+                    ],
+                )),
+            }],
+            evaluated: vec![true, false, true],
+            errors: Vec::new(),
+            one_by_one: 0,
+        };
+        (result, vec![0, 2, 2, 5])
+    }
+
+    #[test]
+    fn members_carry_their_cases_key_place_and_results() {
+        let (mut result, offsets) = result();
+        result.evaluated = vec![true, true, false];
+        // The key in two chunks, the last case's key null.
+        let field = Field::new("household_id", DataType::Int64, true);
+        let chunks: Vec<ArrayRef> = vec![
+            Arc::new(Int64Array::from(vec![10, 20])),
+            Arc::new(Int64Array::from(vec![None])),
+        ];
+        let (schema, batch) = member_result_batch(
+            &result,
+            "members",
+            &offsets,
+            &|_| true,
+            Some((&field, &chunks)),
+        )
+        .unwrap();
+        let names: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
+        assert_eq!(
+            names,
+            ["household_id", "member", "tekun.eligible", "tekun.amount"]
+        );
+        let key = batch.column(0).as_primitive::<Int64Type>();
+        assert_eq!(
+            key.iter().collect::<Vec<_>>(),
+            [Some(10), Some(10), None, None, None]
+        );
+        let place = batch.column(1).as_primitive::<Int32Type>();
+        assert_eq!(place.values().to_vec(), [0, 1, 0, 1, 2]);
+        let eligible = batch.column(2).as_boolean();
+        assert_eq!(
+            eligible.iter().collect::<Vec<_>>(),
+            [Some(true), Some(false), None, None, None]
+        );
+        let amount = batch.column(3).as_primitive::<Decimal128Type>();
+        assert_eq!(amount.scale(), 2);
+        assert_eq!(
+            amount.iter().collect::<Vec<_>>(),
+            [Some(167_300), Some(0), None, None, None]
+        );
+    }
+
+    #[test]
+    fn every_case_evaluated_leaves_only_missing_amounts_null() {
+        let (mut result, offsets) = result();
+        result.evaluated = vec![true; 3];
+        let field = Field::new("id", DataType::Utf8, true);
+        let chunks: Vec<ArrayRef> = vec![Arc::new(StringArray::from(vec!["a", "b", "c"]))];
+        let (_, batch) = member_result_batch(
+            &result,
+            "members",
+            &offsets,
+            &|_| true,
+            Some((&field, &chunks)),
+        )
+        .unwrap();
+        let key = batch.column(0).as_string::<i32>();
+        assert_eq!(
+            key.iter().collect::<Vec<_>>(),
+            [Some("a"), Some("a"), Some("c"), Some("c"), Some("c")]
+        );
+        assert_eq!(batch.column(2).null_count(), 0);
+        let amount = batch.column(3).as_primitive::<Decimal128Type>();
+        assert_eq!(
+            amount.iter().collect::<Vec<_>>(),
+            [Some(167_300), Some(0), None, Some(50), Some(1_225)]
+        );
+        // No key: the case's row number.
+        let (schema, batch) =
+            member_result_batch(&result, "members", &offsets, &|_| true, None).unwrap();
+        assert_eq!(schema.field(0).name(), "row");
+        let row = batch.column(0).as_primitive::<Int64Type>();
+        assert_eq!(row.values().to_vec(), [0, 0, 2, 2, 2]);
     }
 }

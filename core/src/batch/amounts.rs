@@ -27,6 +27,73 @@ pub struct Amounts {
     wide: Vec<(usize, Decimal)>,
 }
 
+/// The amounts of some cases as exact counts of `10^-scale`
+/// ([`Amounts::fixed`]): read in order, at a place, or as their range,
+/// each a loop over the integers as they lie.
+#[derive(Debug, Clone, Copy)]
+pub struct Units<'a>(&'a [i64]);
+
+impl<'a> Units<'a> {
+    /// How many cases.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether there are no cases.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The amount of case `i` (`None`: no amount, or out of range).
+    #[inline]
+    pub fn get(&self, i: usize) -> Option<i64> {
+        self.0.get(i).copied().filter(|&u| u != NONE)
+    }
+
+    /// Whether case `i` has an amount.
+    #[inline]
+    pub fn has(&self, i: usize) -> bool {
+        self.0.get(i).is_some_and(|&u| u != NONE)
+    }
+
+    /// The amounts in order.
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = Option<i64>> + 'a {
+        self.0.iter().map(|&u| (u != NONE).then_some(u))
+    }
+
+    /// The least and the greatest amount; `None` when no case has one.
+    pub fn range(&self) -> Option<(i64, i64)> {
+        // No amount is the least integer: the greatest ignores it, the
+        // least sees it as the greatest. One pass.
+        let (lo, hi) = self.0.iter().fold((i64::MAX, i64::MIN), |(lo, hi), &u| {
+            (lo.min(if u == NONE { i64::MAX } else { u }), hi.max(u))
+        });
+        (hi != NONE).then_some((lo, hi))
+    }
+
+    /// Each case's amount times `f` (0 where `keep` is false or there is
+    /// no amount), when no product overflows.
+    pub fn scaled(&self, f: i128, keep: &[bool]) -> Option<Vec<i128>> {
+        if let Some((lo, hi)) = self.range() {
+            i128::from(lo).checked_mul(f)?;
+            i128::from(hi).checked_mul(f)?;
+        }
+        Some(
+            self.0
+                .iter()
+                .zip(keep)
+                .map(|(&u, &ok)| {
+                    if ok && u != NONE {
+                        i128::from(u) * f
+                    } else {
+                        0
+                    }
+                })
+                .collect(),
+        )
+    }
+}
+
 impl Amounts {
     /// `rows` cases without amounts. With `rounded`, amounts are given at
     /// `scale` decimals; otherwise normalized. Scales above 28 (more than a
@@ -105,13 +172,9 @@ impl Amounts {
     /// for no amount), when none is too wide for the integers and `rows`
     /// is in range. Lets a caller copy the integers (into Arrow
     /// `decimal128`, for one) without a decimal per case.
-    pub fn fixed(
-        &self,
-        rows: std::ops::Range<usize>,
-    ) -> Option<impl ExactSizeIterator<Item = Option<i64>> + '_> {
+    pub fn fixed(&self, rows: std::ops::Range<usize>) -> Option<Units<'_>> {
         let units = self.units.get(rows)?;
-        self.is_fixed()
-            .then(|| units.iter().map(|&u| (u != NONE).then_some(u)))
+        self.is_fixed().then_some(Units(units))
     }
 
     /// The amount of case `row` as a count of `10^-scale`, when it is held
@@ -223,6 +286,27 @@ fn fit(m: i128, from: u32, to: u32) -> Option<i64> {
     rescale(m, from, to).filter(|&u| u > WIDE)
 }
 
+/// `f(x)` into `cells` for each of `xs` where it is an amount; the places
+/// of the other rows.
+#[inline(always)]
+fn rescaled(xs: &[i64], cells: &mut [i64], f: impl Fn(i64) -> Option<i64>) -> Vec<usize> {
+    let mut missed = Vec::new();
+    for (k, (cell, &x)) in cells.iter_mut().zip(xs).enumerate() {
+        match f(x).filter(|&u| u > WIDE && x > WIDE) {
+            Some(u) => *cell = u,
+            None => missed.push(k),
+        }
+    }
+    missed
+}
+
+/// `x / F` when exact.
+#[inline(always)]
+fn exact_div<const F: i64>(x: i64) -> Option<i64> {
+    let q = x / F;
+    (q * F == x).then_some(q)
+}
+
 /// One thread's rows of a program's amounts.
 pub(super) struct Writer<'a> {
     start: usize,
@@ -260,6 +344,30 @@ impl Writer<'_> {
         };
         if scale == self.scale && xs.iter().fold(true, |ok, &x| ok & (x > WIDE)) {
             cells.copy_from_slice(xs);
+            return;
+        }
+        // Another number of decimals: each integer scaled by a power of ten
+        // in 64 bits, by a constant (a division the compiler turns into a
+        // multiplication); the rows that do not divide exactly, or
+        // overflow, go the way of a decimal.
+        let (up, down) = (self.scale.checked_sub(scale), scale.checked_sub(self.scale));
+        let missed = match (up, down) {
+            (Some(1), _) => Some(rescaled(xs, cells, |x| x.checked_mul(10))),
+            (Some(2), _) => Some(rescaled(xs, cells, |x| x.checked_mul(100))),
+            (Some(3), _) => Some(rescaled(xs, cells, |x| x.checked_mul(1_000))),
+            (Some(4), _) => Some(rescaled(xs, cells, |x| x.checked_mul(10_000))),
+            (_, Some(1)) => Some(rescaled(xs, cells, exact_div::<10>)),
+            (_, Some(2)) => Some(rescaled(xs, cells, exact_div::<100>)),
+            (_, Some(3)) => Some(rescaled(xs, cells, exact_div::<1_000>)),
+            (_, Some(4)) => Some(rescaled(xs, cells, exact_div::<10_000>)),
+            _ => None,
+        };
+        if let Some(missed) = missed {
+            for k in missed {
+                if let Some(&x) = xs.get(k) {
+                    self.set(from + k, Some(Decimal::new(x, scale)));
+                }
+            }
             return;
         }
         for (k, &x) in xs.iter().enumerate() {
@@ -326,7 +434,7 @@ mod tests {
         );
         assert!(a.fixed(0..a.len()).is_none());
         let a = Amounts::from_values(2, true, [Some(d("1.5")), None]);
-        let fixed: Vec<_> = a.fixed(0..2).unwrap().collect();
+        let fixed: Vec<_> = a.fixed(0..2).unwrap().iter().collect();
         assert!(a.fixed(1..3).is_none());
         assert_eq!(fixed, [Some(150), None]);
     }
@@ -340,7 +448,7 @@ mod tests {
         let a = Amounts::from_values(2, false, [Some(d("1.50")), None]);
         assert_eq!(a.get(0).unwrap().to_string(), "1.5");
         assert_eq!(
-            a.fixed(0..2).unwrap().collect::<Vec<_>>(),
+            a.fixed(0..2).unwrap().iter().collect::<Vec<_>>(),
             [Some(150), None]
         );
     }
@@ -356,6 +464,43 @@ mod tests {
         a.set(1, None);
         assert_eq!(a.get(1), None);
         assert_eq!(a.get(9), None);
+    }
+
+    #[test]
+    fn integers_at_another_scale_are_written_as_their_decimals() {
+        let xs = [
+            0,
+            7,
+            -7,
+            120,
+            1_673,
+            -1_000,
+            123_456_789,
+            i64::MAX,
+            i64::MIN,
+            i64::MIN + 1,
+            i64::MAX / 10 + 1,
+            i64::MIN / 100,
+        ];
+        for to in 0..=4 {
+            for rounded in [true, false] {
+                for from in 0..=8 {
+                    let mut fast = Amounts::new(xs.len(), to, rounded);
+                    let mut wide = Vec::new();
+                    for mut w in fast.writers(xs.len()) {
+                        w.set_units(0, &xs, from);
+                        wide.extend(w.into_wide());
+                    }
+                    fast.merge_wide(wide);
+                    let expect = Amounts::from_values(
+                        to,
+                        rounded,
+                        xs.iter().map(|&x| Some(Decimal::new(x, from))),
+                    );
+                    assert_eq!(fast, expect, "{from} → {to} {rounded}");
+                }
+            }
+        }
     }
 
     #[test]

@@ -13,7 +13,7 @@
 //! reform never rebuilds it.
 
 use crate::Decimal;
-pub use amounts::Amounts;
+pub use amounts::{Amounts, Units};
 pub use ints::Ints;
 
 mod amounts;
