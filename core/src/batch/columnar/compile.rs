@@ -78,6 +78,10 @@ struct Compiler<'a> {
     /// Formulas already compiled, by their text and context: one register
     /// for `count(members)` however often it is written.
     seen: HashMap<(String, Level, Level, Option<usize>), R>,
+    /// Registers filled with one value: compared without a pass that
+    /// fills them ([`Op::CmpK`]), rescaled when compiled; a fill nothing
+    /// reads is dropped at the end.
+    consts: HashMap<usize, i64>,
 }
 
 impl Compiler<'_> {
@@ -103,8 +107,13 @@ impl Compiler<'_> {
     fn constant(&mut self, v: Value, level: Level) -> Option<R> {
         let (kind, x) = encode(v)?;
         let r = self.new_r(kind, level);
-        self.push(level, Op::Fill { x, dst: r.reg });
+        self.fill(x, r.reg, level);
         Some(r)
+    }
+
+    fn fill(&mut self, x: i64, dst: usize, level: Level) {
+        self.push(level, Op::Fill { x, dst });
+        self.consts.insert(dst, x);
     }
 
     fn fold(&self, node: &Node) -> Option<Value> {
@@ -229,7 +238,10 @@ impl Compiler<'_> {
         }
         let f = i64::try_from(pow10(to.checked_sub(from)?)?).ok()?;
         let dst = self.reg();
-        self.push(level, Op::Scale { src: reg, f, dst });
+        match self.consts.get(&reg).and_then(|x| x.checked_mul(f)) {
+            Some(x) => self.fill(x, dst, level),
+            None => self.push(level, Op::Scale { src: reg, f, dst }),
+        }
         Some(dst)
     }
 
@@ -291,12 +303,33 @@ impl Compiler<'_> {
         let ratio = matches!(a.kind, Kind::Ratio(..)) || matches!(b.kind, Kind::Ratio(..));
         let margin = if ratio { Some(pow10(s)?) } else { None };
         let r = self.new_r(Kind::Bool, level);
-        let op = Op::Cmp {
-            op,
-            a: Self::side(a, sa, s)?,
-            b: Self::side(b, sb, s)?,
-            margin,
-            dst: r.reg,
+        let (a, b) = (Self::side(a, sa, s)?, Self::side(b, sb, s)?);
+        // A side that is a constant at the other's scale: one register read.
+        let constant = |s: &Side| {
+            let x = self.consts.get(&s.reg).filter(|_| s.den.is_none())?;
+            i64::try_from(i128::from(*x).checked_mul(s.factor)?).ok()
+        };
+        let plain = |s: &Side| s.den.is_none() && s.factor == 1;
+        let op = match (constant(&b), constant(&a)) {
+            (Some(k), _) if plain(&a) => Op::CmpK {
+                op,
+                a: a.reg,
+                k,
+                dst: r.reg,
+            },
+            (_, Some(k)) if plain(&b) => Op::CmpK {
+                op: flipped(op),
+                a: b.reg,
+                k,
+                dst: r.reg,
+            },
+            _ => Op::Cmp {
+                op,
+                a,
+                b,
+                margin,
+                dst: r.reg,
+            },
         };
         self.push(level, op);
         Some(r)
@@ -770,6 +803,7 @@ impl Program {
             loads: HashMap::new(),
             spreads: HashMap::new(),
             seen: HashMap::new(),
+            consts: HashMap::new(),
         };
         // In the evaluation's order: members may read their household's
         // values, and the household its members' results.
@@ -844,12 +878,42 @@ impl Program {
                 return None;
             }
         }
+        // Fills nothing reads (constants compared in place) are dropped.
+        let mut read: Vec<bool> = vec![false; c.regs];
+        let outs = outputs
+            .iter()
+            .flat_map(|&(e, a)| std::iter::once(e).chain(a.map(|(r, _)| r)));
+        let member_outs = member_outputs
+            .iter()
+            .flat_map(|&(_, e, a)| std::iter::once(e).chain(a.map(|(r, _)| r)));
+        let ops_read = c.ops.iter().flat_map(|(_, op)| op.reads());
+        for r in outs.chain(member_outs).chain(ops_read) {
+            if let Some(x) = read.get_mut(r) {
+                *x = true;
+            }
+        }
+        let mut ops = c.ops;
+        ops.retain(|(_, op)| match op {
+            Op::Fill { dst, .. } => read.get(*dst).copied().unwrap_or(true),
+            _ => true,
+        });
         Some(Program {
             inputs,
-            ops: c.ops,
+            ops,
             regs: c.regs,
             outputs,
             member_outputs,
         })
+    }
+}
+
+/// The comparison with its sides exchanged (`k < x` is `x > k`).
+fn flipped(op: Cmp) -> Cmp {
+    match op {
+        Cmp::Lt => Cmp::Gt,
+        Cmp::Le => Cmp::Ge,
+        Cmp::Gt => Cmp::Lt,
+        Cmp::Ge => Cmp::Le,
+        Cmp::Eq | Cmp::Ne => op,
     }
 }

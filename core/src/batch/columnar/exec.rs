@@ -397,6 +397,20 @@ impl Program {
                 }
                 put(regs, *dst, out);
             }
+            Op::CmpK { op, a, k, dst } => {
+                let mut out = take(regs, *dst);
+                let (x, k) = (get(regs, views, *a).iter(), *k);
+                // One loop per operator, without a branch per row.
+                match op {
+                    Cmp::Lt => out.extend(x.map(|&x| i64::from(x < k))),
+                    Cmp::Le => out.extend(x.map(|&x| i64::from(x <= k))),
+                    Cmp::Gt => out.extend(x.map(|&x| i64::from(x > k))),
+                    Cmp::Ge => out.extend(x.map(|&x| i64::from(x >= k))),
+                    Cmp::Eq => out.extend(x.map(|&x| i64::from(x == k))),
+                    Cmp::Ne => out.extend(x.map(|&x| i64::from(x != k))),
+                }
+                put(regs, *dst, out);
+            }
             Op::Select { c, a, b, dst } => {
                 let mut out = take(regs, *dst);
                 let (c, a, b) = (

@@ -186,6 +186,13 @@ enum Op {
         margin: Option<i128>,
         dst: usize,
     },
+    /// `a op k`: a register compared with a constant at its scale.
+    CmpK {
+        op: Cmp,
+        a: usize,
+        k: i64,
+        dst: usize,
+    },
     Select {
         c: usize,
         a: usize,
@@ -230,6 +237,33 @@ enum Op {
         src: Option<usize>,
         dst: usize,
     },
+}
+
+impl Op {
+    /// The registers the operation reads.
+    fn reads(&self) -> Vec<usize> {
+        let side = |s: &Side| std::iter::once(s.reg).chain(s.den);
+        match self {
+            Op::Fill { .. } => Vec::new(),
+            Op::Spread { src, .. }
+            | Op::Scale { src, .. }
+            | Op::Neg { src, .. }
+            | Op::Not { src, .. }
+            | Op::Round { src, .. }
+            | Op::Age { src, .. }
+            | Op::DatePart { src, .. } => vec![*src],
+            Op::Bin { a, b, .. } | Op::Div { a, b, .. } | Op::Check { a, b, .. } => vec![*a, *b],
+            Op::RatioAdd { a, b, .. } | Op::Cmp { a, b, .. } => side(a).chain(side(b)).collect(),
+            Op::RatioMul { n, d, b, .. } => vec![*n, *d, *b],
+            Op::Exact { n, d, .. } => vec![*n, *d],
+            Op::CmpK { a, .. } => vec![*a],
+            Op::Select { c, a, b, .. } => vec![*c, *a, *b],
+            Op::IfTrue { c, a, .. } => vec![*c, *a],
+            Op::AllOf { srcs, .. } => srcs.clone(),
+            Op::Table { key, .. } => vec![*key],
+            Op::Agg { src, .. } => src.iter().copied().collect(),
+        }
+    }
 }
 
 /// A band of a table at the common scale: bounds (value, included), output.
