@@ -293,11 +293,15 @@ pub fn result_batches(
             columns.push(Arc::new(err.finish()));
         }
         let evaluated = &result.evaluated[start..end];
-        // Evaluated cases are valid: bits packed from the slices as they lie.
-        let valid = NullBuffer::from(evaluated);
+        // Evaluated cases are valid (no validity when all are): bits packed
+        // 64 at a time from the slices as they lie.
+        let valid = evaluated
+            .contains(&false)
+            .then(|| NullBuffer::new(BooleanBuffer::collect_bool(end - start, |i| evaluated[i])));
         for (p, t) in result.programs.iter().zip(&types) {
-            let bits = BooleanBuffer::from(&p.eligible[start..end]);
-            columns.push(Arc::new(BooleanArray::new(bits, Some(valid.clone()))));
+            let eligible = &p.eligible[start..end];
+            let bits = BooleanBuffer::collect_bool(end - start, |i| eligible[i]);
+            columns.push(Arc::new(BooleanArray::new(bits, valid.clone())));
             if let (Some(t), Some(amounts)) = (t, &p.amount) {
                 columns.push(amounts_array(amounts, start, evaluated, *t)?);
             }

@@ -70,7 +70,8 @@ pub fn member_result_batch(
         }
     }
     // Members of cases not evaluated are null; none when every case was.
-    let valid = (!every).then(|| NullBuffer::from(evaluated.as_slice()));
+    let valid =
+        (!every).then(|| NullBuffer::new(BooleanBuffer::collect_bool(rows, |i| evaluated[i])));
     // The key column on a second thread while the others are written.
     std::thread::scope(|s| {
         let keys = s.spawn(|| repeated_key(key, offsets));
