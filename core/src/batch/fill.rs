@@ -168,6 +168,22 @@ fn fill_part(
             Value::Enum(e) => Some(i64::from(e)),
             Value::Missing => None,
         });
+    // A column the table does not have: every row alike, decided once (its
+    // default, or nothing where no program asked for it read).
+    if col.is_none() {
+        let same = match (null, input.default) {
+            (Some(x), _) => Some(x),
+            (None, None) if !needed => {
+                part.absent = !out.is_empty();
+                Some(0)
+            }
+            _ => None,
+        };
+        if let Some(x) = same {
+            out.fill(x);
+            return part;
+        }
+    }
     let mut slow = |d: usize, r: usize, slot: &mut i64| {
         let got = match col {
             Some(c) => cell(plan, input, c, r, as_of),
@@ -209,6 +225,17 @@ fn fill_part(
             },
             slow,
         ),
+        // Integers at as many decimals as the column's or fewer: scaled up
+        // in 64 bits by a factor known before the loop.
+        (Some(ColumnData::Fixed(s, v)), Type::Money | Type::Number(_))
+            if up(*s, scale).is_some() =>
+        {
+            let f = up(*s, scale).unwrap_or(1);
+            out.each(
+                |r| or_null(v.cell(r), null, |x| fast.number(scaled(x, f)?)),
+                slow,
+            )
+        }
         (Some(ColumnData::Fixed(s, v)), Type::Money | Type::Number(_)) => out.each(
             |r| {
                 or_null(v.cell(r), null, |x| {
@@ -217,6 +244,13 @@ fn fill_part(
             },
             slow,
         ),
+        (Some(ColumnData::Int(v)), Type::Money | Type::Number(_)) if up(0, scale).is_some() => {
+            let f = up(0, scale).unwrap_or(1);
+            out.each(
+                |r| or_null(v.cell(r), null, |x| fast.number(scaled(x, f)?)),
+                slow,
+            )
+        }
         (Some(ColumnData::Int(v)), Type::Money | Type::Number(_)) => out.each(
             |r| {
                 or_null(v.cell(r), null, |x| {
@@ -247,6 +281,17 @@ fn fill_part(
         _ => out.each(|_| None, slow),
     }
     part
+}
+
+/// `10^(to - from)` as an `i64`, when `from ≤ to` and it fits.
+fn up(from: u32, to: u32) -> Option<i64> {
+    10_i64.checked_pow(to.checked_sub(from)?)
+}
+
+/// `x × f` as [`rescale`] gives it (never the `WIDE` mark), in 64 bits.
+#[inline]
+fn scaled(x: i64, f: i64) -> Option<i64> {
+    x.checked_mul(f).filter(|&v| v != WIDE)
 }
 
 /// The quick value of a cell read at a row (`None` out of range,
