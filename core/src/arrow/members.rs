@@ -245,6 +245,15 @@ mod tests {
         (result, vec![0, 2, 2, 5])
     }
 
+    /// The members' table of `result`, every program paying money.
+    fn members_table(
+        result: &BatchResult,
+        offsets: &[usize],
+        key: Option<(&Field, &[ArrayRef])>,
+    ) -> (SchemaRef, RecordBatch) {
+        member_result_batch(result, "members", offsets, &|_| true, key).unwrap()
+    }
+
     #[test]
     fn members_carry_their_cases_key_place_and_results() {
         let (mut result, offsets) = result();
@@ -255,14 +264,7 @@ mod tests {
             Arc::new(Int64Array::from(vec![10, 20])),
             Arc::new(Int64Array::from(vec![None])),
         ];
-        let (schema, batch) = member_result_batch(
-            &result,
-            "members",
-            &offsets,
-            &|_| true,
-            Some((&field, &chunks)),
-        )
-        .unwrap();
+        let (schema, batch) = members_table(&result, &offsets, Some((&field, &chunks)));
         let names: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
         assert_eq!(
             names,
@@ -294,14 +296,7 @@ mod tests {
         result.evaluated = vec![true; 3];
         let field = Field::new("id", DataType::Utf8, true);
         let chunks: Vec<ArrayRef> = vec![Arc::new(StringArray::from(vec!["a", "b", "c"]))];
-        let (_, batch) = member_result_batch(
-            &result,
-            "members",
-            &offsets,
-            &|_| true,
-            Some((&field, &chunks)),
-        )
-        .unwrap();
+        let (_, batch) = members_table(&result, &offsets, Some((&field, &chunks)));
         let key = batch.column(0).as_string::<i32>();
         assert_eq!(
             key.iter().collect::<Vec<_>>(),
@@ -314,8 +309,7 @@ mod tests {
             [Some(167_300), Some(0), None, Some(50), Some(1_225)]
         );
         // No key: the case's row number.
-        let (schema, batch) =
-            member_result_batch(&result, "members", &offsets, &|_| true, None).unwrap();
+        let (schema, batch) = members_table(&result, &offsets, None);
         assert_eq!(schema.field(0).name(), "row");
         let row = batch.column(0).as_primitive::<Int64Type>();
         assert_eq!(row.values().to_vec(), [0, 0, 2, 2, 2]);
