@@ -44,12 +44,6 @@ impl<'a> Units<'a> {
         self.0.is_empty()
     }
 
-    /// The amount of case `i` (`None`: no amount, or out of range).
-    #[inline]
-    pub fn get(&self, i: usize) -> Option<i64> {
-        self.0.get(i).copied().filter(|&u| u != NONE)
-    }
-
     /// Whether case `i` has an amount.
     #[inline]
     pub fn has(&self, i: usize) -> bool {

@@ -215,6 +215,21 @@ fn fill_part(
         }
     };
     let (out, slow) = (Rows { out, first, src }, &mut slow);
+    // Integers (whole, or at a column's decimals) with as many decimals as
+    // the input's or fewer: scaled up in 64 bits by a factor known before
+    // the loop.
+    let ints = match (col, &input.ty) {
+        (Some(ColumnData::Fixed(s, v)), Type::Money | Type::Number(_)) => Some((*s, v)),
+        (Some(ColumnData::Int(v)), Type::Money | Type::Number(_)) => Some((0, v)),
+        _ => None,
+    };
+    if let Some((v, f)) = ints.and_then(|(s, v)| Some((v, up(s, scale)?))) {
+        out.each(
+            |r| or_null(v.cell(r), null, |x| fast.number(scaled(x, f)?)),
+            slow,
+        );
+        return part;
+    }
     // One loop per kind of column, so that no row asks which kind it is.
     match (col, &input.ty) {
         (Some(ColumnData::Decimal(v)), Type::Money | Type::Number(_)) => out.each(
@@ -225,17 +240,6 @@ fn fill_part(
             },
             slow,
         ),
-        // Integers at as many decimals as the column's or fewer: scaled up
-        // in 64 bits by a factor known before the loop.
-        (Some(ColumnData::Fixed(s, v)), Type::Money | Type::Number(_))
-            if up(*s, scale).is_some() =>
-        {
-            let f = up(*s, scale).unwrap_or(1);
-            out.each(
-                |r| or_null(v.cell(r), null, |x| fast.number(scaled(x, f)?)),
-                slow,
-            )
-        }
         (Some(ColumnData::Fixed(s, v)), Type::Money | Type::Number(_)) => out.each(
             |r| {
                 or_null(v.cell(r), null, |x| {
@@ -244,13 +248,6 @@ fn fill_part(
             },
             slow,
         ),
-        (Some(ColumnData::Int(v)), Type::Money | Type::Number(_)) if up(0, scale).is_some() => {
-            let f = up(0, scale).unwrap_or(1);
-            out.each(
-                |r| or_null(v.cell(r), null, |x| fast.number(scaled(x, f)?)),
-                slow,
-            )
-        }
         (Some(ColumnData::Int(v)), Type::Money | Type::Number(_)) => out.each(
             |r| {
                 or_null(v.cell(r), null, |x| {
