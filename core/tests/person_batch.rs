@@ -46,3 +46,41 @@ fn tekun_batch_equals_one_by_one_on_every_person() {
         assert!(eligible > 0, "{on}: some persons are eligible");
     }
 }
+
+#[test]
+fn inputs_a_table_leaves_to_their_defaults_are_held_once_and_read_as_given() {
+    let rules = chengyang();
+    let on = Date::parse("2023-09-06").unwrap();
+    let d = District::generate(3000, 5, on);
+    let lacking = persons(&d);
+    let n = lacking.rows();
+    let mut given = lacking.clone();
+    for name in ["tekun_excluded_income", "personal_financial_assets"] {
+        given
+            .columns
+            .push((name.into(), ColumnData::Int(vec![Some(0); n].into())));
+    }
+    for name in ["supported_as_minor", "in_full_time_study"] {
+        given
+            .columns
+            .push((name.into(), ColumnData::Bool(vec![Some(false); n])));
+    }
+    let build = |t: &Table| Population::build(rules, "person", t, None, "person_id", on).unwrap();
+    let ((short, e1), (full, e2)) = (build(&lacking), build(&given));
+    assert!(e1.is_empty() && e2.is_empty());
+    // Four money and boolean columns of every row, against four values.
+    assert!(
+        full.bytes() - short.bytes() >= n * (8 + 8 + 1 + 1) - 4 * 8,
+        "{} against {}",
+        short.bytes(),
+        full.bytes()
+    );
+    let programs = ["tekun".to_string()];
+    let run = |pop: &Population, engine| {
+        batch::evaluate_with(rules, pop, on, Some(&programs), 2, engine).unwrap()
+    };
+    let columnar = run(&short, Engine::Columnar);
+    assert_eq!(columnar.one_by_one, 0);
+    assert_eq!(columnar.programs, run(&full, Engine::Columnar).programs);
+    assert_eq!(columnar.programs, run(&short, Engine::OneByOne).programs);
+}

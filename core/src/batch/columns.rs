@@ -5,7 +5,9 @@
 //! columnar evaluator reads them as they lie. A value that does not fit
 //! (more decimals, or too large for an `i64`) is kept exactly beside the
 //! column and its row is marked, so it is evaluated one case at a time.
-//! Booleans, dates (day numbers) and enum choices take one integer each.
+//! Booleans and enum choices take a byte each, dates four (day numbers);
+//! an input every row gives the same value (a column the table does not
+//! have, filled with its default) is held once, not per row.
 
 use crate::date::Date;
 use crate::plan::InputPlan;
@@ -46,6 +48,110 @@ pub(crate) fn rescale(m: i128, from: u32, to: u32) -> Option<i64> {
     i64::try_from(m).ok().filter(|&v| v != WIDE)
 }
 
+/// The integers of a column, each row as narrow as its kind allows.
+#[derive(Debug, Clone)]
+pub(crate) enum Values {
+    /// Every row alike: the value, and the number of rows.
+    Same(i64, usize),
+    /// A byte a row: booleans, enum choices.
+    I8(Vec<i8>),
+    /// Four bytes a row: day numbers.
+    I32(Vec<i32>),
+    /// Eight bytes a row: numbers.
+    I64(Vec<i64>),
+}
+
+/// Rows of a column as they are stored.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Slice<'a> {
+    /// Every row alike: the value, and the number of rows.
+    Same(i64, usize),
+    /// Bytes.
+    I8(&'a [i8]),
+    /// 32-bit integers.
+    I32(&'a [i32]),
+    /// 64-bit integers: read where they lie.
+    I64(&'a [i64]),
+}
+
+impl Slice<'_> {
+    /// Every row as a 64-bit integer, into `out` (cleared first).
+    pub(crate) fn widen_into(self, out: &mut Vec<i64>) {
+        out.clear();
+        match self {
+            Slice::Same(x, n) => out.resize(n, x),
+            Slice::I8(v) => out.extend(v.iter().map(|&x| i64::from(x))),
+            Slice::I32(v) => out.extend(v.iter().map(|&x| i64::from(x))),
+            Slice::I64(v) => out.extend_from_slice(v),
+        }
+    }
+}
+
+impl Values {
+    /// The integer at `row`.
+    pub(crate) fn get(&self, row: usize) -> Option<i64> {
+        match self {
+            Values::Same(x, n) => (row < *n).then_some(*x),
+            Values::I8(v) => v.get(row).map(|&x| i64::from(x)),
+            Values::I32(v) => v.get(row).map(|&x| i64::from(x)),
+            Values::I64(v) => v.get(row).copied(),
+        }
+    }
+
+    /// Rows `rows`, as stored.
+    pub(crate) fn slice(&self, rows: std::ops::Range<usize>) -> Option<Slice<'_>> {
+        Some(match self {
+            Values::Same(x, n) => {
+                (rows.start <= rows.end && rows.end <= *n).then_some(())?;
+                Slice::Same(*x, rows.len())
+            }
+            Values::I8(v) => Slice::I8(v.get(rows)?),
+            Values::I32(v) => Slice::I32(v.get(rows)?),
+            Values::I64(v) => Slice::I64(v.get(rows)?),
+        })
+    }
+
+    /// The value of every row, when the column holds one.
+    pub(crate) fn same(&self) -> Option<i64> {
+        match self {
+            Values::Same(x, _) => Some(*x),
+            _ => None,
+        }
+    }
+
+    /// Bytes held.
+    fn bytes(&self) -> usize {
+        match self {
+            Values::Same(..) => 8,
+            Values::I8(v) => v.len(),
+            Values::I32(v) => v.len() * 4,
+            Values::I64(v) => v.len() * 8,
+        }
+    }
+}
+
+/// How wide a row of an input's column is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Width {
+    /// A byte.
+    I8,
+    /// Four bytes.
+    I32,
+    /// Eight bytes.
+    I64,
+}
+
+/// The width of `input`'s column: booleans and enums of up to 128
+/// choices in a byte, dates in four, numbers in eight.
+pub(crate) fn width_for(input: &InputPlan, choices: usize) -> Width {
+    match input.ty {
+        Type::Bool => Width::I8,
+        Type::Enum(_) if choices <= 128 => Width::I8,
+        Type::Date => Width::I32,
+        Type::Enum(_) | Type::Money | Type::Number(_) => Width::I64,
+    }
+}
+
 /// One input over every row.
 #[derive(Debug, Clone)]
 pub(crate) enum Column {
@@ -54,7 +160,7 @@ pub(crate) enum Column {
         /// Decimals.
         scale: u32,
         /// Values.
-        fixed: Vec<i64>,
+        fixed: Values,
         /// Values that do not fit, by row (rows increasing).
         wide: Vec<(usize, Decimal)>,
     },
@@ -64,7 +170,7 @@ pub(crate) enum Column {
         /// What the integers are.
         kind: IntKind,
         /// Values.
-        values: Vec<i64>,
+        values: Values,
     },
 }
 
@@ -85,7 +191,7 @@ impl Column {
         match self {
             Column::Num {
                 scale, fixed, wide, ..
-            } => match fixed.get(row).copied() {
+            } => match fixed.get(row) {
                 Some(WIDE) => wide
                     .binary_search_by_key(&row, |(r, _)| *r)
                     .ok()
@@ -94,7 +200,7 @@ impl Column {
                 Some(x) => Value::Num(Decimal::new(x, *scale)),
                 None => Value::Missing,
             },
-            Column::Int { kind, values } => match values.get(row).copied() {
+            Column::Int { kind, values } => match values.get(row) {
                 None => Value::Missing,
                 Some(x) => match kind {
                     IntKind::Bool => Value::Bool(x != 0),
@@ -117,12 +223,11 @@ impl Column {
         wide.iter().map(|(r, _)| *r)
     }
 
-    /// The stored integers, and the decimals of numbers (`None` for other
-    /// kinds).
-    pub(crate) fn raw(&self) -> (&[i64], Option<u32>) {
+    /// The stored integers.
+    pub(crate) fn values(&self) -> &Values {
         match self {
-            Column::Num { scale, fixed, .. } => (fixed, Some(*scale)),
-            Column::Int { values, .. } => (values, None),
+            Column::Num { fixed, .. } => fixed,
+            Column::Int { values, .. } => values,
         }
     }
 
@@ -130,9 +235,9 @@ impl Column {
     pub(crate) fn bytes(&self) -> usize {
         match self {
             Column::Num { fixed, wide, .. } => {
-                fixed.len() * 8 + wide.len() * std::mem::size_of::<(usize, Decimal)>()
+                fixed.bytes() + wide.len() * std::mem::size_of::<(usize, Decimal)>()
             }
-            Column::Int { values, .. } => values.len() * 8,
+            Column::Int { values, .. } => values.bytes(),
         }
     }
 }
@@ -152,7 +257,7 @@ mod tests {
         assert_eq!(to_fixed(d("100000000000000000"), 2), None);
         let col = Column::Num {
             scale: 4,
-            fixed: vec![15_000, WIDE, -70_000],
+            fixed: Values::I64(vec![15_000, WIDE, -70_000]),
             wide: vec![(1, d("1.234567"))],
         };
         assert_eq!(col.get(0), Value::Num(d("1.5")));
@@ -160,5 +265,37 @@ mod tests {
         assert_eq!(col.get(2), Value::Num(d("-7")));
         assert_eq!(col.get(3), Value::Missing);
         assert_eq!(col.wide_rows().collect::<Vec<_>>(), vec![1]);
+    }
+
+    #[test]
+    fn narrow_and_repeated_values_read_as_their_integers() {
+        let same = Values::Same(-3, 4);
+        assert_eq!(same.get(3), Some(-3));
+        assert_eq!(same.get(4), None);
+        assert!(same.slice(2..5).is_none());
+        let mut out = vec![9];
+        if let Some(s) = same.slice(1..4) {
+            s.widen_into(&mut out);
+        }
+        assert_eq!(out, vec![-3, -3, -3]);
+        let bytes = Values::I8(vec![0, 1, -1]);
+        if let Some(s) = bytes.slice(1..3) {
+            s.widen_into(&mut out);
+        }
+        assert_eq!(out, vec![1, -1]);
+        let days = Column::Int {
+            kind: IntKind::Date,
+            values: Values::I32(vec![19_606, -1]),
+        };
+        assert_eq!(Some(days.get(0)), Date::from_days(19_606).map(Value::Date));
+        assert_eq!(Some(days.get(1)), Date::from_days(-1).map(Value::Date));
+        assert_eq!(days.get(2), Value::Missing);
+        assert_eq!(days.bytes(), 8);
+        let flags = Column::Int {
+            kind: IntKind::Bool,
+            values: Values::Same(1, 1_000_000),
+        };
+        assert_eq!(flags.get(999_999), Value::Bool(true));
+        assert_eq!(flags.bytes(), 8);
     }
 }

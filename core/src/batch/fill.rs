@@ -7,7 +7,8 @@
 //! as a single case ([`super::cell`]), which accepts it or says why not. The
 //! rows are split between threads.
 
-use super::columns::{rescale, scale_for, to_fixed, Column, IntKind, WIDE};
+use super::columns::WIDE;
+use super::columns::{rescale, scale_for, to_fixed, width_for, Column, IntKind, Values, Width};
 use super::population::{cell, required};
 use super::ColumnData;
 use crate::date::{Date, YEAR_RANGE};
@@ -128,16 +129,69 @@ struct Part {
     absent: bool,
 }
 
+/// An integer a column stores a row in.
+trait Cell: Copy + Default + Send {
+    /// `x`, which the input's kind keeps within this width.
+    fn of(x: i64) -> Self;
+}
+
+impl Cell for i8 {
+    #[inline]
+    fn of(x: i64) -> Self {
+        i8::try_from(x).unwrap_or_default()
+    }
+}
+
+impl Cell for i32 {
+    #[inline]
+    fn of(x: i64) -> Self {
+        i32::try_from(x).unwrap_or_default()
+    }
+}
+
+impl Cell for i64 {
+    #[inline]
+    fn of(x: i64) -> Self {
+        x
+    }
+}
+
+/// What an empty cell stores: the input's default when it has a valid one.
+fn null_value(input: &InputPlan, as_of: Date, fast: &Fast) -> Option<i64> {
+    input
+        .default
+        .filter(|&v| check_value(input, v, as_of).is_ok())
+        .and_then(|v| match v {
+            Value::Num(n) => fast.number(to_fixed(n, fast.scale)?),
+            Value::Bool(b) => Some(i64::from(b)),
+            Value::Date(day) => fast.day(day.days()),
+            Value::Enum(e) => Some(i64::from(e)),
+            Value::Missing => None,
+        })
+}
+
+/// The value of every row of a column the table does not have, decided
+/// once: its default, or nothing (stored as 0, and said absent) where no
+/// program asked for it read. `None` when each row must say it is missing.
+fn same(input: &InputPlan, as_of: Date, needed: bool) -> Option<(i64, bool)> {
+    let fast = Fast::new(input, as_of);
+    match (null_value(input, as_of, &fast), input.default) {
+        (Some(x), _) => Some((x, false)),
+        (None, None) if !needed => Some((0, true)),
+        _ => None,
+    }
+}
+
 /// Fills `out`, destination rows `first..first + out.len()` of `input`'s
 /// column, reading source row `src.row(d)` of `col` for destination row `d`.
 #[allow(clippy::too_many_arguments)]
-fn fill_part(
+fn fill_part<T: Cell>(
     plan: &Plan,
     input: &InputPlan,
     col: Option<&ColumnData>,
     as_of: Date,
     first: usize,
-    out: &mut [i64],
+    out: &mut [T],
     src: (Source<'_>, bool),
 ) -> Part {
     let (src, needed) = src;
@@ -158,46 +212,21 @@ fn fill_part(
         _ => Vec::new(),
     };
     // An empty cell takes the input's default, when it has a valid one.
-    let null = input
-        .default
-        .filter(|&v| check_value(input, v, as_of).is_ok())
-        .and_then(|v| match v {
-            Value::Num(n) => fast.number(to_fixed(n, scale)?),
-            Value::Bool(b) => Some(i64::from(b)),
-            Value::Date(day) => fast.day(day.days()),
-            Value::Enum(e) => Some(i64::from(e)),
-            Value::Missing => None,
-        });
-    // A column the table does not have: every row alike, decided once (its
-    // default, or nothing where no program asked for it read).
-    if col.is_none() {
-        let same = match (null, input.default) {
-            (Some(x), _) => Some(x),
-            (None, None) if !needed => {
-                part.absent = !out.is_empty();
-                Some(0)
-            }
-            _ => None,
-        };
-        if let Some(x) = same {
-            out.fill(x);
-            return part;
-        }
-    }
-    let mut slow = |d: usize, r: usize, slot: &mut i64| {
+    let null = null_value(input, as_of, &fast);
+    let mut slow = |d: usize, r: usize, slot: &mut T| {
         let got = match col {
             Some(c) => cell(plan, input, c, r, as_of),
             None => Ok(input.default),
         };
         // Left empty, and not read by the programs the population is for.
         if !needed && matches!(got, Ok(None)) {
-            *slot = 0;
+            *slot = T::default();
             part.absent = true;
             return;
         }
         match required(input, got) {
             Ok(v) => {
-                *slot = match v {
+                *slot = T::of(match v {
                     Value::Num(n) => to_fixed(n, scale).unwrap_or_else(|| {
                         part.wide.push((d, n));
                         WIDE
@@ -206,10 +235,10 @@ fn fill_part(
                     Value::Date(day) => i64::from(day.days()),
                     Value::Enum(e) => i64::from(e),
                     Value::Missing => 0,
-                }
+                })
             }
             Err((code, msg)) => {
-                *slot = 0;
+                *slot = T::default();
                 part.errors.push((d, code, msg));
             }
         }
@@ -306,36 +335,87 @@ fn or_null<T>(
 }
 
 /// Destination rows `first..first + out.len()` and where they come from.
-struct Rows<'o, 's> {
-    out: &'o mut [i64],
+struct Rows<'o, 's, T> {
+    out: &'o mut [T],
     first: usize,
     src: Source<'s>,
 }
 
-impl Rows<'_, '_> {
+impl<T: Cell> Rows<'_, '_, T> {
     /// Stores each row's `quick` value, or lets `slow` check it (destination
     /// row, source row, cell).
     #[inline]
     fn each(
         self,
         quick: impl Fn(usize) -> Option<i64>,
-        slow: &mut impl FnMut(usize, usize, &mut i64),
+        slow: &mut impl FnMut(usize, usize, &mut T),
     ) {
         for (k, slot) in self.out.iter_mut().enumerate() {
             let d = self.first + k;
             let r = self.src.row(d);
             match quick(r) {
-                Some(x) => *slot = x,
+                Some(x) => *slot = T::of(x),
                 None => slow(d, r, slot),
             }
         }
     }
 }
 
+/// What filling a column found: its rows, the numbers kept beside them,
+/// the problems by destination row in order, and whether a cell was left
+/// empty.
+type Filled<T> = (Vec<T>, Vec<(usize, Decimal)>, Vec<Problem>, bool);
+
+/// A column to fill: `rows` destination rows of `input`'s column from
+/// `col`, on up to `threads` threads.
+#[derive(Clone, Copy)]
+struct Job<'a> {
+    plan: &'a Plan,
+    input: &'a InputPlan,
+    col: Option<&'a ColumnData>,
+    as_of: Date,
+    rows: usize,
+    threads: usize,
+    src: Source<'a>,
+    needed: bool,
+}
+
+/// Fills a column's rows as integers `T`.
+fn fill_rows<T: Cell>(job: Job<'_>) -> Result<Filled<T>, EvalError> {
+    let chunk = super::run::chunk_rows(job.rows, job.threads);
+    let mut values = vec![T::default(); job.rows];
+    let parts = super::run::on_threads(
+        values.chunks_mut(chunk).enumerate().collect(),
+        |(k, out)| {
+            let (plan, input, col, as_of) = (job.plan, job.input, job.col, job.as_of);
+            fill_part(
+                plan,
+                input,
+                col,
+                as_of,
+                k * chunk,
+                out,
+                (job.src, job.needed),
+            )
+        },
+    )?;
+    let mut wide = Vec::new();
+    let mut errors = Vec::new();
+    let mut absent = false;
+    for p in parts {
+        wide.extend(p.wide);
+        errors.extend(p.errors);
+        absent |= p.absent;
+    }
+    Ok((values, wide, errors, absent))
+}
+
 /// Fills `rows` destination rows of `input`'s column on up to `threads`
 /// threads; the column, the problems by destination row in order, and
 /// whether a cell was left empty (only when the input is not `needed`: an
 /// empty cell of a needed input without default is a `missing` problem).
+/// A column the table does not have is held as one value when every row
+/// takes the same.
 ///
 /// # Errors
 /// [`EvalError::Internal`] when a thread stopped before finishing.
@@ -350,21 +430,44 @@ pub(super) fn fill(
     src: Source<'_>,
     needed: bool,
 ) -> Result<(Column, Vec<Problem>, bool), EvalError> {
-    let chunk = super::run::chunk_rows(rows, threads);
-    let mut values = vec![0i64; rows];
-    let parts = super::run::on_threads(
-        values.chunks_mut(chunk).enumerate().collect(),
-        |(k, out)| fill_part(plan, input, col, as_of, k * chunk, out, (src, needed)),
-    )?;
-    let mut wide = Vec::new();
-    let mut errors = Vec::new();
-    let mut absent = false;
-    for p in parts {
-        wide.extend(p.wide);
-        errors.extend(p.errors);
-        absent |= p.absent;
+    if let Some((x, absent)) = col.is_none().then(|| same(input, as_of, needed)).flatten() {
+        let column = column(input, Values::Same(x, rows), Vec::new());
+        return Ok((column, Vec::new(), absent && rows > 0));
     }
-    let column = match input.ty {
+    let choices = match input.ty {
+        Type::Enum(e) => plan.enums.get(e).map_or(0, |e| e.variants.len()),
+        _ => 0,
+    };
+    let job = Job {
+        plan,
+        input,
+        col,
+        as_of,
+        rows,
+        threads,
+        src,
+        needed,
+    };
+    let (values, wide, errors, absent) = match width_for(input, choices) {
+        Width::I8 => {
+            let (v, w, e, a) = fill_rows::<i8>(job)?;
+            (Values::I8(v), w, e, a)
+        }
+        Width::I32 => {
+            let (v, w, e, a) = fill_rows::<i32>(job)?;
+            (Values::I32(v), w, e, a)
+        }
+        Width::I64 => {
+            let (v, w, e, a) = fill_rows::<i64>(job)?;
+            (Values::I64(v), w, e, a)
+        }
+    };
+    Ok((column(input, values, wide), errors, absent))
+}
+
+/// A column of `input`'s kind.
+fn column(input: &InputPlan, values: Values, wide: Vec<(usize, Decimal)>) -> Column {
+    match input.ty {
         Type::Money | Type::Number(_) => Column::Num {
             scale: scale_for(input),
             fixed: values,
@@ -382,6 +485,5 @@ pub(super) fn fill(
             kind: IntKind::Enum,
             values,
         },
-    };
-    Ok((column, errors, absent))
+    }
 }

@@ -146,6 +146,10 @@ impl Compiler<'_> {
             },
         };
         let r = self.new_r(kind, level);
+        // A column of one value is that constant (compared in place).
+        if let Some(x) = column.values().same() {
+            self.fill(x, r.reg, level);
+        }
         self.loads.insert((level, col), r);
         Some(r)
     }
@@ -865,6 +869,7 @@ impl Program {
         let inputs: Vec<(usize, Level, usize)> = c
             .loads
             .iter()
+            .filter(|(_, r)| !c.consts.contains_key(&r.reg))
             .map(|(&(level, col), r)| (r.reg, level, col))
             .collect();
         // Outputs are read from the state: computed registers only.

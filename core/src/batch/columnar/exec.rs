@@ -2,6 +2,7 @@
 
 use super::fraction::*;
 use super::*;
+use crate::batch::columns::Slice;
 use crate::batch::Population;
 use crate::date::Date;
 use crate::plan::{within, AggKind, Cmp};
@@ -15,6 +16,7 @@ impl Program {
             offs: vec![Vec::new(); collections],
             bad: Vec::new(),
             prefix: Vec::new(),
+            widened: Vec::new(),
         }
     }
 
@@ -44,8 +46,12 @@ impl Program {
             offs.clear();
             offs.extend(window.iter().map(|o| o - base));
         }
-        let mut views: Vec<Option<&[i64]>> = vec![None; self.regs];
-        for &(reg, level, col) in &self.inputs {
+        // Input columns: 64-bit ones read where they lie, narrower ones
+        // widened into the state's buffers.
+        let mut widened = std::mem::take(&mut st.widened);
+        widened.resize_with(self.inputs.len(), Vec::new);
+        let mut slices: Vec<Option<Slice<'_>>> = Vec::with_capacity(self.inputs.len());
+        for (&(_, level, col), buf) in self.inputs.iter().zip(widened.iter_mut()) {
             let (column, rows) = match level {
                 Level::Case => (pop.columns.get(col), lo..lo + n),
                 Level::Member(c) => {
@@ -58,8 +64,21 @@ impl Program {
                     (coll.and_then(|m| m.columns.get(col)), a..b.max(a))
                 }
             };
+            let slice = column.and_then(|c| c.values().slice(rows));
+            match slice {
+                Some(Slice::I64(_)) => {}
+                Some(s) => s.widen_into(buf),
+                None => buf.clear(),
+            }
+            slices.push(slice);
+        }
+        let mut views: Vec<Option<&[i64]>> = vec![None; self.regs];
+        for ((&(reg, ..), slice), buf) in self.inputs.iter().zip(&slices).zip(&widened) {
             if let Some(v) = views.get_mut(reg) {
-                *v = Some(column.and_then(|c| c.raw().0.get(rows)).unwrap_or(&[]));
+                *v = Some(match slice {
+                    Some(Slice::I64(s)) => s,
+                    _ => buf.as_slice(),
+                });
             }
         }
         for (level, op) in &self.ops {
@@ -87,6 +106,8 @@ impl Program {
                 st.bad.clear();
             }
         }
+        drop(views);
+        st.widened = widened;
     }
 
     /// Register `reg` of the last chunk.

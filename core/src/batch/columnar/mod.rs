@@ -297,6 +297,9 @@ pub(crate) struct State {
     bad: Vec<usize>,
     /// Running sums of a member register.
     prefix: Vec<i64>,
+    /// Per input column read: its chunk as 64-bit integers, when it is
+    /// stored narrower.
+    widened: Vec<Vec<i64>>,
 }
 
 mod compile;
