@@ -107,7 +107,9 @@ class Built(NamedTuple):
 
 
 def bangfu_build(rules: bangfu.RuleSet, households: pa.Table, members: pa.Table) -> Built:
-    diners = members.filter(pc.greater(members["meals_per_month"], 0))
+    # Only the columns the meal population reads, then the members who ate.
+    diners = members.select(["person_id", "birth_date", "meals_per_month"])
+    diners = diners.filter(pc.greater(diners["meals_per_month"], 0))
     k = diners.num_rows
     meal_table = pa.table(
         {

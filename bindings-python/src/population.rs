@@ -157,12 +157,12 @@ impl PyPopulation {
             };
             let (result, cases) = self.evaluated(py, rules, date, programs, errors)?;
             let (pop, rules) = (&self.inner, &*rules.inner);
-            let (schema, batch) = released(
+            let (schema, batches) = released(
                 py,
                 || pop.member_results(rules, &result, &collection),
                 arrow_error,
             )?;
-            let members = to_pyarrow(py, schema, vec![batch])?;
+            let members = to_pyarrow(py, schema, batches)?;
             Ok((cases, members))
         })
     }

@@ -18,20 +18,24 @@ use arrow_buffer::{BooleanBuffer, NullBuffer};
 use arrow_schema::{ArrowError, DataType, Field, Schema, SchemaRef};
 use std::sync::Arc;
 
-/// The member results of collection `collection` as one record batch.
+/// The member results of collection `collection` as record batches.
 /// `offsets` are the collection's member offsets per case (one more than
 /// cases), `money` says which member programs pay money, `key` is the
-/// cases' key column.
+/// cases' key column. `given` is the members table's own key column when
+/// the members are in its order: where its type is the cases' key's, it
+/// is the key column as it is (a batch per chunk of it); otherwise the
+/// cases' key is repeated for each member in one batch.
 ///
 /// # Errors
 /// An Arrow error, which only a result of another population causes.
-pub fn member_result_batch(
+pub fn member_result_batches(
     result: &BatchResult,
     collection: &str,
     offsets: &[usize],
     money: &dyn Fn(&str) -> bool,
     key: Option<(&Field, &[ArrayRef])>,
-) -> Result<(SchemaRef, RecordBatch), ArrowError> {
+    given: Option<&[ArrayRef]>,
+) -> Result<(SchemaRef, Vec<RecordBatch>), ArrowError> {
     let cases = offsets.len().saturating_sub(1);
     let rows = offsets.last().copied().unwrap_or(0);
     if result.evaluated.len() != cases {
@@ -72,6 +76,36 @@ pub fn member_result_batch(
     // Members of cases not evaluated are null; none when every case was.
     let valid =
         (!every).then(|| NullBuffer::new(BooleanBuffer::collect_bool(rows, |i| evaluated[i])));
+    // The members table's key, as it is, where it holds the cases' keys.
+    let given = given.zip(key).filter(|(chunks, (field, _))| {
+        let ty = field.data_type();
+        matches!(ty, DataType::Int64 | DataType::Utf8 | DataType::LargeUtf8)
+            && chunks.iter().all(|c| c.data_type() == ty && c.null_count() == 0)
+            && chunks.iter().map(|c| c.len()).sum::<usize>() == rows
+    });
+    if let Some((chunks, (field, _))) = given {
+        let programs = program_arrays(&columns, &evaluated, valid, money)?;
+        let mut fields = vec![
+            Field::new(field.name(), field.data_type().clone(), true),
+            Field::new("member", DataType::Int32, false),
+        ];
+        let mut arrays: Vec<ArrayRef> = vec![Arc::new(Int32Array::from(place))];
+        for (field, array) in programs {
+            fields.push(field);
+            arrays.push(array);
+        }
+        let schema: SchemaRef = Arc::new(Schema::new(fields));
+        let mut batches = Vec::with_capacity(chunks.len());
+        let mut at = 0;
+        for chunk in chunks {
+            let len = chunk.len();
+            let mut columns = vec![chunk.clone()];
+            columns.extend(arrays.iter().map(|a| a.slice(at, len)));
+            batches.push(RecordBatch::try_new(schema.clone(), columns)?);
+            at += len;
+        }
+        return Ok((schema, batches));
+    }
     // The key column on a second thread while the others are written.
     std::thread::scope(|s| {
         let keys = s.spawn(|| repeated_key(key, offsets));
@@ -87,7 +121,7 @@ pub fn member_result_batch(
         }
         let schema: SchemaRef = Arc::new(Schema::new(fields));
         let batch = RecordBatch::try_new(schema.clone(), arrays)?;
-        Ok((schema, batch))
+        Ok((schema, vec![batch]))
     })
 }
 
@@ -251,7 +285,37 @@ mod tests {
         offsets: &[usize],
         key: Option<(&Field, &[ArrayRef])>,
     ) -> (SchemaRef, RecordBatch) {
-        member_result_batch(result, "members", offsets, &|_| true, key).unwrap()
+        let (schema, batches) =
+            member_result_batches(result, "members", offsets, &|_| true, key, None).unwrap();
+        assert_eq!(batches.len(), 1);
+        (schema, batches.into_iter().next().unwrap())
+    }
+
+    #[test]
+    fn the_members_own_key_column_is_returned_as_it_is() {
+        let (result, offsets) = result();
+        let field = Field::new("household_id", DataType::Int64, false);
+        let cases: Vec<ArrayRef> = vec![Arc::new(Int64Array::from(vec![10, 20, 30]))];
+        let given: Vec<ArrayRef> = vec![
+            Arc::new(Int64Array::from(vec![10, 10, 30])),
+            Arc::new(Int64Array::from(vec![30, 30])),
+        ];
+        let table = |given: &[ArrayRef]| {
+            let key = Some((&field, cases.as_slice()));
+            member_result_batches(&result, "members", &offsets, &|_| true, key, Some(given))
+                .unwrap()
+        };
+        let (schema, batches) = table(&given);
+        assert_eq!(batches.len(), 2);
+        assert!(schema.field(0).is_nullable());
+        assert!(Arc::ptr_eq(batches[1].column(0), &given[1]));
+        let (_, repeated) = members_table(&result, &offsets, Some((&field, &cases)));
+        assert_eq!(batches[0], repeated.slice(0, 3));
+        assert_eq!(batches[1], repeated.slice(3, 2));
+        // A key of another type, or too short, is written from the cases'.
+        let other: Vec<ArrayRef> = vec![Arc::new(Int32Array::from(vec![10, 10, 30, 30, 30]))];
+        assert_eq!(table(&other).1, vec![repeated.clone()]);
+        assert_eq!(table(&given[..1]).1, vec![repeated]);
     }
 
     #[test]

@@ -64,6 +64,10 @@ pub struct Population {
     pub error_keys: Vec<Option<String>>,
     /// Members per case (empty for entities without members).
     pub sizes: Vec<usize>,
+    /// The members table's key column as given, when the members are
+    /// stored in its order: their results are returned beside it as they
+    /// are, not written again.
+    pub member_keys: Option<Vec<ArrayRef>>,
     /// Where building took its time.
     pub timings: Timings,
 }
@@ -192,15 +196,13 @@ impl Population {
             field,
             chunks: cases.key_chunks,
         });
+        let member_keys = members
+            .filter(|_| population.members_in_table_order(0))
+            .map(|m| m.key_chunks);
         let found = (errors, error_keys);
-        Ok(Population::finish(
-            population,
-            entity,
-            key,
-            found,
-            has_members,
-            timings,
-        ))
+        let mut read = Population::finish(population, entity, key, found, has_members, timings);
+        read.member_keys = member_keys;
+        Ok(read)
     }
 
     /// The population read: the cases, their key, the problems found with
@@ -225,6 +227,7 @@ impl Population {
             error_keys,
             sizes,
             timings,
+            member_keys: None,
         }
     }
 
@@ -399,7 +402,7 @@ impl Population {
 
     /// The results of the members of collection `collection` (`members`)
     /// under `rules`, one row per member beside its case's key
-    /// ([`crate::arrow::members::member_result_batch`]).
+    /// ([`crate::arrow::members::member_result_batches`]).
     ///
     /// # Errors
     /// An Arrow error, which only a result of another population causes;
@@ -409,7 +412,7 @@ impl Population {
         rules: &RuleSet,
         result: &BatchResult,
         collection: &str,
-    ) -> Result<(SchemaRef, RecordBatch), ArrowError> {
+    ) -> Result<(SchemaRef, Vec<RecordBatch>), ArrowError> {
         let plan = rules.plan();
         let coll = plan
             .entity_index(&self.entity)
@@ -427,7 +430,9 @@ impl Population {
             })?;
         let offsets = self.cases.member_offsets(coll).unwrap_or(&[]);
         let money = |p: &str| rules.pays_money(p);
-        crate::arrow::members::member_result_batch(result, collection, offsets, &money, self.key())
+        let given = self.member_keys.as_deref().filter(|_| coll == 0);
+        let key = self.key();
+        crate::arrow::members::member_result_batches(result, collection, offsets, &money, key, given)
     }
 
     /// The row problems as a record batch ([`row_errors_batch`]).

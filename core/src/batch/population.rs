@@ -43,6 +43,9 @@ pub(super) struct MemberColumns {
     pub(super) offsets: Vec<usize>,
     /// Per input of the member entity: whether every member gives it.
     pub(super) present: Vec<bool>,
+    /// Whether the members are stored in the order of the members table,
+    /// every row of it linked to a case.
+    pub(super) in_table_order: bool,
 }
 
 impl MemberColumns {
@@ -558,6 +561,7 @@ impl Population {
                 columns: data,
                 offsets: counts,
                 present: member_present,
+                in_table_order: members.is_some() && order.is_none(),
             });
         }
         let mut wide = vec![false; n];
@@ -668,6 +672,13 @@ impl Population {
     /// `coll`, with the end after the last case's (one more than cases).
     pub fn member_offsets(&self, coll: usize) -> Option<&[usize]> {
         self.collections.get(coll).map(|c| c.offsets.as_slice())
+    }
+
+    /// Whether the members of collection `coll` are stored in the order of
+    /// the members table (each row of it a member of a case): their
+    /// results are then row for row beside that table.
+    pub fn members_in_table_order(&self, coll: usize) -> bool {
+        self.collections.get(coll).is_some_and(|c| c.in_table_order)
     }
 
     /// Number of members of case `i` in each collection.
