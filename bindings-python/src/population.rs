@@ -73,16 +73,16 @@ pub(crate) fn to_pyarrow<'py>(
 }
 
 impl PyPopulation {
-    /// Evaluates the population (the GIL released) and returns the result
-    /// with the cases' table; the first error raised when asked.
-    fn evaluated<'py>(
+    /// Evaluates the population (the GIL released); the first error raised
+    /// when asked.
+    fn evaluated(
         &self,
-        py: Python<'py>,
+        py: Python<'_>,
         rules: &PyRuleSet,
-        date: Option<&Bound<'py, PyAny>>,
-        programs: Option<&Bound<'py, PyAny>>,
-        errors: Option<&Bound<'py, PyAny>>,
-    ) -> PyResult<(BatchResult, Bound<'py, PyAny>)> {
+        date: Option<&Bound<'_, PyAny>>,
+        programs: Option<&Bound<'_, PyAny>>,
+        errors: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<BatchResult> {
         let raise = raise_arg(py, errors)?;
         let programs = programs_arg(programs)?;
         let as_of = self.date_or_default(date)?;
@@ -92,8 +92,7 @@ impl PyPopulation {
         if let Some((_, e)) = result.errors.first().filter(|_| raise) {
             return Err(eval_error(py, e));
         }
-        let (schema, batches) = released(py, || pop.results(rules, &result), arrow_error)?;
-        Ok((result, to_pyarrow(py, schema, batches)?))
+        Ok(result)
     }
 
     /// The date given, or the population's.
@@ -123,8 +122,10 @@ impl PyPopulation {
         errors: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         guard(py, || {
-            let (_, cases) = self.evaluated(py, rules, date, programs, errors)?;
-            Ok(cases)
+            let result = self.evaluated(py, rules, date, programs, errors)?;
+            let (pop, rules) = (&self.inner, &*rules.inner);
+            let (schema, batches) = released(py, || pop.results(rules, &result), arrow_error)?;
+            to_pyarrow(py, schema, batches)
         })
     }
 
@@ -155,15 +156,14 @@ impl PyPopulation {
                 Some(c) => text_arg(c, "collection")?,
                 None => "members".to_string(),
             };
-            let (result, cases) = self.evaluated(py, rules, date, programs, errors)?;
+            let result = self.evaluated(py, rules, date, programs, errors)?;
             let (pop, rules) = (&self.inner, &*rules.inner);
-            let (schema, batches) = released(
+            let ((cs, cases), (ms, members)) = released(
                 py,
-                || pop.member_results(rules, &result, &collection),
+                || pop.results_with_members(rules, &result, &collection),
                 arrow_error,
             )?;
-            let members = to_pyarrow(py, schema, batches)?;
-            Ok((cases, members))
+            Ok((to_pyarrow(py, cs, cases)?, to_pyarrow(py, ms, members)?))
         })
     }
 

@@ -80,7 +80,9 @@ pub fn member_result_batches(
     let given = given.zip(key).filter(|(chunks, (field, _))| {
         let ty = field.data_type();
         matches!(ty, DataType::Int64 | DataType::Utf8 | DataType::LargeUtf8)
-            && chunks.iter().all(|c| c.data_type() == ty && c.null_count() == 0)
+            && chunks
+                .iter()
+                .all(|c| c.data_type() == ty && c.null_count() == 0)
             && chunks.iter().map(|c| c.len()).sum::<usize>() == rows
     });
     if let Some((chunks, (field, _))) = given {

@@ -25,4 +25,4 @@ pub mod synthetic;
 
 pub use float_money::MoneyFromFloat;
 pub use import::Options;
-pub use population::{BuildError, Key, Population, Timings};
+pub use population::{Batches, BuildError, Key, Population, Timings};

@@ -13,6 +13,9 @@ use arrow_array::{ArrayRef, RecordBatch, RecordBatchReader};
 use arrow_schema::{ArrowError, Field, SchemaRef};
 use std::time::{Duration, Instant};
 
+/// Record batches and their schema.
+pub type Batches = (SchemaRef, Vec<RecordBatch>);
+
 /// The key column of the cases table, as given.
 #[derive(Debug, Clone)]
 pub struct Key {
@@ -432,7 +435,31 @@ impl Population {
         let money = |p: &str| rules.pays_money(p);
         let given = self.member_keys.as_deref().filter(|_| coll == 0);
         let key = self.key();
-        crate::arrow::members::member_result_batches(result, collection, offsets, &money, key, given)
+        crate::arrow::members::member_result_batches(
+            result, collection, offsets, &money, key, given,
+        )
+    }
+
+    /// The cases' results ([`Population::results`]) and the members' of
+    /// `collection` ([`Population::member_results`]) of one evaluation,
+    /// written on two threads.
+    ///
+    /// # Errors
+    /// As [`Population::results`] and [`Population::member_results`].
+    pub fn results_with_members(
+        &self,
+        rules: &RuleSet,
+        result: &BatchResult,
+        collection: &str,
+    ) -> Result<(Batches, Batches), ArrowError> {
+        std::thread::scope(|s| {
+            let cases = s.spawn(|| self.results(rules, result));
+            let members = self.member_results(rules, result, collection);
+            let cases = cases.join().map_err(|_| {
+                ArrowError::ComputeError("the cases' results could not be written".into())
+            })?;
+            Ok((cases?, members?))
+        })
     }
 
     /// The row problems as a record batch ([`row_errors_batch`]).
