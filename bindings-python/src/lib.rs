@@ -9,6 +9,11 @@
 //! exceptions of `bangfu._errors` (`errors`), and every entry point catches
 //! panics. Population work runs with the interpreter released.
 
+/// The module's own allocations (populations, registers, result columns)
+/// from mimalloc, which keeps freed pages for the next evaluation.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod analysis;
 mod case;
 mod cli;
