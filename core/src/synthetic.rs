@@ -18,7 +18,7 @@
 //! Money is generated as integers of fen and stored as exact decimals with
 //! two places; no floating point is involved.
 
-use crate::batch::{ColumnData, Table};
+use crate::batch::{ColumnData, LentKind, Table};
 use crate::date::Date;
 use crate::Decimal;
 use serde_json::{json, Map, Value as Json};
@@ -563,12 +563,16 @@ impl District {
 }
 
 fn cell_json(col: &ColumnData, row: usize) -> Option<Json> {
+    if let ColumnData::Lent(l) = col {
+        return cell_json(&l.to_owned_column(), row);
+    }
     Some(match col {
         ColumnData::Decimal(_) | ColumnData::Fixed(..) => json!(col.decimal(row)?.to_string()),
         ColumnData::Int(v) => json!(v.get(row)?),
         ColumnData::Bool(v) => json!(v.get(row).copied().flatten()?),
         ColumnData::Date(v) => json!(date_text(v.get(row).copied().flatten()?)),
         ColumnData::Text(_) | ColumnData::Dict(..) => json!(col.text(row)?),
+        ColumnData::Lent(_) => return None,
     })
 }
 
@@ -587,6 +591,11 @@ pub fn cell_text(col: &ColumnData, row: usize) -> Option<String> {
         ColumnData::Bool(v) => v.get(row).copied().flatten().map(|b| b.to_string()),
         ColumnData::Date(v) => v.get(row).copied().flatten().map(date_text),
         ColumnData::Text(_) | ColumnData::Dict(..) => col.text(row).map(str::to_string),
+        ColumnData::Lent(l) => match l.kind() {
+            LentKind::Int | LentKind::Decimal(_) => l.decimal(row).map(|d| d.to_string()),
+            LentKind::Date => l.at(row).and_then(|d| i32::try_from(d).ok()).map(date_text),
+            LentKind::Bool => l.at(row).map(|b| (b != 0).to_string()),
+        },
     }
 }
 
@@ -641,6 +650,7 @@ pub fn table_bytes(table: &Table) -> usize {
                 v.len() * size_of::<Option<String>>()
                     + v.iter().flatten().map(String::capacity).sum::<usize>()
             }
+            ColumnData::Lent(_) => 0,
             ColumnData::Dict(values, keys) => {
                 keys.len() * size_of::<Option<u32>>()
                     + values
@@ -677,6 +687,12 @@ pub fn arrow_bytes(table: &Table) -> usize {
                     ColumnData::Dict(values, _) => {
                         n * 4 + values.iter().map(|s| s.len() + 4).sum::<usize>()
                     }
+                    ColumnData::Lent(l) => match l.kind() {
+                        LentKind::Int => n * 8,
+                        LentKind::Decimal(_) => n * 16,
+                        LentKind::Date => n * 4,
+                        LentKind::Bool => n.div_ceil(8),
+                    },
                 }
         })
         .sum()

@@ -263,6 +263,7 @@ fn take(col: &ColumnData, idx: &[usize]) -> ColumnData {
         ColumnData::Date(v) => ColumnData::Date(pick(v, idx)),
         ColumnData::Text(v) => ColumnData::Text(pick(v, idx)),
         ColumnData::Dict(d, k) => ColumnData::Dict(d.clone(), pick(k, idx)),
+        ColumnData::Lent(l) => take(&l.to_owned_column(), idx),
     }
 }
 

@@ -202,6 +202,14 @@ pub fn first_field(key: Option<(&Field, &[ArrayRef])>) -> Field {
 pub fn table_batch(table: &Table) -> Result<RecordBatch, ArrowError> {
     let mut columns: Vec<(String, ArrayRef)> = Vec::new();
     for (name, data) in &table.columns {
+        let owned;
+        let data = match data {
+            ColumnData::Lent(l) => {
+                owned = l.to_owned_column();
+                &owned
+            }
+            other => other,
+        };
         let array: ArrayRef = match data {
             ColumnData::Int(v) => Arc::new(v.iter().collect::<Int64Array>()),
             ColumnData::Bool(v) => Arc::new(BooleanArray::from(v.clone())),
@@ -211,7 +219,7 @@ pub fn table_batch(table: &Table) -> Result<RecordBatch, ArrowError> {
                 let v: Vec<Option<Decimal>> = (0..data.len()).map(|r| data.decimal(r)).collect();
                 decimal_array(v.iter().copied(), amount_type(&v, true))?
             }
-            ColumnData::Text(_) | ColumnData::Dict(..) => Arc::new(
+            ColumnData::Text(_) | ColumnData::Dict(..) | ColumnData::Lent(_) => Arc::new(
                 (0..data.len())
                     .map(|r| data.text(r))
                     .collect::<DictionaryArray<Int32Type>>(),

@@ -2,13 +2,16 @@
 //!
 //! A table arrives as a stream of record batches (from Python through the
 //! Arrow PyCapsule interface, which pyarrow, pandas and polars all export;
-//! from a file or a request body as Arrow IPC). Each column an
-//! entity reads is converted batch by batch into one `ColumnData`, by the
-//! Arrow type: decimals (32 to 256 bits) to exact decimals, integers to
-//! `Int`, booleans, dates (`date32`, `date64`, and timestamps that fall on
-//! midnight) to days, and strings (plain, large, view, or dictionary-encoded)
-//! to text. The core then checks every cell against the input's rules, so a
-//! bad cell becomes a row error there.
+//! from a file or a request body as Arrow IPC). An input column without
+//! nulls of 64-bit integers, decimals that fit 64 bits, `date32` days or
+//! booleans is kept as it lies ([`ColumnData::Lent`]): the population is
+//! built reading the Arrow buffers themselves. Any other column an entity
+//! reads is converted batch by batch into one `ColumnData`, by the Arrow
+//! type: decimals (32 to 256 bits) to exact decimals, integers to `Int`,
+//! booleans, dates (`date32`, `date64`, and timestamps that fall on
+//! midnight) to days, and strings (plain, large, view, or
+//! dictionary-encoded) to text. The core then checks every cell against
+//! the input's rules, so a bad cell becomes a row error there.
 //!
 //! A column whose Arrow type cannot hold the input at all (a float for money,
 //! a string of booleans where a date is read) is refused here as a whole,
@@ -17,13 +20,13 @@
 //! as empty placeholders, so the core reports them as unknown fields.
 
 use super::float_money::{self, MoneyFromFloat};
-use crate::batch::{ColumnData, Ints, Table};
+use crate::batch::{Chunk, ColumnData, Ints, Lent, LentKind, Piece, Table};
 use crate::value::Type;
 use crate::Decimal;
 use arrow_array::cast::AsArray;
 use arrow_array::types::{
-    Decimal128Type, Decimal256Type, Decimal32Type, Decimal64Type, Int16Type, Int32Type, Int64Type,
-    Int8Type, UInt16Type, UInt32Type, UInt64Type, UInt8Type,
+    Date32Type, Decimal128Type, Decimal256Type, Decimal32Type, Decimal64Type, Int16Type, Int32Type,
+    Int64Type, Int8Type, UInt16Type, UInt32Type, UInt64Type, UInt8Type,
 };
 use arrow_array::{Array, ArrayRef, RecordBatch};
 use arrow_schema::{ArrowError, DataType, Field, TimeUnit};
@@ -539,7 +542,68 @@ fn append(
             dictionary(array, values, keys);
             Ok(())
         }
+        // Lent columns are made whole at the end, never appended to.
+        ColumnData::Lent(_) => Ok(()),
     }
+}
+
+/// What a column of this Arrow type is when the core reads it in place:
+/// 64-bit integers, decimals of up to 18 decimals, `date32` days and
+/// booleans.
+fn lend_kind(dt: &DataType) -> Option<LentKind> {
+    match dt {
+        DataType::Int64 => Some(LentKind::Int),
+        DataType::Decimal128(_, s) if (0..=18).contains(s) => {
+            Some(LentKind::Decimal(u32::from(s.unsigned_abs())))
+        }
+        DataType::Date32 => Some(LentKind::Date),
+        DataType::Boolean => Some(LentKind::Bool),
+        _ => None,
+    }
+}
+
+/// An Arrow array read in place.
+struct InPlace(ArrayRef);
+
+impl Chunk for InPlace {
+    fn piece(&self) -> Piece<'_> {
+        let a = self.0.as_ref();
+        if let Some(v) = a.as_primitive_opt::<Int64Type>() {
+            Piece::I64(v.values())
+        } else if let Some(v) = a.as_primitive_opt::<Decimal128Type>() {
+            Piece::I128(v.values())
+        } else if let Some(v) = a.as_primitive_opt::<Date32Type>() {
+            Piece::I32(v.values())
+        } else if let Some(v) = a.as_boolean_opt() {
+            let bits = v.values();
+            Piece::Bits(bits.values(), bits.offset(), bits.len())
+        } else {
+            Piece::I64(&[])
+        }
+    }
+}
+
+/// A column's chunks read in place, when none holds a null (and a
+/// decimal's every value fits 64 bits, as the core keeps them); `None`
+/// to convert them as any column.
+fn lend(kind: LentKind, chunks: &[ArrayRef]) -> Option<ColumnData> {
+    if chunks.iter().any(|c| c.null_count() > 0) {
+        return None;
+    }
+    if let LentKind::Decimal(_) = kind {
+        let fits = |c: &ArrayRef| {
+            c.as_primitive_opt::<Decimal128Type>()
+                .is_some_and(|a| a.values().iter().all(|&v| i64::try_from(v).is_ok()))
+        };
+        if !chunks.iter().all(fits) {
+            return None;
+        }
+    }
+    let chunks: Vec<std::sync::Arc<dyn Chunk>> = chunks
+        .iter()
+        .map(|c| std::sync::Arc::new(InPlace(c.clone())) as std::sync::Arc<dyn Chunk>)
+        .collect();
+    Lent::new(kind, chunks).map(ColumnData::Lent)
 }
 
 /// A column's name and, for columns read, its values.
@@ -621,13 +685,27 @@ pub fn import_with(
         key_field: key_index.and_then(|i| fields.get(i)).cloned(),
         ..Imported::default()
     };
+    // Columns the core reads where they lie (inputs other than the key, of
+    // a type it reads in place): their chunks kept, not converted.
+    let lendable: Vec<Option<LentKind>> = fields
+        .iter()
+        .zip(&columns)
+        .enumerate()
+        .map(|(i, (f, (_, out)))| {
+            let input = out.is_some() && Some(i) != key_index;
+            input.then(|| lend_kind(f.data_type())).flatten()
+        })
+        .collect();
+    let mut kept: Vec<Vec<ArrayRef>> = vec![Vec::new(); fields.len()];
     // Batch by batch as the stream gives them (a batch is dropped once
     // read), the columns of each shared between threads.
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
     for batch in batches {
         let batch = batch.map_err(ImportError::Arrow)?;
         let offset = imported.rows;
+        let lendable = &lendable;
         let read = |i: usize, (name, out): &mut Slot| match (out.as_mut(), batch.columns().get(i)) {
+            _ if lendable.get(i).copied().flatten().is_some() => Ok(()),
             (Some(out), Some(array)) => append(name, array.as_ref(), offset, out),
             _ => Ok(()),
         };
@@ -677,7 +755,29 @@ pub fn import_with(
         if let Some(array) = key_index.and_then(|i| batch.columns().get(i)) {
             imported.key_chunks.push(array.clone());
         }
+        for (i, kind) in lendable.iter().enumerate() {
+            if let (Some(_), Some(c), Some(array)) = (kind, kept.get_mut(i), batch.columns().get(i))
+            {
+                c.push(array.clone());
+            }
+        }
         imported.rows += batch.num_rows();
+    }
+    // The kept chunks read in place, or, with a null or a wide decimal,
+    // converted as any column.
+    for ((kind, chunks), (name, out)) in lendable.iter().zip(kept).zip(columns.iter_mut()) {
+        let (Some(kind), Some(out)) = (kind, out.as_mut()) else {
+            continue;
+        };
+        if let Some(lent) = lend(*kind, &chunks) {
+            *out = lent;
+            continue;
+        }
+        let mut offset = 0;
+        for array in &chunks {
+            append(name, array.as_ref(), offset, out).map_err(|p| ImportError::Columns(vec![p]))?;
+            offset += array.len();
+        }
     }
     let rows = imported.rows;
     imported.table = Table {

@@ -4,8 +4,8 @@ use super::*;
 use arrow_array::builder::{Decimal128Builder, StringDictionaryBuilder};
 use arrow_array::types::Int8Type as K;
 use arrow_array::{
-    BooleanArray, Date32Array, Float64Array, Int32Array, StringArray, StringViewArray,
-    TimestampMillisecondArray,
+    BooleanArray, Date32Array, Decimal128Array, Float64Array, Int32Array, Int64Array, StringArray,
+    StringViewArray, TimestampMillisecondArray,
 };
 use arrow_schema::Schema;
 use std::sync::Arc;
@@ -79,14 +79,13 @@ fn converts_every_kind_across_batches() {
             vec![Some(1), Some(2), Some(1), Some(2)].into()
         ))
     );
+    // Dates without a null are read where they lie.
+    let Some(ColumnData::Lent(born)) = t.column("born") else {
+        panic!("born is not read in place: {:?}", t.column("born"));
+    };
     assert_eq!(
-        t.column("born"),
-        Some(&ColumnData::Date(vec![
-            Some(0),
-            Some(-1),
-            Some(0),
-            Some(-1)
-        ]))
+        born.to_owned_column(),
+        ColumnData::Date(vec![Some(0), Some(-1), Some(0), Some(-1)])
     );
     assert_eq!(
         t.column("kind"),
@@ -97,6 +96,87 @@ fn converts_every_kind_across_batches() {
     );
     // A column the entity does not read is a placeholder of the right length.
     assert_eq!(t.column("note"), Some(&ColumnData::Text(vec![None; 4])));
+}
+
+/// Columns without nulls of 64-bit integers, decimals that fit 64 bits,
+/// `date32` and booleans are read in place (not the key); a null, or a
+/// decimal beyond 64 bits, and they are converted as before.
+#[test]
+fn null_free_columns_are_read_in_place() {
+    let wide = |values: Vec<i128>| {
+        Arc::new(
+            Decimal128Array::from(values)
+                .with_precision_and_scale(38, 2)
+                .unwrap(),
+        ) as ArrayRef
+    };
+    let b = |income: ArrayRef, local: Vec<Option<bool>>| {
+        batch(vec![
+            ("id", Arc::new(Int64Array::from(vec![7, 8])) as ArrayRef),
+            ("income", income),
+            ("local", Arc::new(BooleanArray::from(local))),
+        ])
+    };
+    let want = |name: &str| match name {
+        "income" => Some(Want::Money),
+        "local" => Some(Want::Bool),
+        _ => None,
+    };
+    let read = |batches: Vec<RecordBatch>| {
+        let fields: Vec<Field> = batches[0]
+            .schema()
+            .fields()
+            .iter()
+            .map(|f| f.as_ref().clone())
+            .collect();
+        import(&fields, batches.into_iter().map(Ok), want, "id").unwrap()
+    };
+    let out = read(vec![
+        b(wide(vec![150, -1]), vec![Some(true), Some(false)]),
+        b(wide(vec![0, 99]), vec![Some(false), Some(true)]),
+    ]);
+    let t = &out.table;
+    assert!(
+        matches!(t.column("id"), Some(ColumnData::Int(_))),
+        "the key is converted"
+    );
+    let Some(ColumnData::Lent(income)) = t.column("income") else {
+        panic!("{:?}", t.column("income"));
+    };
+    assert_eq!(income.kind(), LentKind::Decimal(2));
+    let values: Vec<_> = (0..4)
+        .map(|r| income.decimal(r).map(|d| d.to_string()))
+        .collect();
+    assert_eq!(
+        values,
+        ["1.50", "-0.01", "0.00", "0.99"].map(|v| Some(v.to_string()))
+    );
+    let Some(ColumnData::Lent(local)) = t.column("local") else {
+        panic!("{:?}", t.column("local"));
+    };
+    assert_eq!(
+        local.to_owned_column(),
+        ColumnData::Bool(vec![Some(true), Some(false), Some(false), Some(true)])
+    );
+    // A null in a later chunk, a decimal beyond 64 bits: converted.
+    let out = read(vec![
+        b(
+            wide(vec![150, i128::from(i64::MAX) + 1]),
+            vec![Some(true), Some(false)],
+        ),
+        b(wide(vec![0, 99]), vec![Some(false), None]),
+    ]);
+    let t = &out.table;
+    assert!(matches!(t.column("income"), Some(ColumnData::Decimal(_))));
+    assert_eq!(
+        t.column("local"),
+        Some(&ColumnData::Bool(vec![
+            Some(true),
+            Some(false),
+            Some(false),
+            None
+        ]))
+    );
 }
 
 /// A dictionary column whose dictionary is empty (every row null, as a

@@ -9,8 +9,9 @@
 
 use super::columns::WIDE;
 use super::columns::{rescale, scale_for, to_fixed, width_for, Column, IntKind, Values, Width};
+use super::lent::bit;
 use super::population::{cell, required};
-use super::ColumnData;
+use super::{ColumnData, Lent, LentKind, Piece};
 use crate::date::{Date, YEAR_RANGE};
 use crate::plan::{InputPlan, Plan};
 use crate::run::input::check_value;
@@ -243,6 +244,25 @@ fn fill_part<T: Cell>(
             }
         }
     };
+    // A column read where it lies: by runs of its chunks, the same quick
+    // tests as the table's own columns of its kind, one loop per kind.
+    if let Some(ColumnData::Lent(l)) = col {
+        let rows = (Rows { out, first, src }, &mut slow);
+        let whole = up(0, scale);
+        match (l.kind(), &input.ty) {
+            (LentKind::Int, Type::Money | Type::Number(_)) => lent(l, rows, |x| {
+                fast.number(scaled(i64::try_from(x).ok()?, whole?)?)
+            }),
+            (LentKind::Decimal(s), Type::Money | Type::Number(_)) => match up(s, scale) {
+                Some(f) => lent(l, rows, |x| fast.number(scaled(i64::try_from(x).ok()?, f)?)),
+                None => lent(l, rows, |x| fast.number(rescale(x, s, scale)?)),
+            },
+            (LentKind::Bool, Type::Bool) => lent(l, rows, |x| i64::try_from(x).ok()),
+            (LentKind::Date, Type::Date) => lent(l, rows, |x| fast.day(i32::try_from(x).ok()?)),
+            _ => lent(l, rows, |_| None),
+        }
+        return part;
+    }
     let (out, slow) = (Rows { out, first, src }, &mut slow);
     // Integers (whole, or at a column's decimals) with as many decimals as
     // the input's or fewer: scaled up in 64 bits by a factor known before
@@ -307,6 +327,63 @@ fn fill_part<T: Cell>(
         _ => out.each(|_| None, slow),
     }
     part
+}
+
+/// Stores each destination row of `rows` from the lent column `l`: its
+/// `quick` value, or what `slow` finds; by runs of its chunks when rows
+/// are read in order.
+fn lent<T: Cell>(
+    l: &Lent,
+    (rows, slow): (Rows<'_, '_, T>, &mut impl FnMut(usize, usize, &mut T)),
+    quick: impl Fn(i128) -> Option<i64>,
+) {
+    let Rows { out, first, src } = rows;
+    match src {
+        Source::Same => {
+            for (at, piece) in l.runs(first..first + out.len()) {
+                let lo = at - first;
+                if let Some(part) = out.get_mut(lo..lo + piece.len()) {
+                    run(piece, at, part, &quick, slow);
+                }
+            }
+        }
+        Source::Order(_) => Rows { out, first, src }.each(|r| quick(l.at(r)?), slow),
+    }
+}
+
+/// Stores each row of `piece` (destination rows from `at`) into `out`: its
+/// `quick` value, or what `slow` finds.
+#[inline]
+fn run<T: Cell>(
+    piece: Piece<'_>,
+    at: usize,
+    out: &mut [T],
+    quick: &impl Fn(i128) -> Option<i64>,
+    slow: &mut impl FnMut(usize, usize, &mut T),
+) {
+    macro_rules! each {
+        ($values:expr) => {
+            for (k, (slot, &x)) in out.iter_mut().zip($values).enumerate() {
+                match quick(i128::from(x)) {
+                    Some(v) => *slot = T::of(v),
+                    None => slow(at + k, at + k, slot),
+                }
+            }
+        };
+    }
+    match piece {
+        Piece::I64(v) => each!(v),
+        Piece::I128(v) => each!(v),
+        Piece::I32(v) => each!(v),
+        Piece::Bits(bytes, first, _) => {
+            for (k, slot) in out.iter_mut().enumerate() {
+                match bit(bytes, first + k).and_then(quick) {
+                    Some(v) => *slot = T::of(v),
+                    None => slow(at + k, at + k, slot),
+                }
+            }
+        }
+    }
 }
 
 /// `10^(to - from)` as an `i64`, when `from ≤ to` and it fits.

@@ -15,12 +15,14 @@
 use crate::Decimal;
 pub use amounts::{Amounts, Units};
 pub use ints::Ints;
+pub use lent::{Chunk, Lent, LentKind, Piece};
 
 mod amounts;
 mod columnar;
 mod columns;
 mod fill;
 mod ints;
+mod lent;
 mod population;
 mod run;
 
@@ -50,6 +52,9 @@ pub enum ColumnData {
     /// index of its value (Arrow dictionaries, pandas and polars
     /// categoricals).
     Dict(Vec<String>, Vec<Option<u32>>),
+    /// Integers, decimals, dates or booleans read where they lie (Arrow
+    /// arrays without nulls), not copied before the population is built.
+    Lent(Lent),
 }
 
 impl ColumnData {
@@ -63,6 +68,7 @@ impl ColumnData {
             ColumnData::Date(v) => v.len(),
             ColumnData::Text(v) => v.len(),
             ColumnData::Dict(_, k) => k.len(),
+            ColumnData::Lent(l) => l.len(),
         }
     }
 
@@ -85,11 +91,13 @@ impl ColumnData {
         }
     }
 
-    /// The number at row `row` of a `Decimal` or `Fixed` column.
+    /// The number at row `row` of a `Decimal`, `Fixed` or lent number
+    /// column.
     pub fn decimal(&self, row: usize) -> Option<Decimal> {
         match self {
             ColumnData::Decimal(v) => v.get(row).copied().flatten(),
             ColumnData::Fixed(s, v) => v.get(row).and_then(|x| fixed_decimal(x, *s)),
+            ColumnData::Lent(l) => l.decimal(row),
             _ => None,
         }
     }
@@ -103,6 +111,12 @@ impl ColumnData {
             ColumnData::Decimal(_) | ColumnData::Fixed(..) => {
                 self.decimal(row).map(|d| d.normalize().to_string())
             }
+            ColumnData::Lent(l) => match l.kind() {
+                LentKind::Int | LentKind::Decimal(_) => {
+                    self.decimal(row).map(|d| d.normalize().to_string())
+                }
+                LentKind::Date | LentKind::Bool => None,
+            },
             _ => None,
         }
     }

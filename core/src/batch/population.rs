@@ -118,18 +118,23 @@ pub(super) fn cell(
             v.get(row).map(|i| Value::Num(Decimal::from(i)))
         }
         (ColumnData::Bool(v), Type::Bool) => v.get(row).copied().flatten().map(Value::Bool),
-        (ColumnData::Date(v), Type::Date) => match v.get(row).copied().flatten() {
-            None => None,
-            Some(days) => {
-                let d = Date::from_ymd(1970, 1, 1)
-                    .and_then(|e| e.add_days(days))
-                    .ok_or_else(|| {
-                        (
-                            "invalid_date",
-                            format!("day {days} is outside the years 1800–2200"),
-                        )
-                    })?;
-                Some(Value::Date(d))
+        (ColumnData::Date(v), Type::Date) => v.get(row).copied().flatten().map(day).transpose()?,
+        (ColumnData::Lent(l), ty) => match (l.kind(), ty, l.at(row)) {
+            (_, _, None) => None,
+            (LentKind::Int | LentKind::Decimal(_), Type::Money | Type::Number(_), Some(x)) => {
+                Some(Value::Num(l.decimal(row).ok_or_else(|| {
+                    (not_decimal, format!("{x} is not an exact decimal"))
+                })?))
+            }
+            (LentKind::Bool, Type::Bool, Some(x)) => Some(Value::Bool(x != 0)),
+            (LentKind::Date, Type::Date, Some(x)) => {
+                Some(day(i32::try_from(x).unwrap_or(i32::MAX))?)
+            }
+            _ => {
+                return Err((
+                    "wrong_type",
+                    format!("a column of this kind cannot hold {}", input.name),
+                ))
             }
         },
         (ColumnData::Text(_) | ColumnData::Dict(..), ty) => match col.text(row) {
@@ -170,6 +175,19 @@ pub(super) fn cell(
     };
     check_value(input, v, as_of)?;
     Ok(Some(v))
+}
+
+/// A day number as a date, or why it is not one.
+fn day(days: i32) -> Result<Value, (&'static str, String)> {
+    Date::from_ymd(1970, 1, 1)
+        .and_then(|e| e.add_days(days))
+        .map(Value::Date)
+        .ok_or_else(|| {
+            (
+                "invalid_date",
+                format!("day {days} is outside the years 1800–2200"),
+            )
+        })
 }
 
 /// An `unknown_field` error for each column of `table` not named in
