@@ -33,6 +33,13 @@ fn want(name: &str) -> Option<Want> {
 }
 
 fn run(batches: Vec<RecordBatch>) -> Result<Imported, ImportError> {
+    run_with(batches, want)
+}
+
+fn run_with(
+    batches: Vec<RecordBatch>,
+    want: impl Fn(&str) -> Option<Want>,
+) -> Result<Imported, ImportError> {
     let fields: Vec<Field> = batches[0]
         .schema()
         .fields()
@@ -122,15 +129,7 @@ fn null_free_columns_are_read_in_place() {
         "local" => Some(Want::Bool),
         _ => None,
     };
-    let read = |batches: Vec<RecordBatch>| {
-        let fields: Vec<Field> = batches[0]
-            .schema()
-            .fields()
-            .iter()
-            .map(|f| f.as_ref().clone())
-            .collect();
-        import(&fields, batches.into_iter().map(Ok), want, "id").unwrap()
-    };
+    let read = |batches: Vec<RecordBatch>| run_with(batches, want).unwrap();
     let out = read(vec![
         b(wide(vec![150, -1]), vec![Some(true), Some(false)]),
         b(wide(vec![0, 99]), vec![Some(false), Some(true)]),

@@ -548,50 +548,25 @@ mod tests {
             RecordBatchIterator::new(parts.into_iter(), schema)
         };
         let (h, m) = (&arrow.households, &arrow.members);
-        let pop = Population::read(
-            &rules,
-            "household",
-            chunked(h, 301),
-            Some(chunked(m, 777)),
-            "household_id",
-            as_of,
-        )
-        .unwrap();
-        let (own, errors) = batch::Population::build(
-            &rules,
-            "household",
-            &d.households,
-            Some(&d.members),
-            "household_id",
-            as_of,
-        )
-        .unwrap();
+        let read = |on: Date, cuts: (usize, usize)| {
+            let (cases, members) = (chunked(h, cuts.0), Some(chunked(m, cuts.1)));
+            Population::read(&rules, "household", cases, members, "household_id", on).unwrap()
+        };
+        let own = |on: Date| {
+            let (cases, members) = (&d.households, Some(&d.members));
+            batch::Population::build(&rules, "household", cases, members, "household_id", on)
+                .unwrap()
+        };
+        let (pop, (own_pop, errors)) = (read(as_of, (301, 777)), own(as_of));
         assert_eq!(pop.errors, errors);
         let a = pop.evaluate(&rules, as_of, None, 2).unwrap();
-        let b = batch::evaluate(&rules, &own, as_of, None, 2).unwrap();
+        let b = batch::evaluate(&rules, &own_pop, as_of, None, 2).unwrap();
         assert_eq!(a.programs, b.programs);
         assert_eq!(a.members, b.members);
         assert_eq!(a.evaluated, b.evaluated);
         // On a date before some were born: the same row problems.
         let early = Date::parse("2001-01-01").unwrap();
-        let late = Population::read(
-            &rules,
-            "household",
-            chunked(h, 5),
-            Some(chunked(m, 6)),
-            "household_id",
-            early,
-        )
-        .unwrap();
-        let (_, errors) = batch::Population::build(
-            &rules,
-            "household",
-            &d.households,
-            Some(&d.members),
-            "household_id",
-            early,
-        )
-        .unwrap();
+        let (late, (_, errors)) = (read(early, (5, 6)), own(early));
         assert!(!errors.is_empty());
         assert_eq!(late.errors, errors);
     }
