@@ -563,16 +563,17 @@ impl District {
 }
 
 fn cell_json(col: &ColumnData, row: usize) -> Option<Json> {
-    if let ColumnData::Lent(l) = col {
-        return cell_json(&l.to_owned_column(), row);
-    }
     Some(match col {
         ColumnData::Decimal(_) | ColumnData::Fixed(..) => json!(col.decimal(row)?.to_string()),
         ColumnData::Int(v) => json!(v.get(row)?),
         ColumnData::Bool(v) => json!(v.get(row).copied().flatten()?),
         ColumnData::Date(v) => json!(date_text(v.get(row).copied().flatten()?)),
         ColumnData::Text(_) | ColumnData::Dict(..) => json!(col.text(row)?),
-        ColumnData::Lent(_) => return None,
+        ColumnData::Lent(l) => match l.kind() {
+            LentKind::Int => json!(i64::try_from(l.at(row)?).ok()?),
+            LentKind::Bool => json!(l.at(row)? != 0),
+            LentKind::Decimal(_) | LentKind::Date => json!(l.text(row)?),
+        },
     })
 }
 
@@ -591,11 +592,7 @@ pub fn cell_text(col: &ColumnData, row: usize) -> Option<String> {
         ColumnData::Bool(v) => v.get(row).copied().flatten().map(|b| b.to_string()),
         ColumnData::Date(v) => v.get(row).copied().flatten().map(date_text),
         ColumnData::Text(_) | ColumnData::Dict(..) => col.text(row).map(str::to_string),
-        ColumnData::Lent(l) => match l.kind() {
-            LentKind::Int | LentKind::Decimal(_) => l.decimal(row).map(|d| d.to_string()),
-            LentKind::Date => l.at(row).and_then(|d| i32::try_from(d).ok()).map(date_text),
-            LentKind::Bool => l.at(row).map(|b| (b != 0).to_string()),
-        },
+        ColumnData::Lent(l) => l.text(row),
     }
 }
 
@@ -687,12 +684,7 @@ pub fn arrow_bytes(table: &Table) -> usize {
                     ColumnData::Dict(values, _) => {
                         n * 4 + values.iter().map(|s| s.len() + 4).sum::<usize>()
                     }
-                    ColumnData::Lent(l) => match l.kind() {
-                        LentKind::Int => n * 8,
-                        LentKind::Decimal(_) => n * 16,
-                        LentKind::Date => n * 4,
-                        LentKind::Bool => n.div_ceil(8),
-                    },
+                    ColumnData::Lent(l) => l.arrow_bytes(),
                 }
         })
         .sum()

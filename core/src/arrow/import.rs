@@ -30,6 +30,7 @@ use arrow_array::types::{
 };
 use arrow_array::{Array, ArrayRef, RecordBatch};
 use arrow_schema::{ArrowError, DataType, Field, TimeUnit};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// What an input column must hold.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -583,22 +584,17 @@ impl Chunk for InPlace {
     }
 }
 
-/// A column's chunks read in place, when none holds a null (and a
-/// decimal's every value fits 64 bits, as the core keeps them); `None`
-/// to convert them as any column.
+/// Whether a chunk can be read in place: no null, and a decimal's every
+/// value within 64 bits (as the core keeps them).
+fn lends(chunk: &ArrayRef) -> bool {
+    chunk.null_count() == 0
+        && chunk
+            .as_primitive_opt::<Decimal128Type>()
+            .is_none_or(|a| a.values().iter().all(|&v| i64::try_from(v).is_ok()))
+}
+
+/// A column's chunks read in place (each one [`lends`]).
 fn lend(kind: LentKind, chunks: &[ArrayRef]) -> Option<ColumnData> {
-    if chunks.iter().any(|c| c.null_count() > 0) {
-        return None;
-    }
-    if let LentKind::Decimal(_) = kind {
-        let fits = |c: &ArrayRef| {
-            c.as_primitive_opt::<Decimal128Type>()
-                .is_some_and(|a| a.values().iter().all(|&v| i64::try_from(v).is_ok()))
-        };
-        if !chunks.iter().all(fits) {
-            return None;
-        }
-    }
     let chunks: Vec<std::sync::Arc<dyn Chunk>> = chunks
         .iter()
         .map(|c| std::sync::Arc::new(InPlace(c.clone())) as std::sync::Arc<dyn Chunk>)
@@ -697,15 +693,25 @@ pub fn import_with(
         })
         .collect();
     let mut kept: Vec<Vec<ArrayRef>> = vec![Vec::new(); fields.len()];
+    let unfit: Vec<AtomicBool> = fields.iter().map(|_| AtomicBool::new(false)).collect();
     // Batch by batch as the stream gives them (a batch is dropped once
     // read), the columns of each shared between threads.
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
     for batch in batches {
         let batch = batch.map_err(ImportError::Arrow)?;
         let offset = imported.rows;
-        let lendable = &lendable;
+        let (lendable, unfit) = (&lendable, &unfit);
         let read = |i: usize, (name, out): &mut Slot| match (out.as_mut(), batch.columns().get(i)) {
-            _ if lendable.get(i).copied().flatten().is_some() => Ok(()),
+            // Kept as it lies; a decimal beyond 64 bits, or a null, is
+            // noted on the column's thread.
+            (_, Some(array)) if lendable.get(i).copied().flatten().is_some() => {
+                if !lends(array) {
+                    if let Some(u) = unfit.get(i) {
+                        u.store(true, Ordering::Relaxed);
+                    }
+                }
+                Ok(())
+            }
             (Some(out), Some(array)) => append(name, array.as_ref(), offset, out),
             _ => Ok(()),
         };
@@ -765,11 +771,15 @@ pub fn import_with(
     }
     // The kept chunks read in place, or, with a null or a wide decimal,
     // converted as any column.
-    for ((kind, chunks), (name, out)) in lendable.iter().zip(kept).zip(columns.iter_mut()) {
+    let lendable = lendable.iter().zip(unfit);
+    for (((kind, unfit), chunks), (name, out)) in lendable.zip(kept).zip(columns.iter_mut()) {
         let (Some(kind), Some(out)) = (kind, out.as_mut()) else {
             continue;
         };
-        if let Some(lent) = lend(*kind, &chunks) {
+        if let Some(lent) = (!unfit.into_inner())
+            .then(|| lend(*kind, &chunks))
+            .flatten()
+        {
             *out = lent;
             continue;
         }

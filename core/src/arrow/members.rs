@@ -85,46 +85,40 @@ pub fn member_result_batches(
                 .all(|c| c.data_type() == ty && c.null_count() == 0)
             && chunks.iter().map(|c| c.len()).sum::<usize>() == rows
     });
-    if let Some((chunks, (field, _))) = given {
-        let programs = program_arrays(&columns, &evaluated, valid, money)?;
-        let mut fields = vec![
-            Field::new(field.name(), field.data_type().clone(), true),
-            Field::new("member", DataType::Int32, false),
-        ];
-        let mut arrays: Vec<ArrayRef> = vec![Arc::new(Int32Array::from(place))];
-        for (field, array) in programs {
-            fields.push(field);
-            arrays.push(array);
+    let (key_field, key_chunks, programs) = match given {
+        Some((chunks, (field, _))) => {
+            let field = Field::new(field.name(), field.data_type().clone(), true);
+            let programs = program_arrays(&columns, &evaluated, valid, money)?;
+            (field, chunks.to_vec(), programs)
         }
-        let schema: SchemaRef = Arc::new(Schema::new(fields));
-        let mut batches = Vec::with_capacity(chunks.len());
-        let mut at = 0;
-        for chunk in chunks {
-            let len = chunk.len();
-            let mut columns = vec![chunk.clone()];
-            columns.extend(arrays.iter().map(|a| a.slice(at, len)));
-            batches.push(RecordBatch::try_new(schema.clone(), columns)?);
-            at += len;
-        }
-        return Ok((schema, batches));
+        // The key column on a second thread while the others are written.
+        None => std::thread::scope(|s| {
+            let keys = s.spawn(|| repeated_key(key, offsets));
+            let programs = program_arrays(&columns, &evaluated, valid, money)?;
+            let (field, column) = keys.join().map_err(|_| {
+                ArrowError::ComputeError("the members' key column could not be written".into())
+            })?;
+            Ok::<_, ArrowError>((field, vec![column], programs))
+        })?,
+    };
+    let mut fields = vec![key_field, Field::new("member", DataType::Int32, false)];
+    let mut arrays: Vec<ArrayRef> = vec![Arc::new(Int32Array::from(place))];
+    for (field, array) in programs {
+        fields.push(field);
+        arrays.push(array);
     }
-    // The key column on a second thread while the others are written.
-    std::thread::scope(|s| {
-        let keys = s.spawn(|| repeated_key(key, offsets));
-        let programs = program_arrays(&columns, &evaluated, valid, money)?;
-        let (key_field, key_column) = keys.join().map_err(|_| {
-            ArrowError::ComputeError("the members' key column could not be written".into())
-        })?;
-        let mut fields = vec![key_field, Field::new("member", DataType::Int32, false)];
-        let mut arrays: Vec<ArrayRef> = vec![key_column, Arc::new(Int32Array::from(place))];
-        for (field, array) in programs {
-            fields.push(field);
-            arrays.push(array);
-        }
-        let schema: SchemaRef = Arc::new(Schema::new(fields));
-        let batch = RecordBatch::try_new(schema.clone(), arrays)?;
-        Ok((schema, vec![batch]))
-    })
+    let schema: SchemaRef = Arc::new(Schema::new(fields));
+    // A batch per chunk of the key column, the other columns cut to match.
+    let mut batches = Vec::with_capacity(key_chunks.len());
+    let mut at = 0;
+    for chunk in key_chunks {
+        let len = chunk.len();
+        let mut columns = vec![chunk];
+        columns.extend(arrays.iter().map(|a| a.slice(at, len)));
+        batches.push(RecordBatch::try_new(schema.clone(), columns)?);
+        at += len;
+    }
+    Ok((schema, batches))
 }
 
 /// The eligibility and amount columns of the member programs `columns`

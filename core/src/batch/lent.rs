@@ -156,6 +156,17 @@ impl Lent {
         self.rows == 0
     }
 
+    /// Bytes of its values in Arrow layout.
+    pub fn arrow_bytes(&self) -> usize {
+        let n = self.rows;
+        match self.kind {
+            LentKind::Int => n * 8,
+            LentKind::Decimal(_) => n * 16,
+            LentKind::Date => n * 4,
+            LentKind::Bool => n.div_ceil(8),
+        }
+    }
+
     /// Row `row` as an integer: the value, the unscaled decimal, the day
     /// number, or 0 and 1.
     pub fn at(&self, row: usize) -> Option<i128> {
@@ -171,6 +182,19 @@ impl Lent {
             LentKind::Int => i64::try_from(x).ok().map(Decimal::from),
             LentKind::Decimal(s) => Decimal::try_from_i128_with_scale(x, s).ok(),
             LentKind::Date | LentKind::Bool => None,
+        }
+    }
+
+    /// Row `row` as a CSV file writes it: decimals exactly, dates as
+    /// `YYYY-MM-DD`, booleans as `true` or `false`.
+    pub fn text(&self, row: usize) -> Option<String> {
+        match self.kind {
+            LentKind::Int | LentKind::Decimal(_) => self.decimal(row).map(|d| d.to_string()),
+            LentKind::Date => i32::try_from(self.at(row)?)
+                .ok()
+                .and_then(crate::Date::from_days)
+                .map(|d| d.to_string()),
+            LentKind::Bool => self.at(row).map(|b| (b != 0).to_string()),
         }
     }
 
@@ -239,6 +263,8 @@ mod tests {
             .collect();
         assert_eq!(runs, [(2, vec![3]), (3, vec![4, 5])]);
         assert_eq!(l.decimal(4), Some(Decimal::from(5)));
+        assert_eq!(l.text(4).as_deref(), Some("5"));
+        assert_eq!(l.arrow_bytes(), 40);
         assert_eq!(
             l.to_owned_column(),
             ColumnData::Int(Ints::new(vec![1, 2, 3, 4, 5]))
@@ -259,5 +285,7 @@ mod tests {
             .flat_map(|(_, p)| (0..p.len()).filter_map(move |i| p.get(i)))
             .collect();
         assert_eq!(cut, [0, 1]);
+        assert_eq!(b.text(1).as_deref(), Some("false"));
+        assert_eq!(b.arrow_bytes(), 1);
     }
 }

@@ -179,15 +179,12 @@ pub(super) fn cell(
 
 /// A day number as a date, or why it is not one.
 fn day(days: i32) -> Result<Value, (&'static str, String)> {
-    Date::from_ymd(1970, 1, 1)
-        .and_then(|e| e.add_days(days))
-        .map(Value::Date)
-        .ok_or_else(|| {
-            (
-                "invalid_date",
-                format!("day {days} is outside the years 1800–2200"),
-            )
-        })
+    Date::from_days(days).map(Value::Date).ok_or_else(|| {
+        (
+            "invalid_date",
+            format!("day {days} is outside the years 1800–2200"),
+        )
+    })
 }
 
 /// An `unknown_field` error for each column of `table` not named in
